@@ -1,0 +1,37 @@
+# The two commands: `make run` starts everything on development defaults; `make test` runs
+# every test. Both find or start a Postgres themselves (scripts/postgres.sh).
+SHELL := bash
+GO ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: run test build generate vet fmt clean db-stop
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
+
+run: build
+	@eval "$$(scripts/postgres.sh env gateway)"; \
+	echo "gateway: merchant API on $${GATEWAY_PUBLIC_URL:-http://localhost:8080}/v1, metrics on http://localhost:9090/metrics"; \
+	echo "gateway: the API key to use is in the log line \"development API key\""; \
+	exec ./bin/gateway serve
+
+test:
+	@eval "$$(scripts/postgres.sh env postgres)"; \
+	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./...
+
+# Regenerates the sqlc query code after a change to migrations/ or a queries.sql.
+generate:
+	$(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1 generate
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+db-stop:
+	@scripts/postgres.sh stop
+
+clean:
+	rm -rf bin

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// config is the contract's environment variables.
+type config struct {
+	DatabaseURL        string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable"`
+	Addr               string        `env:"GATEWAY_ADDR" envDefault:":8080"`
+	AdminAddr          string        `env:"GATEWAY_ADMIN_ADDR" envDefault:":9090"`
+	PublicURL          string        `env:"GATEWAY_PUBLIC_URL" envDefault:"http://localhost:8080"`
+	APIKeys            []string      `env:"GATEWAY_API_KEYS" envSeparator:","`
+	PlacetoPayBaseURL  string        `env:"PLACETOPAY_BASE_URL"`
+	PlacetoPayLogin    string        `env:"PLACETOPAY_LOGIN"`
+	PlacetoPaySecret   string        `env:"PLACETOPAY_SECRET_KEY"`
+	AutopayURL         string        `env:"PLACETOPAY_AUTOPAY_URL"`
+	ProbeInterval      time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
+	MerchantWebhookURL string        `env:"MERCHANT_WEBHOOK_URL"`
+	MerchantWebhookKey string        `env:"MERCHANT_WEBHOOK_SECRET"`
+	CORSOrigins        []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
+	Env                string        `env:"GATEWAY_ENV" envDefault:"development"`
+
+	// generatedKey is the API key made up for a development run without GATEWAY_API_KEYS.
+	generatedKey string
+}
+
+// loadConfig reads and validates the configuration. Every error names one variable.
+func loadConfig(environ []string) (config, error) {
+	var cfg config
+	err := env.ParseWithOptions(&cfg, env.Options{Environment: env.ToMap(environ)})
+	if err != nil {
+		return cfg, describeEnvError(err)
+	}
+	cfg.APIKeys = trimAll(cfg.APIKeys)
+	cfg.CORSOrigins = trimAll(cfg.CORSOrigins)
+	if err := cfg.validate(); err != nil {
+		return cfg, err
+	}
+	if len(cfg.APIKeys) == 0 {
+		var b [24]byte
+		_, _ = rand.Read(b[:])
+		cfg.generatedKey = "sk_dev_" + base64.RawURLEncoding.EncodeToString(b[:])
+		cfg.APIKeys = []string{cfg.generatedKey}
+	}
+	return cfg, nil
+}
+
+func (c *config) production() bool { return c.Env == "production" }
+
+// sandboxMode reports whether the embedded PlacetoPay sandbox stands in for PlacetoPay.
+func (c *config) sandboxMode() bool { return c.PlacetoPayBaseURL == "" }
+
+func (c *config) validate() error {
+	bad := func(name, format string, args ...any) error {
+		return fmt.Errorf("invalid configuration: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return bad("GATEWAY_ENV", "must be development or production, not %q", c.Env)
+	}
+	if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		return bad("DATABASE_URL", "must be a postgres:// URL")
+	}
+	for name, addr := range map[string]string{"GATEWAY_ADDR": c.Addr, "GATEWAY_ADMIN_ADDR": c.AdminAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return bad(name, "must be host:port or :port, not %q", addr)
+		}
+	}
+	if err := checkBaseURL(c.PublicURL); err != nil {
+		return bad("GATEWAY_PUBLIC_URL", "%v", err)
+	}
+	set := 0
+	for _, v := range []string{c.PlacetoPayBaseURL, c.PlacetoPayLogin, c.PlacetoPaySecret} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 3 {
+		return bad("PLACETOPAY_BASE_URL", "PLACETOPAY_BASE_URL, PLACETOPAY_LOGIN and PLACETOPAY_SECRET_KEY go together: set all three or none")
+	}
+	if c.PlacetoPayBaseURL != "" {
+		if err := checkBaseURL(c.PlacetoPayBaseURL); err != nil {
+			return bad("PLACETOPAY_BASE_URL", "%v", err)
+		}
+	}
+	if c.AutopayURL != "" {
+		if err := checkBaseURL(c.AutopayURL); err != nil {
+			return bad("PLACETOPAY_AUTOPAY_URL", "%v", err)
+		}
+	}
+	if c.ProbeInterval < 100*time.Millisecond || c.ProbeInterval > 24*time.Hour {
+		return bad("GATEWAY_PROBE_INTERVAL", "must be between 100ms and 24h, not %s", c.ProbeInterval)
+	}
+	if (c.MerchantWebhookURL == "") != (c.MerchantWebhookKey == "") {
+		return bad("MERCHANT_WEBHOOK_URL", "MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET go together")
+	}
+	if c.MerchantWebhookURL != "" {
+		if err := checkBaseURL(c.MerchantWebhookURL); err != nil {
+			return bad("MERCHANT_WEBHOOK_URL", "%v", err)
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			return bad("GATEWAY_CORS_ORIGINS", "a wildcard would let any site read order statuses; list the storefront origins")
+		}
+		if err := checkBaseURL(o); err != nil {
+			return bad("GATEWAY_CORS_ORIGINS", "%q: %v", o, err)
+		}
+	}
+	for _, k := range c.APIKeys {
+		if len(k) < 16 {
+			return bad("GATEWAY_API_KEYS", "every key must be at least 16 characters long")
+		}
+	}
+	if c.production() {
+		switch {
+		case c.sandboxMode():
+			return bad("PLACETOPAY_BASE_URL", "production needs real PlacetoPay credentials")
+		case !strings.HasPrefix(c.PlacetoPayBaseURL, "https://"):
+			return bad("PLACETOPAY_BASE_URL", "production needs https")
+		case len(c.APIKeys) == 0:
+			return bad("GATEWAY_API_KEYS", "production needs at least one API key")
+		case !strings.HasPrefix(c.PublicURL, "https://"):
+			return bad("GATEWAY_PUBLIC_URL", "production needs https")
+		case c.MerchantWebhookURL != "" && !strings.HasPrefix(c.MerchantWebhookURL, "https://"):
+			return bad("MERCHANT_WEBHOOK_URL", "production needs https")
+		case c.MerchantWebhookKey != "" && len(c.MerchantWebhookKey) < 24:
+			return bad("MERCHANT_WEBHOOK_SECRET", "production needs at least 24 characters")
+		}
+		for _, k := range c.APIKeys {
+			if len(k) < 32 {
+				return bad("GATEWAY_API_KEYS", "production needs keys of at least 32 characters")
+			}
+		}
+	}
+	return nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an absolute http or https URL")
+	}
+	return nil
+}
+
+func trimAll(list []string) []string {
+	out := list[:0]
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// describeEnvError turns the env library's error into one line naming the variable.
+func describeEnvError(err error) error {
+	var agg env.AggregateError
+	if errors.As(err, &agg) && len(agg.Errors) > 0 {
+		err = agg.Errors[0]
+	}
+	var pe env.ParseError
+	if errors.As(err, &pe) {
+		name := pe.Name
+		if f, ok := reflect.TypeOf(config{}).FieldByName(pe.Name); ok {
+			name = f.Tag.Get("env")
+		}
+		return fmt.Errorf("invalid configuration: %s: %v", name, pe.Err)
+	}
+	return fmt.Errorf("invalid configuration: %w", err)
+}
+
+// logFields returns the effective configuration for the start-up log, secrets masked.
+func (c *config) logFields() map[string]any {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "***")
+			db = u.Redacted()
+		}
+	}
+	return map[string]any{
+		"DATABASE_URL": db, "GATEWAY_ADDR": c.Addr, "GATEWAY_ADMIN_ADDR": c.AdminAddr,
+		"GATEWAY_PUBLIC_URL": c.PublicURL, "GATEWAY_API_KEYS": fmt.Sprintf("%d key(s)", len(c.APIKeys)),
+		"PLACETOPAY_BASE_URL": c.PlacetoPayBaseURL, "PLACETOPAY_LOGIN": c.PlacetoPayLogin,
+		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
+		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": c.MerchantWebhookURL,
+		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
+		"GATEWAY_ENV": c.Env,
+	}
+}

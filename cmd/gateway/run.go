@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
+	"github.com/placetopay-gateway/gateway/internal/idempotency"
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/migrations"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: gateway [serve | migrate up | migrate status]`
+
+// run is the whole program: it reads the OS through its arguments and returns when ctx is
+// cancelled (SIGINT, SIGTERM) or something fails.
+func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	cmd := []string{"serve"}
+	if len(args) > 1 {
+		cmd = args[1:]
+	}
+	switch {
+	case cmd[0] == "serve" && len(cmd) == 1:
+		return serve(ctx, environ, stdout)
+	case cmd[0] == "migrate" && len(cmd) == 2 && (cmd[1] == "up" || cmd[1] == "status"):
+		return migrate(ctx, cmd[1], environ, stdout)
+	case cmd[0] == "help" || cmd[0] == "-h" || cmd[0] == "--help":
+		_, err := fmt.Fprintln(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("unknown command %q; %s", cmd, usage)
+}
+
+func newLogger(w io.Writer) *zap.Logger {
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey, enc.EncodeTime = "time", zapcore.RFC3339NanoTimeEncoder
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), zap.InfoLevel))
+}
+
+// openPool connects to Postgres, waiting up to ten seconds for it to answer.
+func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("invalid configuration: DATABASE_URL: %v", err)
+	}
+	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err = pool.Ping(pctx)
+		cancel()
+		if err == nil {
+			return pool, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database: cannot reach %s@%s/%s: %w", pcfg.ConnConfig.User, pcfg.ConnConfig.Host, pcfg.ConnConfig.Database, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func migrate(ctx context.Context, action string, environ []string, stdout io.Writer) error {
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		return err
+	}
+	pool, err := openPool(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	if action == "status" {
+		return migrations.WriteStatus(ctx, db, stdout)
+	}
+	n, err := migrations.Up(ctx, db)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
+	return err
+}
+
+func serve(ctx context.Context, environ []string, stdout io.Writer) error {
+	// Configuration and logging.
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout)
+	defer func() { _ = log.Sync() }()
+	log.Info("starting", zap.String("version", version), zap.Any("config", cfg.logFields()))
+
+	// Database and migrations; every replica runs them, serialised by an advisory lock.
+	pool, err := openPool(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	applied, err := migrations.Up(ctx, db)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", zap.Int("count", applied))
+
+	// Metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "gateway_build_info", Help: "Always 1; the version label says which build runs.",
+			ConstLabels: prometheus.Labels{"version": version},
+		}, func() float64 { return 1 }),
+	)
+
+	// The domain and the servers.
+	ordersSvc := orders.NewService(orders.NewStore(pool), log.Named("orders"))
+	idem := idempotency.NewStore(pool, time.Minute)
+	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins},
+		ordersSvc, idem, log.Named("http"), reg)
+	ready := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := pool.Ping(ctx); err != nil {
+			return errors.New("database unreachable")
+		}
+		pending, err := migrations.Pending(ctx, db)
+		if err != nil {
+			return errors.New("migration state unknown")
+		}
+		if pending {
+			return errors.New("migrations pending")
+		}
+		return nil
+	}
+	admin := gatewayhttp.NewAdminHandler(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+
+	if cfg.sandboxMode() {
+		log.Info("development mode: no PlacetoPay credentials are set, so no PlacetoPay site is configured")
+	}
+	if cfg.generatedKey != "" {
+		log.Info("development API key (GATEWAY_API_KEYS is empty, so one was generated for this run)",
+			zap.String("apiKey", cfg.generatedKey))
+	}
+
+	servers := []*http.Server{
+		gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler()),
+		gatewayhttp.NewHTTPServer(cfg.AdminAddr, admin),
+	}
+	return serveUntilDone(ctx, log, servers, []string{"public", "admin"}, cfg.PublicURL)
+}
+
+// serveUntilDone listens on every server's address, then waits for ctx to end or a server to
+// fail, and shuts them all down letting in-flight requests finish.
+func serveUntilDone(ctx context.Context, log *zap.Logger, servers []*http.Server, names []string, publicURL string) error {
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			for _, s := range servers[:i] {
+				_ = s.Close()
+			}
+			return fmt.Errorf("listen %s (%s): %w", names[i], srv.Addr, err)
+		}
+		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()))
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s server: %w", names[i], err)
+			}
+		}()
+	}
+	log.Info("ready", zap.String("publicUrl", publicURL))
+
+	var err error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+		log.Error("server failed; shutting down", zap.Error(err))
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, srv := range servers {
+		if serr := srv.Shutdown(sctx); serr != nil {
+			log.Warn("shutdown", zap.String("listener", names[i]), zap.Error(serr))
+		}
+	}
+	log.Info("stopped")
+	return err
+}

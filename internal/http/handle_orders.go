@@ -1,0 +1,158 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+type createOrderRequest struct {
+	Reference   string         `json:"reference"`
+	Description string         `json:"description"`
+	Amount      *amountRequest `json:"amount"`
+	Buyer       *orders.Person `json:"buyer"`
+	Items       []itemJSON     `json:"items"`
+	ReturnURL   string         `json:"returnUrl"`
+}
+
+type amountRequest struct {
+	Currency string  `json:"currency"`
+	Total    decimal `json:"total"`
+}
+
+// handleCreateOrder is POST /v1/orders.
+func (s *Server) handleCreateOrder(c echo.Context) error {
+	var req createOrderRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := req.params()
+	if err != nil {
+		return err
+	}
+	o, secret, err := s.orders.Create(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	out := toOrderJSON(o)
+	out.ClientSecret = secret
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/orders/"+o.ID.String())
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusCreated, out)
+}
+
+// params turns the wire request into domain values, parsing every decimal exactly.
+func (r *createOrderRequest) params() (orders.CreateParams, error) {
+	if r.Amount == nil {
+		return orders.CreateParams{}, &orders.Error{Code: orders.EInvalid, Field: "amount", Message: "is required"}
+	}
+	if r.Amount.Total == "" {
+		return orders.CreateParams{}, &orders.Error{Code: orders.EInvalid, Field: "amount.total", Message: "is required"}
+	}
+	total, err := orders.ParseMoney(string(r.Amount.Total), r.Amount.Currency)
+	if err != nil {
+		return orders.CreateParams{}, err
+	}
+	p := orders.CreateParams{
+		Reference: r.Reference, Description: r.Description, Amount: total,
+		Buyer: r.Buyer, ReturnURL: r.ReturnURL,
+	}
+	for i, it := range r.Items {
+		field := "items[" + strconv.Itoa(i) + "]"
+		price, err := orders.ParseMoney(string(it.Price), total.Currency)
+		if err != nil {
+			return orders.CreateParams{}, renameField(err, field+".price")
+		}
+		var tax orders.Money
+		if it.Tax != "" {
+			if tax, err = orders.ParseMoney(string(it.Tax), total.Currency); err != nil {
+				return orders.CreateParams{}, renameField(err, field+".tax")
+			}
+		}
+		p.Items = append(p.Items, orders.Item{SKU: it.SKU, Name: it.Name, Category: it.Category, Qty: it.Qty,
+			PriceMinor: price.Minor, TaxMinor: tax.Minor})
+	}
+	return p, nil
+}
+
+// renameField points a money parsing error at the field it came from.
+func renameField(err error, field string) error {
+	if e, ok := err.(*orders.Error); ok {
+		return &orders.Error{Code: e.Code, Field: field, Message: e.Message}
+	}
+	return err
+}
+
+// handleGetOrder is GET /v1/orders/{id}: the whole order with an API key, or its status
+// fields with the order's client secret.
+func (s *Server) handleGetOrder(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, withKey := c.Get(ownerKey).(string); !withKey {
+		o, err := s.orders.GetWithClientSecret(ctx, id, c.Request().Header.Get("X-Client-Secret"))
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderStatusJSON(o))
+	}
+	o, err := s.orders.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderJSON(o))
+}
+
+// handleListOrders is GET /v1/orders.
+func (s *Server) handleListOrders(c echo.Context) error {
+	p := orders.ListParams{Status: orders.Status(c.QueryParam("status")), Cursor: c.QueryParam("cursor")}
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return &orders.Error{Code: orders.EInvalid, Field: "limit", Message: "must be a whole number between 1 and 100"}
+		}
+		p.Limit = n
+	}
+	list, next, err := s.orders.List(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Data       []orderJSON `json:"data"`
+		NextCursor *string     `json:"nextCursor"`
+	}{Data: make([]orderJSON, 0, len(list))}
+	for _, o := range list {
+		out.Data = append(out.Data, toOrderJSON(o))
+	}
+	if next != "" {
+		out.NextCursor = &next
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, out)
+}
+
+// handleCancelOrder is POST /v1/orders/{id}/cancel.
+func (s *Server) handleCancelOrder(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.orders.Cancel(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderJSON(o))
+}
+
+func orderID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return uuid.UUID{}, &orders.Error{Code: orders.ENotFound, Field: "id", Message: "order " + strconv.Quote(c.Param("id")) + " does not exist"}
+	}
+	return id, nil
+}

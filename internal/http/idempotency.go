@@ -1,0 +1,90 @@
+package http
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/idempotency"
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+// idempotent gives POSTs the contract's Idempotency-Key behaviour: the same key and body
+// replay the first response byte for byte, the same key with another body is a 422, and a
+// request still in flight with the key is a 409. Server errors are not kept, so a retry
+// runs again. Requests without the header run as usual.
+func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key := c.Request().Header.Get("Idempotency-Key")
+		if key == "" {
+			return next(c)
+		}
+		if len(key) > 255 {
+			return &badRequest{field: "Idempotency-Key", detail: "the Idempotency-Key header is longer than 255 characters"}
+		}
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return bodyError(err)
+		}
+		c.Request().Body = io.NopCloser(bytes.NewReader(body))
+		req := c.Request()
+		h := sha256.New()
+		h.Write([]byte(req.Method + " " + req.URL.Path + "\n"))
+		h.Write(body)
+		owner, _ := c.Get(ownerKey).(string)
+		ctx := req.Context()
+
+		outcome, stored, err := s.idempotency.Begin(ctx, owner, key, req.Method, req.URL.Path, h.Sum(nil))
+		if err != nil {
+			return err
+		}
+		switch outcome {
+		case idempotency.Replay:
+			c.Response().Header().Set("Idempotent-Replayed", "true")
+			return c.Blob(stored.Status, stored.ContentType, stored.Body)
+		case idempotency.Mismatch:
+			return &orders.Error{Code: orders.EInvalid, Field: "Idempotency-Key",
+				Message: "this Idempotency-Key was used with a different request"}
+		case idempotency.InFlight:
+			return &orders.Error{Code: orders.EConflict, Field: "Idempotency-Key",
+				Message: "a request with this Idempotency-Key is still in progress; retry later"}
+		}
+
+		rec := &recorder{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = rec
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		if status >= http.StatusInternalServerError {
+			if err := s.idempotency.Release(ctx, owner, key); err != nil {
+				s.log.Error("release idempotency key", zap.Error(err))
+			}
+			return nil
+		}
+		err = s.idempotency.Complete(ctx, owner, key, idempotency.Response{
+			Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.body.Bytes(),
+		})
+		if err != nil {
+			// The response went out; the key stays in flight until its lease ends and a retry
+			// may then run the request again.
+			s.log.Error("complete idempotency key", zap.Error(err))
+		}
+		return nil
+	}
+}
+
+// recorder keeps a copy of what it writes.
+type recorder struct {
+	http.ResponseWriter
+	body bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}

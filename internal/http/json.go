@@ -1,0 +1,115 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// writeJSON writes v as the whole response.
+func writeJSON(c echo.Context, contentType string, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, contentType)
+	c.Response().WriteHeader(status)
+	_, err = c.Response().Write(append(body, '\n'))
+	return err
+}
+
+// decodeJSON reads the request body into v: one JSON value, no unknown fields. Errors name
+// the field at fault.
+func decodeJSON(c echo.Context, v any) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "the body must be application/json")
+		}
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON value")
+	}
+	if err == nil {
+		return nil
+	}
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return &badRequest{detail: "the body is empty; a JSON object is required"}
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return &badRequest{detail: "the body is not valid JSON: " + err.Error()}
+	case errors.As(err, &typeErr):
+		return &badRequest{field: typeErr.Field, detail: fmt.Sprintf("%s must be %s", typeErr.Field, jsonKind(typeErr.Type))}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &badRequest{field: name, detail: fmt.Sprintf("unknown field %q", name)}
+	}
+	return bodyError(err)
+}
+
+// bodyError reports a failure to read the request body.
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
+	}
+	return &badRequest{detail: "the body could not be read: " + err.Error()}
+}
+
+func jsonKind(t reflect.Type) string {
+	if t == decimalType {
+		return "a decimal number or a string holding one"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	}
+	return "a number"
+}
+
+var decimalType = reflect.TypeOf(decimal(""))
+
+// decimal is a money amount as it arrives: a JSON number or a string, kept as its exact text
+// and never parsed through a float.
+type decimal string
+
+// UnmarshalJSON accepts 10.5 and "10.5" alike.
+func (d *decimal) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*d = decimal(s)
+		return nil
+	}
+	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
+		return &json.UnmarshalTypeError{Value: string(b), Type: decimalType}
+	}
+	*d = decimal(b)
+	return nil
+}

@@ -1,0 +1,52 @@
+package http
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the public listener's request metrics, labelled by route template (never the
+// raw path, so ids cannot explode the series), method and status code.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	labels := []string{"route", "method", "code"}
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_http_requests_total",
+			Help: "HTTP requests served on the public listener, by route template, method and status code.",
+		}, labels),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gateway_http_request_duration_seconds",
+			Help:    "Time to serve HTTP requests on the public listener, by route template, method and status code.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, labels),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			// Write the error response now so that its status is the one counted.
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || c.Response().Status == 404 && route == "/*" {
+			route = "unmatched"
+		}
+		code := strconv.Itoa(c.Response().Status)
+		m.requests.WithLabelValues(route, c.Request().Method, code).Inc()
+		m.duration.WithLabelValues(route, c.Request().Method, code).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}

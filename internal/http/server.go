@@ -1,0 +1,83 @@
+// Package http is the gateway's HTTP surface: the merchant API, the webhooks and the admin
+// endpoints, on Echo. It is the only package that imports Echo.
+package http
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/idempotency"
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+// Config is what the public server needs to know besides its dependencies.
+type Config struct {
+	APIKeys     []string // secret keys accepted on /v1
+	CORSOrigins []string // storefront origins allowed to read an order's status
+}
+
+// maxBody bounds every request body.
+const maxBody = 64 << 10
+
+// Server serves the public listener: the merchant API and the webhooks.
+type Server struct {
+	echo        *echo.Echo
+	orders      *orders.Service
+	idempotency *idempotency.Store
+	log         *zap.Logger
+	metrics     *metrics
+	apiKeys     []apiKey
+	corsOrigins []string
+}
+
+type apiKey struct {
+	digest [32]byte
+	owner  string // fingerprint that scopes idempotency keys; reveals nothing of the key
+}
+
+// NewServer returns the public server. reg receives its metrics.
+func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *zap.Logger, reg prometheus.Registerer) *Server {
+	if svc == nil || idem == nil || log == nil || reg == nil {
+		panic("http: NewServer needs orders, idempotency, a logger and a registry")
+	}
+	s := &Server{
+		echo: echo.New(), orders: svc, idempotency: idem, log: log,
+		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
+	}
+	for _, k := range cfg.APIKeys {
+		d := sha256.Sum256([]byte(k))
+		s.apiKeys = append(s.apiKeys, apiKey{digest: d, owner: hex.EncodeToString(d[:8])})
+	}
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// NewHTTPServer wraps h with the timeouts every listener of the gateway uses: slow or idle
+// clients cannot hold connections, and a handler (PlacetoPay calls included) must finish
+// within the write timeout.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      45 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+}
+
+// Readiness reports whether the service can take traffic.
+type Readiness func(ctx context.Context) error

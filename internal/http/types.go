@@ -1,0 +1,112 @@
+package http
+
+import (
+	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+// moneyJSON is money on the wire: the currency and the total as an exact decimal string.
+type moneyJSON struct {
+	Currency string `json:"currency"`
+	Total    string `json:"total"`
+}
+
+func toMoneyJSON(m orders.Money) moneyJSON { return moneyJSON{Currency: m.Currency, Total: m.Decimal()} }
+
+type itemJSON struct {
+	SKU      string  `json:"sku,omitempty"`
+	Name     string  `json:"name"`
+	Category string  `json:"category,omitempty"`
+	Qty      int     `json:"qty"`
+	Price    decimal `json:"price"`
+	Tax      decimal `json:"tax,omitempty"`
+}
+
+type sessionJSON struct {
+	RequestID  *int64    `json:"requestId"`
+	ProcessURL string    `json:"processUrl,omitempty"`
+	Status     string    `json:"status"`
+	Reason     string    `json:"reason,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
+type paymentJSON struct {
+	InternalReference int64     `json:"internalReference"`
+	Status            string    `json:"status"`
+	Reason            string    `json:"reason,omitempty"`
+	Authorization     string    `json:"authorization,omitempty"`
+	Receipt           string    `json:"receipt,omitempty"`
+	Franchise         string    `json:"franchise,omitempty"`
+	PaymentMethod     string    `json:"paymentMethod,omitempty"`
+	Amount            moneyJSON `json:"amount"`
+	Refunded          bool      `json:"refunded"`
+	RefundedAmount    moneyJSON `json:"refundedAmount"`
+	CreatedAt         time.Time `json:"createdAt"`
+}
+
+// orderJSON is an Order as the merchant API shows it.
+type orderJSON struct {
+	ID             string         `json:"id"`
+	Reference      string         `json:"reference"`
+	Description    string         `json:"description"`
+	Status         orders.Status  `json:"status"`
+	Amount         moneyJSON      `json:"amount"`
+	PaidAmount     moneyJSON      `json:"paidAmount"`
+	RefundedAmount moneyJSON      `json:"refundedAmount"`
+	Buyer          *orders.Person `json:"buyer,omitempty"`
+	Items          []itemJSON     `json:"items"`
+	ReturnURL      string         `json:"returnUrl,omitempty"`
+	ClientSecret   string         `json:"clientSecret,omitempty"`
+	Sessions       []sessionJSON  `json:"sessions"`
+	Payments       []paymentJSON  `json:"payments"`
+	CreatedAt      time.Time      `json:"createdAt"`
+	UpdatedAt      time.Time      `json:"updatedAt"`
+}
+
+func toOrderJSON(o orders.Order) orderJSON {
+	out := orderJSON{
+		ID: o.ID.String(), Reference: o.Reference, Description: o.Description, Status: o.Status,
+		Amount: toMoneyJSON(o.Amount), PaidAmount: toMoneyJSON(o.Paid()), RefundedAmount: toMoneyJSON(o.Refunded()),
+		Buyer: o.Buyer, ReturnURL: o.ReturnURL, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Items: []itemJSON{}, Sessions: []sessionJSON{}, Payments: []paymentJSON{},
+	}
+	cur := o.Amount.Currency
+	for _, it := range o.Items {
+		ij := itemJSON{SKU: it.SKU, Name: it.Name, Category: it.Category, Qty: it.Qty,
+			Price: decimal(orders.Money{Minor: it.PriceMinor, Currency: cur}.Decimal())}
+		if it.TaxMinor > 0 {
+			ij.Tax = decimal(orders.Money{Minor: it.TaxMinor, Currency: cur}.Decimal())
+		}
+		out.Items = append(out.Items, ij)
+	}
+	for _, s := range o.Sessions {
+		out.Sessions = append(out.Sessions, sessionJSON{RequestID: s.RequestID, ProcessURL: s.ProcessURL,
+			Status: s.Status, Reason: s.Reason, Message: s.Message, ExpiresAt: s.ExpiresAt, CreatedAt: s.CreatedAt})
+	}
+	for _, p := range o.Payments {
+		out.Payments = append(out.Payments, paymentJSON{InternalReference: p.InternalReference, Status: p.Status,
+			Reason: p.Reason, Authorization: p.Authorization, Receipt: p.Receipt, Franchise: p.Franchise,
+			PaymentMethod: p.PaymentMethod, Amount: toMoneyJSON(p.Amount), Refunded: p.Refunded,
+			RefundedAmount: toMoneyJSON(orders.Money{Minor: p.RefundedMinor, Currency: p.Amount.Currency}),
+			CreatedAt: p.CreatedAt})
+	}
+	return out
+}
+
+// orderStatusJSON is what a browser holding the order's client secret may read.
+type orderStatusJSON struct {
+	ID             string        `json:"id"`
+	Status         orders.Status `json:"status"`
+	Amount         moneyJSON     `json:"amount"`
+	PaidAmount     moneyJSON     `json:"paidAmount"`
+	RefundedAmount moneyJSON     `json:"refundedAmount"`
+	UpdatedAt      time.Time     `json:"updatedAt"`
+}
+
+func toOrderStatusJSON(o orders.Order) orderStatusJSON {
+	return orderStatusJSON{ID: o.ID.String(), Status: o.Status, Amount: toMoneyJSON(o.Amount),
+		PaidAmount: toMoneyJSON(o.Paid()), RefundedAmount: toMoneyJSON(o.Refunded()), UpdatedAt: o.UpdatedAt}
+}
