@@ -12,7 +12,9 @@ type moneyJSON struct {
 	Total    string `json:"total"`
 }
 
-func toMoneyJSON(m orders.Money) moneyJSON { return moneyJSON{Currency: m.Currency, Total: m.Decimal()} }
+func toMoneyJSON(m orders.Money) moneyJSON {
+	return moneyJSON{Currency: m.Currency, Total: m.Decimal()}
+}
 
 type itemJSON struct {
 	SKU      string  `json:"sku,omitempty"`
@@ -91,7 +93,7 @@ func toOrderJSON(o orders.Order) orderJSON {
 			Reason: p.Reason, Authorization: p.Authorization, Receipt: p.Receipt, Franchise: p.Franchise,
 			PaymentMethod: p.PaymentMethod, Amount: toMoneyJSON(p.Amount), Refunded: p.Refunded,
 			RefundedAmount: toMoneyJSON(orders.Money{Minor: p.RefundedMinor, Currency: p.Amount.Currency}),
-			CreatedAt: p.CreatedAt})
+			CreatedAt:      p.CreatedAt})
 	}
 	return out
 }

@@ -244,7 +244,9 @@ func (s *Service) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status
 
 // eventData is the payload of an order event: the order's money and statuses at the change.
 func eventData(o *Order, from Status) map[string]any {
-	money := func(m Money) map[string]string { return map[string]string{"currency": m.Currency, "total": m.Decimal()} }
+	money := func(m Money) map[string]string {
+		return map[string]string{"currency": m.Currency, "total": m.Decimal()}
+	}
 	return map[string]any{
 		"orderId": o.ID, "reference": o.Reference, "status": o.Status, "previousStatus": from,
 		"amount": money(o.Amount), "paidAmount": money(o.Paid()), "refundedAmount": money(o.Refunded()),
