@@ -62,11 +62,11 @@ func Pending(ctx context.Context, db *sql.DB) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	current, target, err := p.GetVersions(ctx)
+	pending, err := p.HasPending(ctx)
 	if err != nil {
-		return false, fmt.Errorf("migrations: versions: %w", err)
+		return false, fmt.Errorf("migrations: pending: %w", err)
 	}
-	return current < target, nil
+	return pending, nil
 }
 
 // WriteStatus writes one line per migration: its version, file and when it was applied.

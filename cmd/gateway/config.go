@@ -189,15 +189,8 @@ func (c *config) logFields() map[string]any {
 		}
 		return "***"
 	}
-	db := c.DatabaseURL
-	if u, err := url.Parse(db); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "***")
-			db = u.Redacted()
-		}
-	}
 	return map[string]any{
-		"DATABASE_URL": db, "GATEWAY_ADDR": c.Addr, "GATEWAY_ADMIN_ADDR": c.AdminAddr,
+		"DATABASE_URL": redactDatabaseURL(c.DatabaseURL), "GATEWAY_ADDR": c.Addr, "GATEWAY_ADMIN_ADDR": c.AdminAddr,
 		"GATEWAY_PUBLIC_URL": c.PublicURL, "GATEWAY_API_KEYS": fmt.Sprintf("%d key(s)", len(c.APIKeys)),
 		"PLACETOPAY_BASE_URL": c.PlacetoPayBaseURL, "PLACETOPAY_LOGIN": c.PlacetoPayLogin,
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
@@ -205,4 +198,18 @@ func (c *config) logFields() map[string]any {
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env,
 	}
+}
+
+// redactDatabaseURL masks the password of a Postgres URL, both where URLs usually carry it
+// (user:password@) and where pgx also accepts it (?password=).
+func redactDatabaseURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "***"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }

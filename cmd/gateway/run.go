@@ -26,7 +26,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `usage: gateway [serve | migrate up | migrate status]`
+const usage = `usage: gateway [serve | migrate up | migrate status | healthcheck]`
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -40,6 +40,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return serve(ctx, environ, stdout)
 	case cmd[0] == "migrate" && len(cmd) == 2 && (cmd[1] == "up" || cmd[1] == "status"):
 		return migrate(ctx, cmd[1], environ, stdout)
+	case cmd[0] == "healthcheck" && len(cmd) == 1:
+		return healthcheck(ctx, environ)
 	case cmd[0] == "help" || cmd[0] == "-h" || cmd[0] == "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err
@@ -168,6 +170,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 			zap.String("apiKey", cfg.generatedKey))
 	}
 
+	go deleteOldIdempotencyKeys(ctx, idem, log)
+
 	servers := []*http.Server{
 		gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler()),
 		gatewayhttp.NewHTTPServer(cfg.AdminAddr, admin),
@@ -212,4 +216,52 @@ func serveUntilDone(ctx context.Context, log *zap.Logger, servers []*http.Server
 	}
 	log.Info("stopped")
 	return err
+}
+
+// deleteOldIdempotencyKeys forgets completed Idempotency-Key records after a day, hourly.
+// Every replica runs it; the deletes are idempotent.
+func deleteOldIdempotencyKeys(ctx context.Context, idem *idempotency.Store, log *zap.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			n, err := idem.DeleteOlderThan(ctx, time.Now().Add(-24*time.Hour))
+			if err != nil && ctx.Err() == nil {
+				log.Warn("delete old idempotency keys", zap.Error(err))
+			} else if n > 0 {
+				log.Info("deleted old idempotency keys", zap.Int64("count", n))
+			}
+		}
+	}
+}
+
+// healthcheck asks this host's admin listener for /healthz: the container health check,
+// for images that have no curl.
+func healthcheck(ctx context.Context, environ []string) error {
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		return err
+	}
+	_, port, err := net.SplitHostPort(cfg.AdminAddr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
+	}
+	return nil
 }

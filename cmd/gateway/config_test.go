@@ -1,0 +1,243 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// prodEnv is a complete, valid production configuration; tests remove or override pieces.
+func prodEnv(overrides ...string) []string {
+	base := []string{
+		"GATEWAY_ENV=production",
+		"GATEWAY_PUBLIC_URL=https://pay.example.com",
+		"GATEWAY_API_KEYS=sk_live_0123456789abcdef0123456789abcdef",
+		"PLACETOPAY_BASE_URL=https://checkout.placetopay.com",
+		"PLACETOPAY_LOGIN=login-0001",
+		"PLACETOPAY_SECRET_KEY=ptp-secret-0001",
+	}
+	return append(base, overrides...)
+}
+
+// without returns environ minus the variables named.
+func without(environ []string, names ...string) []string {
+	var out []string
+next:
+	for _, kv := range environ {
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	cfg, err := loadConfig(nil)
+	if err != nil {
+		t.Fatalf("loadConfig(nil): %v", err)
+	}
+	if cfg.generatedKey == "" || !reflect.DeepEqual(cfg.APIKeys, []string{cfg.generatedKey}) {
+		t.Errorf("APIKeys = %q, generatedKey = %q; want exactly the generated key", cfg.APIKeys, cfg.generatedKey)
+	}
+	cfg.APIKeys, cfg.generatedKey = nil, ""
+	want := config{
+		DatabaseURL:   "postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable",
+		Addr:          ":8080",
+		AdminAddr:     ":9090",
+		PublicURL:     "http://localhost:8080",
+		ProbeInterval: time.Minute,
+		Env:           "development",
+	}
+	// Empty and nil slices are both "none".
+	if len(cfg.CORSOrigins) == 0 {
+		cfg.CORSOrigins = nil
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
+	}
+	if !cfg.sandboxMode() {
+		t.Error("sandboxMode() = false with no PlacetoPay credentials")
+	}
+	if cfg.production() {
+		t.Error("production() = true by default")
+	}
+}
+
+func TestLoadConfigValid(t *testing.T) {
+	environ := prodEnv(
+		"GATEWAY_API_KEYS= sk_live_0123456789abcdef0123456789abcdef , ,sk_live_fedcba9876543210fedcba9876543210",
+		"GATEWAY_CORS_ORIGINS=https://shop.example.com, https://m.shop.example.com",
+		"GATEWAY_PROBE_INTERVAL=30s",
+		"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks",
+		"MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef01234567",
+	)
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	if want := []string{"sk_live_0123456789abcdef0123456789abcdef", "sk_live_fedcba9876543210fedcba9876543210"}; !reflect.DeepEqual(cfg.APIKeys, want) {
+		t.Errorf("APIKeys = %q, want %q", cfg.APIKeys, want)
+	}
+	if want := []string{"https://shop.example.com", "https://m.shop.example.com"}; !reflect.DeepEqual(cfg.CORSOrigins, want) {
+		t.Errorf("CORSOrigins = %q, want %q", cfg.CORSOrigins, want)
+	}
+	if cfg.ProbeInterval != 30*time.Second {
+		t.Errorf("ProbeInterval = %v, want 30s", cfg.ProbeInterval)
+	}
+	if cfg.generatedKey != "" {
+		t.Errorf("generatedKey = %q with GATEWAY_API_KEYS set", cfg.generatedKey)
+	}
+	if cfg.sandboxMode() || !cfg.production() {
+		t.Errorf("sandboxMode() = %v, production() = %v; want false, true", cfg.sandboxMode(), cfg.production())
+	}
+}
+
+func TestLoadConfigInvalid(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		wantVar string // the variable the error must name
+	}{
+		{"unknown environment", []string{"GATEWAY_ENV=staging"}, "GATEWAY_ENV"},
+		{"unparsable probe interval", []string{"GATEWAY_PROBE_INTERVAL=banana"}, "GATEWAY_PROBE_INTERVAL"},
+		{"probe interval too short", []string{"GATEWAY_PROBE_INTERVAL=1ns"}, "GATEWAY_PROBE_INTERVAL"},
+		{"probe interval too long", []string{"GATEWAY_PROBE_INTERVAL=48h"}, "GATEWAY_PROBE_INTERVAL"},
+		{"public address without port", []string{"GATEWAY_ADDR=nonsense"}, "GATEWAY_ADDR"},
+		{"admin address without port", []string{"GATEWAY_ADMIN_ADDR=nonsense"}, "GATEWAY_ADMIN_ADDR"},
+		{"public URL not http", []string{"GATEWAY_PUBLIC_URL=ftp://x"}, "GATEWAY_PUBLIC_URL"},
+		{"public URL relative", []string{"GATEWAY_PUBLIC_URL=/pay"}, "GATEWAY_PUBLIC_URL"},
+		{"database URL not postgres", []string{"DATABASE_URL=mysql://root@localhost/gateway"}, "DATABASE_URL"},
+		{"partial PlacetoPay credentials", []string{"PLACETOPAY_LOGIN=login-0001"}, "PLACETOPAY_LOGIN"},
+		{"PlacetoPay URL not http", []string{
+			"PLACETOPAY_BASE_URL=checkout.placetopay.com", "PLACETOPAY_LOGIN=l", "PLACETOPAY_SECRET_KEY=s",
+		}, "PLACETOPAY_BASE_URL"},
+		{"autopay URL not http", []string{"PLACETOPAY_AUTOPAY_URL=autopay"}, "PLACETOPAY_AUTOPAY_URL"},
+		{"merchant webhook URL without secret", []string{"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks"}, "MERCHANT_WEBHOOK_URL"},
+		{"merchant webhook secret without URL", []string{"MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef"}, "MERCHANT_WEBHOOK_SECRET"},
+		{"CORS wildcard", []string{"GATEWAY_CORS_ORIGINS=*"}, "GATEWAY_CORS_ORIGINS"},
+		{"CORS origin not a URL", []string{"GATEWAY_CORS_ORIGINS=shop.example.com"}, "GATEWAY_CORS_ORIGINS"},
+		{"API key too short", []string{"GATEWAY_API_KEYS=short-key"}, "GATEWAY_API_KEYS"},
+		{"production without PlacetoPay credentials",
+			without(prodEnv(), "PLACETOPAY_BASE_URL", "PLACETOPAY_LOGIN", "PLACETOPAY_SECRET_KEY"), "PLACETOPAY_BASE_URL"},
+		{"production with http PlacetoPay", prodEnv("PLACETOPAY_BASE_URL=http://checkout.placetopay.com"), "PLACETOPAY_BASE_URL"},
+		{"production with http public URL", prodEnv("GATEWAY_PUBLIC_URL=http://pay.example.com"), "GATEWAY_PUBLIC_URL"},
+		{"production without API keys", without(prodEnv(), "GATEWAY_API_KEYS"), "GATEWAY_API_KEYS"},
+		{"production with short API key", prodEnv("GATEWAY_API_KEYS=sk_live_0123456789ab"), "GATEWAY_API_KEYS"},
+		{"production with http merchant webhook", prodEnv(
+			"MERCHANT_WEBHOOK_URL=http://shop.example.com/hooks", "MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef01234567",
+		), "MERCHANT_WEBHOOK_URL"},
+		{"production with short merchant webhook secret", prodEnv(
+			"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks", "MERCHANT_WEBHOOK_SECRET=whsec_short",
+		), "MERCHANT_WEBHOOK_SECRET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(tt.environ)
+			if err == nil {
+				t.Fatalf("loadConfig(%q) = nil error, want one naming %s", tt.environ, tt.wantVar)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.wantVar) {
+				t.Errorf("error %q does not name %s", msg, tt.wantVar)
+			}
+			if strings.ContainsAny(msg, "\r\n") {
+				t.Errorf("error %q spans more than one line", msg)
+			}
+		})
+	}
+}
+
+func TestLoadConfigProductionValid(t *testing.T) {
+	if _, err := loadConfig(prodEnv()); err != nil {
+		t.Fatalf("loadConfig(valid production) = %v", err)
+	}
+}
+
+func TestLoadConfigGeneratesDevelopmentKey(t *testing.T) {
+	first, err := loadConfig([]string{"GATEWAY_ENV=development"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := loadConfig([]string{"GATEWAY_ENV=development"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []config{first, second} {
+		if !strings.HasPrefix(cfg.generatedKey, "sk_dev_") {
+			t.Errorf("generatedKey = %q, want an sk_dev_ prefix", cfg.generatedKey)
+		}
+		if len(cfg.generatedKey) < 32 {
+			t.Errorf("generatedKey %q is shorter than 32 characters", cfg.generatedKey)
+		}
+		if !reflect.DeepEqual(cfg.APIKeys, []string{cfg.generatedKey}) {
+			t.Errorf("APIKeys = %q, want only the generated key %q", cfg.APIKeys, cfg.generatedKey)
+		}
+	}
+	if first.generatedKey == second.generatedKey {
+		t.Errorf("two loads generated the same key %q", first.generatedKey)
+	}
+}
+
+func TestLogFieldsMaskSecrets(t *testing.T) {
+	const (
+		ptpSecret     = "ptp-secret-Zq81"
+		webhookSecret = "whsec_0123456789abcdef-Wy52"
+		apiKey1       = "sk_live_first_0123456789abcdefXX"
+		apiKey2       = "sk_live_second_0123456789abcdefYY"
+		dbPassword    = "db-pass-Kv37"
+		dbQueryPass   = "db-query-pass-Lm09"
+	)
+	tests := []struct {
+		name    string
+		environ []string
+		secrets []string
+	}{
+		{"everything set", []string{
+			"DATABASE_URL=postgres://gateway:" + dbPassword + "@db.internal:5432/gateway?sslmode=require",
+			"GATEWAY_API_KEYS=" + apiKey1 + "," + apiKey2,
+			"PLACETOPAY_BASE_URL=https://checkout-test.placetopay.com",
+			"PLACETOPAY_LOGIN=login-0001",
+			"PLACETOPAY_SECRET_KEY=" + ptpSecret,
+			"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks",
+			"MERCHANT_WEBHOOK_SECRET=" + webhookSecret,
+		}, []string{dbPassword, apiKey1, apiKey2, ptpSecret, webhookSecret}},
+		// pgx also reads the password from the query string.
+		{"password in the database URL query", []string{
+			"DATABASE_URL=postgres://gateway@db.internal:5432/gateway?sslmode=require&password=" + dbQueryPass,
+		}, []string{dbQueryPass}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(tt.environ)
+			if err != nil {
+				t.Fatalf("loadConfig: %v", err)
+			}
+			b, err := json.Marshal(cfg.logFields())
+			if err != nil {
+				t.Fatalf("marshal logFields: %v", err)
+			}
+			for _, s := range tt.secrets {
+				if strings.Contains(string(b), s) {
+					t.Errorf("logFields %s contains the secret %q", b, s)
+				}
+			}
+			// The generated development key is logged on its own line, on purpose, but never
+			// as part of the configuration.
+			if cfg.generatedKey != "" && strings.Contains(string(b), cfg.generatedKey) {
+				t.Errorf("logFields %s contains the generated API key", b)
+			}
+			var fields map[string]any
+			if err := json.Unmarshal(b, &fields); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(fields["DATABASE_URL"].(string), "db.internal:5432/gateway") {
+				t.Errorf("DATABASE_URL field %q lost the host and database", fields["DATABASE_URL"])
+			}
+		})
+	}
+}
