@@ -108,14 +108,18 @@ func allDigits(s string) bool {
 // Decimal formats m with exactly the currency's fraction digits: 1050 USD is "10.50".
 func (m Money) Decimal() string {
 	exp := currencyExponents[m.Currency]
-	s := strconv.FormatInt(m.Minor, 10)
+	sign, minor := "", m.Minor
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	s := strconv.FormatInt(minor, 10)
 	if exp == 0 {
-		return s
+		return sign + s
 	}
 	if len(s) <= exp {
 		s = strings.Repeat("0", exp-len(s)+1) + s
 	}
-	return s[:len(s)-exp] + "." + s[len(s)-exp:]
+	return sign + s[:len(s)-exp] + "." + s[len(s)-exp:]
 }
 
 // String formats m for people and logs: "10.50 USD".

@@ -174,8 +174,11 @@ func (p *CreateParams) Validate() error {
 		if it.Qty < 1 || it.Qty > 1_000_000 {
 			return invalidField(field+".qty", "must be between 1 and 1000000")
 		}
-		if it.PriceMinor < 0 || it.TaxMinor < 0 {
+		if it.PriceMinor < 0 {
 			return invalidField(field+".price", "must not be negative")
+		}
+		if it.TaxMinor < 0 {
+			return invalidField(field+".tax", "must not be negative")
 		}
 		if err := checkTexts(field, []textField{{"sku", it.SKU, 64}, {"category", it.Category, 64}}); err != nil {
 			return err
@@ -198,8 +201,11 @@ func (p *Person) validate(prefix string) error {
 			return invalidField(prefix+".email", "is not a valid email address")
 		}
 	}
-	if looksLikeCardNumber(p.Name) || looksLikeCardNumber(p.Surname) {
+	if looksLikeCardNumber(p.Name) {
 		return invalidField(prefix+".name", "must not contain a card number")
+	}
+	if looksLikeCardNumber(p.Surname) {
+		return invalidField(prefix+".surname", "must not contain a card number")
 	}
 	if a := p.Address; a != nil {
 		return checkTexts(prefix+".address", []textField{

@@ -27,11 +27,12 @@ var transitions = map[Status][]Status{
 	// More of a partial session approved, or money returned.
 	StatusPartiallyPaid: {StatusPaid, StatusReview, StatusPartiallyRefunded, StatusRefunded},
 	StatusPaid:          {StatusPartiallyRefunded, StatusRefunded, StatusReview},
-	// A payment that landed after the merchant cancelled is never silently accepted.
+	// A payment that landed after the merchant cancelled, or after everything was refunded,
+	// is never silently accepted.
 	StatusCancelled:         {StatusReview},
+	StatusRefunded:          {StatusReview},
 	StatusReview:            {StatusPaid, StatusPartiallyRefunded, StatusRefunded},
 	StatusPartiallyRefunded: {StatusRefunded, StatusReview},
-	StatusRefunded:          {},
 }
 
 // Statuses returns every status, in the contract's order.
