@@ -173,21 +173,27 @@ CREATE TABLE event_deliveries (
 CREATE INDEX event_deliveries_event_idx ON event_deliveries (event_seq);
 
 -- Idempotency-Key records, scoped to the API key that used them (by fingerprint, never the key).
+-- lock_token names the holder of an in-flight record, so a holder whose lease was taken over
+-- cannot settle the record of the one that took it. The stored response (body and headers)
+-- is replayed byte for byte for a day; it may include the order's client secret, which is
+-- exactly what the first response showed.
 CREATE TABLE idempotency_keys (
-    owner                 text NOT NULL,
-    key                   text NOT NULL CHECK (char_length(key) BETWEEN 1 AND 255),
-    method                text NOT NULL,
-    path                  text NOT NULL,
-    request_hash          bytea NOT NULL CHECK (octet_length(request_hash) = 32),
-    state                 text NOT NULL DEFAULT 'in_flight' CHECK (state IN ('in_flight', 'done')),
-    locked_until          timestamptz NOT NULL,
-    response_status       integer,
-    response_content_type text,
-    response_body         bytea,
-    created_at            timestamptz NOT NULL DEFAULT now(),
+    owner            text NOT NULL,
+    key              text NOT NULL CHECK (char_length(key) BETWEEN 1 AND 255),
+    method           text NOT NULL,
+    path             text NOT NULL,
+    request_hash     bytea NOT NULL CHECK (octet_length(request_hash) = 32),
+    state            text NOT NULL DEFAULT 'in_flight' CHECK (state IN ('in_flight', 'done')),
+    lock_token       uuid NOT NULL,
+    locked_until     timestamptz NOT NULL,
+    response_status  integer,
+    response_headers jsonb,
+    response_body    bytea,
+    created_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (owner, key),
     CONSTRAINT idempotency_keys_done_has_response
-        CHECK (state = 'in_flight' OR (response_status IS NOT NULL AND response_body IS NOT NULL))
+        CHECK (state = 'in_flight' OR (response_status IS NOT NULL AND response_body IS NOT NULL
+                                       AND response_headers IS NOT NULL))
 );
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 

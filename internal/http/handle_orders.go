@@ -99,7 +99,6 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderStatusJSON(o))
 	}
 	o, err := s.orders.Get(ctx, id)
@@ -114,7 +113,7 @@ func (s *Server) handleListOrders(c echo.Context) error {
 	p := orders.ListParams{Status: orders.Status(c.QueryParam("status")), Cursor: c.QueryParam("cursor")}
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil {
+		if err != nil || n < 1 { // 0 would otherwise mean the default
 			return &orders.Error{Code: orders.EInvalid, Field: "limit", Message: "must be a whole number between 1 and 100"}
 		}
 		p.Limit = n

@@ -2,9 +2,11 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -38,14 +40,19 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		owner, _ := c.Get(ownerKey).(string)
 		ctx := req.Context()
 
-		outcome, stored, err := s.idempotency.Begin(ctx, owner, key, req.Method, req.URL.Path, h.Sum(nil))
+		outcome, stored, lease, err := s.idempotency.Begin(ctx, owner, key, req.Method, req.URL.Path, h.Sum(nil))
 		if err != nil {
 			return err
 		}
 		switch outcome {
 		case idempotency.Replay:
+			for name, values := range stored.Header {
+				c.Response().Header()[name] = values
+			}
 			c.Response().Header().Set("Idempotent-Replayed", "true")
-			return c.Blob(stored.Status, stored.ContentType, stored.Body)
+			c.Response().WriteHeader(stored.Status)
+			_, err := c.Response().Write(stored.Body)
+			return err
 		case idempotency.Mismatch:
 			return &orders.Error{Code: orders.EInvalid, Field: "Idempotency-Key",
 				Message: "this Idempotency-Key was used with a different request"}
@@ -54,20 +61,29 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				Message: "a request with this Idempotency-Key is still in progress; retry later"}
 		}
 
+		// The record is settled even when the client has gone (its retry must find the
+		// response, not a key held until the lease ends) and when the handler panics.
+		ctx = context.WithoutCancel(ctx)
+		settled := false
+		defer func() {
+			if !settled {
+				s.releaseKey(ctx, lease)
+			}
+		}()
+
 		rec := &recorder{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = rec
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
+		settled = true
 		status := c.Response().Status
 		if status >= http.StatusInternalServerError {
-			if err := s.idempotency.Release(ctx, owner, key); err != nil {
-				s.log.Error("release idempotency key", zap.Error(err))
-			}
+			s.releaseKey(ctx, lease)
 			return nil
 		}
-		err = s.idempotency.Complete(ctx, owner, key, idempotency.Response{
-			Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.body.Bytes(),
+		err = s.idempotency.Complete(ctx, lease, idempotency.Response{
+			Status: status, Header: replayableHeaders(c.Response().Header()), Body: rec.body.Bytes(),
 		})
 		if err != nil {
 			// The response went out; the key stays in flight until its lease ends and a retry
@@ -76,6 +92,26 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+func (s *Server) releaseKey(ctx context.Context, lease idempotency.Lease) {
+	if err := s.idempotency.Release(ctx, lease); err != nil {
+		s.log.Error("release idempotency key", zap.Error(err))
+	}
+}
+
+// replayableHeaders returns the response headers the handler chose (Content-Type, Location,
+// Cache-Control, …); per-connection and per-request ones (Date, CORS, Vary) are left out.
+func replayableHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for name, values := range h {
+		switch {
+		case name == "Date", name == "Vary", name == "Content-Length", strings.HasPrefix(name, "Access-Control-"):
+			continue
+		}
+		out[name] = values
+	}
+	return out
 }
 
 // recorder keeps a copy of what it writes.

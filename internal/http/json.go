@@ -38,11 +38,17 @@ func decodeJSON(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON value")
-	}
 	if err == nil {
-		return nil
+		// Only whitespace may follow the value. (dec.More would let a stray '}' or ']' pass.)
+		_, err = dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var tooLarge *http.MaxBytesError
+		if !errors.As(err, &tooLarge) {
+			return &badRequest{detail: "the body must hold exactly one JSON value"}
+		}
+		return bodyError(err)
 	}
 	var (
 		syntax  *json.SyntaxError

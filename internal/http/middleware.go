@@ -41,8 +41,9 @@ func (s *Server) apiKeyOrClientSecret(next echo.HandlerFunc) echo.HandlerFunc {
 // authenticate compares the bearer token with every configured key in constant time and
 // returns the matching key's fingerprint.
 func (s *Server) authenticate(r *http.Request) (string, bool) {
-	token, ok := strings.CutPrefix(r.Header.Get(echo.HeaderAuthorization), "Bearer ")
-	if !ok || token == "" {
+	scheme, token, ok := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return "", false
 	}
 	got := sha256.Sum256([]byte(token))
@@ -53,6 +54,20 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 		}
 	}
 	return owner, owner != ""
+}
+
+// limitBody bounds every request body to maxBody bytes. Reading past the bound fails with
+// *http.MaxBytesError, which bodyError answers with a 413, however the body is framed.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > maxBody {
+			return bodyError(&http.MaxBytesError{Limit: maxBody})
+		}
+		// The underlying writer lets net/http close the connection after an oversized body.
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, maxBody)
+		return next(c)
+	}
 }
 
 // recoverPanics turns a panicking handler into a logged 500.
@@ -67,6 +82,14 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
+		return next(c)
+	}
+}
+
+// noStore keeps order data out of browser and proxy caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return next(c)
 	}
 }

@@ -10,21 +10,27 @@ import (
 // routes is the whole public API surface.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.recoverPanics)
+	// metrics comes first so that it counts the 500 of a recovered panic too.
 	e.Use(s.metrics.middleware)
-	e.Use(middleware.BodyLimit("64K"))
-	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-		AllowOrigins: s.corsOrigins,
-		AllowMethods: []string{http.MethodGet},
-		AllowHeaders: []string{"X-Client-Secret"},
-		MaxAge:       600,
-	}))
+	e.Use(s.recoverPanics)
+	e.Use(s.limitBody)
+	// Echo's CORS allows every origin when given none; no origins must mean none allowed.
+	if len(s.corsOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins: s.corsOrigins,
+			AllowMethods: []string{http.MethodGet},
+			AllowHeaders: []string{"X-Client-Secret"},
+			MaxAge:       600,
+		}))
+	}
 
+	// noStore is per route: middleware on the group would make Echo answer 404 for a wrong
+	// method under /v1 instead of 405.
 	v1 := e.Group("/v1")
-	v1.POST("/orders", s.handleCreateOrder, s.requireAPIKey, s.idempotent)
-	v1.GET("/orders", s.handleListOrders, s.requireAPIKey)
-	v1.GET("/orders/:id", s.handleGetOrder, s.apiKeyOrClientSecret)
-	v1.POST("/orders/:id/cancel", s.handleCancelOrder, s.requireAPIKey, s.idempotent)
+	v1.POST("/orders", s.handleCreateOrder, noStore, s.requireAPIKey, s.idempotent)
+	v1.GET("/orders", s.handleListOrders, noStore, s.requireAPIKey)
+	v1.GET("/orders/:id", s.handleGetOrder, noStore, s.apiKeyOrClientSecret)
+	v1.POST("/orders/:id/cancel", s.handleCancelOrder, noStore, s.requireAPIKey, s.idempotent)
 }
 
 // NewAdminHandler returns the admin listener's handler: liveness, readiness and metrics.

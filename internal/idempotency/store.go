@@ -6,10 +6,13 @@ package idempotency
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -30,11 +33,19 @@ const (
 	InFlight
 )
 
-// Response is a stored response, replayed byte for byte.
+// Response is a stored response, replayed byte for byte: status, the headers the handler
+// set, and body.
 type Response struct {
-	Status      int
-	ContentType string
-	Body        []byte
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Lease is a caller's hold on an in-flight key, returned by Begin with Proceed. Only its
+// holder can Complete or Release the record.
+type Lease struct {
+	Owner, Key string
+	token      uuid.UUID
 }
 
 // Store keeps idempotency records. lease bounds how long a holder that vanished (a crashed
@@ -54,68 +65,94 @@ func NewStore(pool *pgxpool.Pool, lease time.Duration) *Store {
 }
 
 // Begin claims key for owner and the request identified by hash (which covers method, path
-// and body), or reports why it cannot.
-func (s *Store) Begin(ctx context.Context, owner, key, method, path string, hash []byte) (Outcome, *Response, error) {
-	// Two rounds: the record can be released between the failed claim and the read.
-	for range 2 {
-		until := time.Now().Add(s.lease)
+// and body), or reports why it cannot. With Proceed the Lease is the caller's to settle;
+// with Replay the Response is the one to send.
+func (s *Store) Begin(ctx context.Context, owner, key, method, path string, hash []byte) (Outcome, *Response, Lease, error) {
+	lease := Lease{Owner: owner, Key: key, token: uuid.New()}
+	// A few rounds: the record can be released or completed between the statements.
+	for range 3 {
 		_, err := s.q.Claim(ctx, s.pool, idempotencydb.ClaimParams{
-			Owner: owner, Key: key, Method: method, Path: path, RequestHash: hash, LockedUntil: until,
+			Owner: owner, Key: key, Method: method, Path: path, RequestHash: hash,
+			LockToken: lease.token, LeaseSeconds: s.lease.Seconds(),
 		})
 		if err == nil {
-			return Proceed, nil, nil
+			return Proceed, nil, lease, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return 0, nil, fmt.Errorf("idempotency: claim: %w", err)
+			return 0, nil, Lease{}, fmt.Errorf("idempotency: claim: %w", err)
 		}
 		rec, err := s.q.Get(ctx, s.pool, idempotencydb.GetParams{Owner: owner, Key: key})
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
 		if err != nil {
-			return 0, nil, fmt.Errorf("idempotency: read: %w", err)
+			return 0, nil, Lease{}, fmt.Errorf("idempotency: read: %w", err)
 		}
 		if !bytes.Equal(rec.RequestHash, hash) {
-			return Mismatch, nil, nil
+			return Mismatch, nil, Lease{}, nil
 		}
 		if rec.State == "done" {
 			resp := &Response{Status: int(*rec.ResponseStatus), Body: rec.ResponseBody}
-			if rec.ResponseContentType != nil {
-				resp.ContentType = *rec.ResponseContentType
+			if err := json.Unmarshal(rec.ResponseHeaders, &resp.Header); err != nil {
+				return 0, nil, Lease{}, fmt.Errorf("idempotency: stored headers: %w", err)
 			}
-			return Replay, resp, nil
+			return Replay, resp, Lease{}, nil
 		}
 		_, err = s.q.TakeOver(ctx, s.pool, idempotencydb.TakeOverParams{
-			Owner: owner, Key: key, RequestHash: hash, LockedUntil: until,
+			Owner: owner, Key: key, RequestHash: hash, LockToken: lease.token, LeaseSeconds: s.lease.Seconds(),
 		})
 		if err == nil {
-			return Proceed, nil, nil
+			return Proceed, nil, lease, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return 0, nil, fmt.Errorf("idempotency: take over: %w", err)
+			return 0, nil, Lease{}, fmt.Errorf("idempotency: take over: %w", err)
 		}
-		return InFlight, nil, nil
+		// Still held, or completed since the read: the next round tells which.
 	}
-	return InFlight, nil, nil
+	return InFlight, nil, Lease{}, nil
 }
 
-// Complete stores the response of a request this caller began.
-func (s *Store) Complete(ctx context.Context, owner, key string, r Response) error {
+// ErrLeaseLost is returned when a holder settles a record it no longer holds: it was
+// completed or released already, or its lease ran out and another request took it over.
+var ErrLeaseLost = errors.New("idempotency: the key is no longer held by this request")
+
+// Complete stores the response of the request l holds.
+func (s *Store) Complete(ctx context.Context, l Lease, r Response) error {
 	status := int32(r.Status)
-	_, err := s.q.Complete(ctx, s.pool, idempotencydb.CompleteParams{
-		Owner: owner, Key: key, ResponseStatus: &status, ResponseContentType: &r.ContentType, ResponseBody: r.Body,
+	body := r.Body
+	if body == nil {
+		body = []byte{} // an empty body is a response too; NULL would mean none
+	}
+	header := r.Header
+	if header == nil {
+		header = http.Header{}
+	}
+	headerJSON, err := json.Marshal(header)
+	if err != nil {
+		return fmt.Errorf("idempotency: complete: headers: %w", err)
+	}
+	n, err := s.q.Complete(ctx, s.pool, idempotencydb.CompleteParams{
+		Owner: l.Owner, Key: l.Key, LockToken: l.token,
+		ResponseStatus: &status, ResponseHeaders: headerJSON, ResponseBody: body,
 	})
 	if err != nil {
 		return fmt.Errorf("idempotency: complete: %w", err)
 	}
+	if n == 0 {
+		return ErrLeaseLost
+	}
 	return nil
 }
 
-// Release forgets a request this caller began without a response worth keeping (a server
-// error), so that a retry runs it again.
-func (s *Store) Release(ctx context.Context, owner, key string) error {
-	if err := s.q.Release(ctx, s.pool, idempotencydb.ReleaseParams{Owner: owner, Key: key}); err != nil {
+// Release forgets the request l holds without keeping a response (a server error), so that
+// a retry runs it again.
+func (s *Store) Release(ctx context.Context, l Lease) error {
+	n, err := s.q.Release(ctx, s.pool, idempotencydb.ReleaseParams{Owner: l.Owner, Key: l.Key, LockToken: l.token})
+	if err != nil {
 		return fmt.Errorf("idempotency: release: %w", err)
+	}
+	if n == 0 {
+		return ErrLeaseLost
 	}
 	return nil
 }

@@ -2,20 +2,8 @@ package orders
 
 import (
 	"errors"
-	"fmt"
-	"reflect"
 	"testing"
 )
-
-// diff returns "" when want and got are deeply equal, else both values, go-cmp style
-// (-want +got). It stands in for cmp.Diff because github.com/google/go-cmp is in go.sum
-// but not yet required by go.mod; once it is, the body becomes `return cmp.Diff(want, got)`.
-func diff(want, got any) string {
-	if reflect.DeepEqual(want, got) {
-		return ""
-	}
-	return fmt.Sprintf("-want +got:\n-\t%#v\n+\t%#v", want, got)
-}
 
 // domainError returns err as a domain *Error, failing the test when it is not one.
 func domainError(t *testing.T, err error) *Error {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Maximum totals per currency exponent, written out rather than derived from maxMinor.
@@ -85,7 +87,7 @@ func TestParseMoney(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ParseMoney(%q, %q) = %v", tt.decimal, tt.currency, err)
 				}
-				if d := diff(tt.want, got); d != "" {
+				if d := cmp.Diff(tt.want, got); d != "" {
 					t.Errorf("ParseMoney(%q, %q): %s", tt.decimal, tt.currency, d)
 				}
 				return
@@ -114,7 +116,7 @@ func TestCurrencyExponents(t *testing.T) {
 		"ARS": 2, "BRL": 2, "BZD": 2, "CLP": 0, "COP": 2, "CRC": 2, "DOP": 2, "EUR": 2,
 		"GTQ": 2, "HNL": 2, "MXN": 2, "PAB": 2, "PEN": 2, "PYG": 0, "USD": 2, "UYU": 2,
 	}
-	if d := diff(want, currencyExponents); d != "" {
+	if d := cmp.Diff(want, currencyExponents); d != "" {
 		t.Errorf("currencyExponents: %s", d)
 	}
 	for c, e := range want {
@@ -218,7 +220,7 @@ func TestNewMoney(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewMoney(%d, %q) = %v", tt.minor, tt.currency, err)
 			}
-			if d := diff(Money{tt.minor, tt.currency}, got); d != "" {
+			if d := cmp.Diff(Money{tt.minor, tt.currency}, got); d != "" {
 				t.Errorf("NewMoney: %s", d)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -79,7 +80,7 @@ func TestCreateStoresTheOrder(t *testing.T) {
 		Reference: p.Reference, Description: p.Description, ReturnURL: p.ReturnURL, Status: StatusPending,
 		Amount: p.Amount, Buyer: p.Buyer, Items: p.Items,
 	}
-	if d := diff(want, fieldsOf(created)); d != "" {
+	if d := cmp.Diff(want, fieldsOf(created)); d != "" {
 		t.Errorf("Create returned: %s", d)
 	}
 	if created.ID.Version() != 7 {
@@ -93,7 +94,7 @@ func TestCreateStoresTheOrder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	if d := diff(want, fieldsOf(got)); d != "" {
+	if d := cmp.Diff(want, fieldsOf(got)); d != "" {
 		t.Errorf("Get returned: %s", d)
 	}
 	if got.ID != created.ID || !got.CreatedAt.Equal(created.CreatedAt) || !got.UpdatedAt.Equal(created.UpdatedAt) {
@@ -318,7 +319,7 @@ func TestCancelPending(t *testing.T) {
 	if stored, err := svc.Get(ctx, o.ID); err != nil || stored.Status != StatusCancelled {
 		t.Errorf("Get after Cancel = %s, %v; want cancelled", stored.Status, err)
 	}
-	if d := diff([]string{"pending->cancelled"}, timelineMoves(t, pool, o.ID)); d != "" {
+	if d := cmp.Diff([]string{"pending->cancelled"}, timelineMoves(t, pool, o.ID)); d != "" {
 		t.Errorf("timeline transitions: %s", d)
 	}
 	wantData := map[string]any{
@@ -327,7 +328,7 @@ func TestCancelPending(t *testing.T) {
 		"paidAmount":     map[string]any{"currency": "USD", "total": "0.00"},
 		"refundedAmount": map[string]any{"currency": "USD", "total": "0.00"},
 	}
-	if d := diff([]eventRow{{Type: "order.cancelled", Data: wantData}}, orderEvents(t, pool, o.ID)); d != "" {
+	if d := cmp.Diff([]eventRow{{Type: "order.cancelled", Data: wantData}}, orderEvents(t, pool, o.ID)); d != "" {
 		t.Errorf("events: %s", d)
 	}
 
@@ -411,13 +412,13 @@ func TestCancelConcurrently(t *testing.T) {
 	for _, err := range errs {
 		codes[ErrorCode(err)]++
 	}
-	if d := diff(map[string]int{"": 1, EConflict: n - 1}, codes); d != "" {
+	if d := cmp.Diff(map[string]int{"": 1, EConflict: n - 1}, codes); d != "" {
 		t.Errorf("outcomes by error code (\"\" is success): %s; errors: %v", d, errs)
 	}
-	if d := diff([]string{"order.cancelled"}, eventTypes(orderEvents(t, pool, o.ID))); d != "" {
+	if d := cmp.Diff([]string{"order.cancelled"}, eventTypes(orderEvents(t, pool, o.ID))); d != "" {
 		t.Errorf("events: %s", d)
 	}
-	if d := diff([]string{"pending->cancelled"}, timelineMoves(t, pool, o.ID)); d != "" {
+	if d := cmp.Diff([]string{"pending->cancelled"}, timelineMoves(t, pool, o.ID)); d != "" {
 		t.Errorf("timeline transitions: %s", d)
 	}
 }
@@ -504,7 +505,7 @@ func TestListStatusFilter(t *testing.T) {
 				}
 				got = append(got, o.ID)
 			}
-			if d := diff(want[st], got); d != "" || next != "" {
+			if d := cmp.Diff(want[st], got); d != "" || next != "" {
 				t.Errorf("List(status %s): next %q, ids %s", st, next, d)
 			}
 		})
@@ -522,7 +523,7 @@ func TestListStatusFilter(t *testing.T) {
 	for _, o := range append(first, rest...) {
 		got = append(got, o.ID)
 	}
-	if d := diff(want[StatusPending], got); d != "" {
+	if d := cmp.Diff(want[StatusPending], got); d != "" {
 		t.Errorf("pending orders over two pages: %s", d)
 	}
 }

@@ -3,6 +3,7 @@ package orders
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 )
 
@@ -42,7 +43,7 @@ func expectAllowed(from, to Status) bool {
 func TestStatuses(t *testing.T) {
 	want := []Status{"pending", "authorized", "partially_paid", "paid", "failed", "cancelled",
 		"review", "partially_refunded", "refunded"}
-	if d := diff(want, Statuses()); d != "" {
+	if d := cmp.Diff(want, Statuses()); d != "" {
 		t.Errorf("Statuses(): %s", d)
 	}
 	if len(allowedMoves) != len(want) {

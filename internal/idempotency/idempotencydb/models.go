@@ -55,17 +55,18 @@ type EventDelivery struct {
 }
 
 type IdempotencyKey struct {
-	Owner               string
-	Key                 string
-	Method              string
-	Path                string
-	RequestHash         []byte
-	State               string
-	LockedUntil         time.Time
-	ResponseStatus      *int32
-	ResponseContentType *string
-	ResponseBody        []byte
-	CreatedAt           time.Time
+	Owner           string
+	Key             string
+	Method          string
+	Path            string
+	RequestHash     []byte
+	State           string
+	LockToken       uuid.UUID
+	LockedUntil     time.Time
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+	CreatedAt       time.Time
 }
 
 type Notification struct {

@@ -8,25 +8,29 @@ package idempotencydb
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const claim = `-- name: Claim :one
-INSERT INTO idempotency_keys (owner, key, method, path, request_hash, locked_until)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO idempotency_keys (owner, key, method, path, request_hash, lock_token, locked_until)
+VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7::float8))
 ON CONFLICT (owner, key) DO NOTHING
 RETURNING owner
 `
 
 type ClaimParams struct {
-	Owner       string
-	Key         string
-	Method      string
-	Path        string
-	RequestHash []byte
-	LockedUntil time.Time
+	Owner        string
+	Key          string
+	Method       string
+	Path         string
+	RequestHash  []byte
+	LockToken    uuid.UUID
+	LeaseSeconds float64
 }
 
 // Inserts a new in-flight record; returns no row when the key is already taken.
+// Leases run on the database clock, so replicas with skewed clocks agree on them.
 func (q *Queries) Claim(ctx context.Context, db DBTX, arg ClaimParams) (string, error) {
 	row := db.QueryRow(ctx, claim,
 		arg.Owner,
@@ -34,7 +38,8 @@ func (q *Queries) Claim(ctx context.Context, db DBTX, arg ClaimParams) (string, 
 		arg.Method,
 		arg.Path,
 		arg.RequestHash,
-		arg.LockedUntil,
+		arg.LockToken,
+		arg.LeaseSeconds,
 	)
 	var owner string
 	err := row.Scan(&owner)
@@ -43,24 +48,26 @@ func (q *Queries) Claim(ctx context.Context, db DBTX, arg ClaimParams) (string, 
 
 const complete = `-- name: Complete :execrows
 UPDATE idempotency_keys
-SET state = 'done', response_status = $3, response_content_type = $4, response_body = $5
-WHERE owner = $1 AND key = $2 AND state = 'in_flight'
+SET state = 'done', response_status = $4, response_headers = $5, response_body = $6
+WHERE owner = $1 AND key = $2 AND lock_token = $3 AND state = 'in_flight'
 `
 
 type CompleteParams struct {
-	Owner               string
-	Key                 string
-	ResponseStatus      *int32
-	ResponseContentType *string
-	ResponseBody        []byte
+	Owner           string
+	Key             string
+	LockToken       uuid.UUID
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
 }
 
 func (q *Queries) Complete(ctx context.Context, db DBTX, arg CompleteParams) (int64, error) {
 	result, err := db.Exec(ctx, complete,
 		arg.Owner,
 		arg.Key,
+		arg.LockToken,
 		arg.ResponseStatus,
-		arg.ResponseContentType,
+		arg.ResponseHeaders,
 		arg.ResponseBody,
 	)
 	if err != nil {
@@ -82,7 +89,7 @@ func (q *Queries) DeleteOlderThan(ctx context.Context, db DBTX, createdAt time.T
 }
 
 const get = `-- name: Get :one
-SELECT owner, key, method, path, request_hash, state, locked_until, response_status, response_content_type, response_body, created_at FROM idempotency_keys WHERE owner = $1 AND key = $2
+SELECT owner, key, method, path, request_hash, state, lock_token, locked_until, response_status, response_headers, response_body, created_at FROM idempotency_keys WHERE owner = $1 AND key = $2
 `
 
 type GetParams struct {
@@ -100,47 +107,55 @@ func (q *Queries) Get(ctx context.Context, db DBTX, arg GetParams) (IdempotencyK
 		&i.Path,
 		&i.RequestHash,
 		&i.State,
+		&i.LockToken,
 		&i.LockedUntil,
 		&i.ResponseStatus,
-		&i.ResponseContentType,
+		&i.ResponseHeaders,
 		&i.ResponseBody,
 		&i.CreatedAt,
 	)
 	return i, err
 }
 
-const release = `-- name: Release :exec
-DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND state = 'in_flight'
+const release = `-- name: Release :execrows
+DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND lock_token = $3 AND state = 'in_flight'
 `
 
 type ReleaseParams struct {
-	Owner string
-	Key   string
+	Owner     string
+	Key       string
+	LockToken uuid.UUID
 }
 
-func (q *Queries) Release(ctx context.Context, db DBTX, arg ReleaseParams) error {
-	_, err := db.Exec(ctx, release, arg.Owner, arg.Key)
-	return err
+func (q *Queries) Release(ctx context.Context, db DBTX, arg ReleaseParams) (int64, error) {
+	result, err := db.Exec(ctx, release, arg.Owner, arg.Key, arg.LockToken)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const takeOver = `-- name: TakeOver :one
-UPDATE idempotency_keys SET locked_until = $1
-WHERE owner = $2 AND key = $3 AND state = 'in_flight'
-  AND request_hash = $4 AND locked_until < now()
+UPDATE idempotency_keys
+SET lock_token = $1, locked_until = now() + make_interval(secs => $2::float8)
+WHERE owner = $3 AND key = $4 AND state = 'in_flight'
+  AND request_hash = $5 AND locked_until < now()
 RETURNING owner
 `
 
 type TakeOverParams struct {
-	LockedUntil time.Time
-	Owner       string
-	Key         string
-	RequestHash []byte
+	LockToken    uuid.UUID
+	LeaseSeconds float64
+	Owner        string
+	Key          string
+	RequestHash  []byte
 }
 
-// Takes an in-flight record whose holder is gone (its lock expired), for the same request.
+// Takes an in-flight record whose holder is gone (its lease expired), for the same request.
 func (q *Queries) TakeOver(ctx context.Context, db DBTX, arg TakeOverParams) (string, error) {
 	row := db.QueryRow(ctx, takeOver,
-		arg.LockedUntil,
+		arg.LockToken,
+		arg.LeaseSeconds,
 		arg.Owner,
 		arg.Key,
 		arg.RequestHash,

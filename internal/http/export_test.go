@@ -1,0 +1,10 @@
+package http
+
+import "github.com/labstack/echo/v4"
+
+// MountForTest mounts h at POST path behind the middleware every real POST route uses (API
+// key, then Idempotency-Key), with around placed between the two, so that tests can drive
+// that middleware with handlers that panic, fail or outlive their client.
+func (s *Server) MountForTest(path string, h echo.HandlerFunc, around echo.MiddlewareFunc) {
+	s.echo.POST(path, h, s.requireAPIKey, around, s.idempotent)
+}
