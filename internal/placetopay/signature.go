@@ -1,0 +1,120 @@
+package placetopay
+
+import (
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Notification is the body PlacetoPay posts when a session reaches a final state
+// (API-NOTES §3.2). Recurring-charge notifications carry InternalReference and Recurring
+// instead of RequestID.
+type Notification struct {
+	Status            Status          `json:"status"`
+	RequestID         Int64           `json:"requestId"`
+	Reference         String          `json:"reference"`
+	Signature         string          `json:"signature"`
+	InternalReference Int64           `json:"internalReference,omitempty"`
+	Recurring         json.RawMessage `json:"recurring,omitempty"`
+}
+
+// ErrBadSignature is returned for a notification whose signature does not verify.
+var ErrBadSignature = errors.New("placetopay: notification signature does not match")
+
+// NotificationSignature signs a notification as PlacetoPay does: "sha256:" + hex(SHA-256(
+// requestId + status + date + secretKey)), or bare hex(SHA-1(…)) for legacy sites. date must
+// be the exact text sent in status.date.
+func NotificationSignature(alg Algorithm, requestID int64, status, date, secretKey string) (string, error) {
+	sum, err := digestHex(alg, strconv.FormatInt(requestID, 10)+status+date+secretKey)
+	if err != nil || alg == SHA1 {
+		return sum, err
+	}
+	return string(SHA256) + ":" + sum, nil
+}
+
+func digestHex(alg Algorithm, text string) (string, error) {
+	h, err := alg.newHash()
+	if err != nil {
+		return "", err
+	}
+	h.Write([]byte(text))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// VerifyNotification decodes a notification body and checks its signature with secretKey,
+// comparing in constant time over the date string exactly as received. It returns the
+// notification and the algorithm the signature used (no prefix means SHA-1). Only sha1 and
+// sha256 are accepted.
+func VerifyNotification(body []byte, secretKey string) (Notification, Algorithm, error) {
+	var n Notification
+	if err := json.Unmarshal(body, &n); err != nil {
+		return n, "", fmt.Errorf("placetopay: malformed notification: %w", err)
+	}
+	if n.Status.Status == "" || n.Status.Date == "" || n.Signature == "" {
+		return n, "", errors.New("placetopay: malformed notification: status, date and signature are required")
+	}
+	id := int64(n.RequestID)
+	if id == 0 {
+		// Recurring charges have no session; the signature's first term is then, by the
+		// best available evidence (API-NOTES §3.2), the internal reference.
+		id = int64(n.InternalReference)
+	}
+	if id <= 0 {
+		return n, "", errors.New("placetopay: malformed notification: no requestId")
+	}
+	alg, sig := SHA1, n.Signature
+	if prefix, rest, ok := strings.Cut(n.Signature, ":"); ok {
+		alg, sig = Algorithm(prefix), rest
+		if alg != SHA256 && alg != SHA1 {
+			return n, "", fmt.Errorf("placetopay: unknown signature algorithm %q", prefix)
+		}
+	}
+	want, err := digestHex(alg, strconv.FormatInt(id, 10)+n.Status.Status+n.Status.Date+secretKey)
+	if err != nil {
+		return n, "", err
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
+		return n, alg, ErrBadSignature
+	}
+	return n, alg, nil
+}
+
+// AutopayWebhook is the body PlacetoPay posts to a merchant's /autopay/webhook (§3.5).
+type AutopayWebhook struct {
+	ID         string          `json:"id"`
+	Reference  String          `json:"reference"`
+	Type       string          `json:"type"`
+	Date       string          `json:"date"`
+	Signature  string          `json:"signature"`
+	Additional json.RawMessage `json:"additional,omitempty"`
+}
+
+// AutopaySignature is "sha256:" + hex(SHA-256(id + type + date + secretKey)).
+func AutopaySignature(id, typ, date, secretKey string) string {
+	sum, _ := digestHex(SHA256, id+typ+date+secretKey) // SHA256 always has a hash
+	return string(SHA256) + ":" + sum
+}
+
+// VerifyAutopayWebhook decodes an autopay webhook and checks its sha256 signature in
+// constant time.
+func VerifyAutopayWebhook(body []byte, secretKey string) (AutopayWebhook, error) {
+	var w AutopayWebhook
+	if err := json.Unmarshal(body, &w); err != nil {
+		return w, fmt.Errorf("placetopay: malformed autopay webhook: %w", err)
+	}
+	if w.ID == "" || w.Type == "" || w.Date == "" || w.Signature == "" {
+		return w, errors.New("placetopay: malformed autopay webhook: id, type, date and signature are required")
+	}
+	if !strings.HasPrefix(w.Signature, "sha256:") {
+		return w, fmt.Errorf("placetopay: autopay webhook signature must be sha256")
+	}
+	want := AutopaySignature(w.ID, w.Type, w.Date, secretKey)
+	if subtle.ConstantTimeCompare([]byte(strings.ToLower(w.Signature)), []byte(want)) != 1 {
+		return w, ErrBadSignature
+	}
+	return w, nil
+}
