@@ -1,0 +1,190 @@
+// Package openapitest validates HTTP requests and responses against PlacetoPay's own OpenAPI
+// 3.1 descriptions (../shared/placetopay beside the repository), for the client's and the
+// sandbox's tests.
+package openapitest
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	"github.com/pb33f/libopenapi/datamodel"
+	validator "github.com/pb33f/libopenapi-validator"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
+)
+
+// Specs.
+const (
+	Checkout = "checkout-openapi.yaml"
+	Autopay  = "autopay-openapi.yaml"
+)
+
+// patches fix what keeps PlacetoPay's published documents from compiling as JSON Schema, and
+// nothing else: the non-standard `type: enum` (the enum lists stay), references into a
+// shared base file that is not published (those schemas become any object), the OpenAPI 3.0
+// `nullable` keyword that 3.1 dropped, and property names with a stray trailing space.
+var patches = []struct{ old, new string }{
+	{"type: enum", "type: string"},
+	{"'currency ':", "currency:"},
+	{"'total ':", "total:"},
+	{"'dueDate ':", "dueDate:"},
+	{"'notificationUrl ':", "notificationUrl:"},
+}
+
+// Dir returns the folder holding the PlacetoPay specs: $PLACETOPAY_SPEC_DIR, or
+// shared/placetopay beside the repository root.
+func Dir(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("PLACETOPAY_SPEC_DIR"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "placetopay")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("openapitest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+var unpublishedRef = regexp.MustCompile(`\$ref: ["']\.\./base/en\.yaml#[^"']*["']`)
+
+var nullable = regexp.MustCompile(`(?m)^\s*nullable: "?true"?\s*\n`)
+
+var (
+	mu    sync.Mutex
+	cache = map[string]validator.Validator{}
+)
+
+// Validator returns a validator for spec (Checkout or Autopay), built once per test binary.
+func Validator(t testing.TB, spec string) validator.Validator {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if v, ok := cache[spec]; ok {
+		return v
+	}
+	// The autopay document refers into the checkout one; both are patched into one folder.
+	dir, err := os.MkdirTemp("", "placetopay-openapi-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir) // references are resolved while the validator is built
+	var text string
+	for _, name := range []string{Checkout, Autopay} {
+		raw, err := os.ReadFile(filepath.Join(Dir(t), name))
+		if err != nil {
+			t.Fatalf("openapitest: %v", err)
+		}
+		patched := patch(string(raw))
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(patched), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name == spec {
+			text = patched
+		}
+	}
+	doc, err := libopenapi.NewDocumentWithConfiguration([]byte(text), &datamodel.DocumentConfiguration{
+		BasePath: dir, AllowFileReferences: true,
+	})
+	if err != nil {
+		t.Fatalf("openapitest: %s: %v", spec, err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("openapitest: %s: %v", spec, errs)
+	}
+	cache[spec] = v
+	return v
+}
+
+func patch(text string) string {
+	text = strings.ReplaceAll(text, "../checkout/en.yaml#", Checkout+"#")
+	text = unpublishedRef.ReplaceAllString(text, "type: object")
+	text = nullable.ReplaceAllString(text, "")
+	for _, p := range patches {
+		text = strings.ReplaceAll(text, p.old, p.new)
+	}
+	return text
+}
+
+// Request reports every way req breaks spec. The request body is read and restored.
+func Request(t testing.TB, spec string, req *http.Request) []string {
+	t.Helper()
+	restoreBody(t, req)
+	ok, errs := Validator(t, spec).ValidateHttpRequestSync(req)
+	restoreBody(t, req)
+	if ok {
+		return nil
+	}
+	return describe(errs)
+}
+
+// Response reports every way resp, the answer to req, breaks spec. Both bodies are read and
+// restored.
+func Response(t testing.TB, spec string, req *http.Request, resp *http.Response) []string {
+	t.Helper()
+	restoreBody(t, req)
+	if resp.Body != nil {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		defer func() { resp.Body = io.NopCloser(bytes.NewReader(b)) }()
+	}
+	ok, errs := Validator(t, spec).ValidateHttpResponse(req, resp)
+	if ok {
+		return nil
+	}
+	return describe(errs)
+}
+
+func restoreBody(t testing.TB, req *http.Request) {
+	t.Helper()
+	if req.Body == nil || req.GetBody == nil {
+		if req.Body != nil {
+			b, err := io.ReadAll(req.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Body = io.NopCloser(bytes.NewReader(b))
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		}
+		return
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Body = body
+}
+
+func describe(errs []*verrors.ValidationError) []string {
+	var out []string
+	for _, e := range errs {
+		line := e.Message
+		if e.Reason != "" {
+			line += ": " + e.Reason
+		}
+		for _, f := range e.SchemaValidationErrors {
+			line += "; " + f.FieldPath + " " + f.Reason
+		}
+		out = append(out, line)
+	}
+	return out
+}
