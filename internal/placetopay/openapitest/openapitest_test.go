@@ -2,6 +2,8 @@ package openapitest
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,5 +36,23 @@ func TestAutopayReferencesResolve(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	if errs := Request(t, Autopay, req); len(errs) > 0 {
 		t.Fatalf("documented autopay cancel refused: %v", errs)
+	}
+}
+
+// Every patch still matches the published documents; when PlacetoPay fixes one, this fails
+// and the patch goes.
+func TestPatchesStillNeeded(t *testing.T) {
+	counts := map[string]int{}
+	for _, name := range []string{Checkout, Autopay} {
+		raw, err := os.ReadFile(filepath.Join(Dir(t), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		patch(string(raw), counts)
+	}
+	for _, p := range patches {
+		if counts[p.name] == 0 {
+			t.Errorf("patch %q matches nothing in the published documents", p.name)
+		}
 	}
 }
