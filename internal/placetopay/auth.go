@@ -53,6 +53,9 @@ type Credentials struct {
 // String hides the secret key from logs and fmt.
 func (c Credentials) String() string { return "Credentials{Login: " + c.Login + ", SecretKey: ***}" }
 
+// GoString hides the secret key from %#v too.
+func (c Credentials) GoString() string { return c.String() }
+
 // Authenticator builds a fresh auth object for every request: a new random nonce and the
 // current time as seed. Clock and Nonce are injectable for tests.
 type Authenticator struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // APIError is a PlacetoPay answer that is not a success: a non-2xx status or a FAILED status
@@ -28,9 +29,17 @@ func (e *APIError) Reason() string { return string(e.Status.Reason) }
 
 var authCodeRE = regexp.MustCompile(`(\d{3,5})\s*$`)
 
+// autopayMissingAuth starts the autopay API's answer to an auth object with missing fields,
+// which it sends as HTTP 400 instead of Checkout's 401 code 100 (API-NOTES §1.5).
+const autopayMissingAuth = "authentication does not include all required parameters"
+
 // AuthCode returns the authentication failure code (100 to 107, API-NOTES §1.5) parsed from
-// the end of the message, and whether this is an authentication failure at all.
+// the end of the message, and whether this is an authentication failure at all. The autopay
+// API's 400 "authentication does not include all required parameters" is reported as 100.
 func (e *APIError) AuthCode() (int, bool) {
+	if strings.HasPrefix(strings.ToLower(string(e.Status.Message)), autopayMissingAuth) {
+		return 100, true
+	}
 	if string(e.Status.Reason) != "401" && e.HTTPStatus != 401 {
 		return 0, false
 	}
@@ -47,13 +56,19 @@ func (e *APIError) AuthCode() (int, bool) {
 func (e *APIError) Temporary() bool { return e.HTTPStatus >= 500 || e.HTTPStatus == 429 }
 
 // ValidationError is a request the client refused to send because it breaks one of
-// PlacetoPay's documented rules; Rule names the rule, Field the field at fault.
+// PlacetoPay's documented rules; Rule names the rule, Field the field at fault (as a JSON
+// path: "payment.dispersion[1].amount.currency"). Operation, when set, names the call.
+// None of them ever holds a value from the request.
 type ValidationError struct {
-	Field string
-	Rule  string
+	Field     string
+	Rule      string
+	Operation string
 }
 
 func (e *ValidationError) Error() string {
+	if e.Operation != "" {
+		return fmt.Sprintf("placetopay: %s: invalid request: %s: %s", e.Operation, e.Field, e.Rule)
+	}
 	return fmt.Sprintf("placetopay: invalid request: %s: %s", e.Field, e.Rule)
 }
 

@@ -102,7 +102,8 @@ type NameValuePair struct {
 // NameValuePairs is a list of pairs, also accepting the SOAP-era {"item": [...]} shape.
 type NameValuePairs []NameValuePair
 
-// UnmarshalJSON accepts an array, null, or {"item": [...]}.
+// UnmarshalJSON accepts an array, null, {"item": [...]}, or a lone pair object (as the
+// documented session query example sends subscription.fields).
 func (p *NameValuePairs) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if bytes.Equal(b, []byte("null")) {
@@ -111,12 +112,27 @@ func (p *NameValuePairs) UnmarshalJSON(b []byte) error {
 	}
 	if len(b) > 0 && b[0] == '{' {
 		var legacy struct {
-			Item []NameValuePair `json:"item"`
+			Item    json.RawMessage `json:"item"`
+			Keyword *string         `json:"keyword"`
 		}
 		if err := json.Unmarshal(b, &legacy); err != nil {
 			return err
 		}
-		*p = legacy.Item
+		if legacy.Keyword != nil && legacy.Item == nil {
+			var one NameValuePair
+			if err := json.Unmarshal(b, &one); err != nil {
+				return err
+			}
+			*p = NameValuePairs{one}
+			return nil
+		}
+		var items []NameValuePair
+		if len(legacy.Item) > 0 {
+			if err := json.Unmarshal(legacy.Item, &items); err != nil {
+				return err
+			}
+		}
+		*p = items
 		return nil
 	}
 	var list []NameValuePair
@@ -160,6 +176,25 @@ type Dispersion struct {
 	Agreement     String `json:"agreement,omitempty"`
 	AgreementType string `json:"agreementType,omitempty"` // MERCHANT or AIRLINE
 	Amount        Amount `json:"amount"`
+}
+
+// MarshalJSON sends a numeric agreement as a JSON number, as the OpenAPI document types it
+// (DispersionDetail.agreement: number) and the seeds show ("agreement": 30); any other
+// agreement is sent as a string.
+func (d Dispersion) MarshalJSON() ([]byte, error) {
+	var agreement json.RawMessage
+	switch a := string(d.Agreement); {
+	case a == "":
+	case digitsRE.MatchString(a) && (a == "0" || a[0] != '0') && len(a) <= 15:
+		agreement = json.RawMessage(a)
+	default:
+		agreement, _ = json.Marshal(a) // a string: cannot fail
+	}
+	return json.Marshal(struct {
+		Agreement     json.RawMessage `json:"agreement,omitempty"`
+		AgreementType string          `json:"agreementType,omitempty"`
+		Amount        Amount          `json:"amount"`
+	}{agreement, d.AgreementType, d.Amount})
 }
 
 // Modifier applies a country-specific tax law to the charge.
