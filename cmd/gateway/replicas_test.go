@@ -75,6 +75,7 @@ func TestReplicasStartTogetherOnEmptyDatabase(t *testing.T) {
 		"GATEWAY_ADDR=127.0.0.1:0",
 		"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"GATEWAY_API_KEYS=a-test-key-0123456789",
+		"SANDBOX_ADDR=127.0.0.1:0", // each replica embeds its own sandbox
 	}
 
 	replicas := make([]*replica, 3)

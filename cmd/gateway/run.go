@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,7 +27,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `usage: gateway [serve | migrate up | migrate status | healthcheck]`
+const usage = `usage: gateway [serve | migrate up | migrate status | sandbox | healthcheck]`
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -40,6 +41,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return serve(ctx, environ, stdout)
 	case cmd[0] == "migrate" && len(cmd) == 2 && (cmd[1] == "up" || cmd[1] == "status"):
 		return migrate(ctx, cmd[1], environ, stdout)
+	case cmd[0] == "sandbox" && len(cmd) == 1:
+		return runSandbox(ctx, environ, stdout)
 	case cmd[0] == "healthcheck" && len(cmd) == 1:
 		return healthcheck(ctx, environ)
 	case cmd[0] == "help" || cmd[0] == "-h" || cmd[0] == "--help":
@@ -111,6 +114,13 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var sbCfg sandboxConfig
+	if cfg.sandboxMode() {
+		sbCfg, err = loadSandboxConfig(environ, strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay")
+		if err != nil {
+			return err
+		}
+	}
 	log := newLogger(stdout)
 	defer func() { _ = log.Sync() }()
 	log.Info("starting", zap.String("version", version), zap.Any("config", cfg.logFields()))
@@ -162,9 +172,6 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	admin := gatewayhttp.NewAdminHandler(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	if cfg.sandboxMode() {
-		log.Info("development mode: no PlacetoPay credentials are set, so no PlacetoPay site is configured")
-	}
 	if cfg.generatedKey != "" {
 		log.Info("development API key (GATEWAY_API_KEYS is empty, so one was generated for this run)",
 			zap.String("apiKey", cfg.generatedKey))
@@ -176,7 +183,21 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler()),
 		gatewayhttp.NewHTTPServer(cfg.AdminAddr, admin),
 	}
-	return serveUntilDone(ctx, log, servers, []string{"public", "admin"}, cfg.PublicURL)
+	names := []string{"public", "admin"}
+
+	// In development without PlacetoPay credentials, the sandbox stands in for PlacetoPay
+	// (production refuses to start without them).
+	if cfg.sandboxMode() {
+		sb, err := newSandbox(sbCfg, log)
+		if err != nil {
+			return err
+		}
+		defer sb.Close()
+		logSandbox(log, "development mode: no PlacetoPay credentials are set, so the embedded PlacetoPay sandbox stands in for PlacetoPay", sbCfg)
+		servers = append(servers, gatewayhttp.NewHTTPServer(sbCfg.Addr, sb.Handler()))
+		names = append(names, "sandbox")
+	}
+	return serveUntilDone(ctx, log, servers, names, cfg.PublicURL)
 }
 
 // serveUntilDone listens on every server's address, then waits for ctx to end or a server to

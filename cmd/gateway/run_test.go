@@ -179,6 +179,7 @@ func TestRunServe(t *testing.T) {
 		"DATABASE_URL=" + dbURL,
 		"GATEWAY_ADDR=127.0.0.1:0",
 		"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
+		"SANDBOX_ADDR=127.0.0.1:0", // no PlacetoPay credentials: the sandbox starts too
 	})
 	admin, public := "http://"+addrs["admin"], "http://"+addrs["public"]
 	waitReady(t, addrs["admin"], time.Now().Add(60*time.Second))

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/caarlos0/env/v11"
+	"go.uber.org/zap"
+
+	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
+)
+
+// sandboxConfig is the PlacetoPay sandbox's environment variables, read by `gateway
+// sandbox` and by `gateway serve` when it embeds the sandbox.
+type sandboxConfig struct {
+	Addr      string `env:"SANDBOX_ADDR" envDefault:":8090"`
+	PublicURL string `env:"SANDBOX_PUBLIC_URL"`
+	Login     string `env:"SANDBOX_LOGIN" envDefault:"sandbox-dev-login"`
+	SecretKey string `env:"SANDBOX_SECRET_KEY"`
+	NotifyURL string `env:"SANDBOX_NOTIFY_URL"`
+	Signature string `env:"SANDBOX_SIGNATURE" envDefault:"sha256"`
+	Env       string `env:"GATEWAY_ENV" envDefault:"development"`
+
+	// generatedSecret is set when SANDBOX_SECRET_KEY was empty and a throwaway secret was
+	// made up for this run (development only).
+	generatedSecret bool
+}
+
+// loadSandboxConfig reads and validates the sandbox's variables; defaultNotifyURL is where
+// notifications go when SANDBOX_NOTIFY_URL is empty ("" sends none). Every error names one
+// variable.
+func loadSandboxConfig(environ []string, defaultNotifyURL string) (sandboxConfig, error) {
+	var c sandboxConfig
+	if err := env.ParseWithOptions(&c, env.Options{Environment: env.ToMap(environ)}); err != nil {
+		return c, fmt.Errorf("invalid configuration: %w", err)
+	}
+	bad := func(name, format string, args ...any) error {
+		return fmt.Errorf("invalid configuration: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return c, bad("GATEWAY_ENV", "must be development or production, not %q", c.Env)
+	}
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return c, bad("SANDBOX_ADDR", "must be host:port or :port, not %q", c.Addr)
+	}
+	switch {
+	case c.PublicURL != "":
+		if err := checkBaseURL(c.PublicURL); err != nil {
+			return c, bad("SANDBOX_PUBLIC_URL", "%v", err)
+		}
+	case port != "0":
+		c.PublicURL = "http://localhost:" + port
+	}
+	if c.NotifyURL == "" {
+		c.NotifyURL = defaultNotifyURL
+	} else if err := checkBaseURL(c.NotifyURL); err != nil {
+		return c, bad("SANDBOX_NOTIFY_URL", "%v", err)
+	}
+	if c.Signature != string(placetopay.SHA256) && c.Signature != string(placetopay.SHA1) {
+		return c, bad("SANDBOX_SIGNATURE", "must be sha256 or sha1, not %q", c.Signature)
+	}
+	if c.Login = strings.TrimSpace(c.Login); c.Login == "" || utf8.RuneCountInString(c.Login) > 32 {
+		return c, bad("SANDBOX_LOGIN", "must be 1 to 32 characters")
+	}
+	if c.SecretKey == "" {
+		if c.Env == "production" {
+			return c, bad("SANDBOX_SECRET_KEY", "production needs an explicit secret; a generated one would be logged")
+		}
+		var b [18]byte
+		_, _ = rand.Read(b[:])
+		c.SecretKey, c.generatedSecret = "sandbox_dev_"+base64.RawURLEncoding.EncodeToString(b[:]), true
+	}
+	return c, nil
+}
+
+// newSandbox starts a sandbox with c; the caller closes it.
+func newSandbox(c sandboxConfig, log *zap.Logger) (*sandbox.Sandbox, error) {
+	return sandbox.New(sandbox.Config{
+		Login: c.Login, SecretKey: c.SecretKey, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
+		Signature: placetopay.Algorithm(c.Signature), Logger: log.Named("sandbox"),
+	})
+}
+
+// logSandbox says where the sandbox is and how to authenticate with it. The secret is
+// logged only when it was generated for this run, which happens only in development: it
+// is a throwaway development credential, marked as such.
+func logSandbox(log *zap.Logger, msg string, c sandboxConfig) {
+	url := c.PublicURL
+	if url == "" {
+		url = "http://<the host each request is sent to>"
+	}
+	fields := []zap.Field{
+		zap.String("sandboxUrl", url), zap.String("login", c.Login), zap.String("signature", c.Signature),
+		zap.String("notifyUrl", c.NotifyURL), zap.String("controlApi", url+"/sandbox/ (no authentication: never expose it)"),
+	}
+	if c.generatedSecret {
+		fields = append(fields, zap.String("devSecretKey", c.SecretKey),
+			zap.String("devSecretKeyNote", "SANDBOX_SECRET_KEY is empty, so this throwaway development secret was generated for this run"))
+	}
+	log.Info(msg, fields...)
+}
+
+// runSandbox is `gateway sandbox`: the PlacetoPay sandbox alone, until ctx ends.
+func runSandbox(ctx context.Context, environ []string, stdout io.Writer) error {
+	c, err := loadSandboxConfig(environ, "")
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout)
+	defer func() { _ = log.Sync() }()
+	sb, err := newSandbox(c, log)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	log.Info("starting", zap.String("version", version), zap.String("command", "sandbox"))
+	logSandbox(log, "PlacetoPay sandbox", c)
+	return serveUntilDone(ctx, log, []*http.Server{gatewayhttp.NewHTTPServer(c.Addr, sb.Handler())}, []string{"sandbox"}, c.PublicURL)
+}

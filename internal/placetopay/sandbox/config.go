@@ -1,0 +1,132 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+)
+
+// Config configures a Sandbox. Login and SecretKey are required; every other field has a
+// default.
+type Config struct {
+	// Login and SecretKey are the one site the sandbox knows.
+	Login     string
+	SecretKey string
+
+	// BaseURL is the sandbox's own public URL, the prefix of every processUrl. When empty,
+	// processUrl is built from the Host of each create-session request.
+	BaseURL string
+	// MerchantName is shown on the hosted page; "Sandbox merchant" when empty.
+	MerchantName string
+
+	// NotifyURL receives the notifications; none are sent when it is empty (they are still
+	// recorded). Signature is how they are signed: placetopay.SHA256 (the default, with the
+	// "sha256:" prefix) or placetopay.SHA1 (bare hex, legacy sites).
+	NotifyURL string
+	Signature placetopay.Algorithm
+	// HTTPClient posts the notifications; a client with a 10 second timeout when nil.
+	HTTPClient *http.Client
+	// Faults drop, duplicate, delay or corrupt notifications, to test merchants.
+	Faults Faults
+	// SkipExpiryNotification stops notifications for sessions that expire with nothing
+	// approved (PlacetoPay does not document whether it sends them; by default it does).
+	SkipExpiryNotification bool
+
+	// Clock is the sandbox time; a real clock when nil.
+	Clock *Clock
+	// Location is the zone of every date the sandbox writes; UTC-05:00 when nil, like
+	// PlacetoPay's Colombian servers.
+	Location *time.Location
+	// Logger logs notification deliveries and failures; a no-op logger when nil.
+	Logger *zap.Logger
+
+	// AttemptsLimit is how many rejected attempts reject a session (10).
+	AttemptsLimit int
+	// DefaultExpiry is a session's lifetime when the request sets none (30 minutes).
+	DefaultExpiry time.Duration
+	// PendingDelay is how long the pending test cards stay pending (2 minutes); the cards
+	// documented as "180 s" always take 180 seconds.
+	PendingDelay time.Duration
+	// ConfirmWindow is how long a PENDING_CONFIRMATION transaction waits for confirm or
+	// cancel before it is rejected (30 minutes).
+	ConfirmWindow time.Duration
+	// ExpiryReason is the reason of a session that expired with nothing approved ("EX";
+	// PlacetoPay does not document it, so clients must not depend on it).
+	ExpiryReason string
+	// IDStart is the first requestId and internalReference. Zero means the current Unix
+	// time in tenths of a second, so that a restarted sandbox does not give out ids an
+	// earlier run gave out (the gateway stores them as unique keys).
+	IDStart int64
+	// TickInterval is how often pending payments, expiries and delayed notifications are
+	// processed without a request arriving (1 second).
+	TickInterval time.Duration
+}
+
+func (c *Config) setDefaults() error {
+	if c.Login == "" || c.SecretKey == "" {
+		return errors.New("sandbox: Login and SecretKey are required")
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("sandbox: BaseURL %q is not an absolute http or https URL", c.BaseURL)
+		}
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	switch c.Signature {
+	case "":
+		c.Signature = placetopay.SHA256
+	case placetopay.SHA256, placetopay.SHA1:
+	default:
+		return fmt.Errorf("sandbox: Signature must be sha256 or sha1, not %q", string(c.Signature))
+	}
+	if err := c.Faults.validate(); err != nil {
+		return err
+	}
+	if c.MerchantName == "" {
+		c.MerchantName = "Sandbox merchant"
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if c.Clock == nil {
+		c.Clock = NewClock(nil)
+	}
+	if c.Location == nil {
+		c.Location = time.FixedZone("-05", -5*60*60)
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	defaultInt(&c.AttemptsLimit, 10)
+	defaultDuration(&c.DefaultExpiry, 30*time.Minute)
+	defaultDuration(&c.PendingDelay, 2*time.Minute)
+	defaultDuration(&c.ConfirmWindow, 30*time.Minute)
+	defaultDuration(&c.TickInterval, time.Second)
+	if c.ExpiryReason == "" {
+		c.ExpiryReason = "EX"
+	}
+	if c.IDStart <= 0 {
+		c.IDStart = time.Now().UnixMilli() / 100
+	}
+	return nil
+}
+
+func defaultInt(v *int, d int) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
+func defaultDuration(v *time.Duration, d time.Duration) {
+	if *v <= 0 {
+		*v = d
+	}
+}

@@ -1,0 +1,143 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
+)
+
+// notification is one notification of a session's final state (API-NOTES §3), from the
+// moment it was decided to its delivery. The sandbox keeps every one, for GET
+// /sandbox/notifications.
+type notification struct {
+	Seq        int
+	RequestID  int64
+	Status     string
+	Body       json.RawMessage // exactly what is posted
+	Faults     []string        // the faults applied: dropped, duplicated, delayed, corrupted
+	DueAt      time.Time       // sandbox time it is sent at
+	Outcome    string          // pending, sending, sent, failed, dropped, unsent (no NotifyURL)
+	Deliveries []delivery
+	duplicate  bool // posted twice
+}
+
+// delivery is one POST of a notification.
+type delivery struct {
+	Status int    `json:"status,omitempty"` // the receiver's HTTP status
+	Error  string `json:"error,omitempty"`
+}
+
+func (d delivery) ok() bool { return d.Error == "" && d.Status < 300 }
+
+// notificationBody is what PlacetoPay posts (API-NOTES §3.2).
+type notificationBody struct {
+	Status    statusJSON `json:"status"`
+	RequestID int64      `json:"requestId"`
+	Reference string     `json:"reference"`
+	Signature string     `json:"signature"`
+}
+
+// notifyLocked records the notification of s's final state, applying the faults drawn for
+// it. It is sent by the next sweep or request once due; never retried.
+func (sb *Sandbox) notifyLocked(s *session) {
+	f := sb.faults.draw()
+	secret := sb.cfg.SecretKey
+	if f.Corrupt {
+		secret += "-corrupted"
+	}
+	sig, err := pp.NotificationSignature(sb.cfg.Signature, s.ID, s.State.Status, s.State.Date, secret)
+	if err != nil { // the algorithm was validated by New
+		panic(err)
+	}
+	body, err := json.Marshal(notificationBody{
+		Status: statusOf(s.State), RequestID: s.ID, Reference: s.Reference, Signature: sig,
+	})
+	if err != nil {
+		panic(err)
+	}
+	n := &notification{
+		Seq: len(sb.outbox) + 1, RequestID: s.ID, Status: s.State.Status, Body: body,
+		Faults: f.names(), DueAt: s.State.At, Outcome: "pending", duplicate: f.Duplicate,
+	}
+	if f.Delay {
+		n.DueAt = n.DueAt.Add(sb.faults.cfg.DelayBy)
+	}
+	sb.outbox = append(sb.outbox, n)
+	switch {
+	case f.Drop:
+		n.Outcome = "dropped"
+	case sb.cfg.NotifyURL == "":
+		n.Outcome = "unsent"
+	default:
+		sb.unsent = append(sb.unsent, n)
+	}
+}
+
+// dueLocked takes the notifications due at now off the queue; the caller delivers them.
+func (sb *Sandbox) dueLocked(now time.Time) []*notification {
+	if sb.closed {
+		return nil
+	}
+	var due []*notification
+	keep := sb.unsent[:0]
+	for _, n := range sb.unsent {
+		if n.DueAt.After(now) {
+			keep = append(keep, n)
+			continue
+		}
+		n.Outcome = "sending"
+		sb.wg.Add(1)
+		due = append(due, n)
+	}
+	clear(sb.unsent[len(keep):])
+	sb.unsent = keep
+	return due
+}
+
+// deliver posts n once (twice when duplicated), and records what the receiver answered.
+func (sb *Sandbox) deliver(n *notification) {
+	defer sb.wg.Done()
+	copies := 1
+	if n.duplicate {
+		copies = 2
+	}
+	for range copies {
+		d := sb.post(n.Body)
+		sb.mu.Lock()
+		n.Deliveries = append(n.Deliveries, d)
+		if !d.ok() {
+			n.Outcome = "failed"
+		} else if n.Outcome == "sending" {
+			n.Outcome = "sent"
+		}
+		sb.mu.Unlock()
+		log := sb.cfg.Logger.With(zap.Int64("requestId", n.RequestID), zap.String("status", n.Status))
+		if !d.ok() {
+			log.Warn("sandbox notification not accepted; PlacetoPay does not retry", zap.Int("httpStatus", d.Status), zap.String("error", d.Error))
+		} else {
+			log.Info("sandbox notification delivered", zap.Int("httpStatus", d.Status))
+		}
+	}
+}
+
+func (sb *Sandbox) post(body []byte) delivery {
+	req, err := http.NewRequest(http.MethodPost, sb.cfg.NotifyURL, bytes.NewReader(body))
+	if err != nil {
+		return delivery{Error: err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "PlacetoPay-Sandbox/1.0")
+	resp, err := sb.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return delivery{Error: err.Error()}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	return delivery{Status: resp.StatusCode}
+}

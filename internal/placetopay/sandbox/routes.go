@@ -1,0 +1,47 @@
+package sandbox
+
+import "net/http"
+
+// routes is the sandbox's whole surface.
+func (sb *Sandbox) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// PlacetoPay Checkout (checkout-openapi.yaml), authenticated like PlacetoPay.
+	mux.Handle("POST /api/session", sb.api(checkout, sb.handleCreateSession(checkout)))
+	mux.Handle("POST /api/session/{id}", sb.api(checkout, sb.handleQuerySession(checkout)))
+	mux.Handle("POST /api/session/{id}/cancel", sb.api(checkout, sb.handleCancelSession))
+	mux.Handle("POST /api/collect", sb.api(checkout, sb.handleCollect))
+	mux.Handle("POST /api/transaction", sb.api(checkout, sb.handleTransaction))
+	mux.Handle("POST /api/reverse", sb.api(checkout, sb.handleLegacyReverse))
+	mux.Handle("POST /api/instrument/invalidate", sb.api(checkout, sb.handleInvalidate))
+
+	// PlacetoPay autopay (autopay-openapi.yaml), on the same host.
+	mux.Handle("POST /autopay/session", sb.api(autopayAPI, sb.handleCreateSession(autopayAPI)))
+	mux.Handle("POST /autopay/session/{id}", sb.api(autopayAPI, sb.handleQuerySession(autopayAPI)))
+	mux.Handle("POST /autopay/search", sb.api(autopayAPI, sb.handleAutopaySearch))
+	mux.Handle("POST /autopay/cancel", sb.api(autopayAPI, sb.handleAutopayCancel))
+	mux.Handle("POST /autopay/transactions", sb.api(autopayAPI, sb.handleAutopayTransactions))
+
+	// The hosted payment page, at each processUrl.
+	mux.HandleFunc("GET /session/{id}/{key}", sb.handlePage)
+	mux.HandleFunc("POST /session/{id}/{key}/pay", sb.handlePagePay)
+	mux.HandleFunc("POST /session/{id}/{key}/cancel", sb.handlePageCancel)
+
+	// The control API: no authentication, for tests and demos only. Never expose it.
+	mux.HandleFunc("POST /sandbox/sessions/{id}/pay", sb.handleControlPay)
+	mux.HandleFunc("GET /sandbox/sessions/{id}", sb.handleControlSession)
+	mux.HandleFunc("GET /sandbox/clock", sb.handleControlClock)
+	mux.HandleFunc("POST /sandbox/clock", sb.handleControlClock)
+	mux.HandleFunc("GET /sandbox/approvals", sb.handleControlApprovals)
+	mux.HandleFunc("GET /sandbox/notifications", sb.handleControlNotifications)
+	mux.HandleFunc("GET /sandbox/notifications/faults", sb.handleControlFaults)
+	mux.HandleFunc("PUT /sandbox/notifications/faults", sb.handleControlFaults)
+	mux.HandleFunc("GET /sandbox/cards", sb.handleControlCards)
+	mux.HandleFunc("POST /sandbox/autopay/{id}/charge", sb.handleControlAutopayCharge)
+
+	// Anything else is PlacetoPay's 404 (API-NOTES §2.4).
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		sb.fail(w, http.StatusNotFound, "NA", "Page not found")
+	})
+	return mux
+}

@@ -1,0 +1,95 @@
+package sandbox
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Sandbox is a running PlacetoPay stand-in. Its state is in memory and safe for concurrent
+// requests; background work (pending payments resolving, expiries, delayed notifications)
+// runs on a ticker until Close.
+type Sandbox struct {
+	cfg   Config
+	clock *Clock
+	mux   *http.ServeMux
+
+	mu     sync.Mutex // guards the store, faults and closed
+	store             // sessions, transactions, tokens, autopays, approvals, notifications
+	faults faultState
+	closed bool
+
+	done chan struct{}  // closed by Close: stops the ticker
+	wg   sync.WaitGroup // the ticker and the deliveries
+	once sync.Once
+}
+
+// New starts a sandbox. It fails on a configuration it cannot run with.
+func New(cfg Config) (*Sandbox, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	sb := &Sandbox{
+		cfg: cfg, clock: cfg.Clock, store: newStore(cfg.IDStart),
+		faults: newFaultState(cfg.Faults), done: make(chan struct{}),
+	}
+	sb.mux = sb.routes()
+	sb.wg.Add(1)
+	go sb.tick()
+	return sb, nil
+}
+
+// Handler serves the PlacetoPay API, the hosted pages and the control API.
+func (sb *Sandbox) Handler() http.Handler { return sb.mux }
+
+// Close stops the background work and waits for the notifications being delivered (each
+// bounded by the HTTP client's timeout). The handler keeps answering afterwards, but no
+// notification is sent any more.
+func (sb *Sandbox) Close() {
+	sb.once.Do(func() {
+		sb.mu.Lock()
+		sb.closed = true
+		sb.mu.Unlock()
+		close(sb.done)
+		sb.wg.Wait()
+	})
+}
+
+// tick brings every open session up to date and sends due notifications, periodically, so
+// that notifications go out even when nobody asks.
+func (sb *Sandbox) tick() {
+	defer sb.wg.Done()
+	t := time.NewTicker(sb.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-sb.done:
+			return
+		case <-t.C:
+			sb.sweep()
+		}
+	}
+}
+
+// sweep brings every open session up to date, then sends what is due.
+func (sb *Sandbox) sweep() { sb.locked(sb.advanceAllLocked) }
+
+// advanceAllLocked brings every open session up to now.
+func (sb *Sandbox) advanceAllLocked(now time.Time) {
+	for _, s := range sb.open {
+		sb.advanceLocked(s, now)
+	}
+}
+
+// locked runs fn with the state locked at the sandbox time, then sends the notifications
+// that became due, outside the lock.
+func (sb *Sandbox) locked(fn func(now time.Time)) {
+	sb.mu.Lock()
+	now := sb.clock.Now()
+	fn(now)
+	due := sb.dueLocked(now)
+	sb.mu.Unlock()
+	for _, n := range due {
+		go sb.deliver(n)
+	}
+}

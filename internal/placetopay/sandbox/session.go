@@ -1,0 +1,149 @@
+package sandbox
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+)
+
+// kind is what a session is for.
+type kind string
+
+const (
+	kindPayment      kind = "payment"      // payment, optionally partial, subscribe or checkin
+	kindSubscription kind = "subscription" // tokenization only
+	kindAutopay      kind = "autopay"      // autopay enrolment (CREATE or EDIT)
+	kindCollect      kind = "collect"      // a charge of a token through /api/collect
+)
+
+// state is a status object as the sandbox sent it: Date is formatted once, when the state
+// is entered, so that a notification is signed over exactly the text a query shows.
+type state struct {
+	Status, Reason, Message string
+	At                      time.Time
+	Date                    string
+}
+
+func (s state) final() bool {
+	switch s.Status {
+	case placetopay.StatusApproved, placetopay.StatusRejected, placetopay.StatusPartialExpired:
+		return true
+	}
+	return false
+}
+
+// session is one checkout session (or collect) and everything that happened in it.
+type session struct {
+	ID         int64
+	Key        string // the 32 hex characters ending processUrl
+	ProcessURL string
+	Kind       kind
+	Created    time.Time
+	ExpiresAt  time.Time
+	Request    map[string]any // the request as received, without auth, as queries echo it
+
+	Reference, Description string
+	Amount                 money // zero for subscription and autopay sessions
+	AllowPartial           bool
+	Subscribe              bool // tokenize the card of the approved payment
+	Checkin                bool // preauthorization: approvals are holds
+	Confirm                bool // metadata.requiresConfirmation
+	ReturnURL, CancelURL   string
+
+	State    state
+	Payments []*transaction // oldest first; queries list them newest first
+	Rejected int            // rejected attempts, for the attempts limit
+	Token    *token         // the instrument this session tokenized
+	Autopay  *autopayRequest
+	// Enrolled is the autopay this session created or edited, once approved.
+	Enrolled *autopay
+	// Notice tells the hosted page what happened to the last attempt.
+	Notice string
+}
+
+// pagePath is the path of the session's hosted page: processUrl without its host.
+func (s *session) pagePath() string {
+	return "/session/" + strconv.FormatInt(s.ID, 10) + "/" + s.Key
+}
+
+// txKind is what a transaction is.
+type txKind string
+
+const (
+	txPayment  txKind = "payment"
+	txPreauth  txKind = "preauthorization"
+	txCapture  txKind = "capture"
+	txReauth   txKind = "reauthorization"
+	txReversal txKind = "reversal"
+	txAutopay  txKind = "autopay"
+)
+
+// transaction is one payment attempt or one action on a payment.
+type transaction struct {
+	Ref       int64
+	Session   *session // nil for autopay charges
+	Kind      txKind
+	Reference string
+	State     state
+	Amount    money
+	Card      card
+	Parent    *transaction // the payment a capture, reauthorization or reversal acts on
+
+	Authorization, Receipt string
+	Refunded               bool
+	RefundedCents          int64
+
+	ResolveAt time.Time // a PENDING transaction's resolution time
+	Resolves  behaviour // approve or deny, at ResolveAt
+
+	ConfirmBy      time.Time // a PENDING_CONFIRMATION transaction's deadline
+	ConfirmExpired bool
+
+	Hold               int64 // a preauthorization's authorized cents
+	Captured, Released bool
+}
+
+func (t *transaction) status() string { return t.State.Status }
+
+// inProgress reports whether the transaction still waits for an outcome.
+func (t *transaction) inProgress() bool {
+	return t.status() == placetopay.StatusPending || t.status() == placetopay.StatusPendingConfirmation
+}
+
+// remainingCents is what can still be refunded.
+func (t *transaction) remainingCents() int64 { return t.Amount.Cents - t.RefundedCents }
+
+// token is an instrument tokenized by a session.
+type token struct {
+	Token, Subtoken string
+	Card            card
+	ValidUntil      string
+	Invalidated     bool
+}
+
+// approvedCents is the sum of the session's approved payments.
+func (s *session) approvedCents() int64 {
+	var sum int64
+	for _, t := range s.Payments {
+		if t.status() == placetopay.StatusApproved {
+			sum += t.Amount.Cents
+		}
+	}
+	return sum
+}
+
+// inProgress returns the session's transaction that still waits for an outcome, if any.
+func (s *session) inProgress() *transaction {
+	for _, t := range s.Payments {
+		if t.inProgress() {
+			return t
+		}
+	}
+	return nil
+}
+
+// remaining is what a partial session still asks for.
+func (s *session) remaining() money {
+	return money{Currency: s.Amount.Currency, Cents: s.Amount.Cents - s.approvedCents()}
+}
