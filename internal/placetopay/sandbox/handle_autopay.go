@@ -138,9 +138,10 @@ func (sb *Sandbox) handleAutopayTransactions(w http.ResponseWriter, _ *http.Requ
 	var req struct {
 		ID      string `json:"id"`
 		Filters struct {
-			InternalReference string    `json:"internalReference"`
-			Status            []string  `json:"status"`
-			CreatedAt         dateRange `json:"createdAt"`
+			InternalReference string         `json:"internalReference"`
+			Status            []string       `json:"status"`
+			Amount            *amountRequest `json:"amount"`
+			CreatedAt         dateRange      `json:"createdAt"`
 		} `json:"filters"`
 		Pagination pagination `json:"pagination"`
 	}
@@ -149,6 +150,15 @@ func (sb *Sandbox) handleAutopayTransactions(w http.ResponseWriter, _ *http.Requ
 		return
 	}
 	f := req.Filters
+	var amount *money
+	if f.Amount != nil {
+		m, err := f.Amount.parse(false)
+		if err != nil {
+			sb.refusal(w, invalid("filters.amount: %v", err).in(autopayAPI))
+			return
+		}
+		amount = &m
+	}
 	var resp listResponse
 	var refusal *apiError
 	sb.locked(func(now time.Time) {
@@ -163,6 +173,7 @@ func (sb *Sandbox) handleAutopayTransactions(w http.ResponseWriter, _ *http.Requ
 			switch {
 			case f.InternalReference != "" && f.InternalReference != strconv.FormatInt(t.Ref, 10),
 				len(f.Status) > 0 && !slices.Contains(f.Status, t.status()),
+				amount != nil && t.Amount != *amount,
 				!f.CreatedAt.contains(v.Status.Date):
 				continue
 			}
