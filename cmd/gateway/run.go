@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,6 +22,8 @@ import (
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 	"github.com/placetopay-gateway/gateway/migrations"
 )
 
@@ -150,11 +153,38 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		}, func() float64 { return 1 }),
 	)
 
+	// PlacetoPay: the real site, or in development the embedded sandbox, listening already so
+	// that the client knows its address (SANDBOX_ADDR may end in :0).
+	ppBase, ppCreds := cfg.PlacetoPayBaseURL, placetopay.Credentials{Login: cfg.PlacetoPayLogin, SecretKey: cfg.PlacetoPaySecret}
+	var sbListener net.Listener
+	if cfg.sandboxMode() {
+		if sbListener, err = net.Listen("tcp", sbCfg.Addr); err != nil {
+			return fmt.Errorf("listen sandbox (%s): %w", sbCfg.Addr, err)
+		}
+		defer sbListener.Close()
+		_, port, _ := net.SplitHostPort(sbListener.Addr().String())
+		ppBase = "http://127.0.0.1:" + port
+		ppCreds = placetopay.Credentials{Login: sbCfg.Login, SecretKey: sbCfg.SecretKey}
+	}
+	autopayURL := cfg.AutopayURL
+	if autopayURL == "" && cfg.sandboxMode() {
+		autopayURL = ppBase
+	}
+	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds})
+	if err != nil {
+		return err
+	}
+
 	// The domain and the servers.
-	ordersSvc := orders.NewService(orders.NewStore(pool), log.Named("orders"))
+	store := orders.NewStore(pool)
+	ordersSvc := orders.NewService(store, log.Named("orders"))
+	payments := orders.NewPayments(store, placetopay.Provider{Client: ppClient}, orders.PaymentsConfig{
+		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
+	}, log.Named("payments"))
+	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
 	idem := idempotency.NewStore(pool, time.Minute)
-	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins},
-		ordersSvc, idem, log.Named("http"), reg)
+	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
+		Payments: payments, Inbox: inbox}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
@@ -178,12 +208,19 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 
 	go deleteOldIdempotencyKeys(ctx, idem, log)
+	var background sync.WaitGroup
+	defer background.Wait() // before the pool closes
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	background.Add(1)
+	go func() { defer background.Done(); payments.RunProber(bgCtx) }()
 
 	servers := []*http.Server{
 		gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler()),
 		gatewayhttp.NewHTTPServer(cfg.AdminAddr, admin),
 	}
 	names := []string{"public", "admin"}
+	lns := []net.Listener{nil, nil}
 
 	// In development without PlacetoPay credentials, the sandbox stands in for PlacetoPay
 	// (production refuses to start without them).
@@ -196,21 +233,39 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		logSandbox(log, "development mode: no PlacetoPay credentials are set, so the embedded PlacetoPay sandbox stands in for PlacetoPay", sbCfg)
 		servers = append(servers, gatewayhttp.NewHTTPServer(sbCfg.Addr, sb.Handler()))
 		names = append(names, "sandbox")
+		lns = append(lns, sbListener)
 	}
-	return serveUntilDone(ctx, log, servers, names, cfg.PublicURL)
+	return serveListening(ctx, log, servers, lns, names, cfg.PublicURL)
 }
 
 // serveUntilDone listens on every server's address, then waits for ctx to end or a server to
 // fail, and shuts them all down letting in-flight requests finish.
 func serveUntilDone(ctx context.Context, log *zap.Logger, servers []*http.Server, names []string, publicURL string) error {
+	return serveListening(ctx, log, servers, make([]net.Listener, len(servers)), names, publicURL)
+}
+
+// serveListening is serveUntilDone for servers some of which already listen: lns[i], when
+// not nil, is servers[i]'s listener.
+func serveListening(ctx context.Context, log *zap.Logger, servers []*http.Server, lns []net.Listener, names []string, publicURL string) error {
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
-		ln, err := net.Listen("tcp", srv.Addr)
-		if err != nil {
-			for _, s := range servers[:i] {
-				_ = s.Close()
+		ln := lns[i]
+		if ln == nil {
+			var err error
+			if ln, err = net.Listen("tcp", srv.Addr); err != nil {
+				for j, s := range servers[:i] {
+					_ = s.Close()
+					if lns[j] != nil {
+						_ = lns[j].Close()
+					}
+				}
+				for _, l := range lns[i:] {
+					if l != nil {
+						_ = l.Close()
+					}
+				}
+				return fmt.Errorf("listen %s (%s): %w", names[i], srv.Addr, err)
 			}
-			return fmt.Errorf("listen %s (%s): %w", names[i], srv.Addr, err)
 		}
 		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()))
 		go func() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
@@ -99,7 +100,20 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		if c.QueryParam("refresh") == "true" && s.payments != nil {
+			if err := s.payments.RefreshOrder(ctx, id); err != nil {
+				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
+			} else if o, err = s.orders.Get(ctx, id); err != nil {
+				return err
+			}
+		}
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderStatusJSON(o))
+	}
+	if c.QueryParam("refresh") == "true" && s.payments != nil {
+		if err := s.payments.RefreshOrder(ctx, id); err != nil {
+			s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
+			c.Response().Header().Set("Refresh-Error", "PlacetoPay could not be queried; the order is as last known")
+		}
 	}
 	o, err := s.orders.Get(ctx, id)
 	if err != nil {

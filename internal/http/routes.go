@@ -31,6 +31,13 @@ func (s *Server) routes() {
 	v1.GET("/orders", s.handleListOrders, noStore, s.requireAPIKey)
 	v1.GET("/orders/:id", s.handleGetOrder, noStore, s.apiKeyOrClientSecret)
 	v1.POST("/orders/:id/cancel", s.handleCancelOrder, noStore, s.requireAPIKey, s.idempotent)
+	if s.payments != nil {
+		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
+		e.GET("/return/:id", s.handleReturn)
+	}
+	if s.inbox != nil {
+		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
+	}
 }
 
 // NewAdminHandler returns the admin listener's handler: liveness, readiness and metrics.

@@ -15,12 +15,18 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // Config is what the public server needs to know besides its dependencies.
 type Config struct {
 	APIKeys     []string // secret keys accepted on /v1
 	CORSOrigins []string // storefront origins allowed to read an order's status
+
+	// The money path: checkout, returns, refreshes and PlacetoPay's notifications. Without
+	// them those routes are not served.
+	Payments *orders.Payments
+	Inbox    *webhooks.Inbox
 }
 
 // maxBody bounds every request body.
@@ -35,6 +41,8 @@ type Server struct {
 	metrics     *metrics
 	apiKeys     []apiKey
 	corsOrigins []string
+	payments    *orders.Payments
+	inbox       *webhooks.Inbox
 }
 
 type apiKey struct {
@@ -50,6 +58,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 	s := &Server{
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
+		payments: cfg.Payments, inbox: cfg.Inbox,
 	}
 	for _, k := range cfg.APIKeys {
 		d := sha256.Sum256([]byte(k))

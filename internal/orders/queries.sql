@@ -42,3 +42,87 @@ SELECT * FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id
 
 -- name: ListPayments :many
 SELECT * FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC;
+
+-- name: GetOpenSession :one
+SELECT * FROM checkout_sessions
+WHERE order_id = $1 AND attempt IN ('creating', 'open')
+FOR UPDATE;
+
+-- name: InsertSessionAttempt :one
+INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING *;
+
+-- name: OpenSession :one
+-- Completes an attempt with PlacetoPay's answer and makes it due for its first probe.
+UPDATE checkout_sessions
+SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
+WHERE id = $1 AND attempt = 'creating'
+RETURNING *;
+
+-- name: AbandonSession :exec
+UPDATE checkout_sessions SET attempt = 'abandoned', reason = $2, message = $3, next_check_at = NULL, updated_at = now()
+WHERE id = $1 AND attempt = 'creating';
+
+-- name: DeleteSessionAttempt :exec
+DELETE FROM checkout_sessions WHERE id = $1 AND attempt = 'creating';
+
+-- name: AbandonStaleAttempts :execrows
+-- Attempts whose PlacetoPay call never completed (a crash or a timeout): nobody ever received
+-- their processUrl, so nobody can pay them.
+UPDATE checkout_sessions SET attempt = 'abandoned', message = 'the attempt did not complete', updated_at = now()
+WHERE attempt = 'creating' AND created_at < $1;
+
+-- name: GetSessionByRequestIDForUpdate :one
+SELECT * FROM checkout_sessions WHERE request_id = $1 FOR UPDATE;
+
+-- name: GetSessionByRequestID :one
+SELECT * FROM checkout_sessions WHERE request_id = $1;
+
+-- name: UpdateSessionState :exec
+UPDATE checkout_sessions
+SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
+WHERE id = $1;
+
+-- name: MarkSessionDue :execrows
+-- A notification or a browser return asks for a check now.
+UPDATE checkout_sessions SET next_check_at = now()
+WHERE request_id = $1 AND attempt IN ('open', 'closed');
+
+-- name: ClaimDueSessions :many
+-- Claims sessions due for a check, skipping those another replica holds, and leases them so
+-- that a replica that dies mid-check only delays the next one.
+UPDATE checkout_sessions SET next_check_at = now() + make_interval(secs => sqlc.arg('lease_seconds')::float8)
+WHERE id IN (
+    SELECT id FROM checkout_sessions
+    WHERE next_check_at <= now() AND attempt IN ('open', 'closed')
+    ORDER BY next_check_at
+    LIMIT sqlc.arg('max_rows')
+    FOR UPDATE SKIP LOCKED)
+RETURNING request_id;
+
+-- name: UpsertPayment :one
+INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
+    authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits,
+    currency, amount_minor, refunded, provider_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+ON CONFLICT (internal_reference) DO UPDATE
+SET status = EXCLUDED.status, reason = EXCLUDED.reason, message = EXCLUDED.message,
+    authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
+    franchise = EXCLUDED.franchise, refunded = EXCLUDED.refunded, provider_date = EXCLUDED.provider_date,
+    updated_at = now()
+RETURNING (xmax = 0) AS inserted;
+
+-- name: SetOrderPaid :exec
+UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1;
+
+-- name: InsertNotification :one
+-- Stores a verified PlacetoPay notification raw; a duplicate (same dedupe key) only counts.
+INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
+RETURNING (xmax = 0) AS inserted;
+
+-- name: ListOrderSessionsForCheck :many
+SELECT request_id FROM checkout_sessions
+WHERE order_id = $1 AND request_id IS NOT NULL AND (attempt = 'open' OR next_check_at IS NOT NULL);

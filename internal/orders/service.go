@@ -194,7 +194,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Order, error) {
 		if o, err = orderFromRow(row); err != nil {
 			return err
 		}
-		return s.transition(ctx, tx, &o, StatusCancelled, "cancelled by the merchant")
+		return s.store.transition(ctx, tx, &o, StatusCancelled, "cancelled by the merchant", nil)
 	})
 	if err != nil {
 		if ErrorCode(err) != EInternal {
@@ -206,13 +206,14 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Order, error) {
 }
 
 // transition moves o to status to inside tx: the guarded status update, the timeline entry
-// and the outbox event commit together or not at all.
-func (s *Service) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status, reason string) error {
+// and the outbox event commit together or not at all. sessionID names the session whose
+// query caused the move, if any.
+func (s *Store) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status, reason string, sessionID *uuid.UUID) error {
 	from := o.Status
 	if err := o.Transition(to); err != nil {
 		return err
 	}
-	n, err := s.store.q.UpdateOrderStatus(ctx, tx, ordersdb.UpdateOrderStatusParams{
+	n, err := s.q.UpdateOrderStatus(ctx, tx, ordersdb.UpdateOrderStatusParams{
 		ID: o.ID, FromStatus: string(from), ToStatus: string(to),
 	})
 	if err != nil {
@@ -221,8 +222,8 @@ func (s *Service) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status
 	if n != 1 {
 		return Errorf(EConflict, "order %s changed while it was being updated", o.ID)
 	}
-	err = s.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
-		OrderID: o.ID, Kind: "transition", FromStatus: ptr(string(from)), ToStatus: ptr(string(to)),
+	err = s.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
+		OrderID: o.ID, SessionID: sessionID, Kind: "transition", FromStatus: ptr(string(from)), ToStatus: ptr(string(to)),
 		Message: nullable(reason),
 	})
 	if err != nil {
@@ -236,7 +237,7 @@ func (s *Service) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status
 	if err != nil {
 		return err
 	}
-	_, err = s.store.q.InsertEvent(ctx, tx, ordersdb.InsertEventParams{
+	_, err = s.q.InsertEvent(ctx, tx, ordersdb.InsertEventParams{
 		ID: uuid.Must(uuid.NewV7()), Type: typ, OrderID: o.ID, Data: data,
 	})
 	return err

@@ -12,6 +12,116 @@ import (
 	"github.com/google/uuid"
 )
 
+const abandonSession = `-- name: AbandonSession :exec
+UPDATE checkout_sessions SET attempt = 'abandoned', reason = $2, message = $3, next_check_at = NULL, updated_at = now()
+WHERE id = $1 AND attempt = 'creating'
+`
+
+type AbandonSessionParams struct {
+	ID      uuid.UUID
+	Reason  *string
+	Message *string
+}
+
+func (q *Queries) AbandonSession(ctx context.Context, db DBTX, arg AbandonSessionParams) error {
+	_, err := db.Exec(ctx, abandonSession, arg.ID, arg.Reason, arg.Message)
+	return err
+}
+
+const abandonStaleAttempts = `-- name: AbandonStaleAttempts :execrows
+UPDATE checkout_sessions SET attempt = 'abandoned', message = 'the attempt did not complete', updated_at = now()
+WHERE attempt = 'creating' AND created_at < $1
+`
+
+// Attempts whose PlacetoPay call never completed (a crash or a timeout): nobody ever received
+// their processUrl, so nobody can pay them.
+func (q *Queries) AbandonStaleAttempts(ctx context.Context, db DBTX, createdAt time.Time) (int64, error) {
+	result, err := db.Exec(ctx, abandonStaleAttempts, createdAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const claimDueSessions = `-- name: ClaimDueSessions :many
+UPDATE checkout_sessions SET next_check_at = now() + make_interval(secs => $1::float8)
+WHERE id IN (
+    SELECT id FROM checkout_sessions
+    WHERE next_check_at <= now() AND attempt IN ('open', 'closed')
+    ORDER BY next_check_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+RETURNING request_id
+`
+
+type ClaimDueSessionsParams struct {
+	LeaseSeconds float64
+	MaxRows      int32
+}
+
+// Claims sessions due for a check, skipping those another replica holds, and leases them so
+// that a replica that dies mid-check only delays the next one.
+func (q *Queries) ClaimDueSessions(ctx context.Context, db DBTX, arg ClaimDueSessionsParams) ([]*int64, error) {
+	rows, err := db.Query(ctx, claimDueSessions, arg.LeaseSeconds, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*int64
+	for rows.Next() {
+		var request_id *int64
+		if err := rows.Scan(&request_id); err != nil {
+			return nil, err
+		}
+		items = append(items, request_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deleteSessionAttempt = `-- name: DeleteSessionAttempt :exec
+DELETE FROM checkout_sessions WHERE id = $1 AND attempt = 'creating'
+`
+
+func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUID) error {
+	_, err := db.Exec(ctx, deleteSessionAttempt, id)
+	return err
+}
+
+const getOpenSession = `-- name: GetOpenSession :one
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions
+WHERE order_id = $1 AND attempt IN ('creating', 'open')
+FOR UPDATE
+`
+
+func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID) (CheckoutSession, error) {
+	row := db.QueryRow(ctx, getOpenSession, orderID)
+	var i CheckoutSession
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Attempt,
+		&i.Kind,
+		&i.RequestID,
+		&i.ProcessUrl,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.Currency,
+		&i.TotalMinor,
+		&i.AllowPartial,
+		&i.Request,
+		&i.ExpiresAt,
+		&i.NextCheckAt,
+		&i.LastCheckedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getOrder = `-- name: GetOrder :one
 SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at FROM orders WHERE id = $1
 `
@@ -64,6 +174,66 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 	return i, err
 }
 
+const getSessionByRequestID = `-- name: GetSessionByRequestID :one
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions WHERE request_id = $1
+`
+
+func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
+	row := db.QueryRow(ctx, getSessionByRequestID, requestID)
+	var i CheckoutSession
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Attempt,
+		&i.Kind,
+		&i.RequestID,
+		&i.ProcessUrl,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.Currency,
+		&i.TotalMinor,
+		&i.AllowPartial,
+		&i.Request,
+		&i.ExpiresAt,
+		&i.NextCheckAt,
+		&i.LastCheckedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
+	row := db.QueryRow(ctx, getSessionByRequestIDForUpdate, requestID)
+	var i CheckoutSession
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Attempt,
+		&i.Kind,
+		&i.RequestID,
+		&i.ProcessUrl,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.Currency,
+		&i.TotalMinor,
+		&i.AllowPartial,
+		&i.Request,
+		&i.ExpiresAt,
+		&i.NextCheckAt,
+		&i.LastCheckedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const insertEvent = `-- name: InsertEvent :one
 INSERT INTO events (id, type, order_id, data) VALUES ($1, $2, $3, $4) RETURNING seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at
 `
@@ -96,6 +266,41 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 		&i.NextAttemptAt,
 	)
 	return i, err
+}
+
+const insertNotification = `-- name: InsertNotification :one
+INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
+RETURNING (xmax = 0) AS inserted
+`
+
+type InsertNotificationParams struct {
+	Kind               string
+	RequestID          *int64
+	InternalReference  *int64
+	Reference          *string
+	Status             string
+	SignatureAlgorithm string
+	DedupeKey          []byte
+	Body               []byte
+}
+
+// Stores a verified PlacetoPay notification raw; a duplicate (same dedupe key) only counts.
+func (q *Queries) InsertNotification(ctx context.Context, db DBTX, arg InsertNotificationParams) (bool, error) {
+	row := db.QueryRow(ctx, insertNotification,
+		arg.Kind,
+		arg.RequestID,
+		arg.InternalReference,
+		arg.Reference,
+		arg.Status,
+		arg.SignatureAlgorithm,
+		arg.DedupeKey,
+		arg.Body,
+	)
+	var inserted bool
+	err := row.Scan(&inserted)
+	return inserted, err
 }
 
 const insertOrder = `-- name: InsertOrder :one
@@ -142,6 +347,58 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		&i.Items,
 		&i.ReturnUrl,
 		&i.ClientSecretHash,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const insertSessionAttempt = `-- name: InsertSessionAttempt :one
+INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at
+`
+
+type InsertSessionAttemptParams struct {
+	ID           uuid.UUID
+	OrderID      uuid.UUID
+	Kind         string
+	Currency     string
+	TotalMinor   int64
+	AllowPartial bool
+	Request      []byte
+	ExpiresAt    time.Time
+}
+
+func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertSessionAttemptParams) (CheckoutSession, error) {
+	row := db.QueryRow(ctx, insertSessionAttempt,
+		arg.ID,
+		arg.OrderID,
+		arg.Kind,
+		arg.Currency,
+		arg.TotalMinor,
+		arg.AllowPartial,
+		arg.Request,
+		arg.ExpiresAt,
+	)
+	var i CheckoutSession
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Attempt,
+		&i.Kind,
+		&i.RequestID,
+		&i.ProcessUrl,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.Currency,
+		&i.TotalMinor,
+		&i.AllowPartial,
+		&i.Request,
+		&i.ExpiresAt,
+		&i.NextCheckAt,
+		&i.LastCheckedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -208,6 +465,31 @@ func (q *Queries) ListOrderEvents(ctx context.Context, db DBTX, orderID uuid.UUI
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOrderSessionsForCheck = `-- name: ListOrderSessionsForCheck :many
+SELECT request_id FROM checkout_sessions
+WHERE order_id = $1 AND request_id IS NOT NULL AND (attempt = 'open' OR next_check_at IS NOT NULL)
+`
+
+func (q *Queries) ListOrderSessionsForCheck(ctx context.Context, db DBTX, orderID uuid.UUID) ([]*int64, error) {
+	rows, err := db.Query(ctx, listOrderSessionsForCheck, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*int64
+	for rows.Next() {
+		var request_id *int64
+		if err := rows.Scan(&request_id); err != nil {
+			return nil, err
+		}
+		items = append(items, request_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -400,6 +682,80 @@ func (q *Queries) ListTimeline(ctx context.Context, db DBTX, orderID uuid.UUID) 
 	return items, nil
 }
 
+const markSessionDue = `-- name: MarkSessionDue :execrows
+UPDATE checkout_sessions SET next_check_at = now()
+WHERE request_id = $1 AND attempt IN ('open', 'closed')
+`
+
+// A notification or a browser return asks for a check now.
+func (q *Queries) MarkSessionDue(ctx context.Context, db DBTX, requestID *int64) (int64, error) {
+	result, err := db.Exec(ctx, markSessionDue, requestID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const openSession = `-- name: OpenSession :one
+UPDATE checkout_sessions
+SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
+WHERE id = $1 AND attempt = 'creating'
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at
+`
+
+type OpenSessionParams struct {
+	ID          uuid.UUID
+	RequestID   *int64
+	ProcessUrl  *string
+	NextCheckAt *time.Time
+}
+
+// Completes an attempt with PlacetoPay's answer and makes it due for its first probe.
+func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParams) (CheckoutSession, error) {
+	row := db.QueryRow(ctx, openSession,
+		arg.ID,
+		arg.RequestID,
+		arg.ProcessUrl,
+		arg.NextCheckAt,
+	)
+	var i CheckoutSession
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Attempt,
+		&i.Kind,
+		&i.RequestID,
+		&i.ProcessUrl,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.Currency,
+		&i.TotalMinor,
+		&i.AllowPartial,
+		&i.Request,
+		&i.ExpiresAt,
+		&i.NextCheckAt,
+		&i.LastCheckedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const setOrderPaid = `-- name: SetOrderPaid :exec
+UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1
+`
+
+type SetOrderPaidParams struct {
+	ID        uuid.UUID
+	PaidMinor int64
+}
+
+func (q *Queries) SetOrderPaid(ctx context.Context, db DBTX, arg SetOrderPaidParams) error {
+	_, err := db.Exec(ctx, setOrderPaid, arg.ID, arg.PaidMinor)
+	return err
+}
+
 const updateOrderStatus = `-- name: UpdateOrderStatus :execrows
 UPDATE orders SET status = $1, updated_at = now()
 WHERE id = $2 AND status = $3
@@ -418,4 +774,95 @@ func (q *Queries) UpdateOrderStatus(ctx context.Context, db DBTX, arg UpdateOrde
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const updateSessionState = `-- name: UpdateSessionState :exec
+UPDATE checkout_sessions
+SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
+WHERE id = $1
+`
+
+type UpdateSessionStateParams struct {
+	ID          uuid.UUID
+	Status      string
+	Reason      *string
+	Message     *string
+	Attempt     string
+	NextCheckAt *time.Time
+}
+
+func (q *Queries) UpdateSessionState(ctx context.Context, db DBTX, arg UpdateSessionStateParams) error {
+	_, err := db.Exec(ctx, updateSessionState,
+		arg.ID,
+		arg.Status,
+		arg.Reason,
+		arg.Message,
+		arg.Attempt,
+		arg.NextCheckAt,
+	)
+	return err
+}
+
+const upsertPayment = `-- name: UpsertPayment :one
+INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
+    authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits,
+    currency, amount_minor, refunded, provider_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+ON CONFLICT (internal_reference) DO UPDATE
+SET status = EXCLUDED.status, reason = EXCLUDED.reason, message = EXCLUDED.message,
+    authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
+    franchise = EXCLUDED.franchise, refunded = EXCLUDED.refunded, provider_date = EXCLUDED.provider_date,
+    updated_at = now()
+RETURNING (xmax = 0) AS inserted
+`
+
+type UpsertPaymentParams struct {
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	SessionID         *uuid.UUID
+	InternalReference int64
+	Kind              string
+	Reference         string
+	Status            string
+	Reason            *string
+	Message           *string
+	AuthorizationCode *string
+	Receipt           *string
+	Franchise         *string
+	PaymentMethod     *string
+	PaymentMethodName *string
+	IssuerName        *string
+	LastDigits        *string
+	Currency          string
+	AmountMinor       int64
+	Refunded          bool
+	ProviderDate      *time.Time
+}
+
+func (q *Queries) UpsertPayment(ctx context.Context, db DBTX, arg UpsertPaymentParams) (bool, error) {
+	row := db.QueryRow(ctx, upsertPayment,
+		arg.ID,
+		arg.OrderID,
+		arg.SessionID,
+		arg.InternalReference,
+		arg.Kind,
+		arg.Reference,
+		arg.Status,
+		arg.Reason,
+		arg.Message,
+		arg.AuthorizationCode,
+		arg.Receipt,
+		arg.Franchise,
+		arg.PaymentMethod,
+		arg.PaymentMethodName,
+		arg.IssuerName,
+		arg.LastDigits,
+		arg.Currency,
+		arg.AmountMinor,
+		arg.Refunded,
+		arg.ProviderDate,
+	)
+	var inserted bool
+	err := row.Scan(&inserted)
+	return inserted, err
 }

@@ -1,0 +1,31 @@
+package http
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
+)
+
+// handlePlacetoPayNotification is POST /webhooks/placetopay. A bad signature or a malformed
+// body is a 400 and changes nothing; a valid notification is stored and answered at once,
+// and the session query that follows decides.
+func (s *Server) handlePlacetoPayNotification(c echo.Context) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return bodyError(err)
+	}
+	err = s.inbox.Receive(c.Request().Context(), body)
+	switch {
+	case errors.Is(err, webhooks.ErrBadSignature):
+		return &badRequest{field: "signature", detail: "the notification's signature does not verify"}
+	case errors.Is(err, webhooks.ErrMalformed):
+		return &badRequest{detail: "the body is not a PlacetoPay notification"}
+	case err != nil:
+		return err
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, map[string]string{"status": "received"})
+}

@@ -1,0 +1,177 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
+)
+
+// The probe is the gateway's durable reconciliation queue: each session row carries when it
+// is next due (next_check_at). Notifications and returns make a session due now; every
+// replica claims due sessions with FOR UPDATE SKIP LOCKED and a lease, so each check runs on
+// one replica, and a replica that dies mid-check only delays it by the lease. PlacetoPay
+// sends each notification once and never retries it, so this is what guarantees that no
+// approved payment goes unseen.
+
+const (
+	claimLease  = 60 * time.Second
+	claimBatch  = 20
+	probeJobs   = 4 // concurrent provider queries per replica
+	failedRetry = 10 * time.Second
+)
+
+// RunProber checks due sessions until ctx ends: every quarter probe interval, and at once
+// after Wake.
+func (p *Payments) RunProber(ctx context.Context) {
+	every := min(max(p.cfg.ProbeInterval/4, 50*time.Millisecond), 5*time.Second)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		p.ProbeDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-p.wake:
+		}
+	}
+}
+
+// Wake asks the prober to look for due sessions now.
+func (p *Payments) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// ProbeDue claims the sessions due now and reconciles them; it returns how many it checked.
+func (p *Payments) ProbeDue(ctx context.Context) int {
+	if _, err := p.store.q.AbandonStaleAttempts(ctx, p.store.pool, p.cfg.Clock().Add(-staleAttempt)); err != nil && ctx.Err() == nil {
+		p.log.Warn("abandon stale checkout attempts", zap.Error(err))
+	}
+	ids, err := p.store.q.ClaimDueSessions(ctx, p.store.pool, ordersdb.ClaimDueSessionsParams{
+		LeaseSeconds: claimLease.Seconds(), MaxRows: claimBatch,
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("claim due sessions", zap.Error(err))
+		}
+		return 0
+	}
+	sem := make(chan struct{}, probeJobs)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		if id == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(requestID int64) {
+			defer func() { <-sem; wg.Done() }()
+			if err := p.Reconcile(ctx, requestID); err != nil && ctx.Err() == nil {
+				p.log.Warn("probe: reconcile failed; retrying later", zap.Int64("requestId", requestID), zap.Error(err))
+				p.retryLater(ctx, requestID)
+			}
+		}(*id)
+	}
+	wg.Wait()
+	return len(ids)
+}
+
+// retryLater brings a failed check forward from the claim lease to a short retry.
+func (p *Payments) retryLater(ctx context.Context, requestID int64) {
+	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
+		s, err := p.store.q.GetSessionByRequestIDForUpdate(ctx, tx, &requestID)
+		if err != nil {
+			return err
+		}
+		next := p.cfg.Clock().Add(min(failedRetry, p.cfg.ProbeInterval))
+		return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
+			ID: s.ID, Status: s.Status, Reason: s.Reason, Message: s.Message, Attempt: s.Attempt, NextCheckAt: &next,
+		})
+	})
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) && ctx.Err() == nil {
+		p.log.Warn("probe: reschedule", zap.Error(err))
+	}
+}
+
+// RequestCheck makes the session due now (a notification or a return asked) and wakes the
+// prober. It reports whether the session is one of the gateway's.
+func (p *Payments) RequestCheck(ctx context.Context, requestID int64) (bool, error) {
+	n, err := p.store.q.MarkSessionDue(ctx, p.store.pool, &requestID)
+	if err != nil {
+		return false, err
+	}
+	p.Wake()
+	return n > 0, nil
+}
+
+// RefreshOrder queries every session of the order that may still change, now, sharing the
+// query with concurrent callers: the browser return and GET ?refresh=true.
+func (p *Payments) RefreshOrder(ctx context.Context, orderID uuid.UUID) error {
+	ids, err := p.store.q.ListOrderSessionsForCheck(ctx, p.store.pool, orderID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if id != nil {
+			errs = append(errs, p.Reconcile(ctx, *id))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Notification is a verified PlacetoPay notification as the inbox stores it.
+type Notification struct {
+	Kind              string // checkout or recurring
+	RequestID         int64
+	InternalReference int64
+	Reference         string
+	Status            string
+	Algorithm         string // sha1 or sha256
+	DedupeKey         []byte
+	Body              []byte
+}
+
+// AcceptNotification stores a verified notification raw and, in the same transaction, makes
+// its session due for a check; the query decides, never the body. duplicate reports a
+// notification seen before.
+func (p *Payments) AcceptNotification(ctx context.Context, n Notification) (duplicate bool, err error) {
+	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
+		inserted, err := p.store.q.InsertNotification(ctx, tx, ordersdb.InsertNotificationParams{
+			Kind: n.Kind, RequestID: nonZero(n.RequestID), InternalReference: nonZero(n.InternalReference),
+			Reference: nullable(n.Reference), Status: n.Status, SignatureAlgorithm: n.Algorithm,
+			DedupeKey: n.DedupeKey, Body: n.Body,
+		})
+		if err != nil {
+			return err
+		}
+		duplicate = !inserted
+		if n.RequestID != 0 {
+			_, err = p.store.q.MarkSessionDue(ctx, tx, &n.RequestID)
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("orders: accept notification: %w", err)
+	}
+	p.Wake()
+	return duplicate, nil
+}
+
+func nonZero(v int64) *int64 {
+	if v == 0 {
+		return nil
+	}
+	return &v
+}

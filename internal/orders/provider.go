@@ -1,0 +1,89 @@
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Provider is what the orders domain needs from PlacetoPay. internal/placetopay satisfies it.
+type Provider interface {
+	// CreateSession opens a Checkout session. Its error is a *ProviderError when PlacetoPay
+	// answered (the request was refused or PlacetoPay failed), anything else when the outcome
+	// is unknown (timeout, connection lost).
+	CreateSession(ctx context.Context, p SessionRequest) (CreatedSession, error)
+	// QuerySession returns what PlacetoPay says of a session now.
+	QuerySession(ctx context.Context, requestID int64) (ProviderSession, error)
+}
+
+// SessionRequest is what the gateway asks PlacetoPay to open.
+type SessionRequest struct {
+	Reference     string
+	Description   string
+	Amount        Money
+	Buyer         *Person
+	Items         []Item
+	Kind          string // "payment" or "checkin"
+	Locale        string
+	PaymentMethod string
+	ExpiresAt     time.Time
+	ReturnURL     string
+	IPAddress     string
+	UserAgent     string
+}
+
+// CreatedSession is PlacetoPay's answer to SessionRequest.
+type CreatedSession struct {
+	RequestID  int64
+	ProcessURL string
+}
+
+// ProviderSession is PlacetoPay's view of a session, newest payment first.
+type ProviderSession struct {
+	RequestID int64
+	Status    string // PENDING, APPROVED, REJECTED, APPROVED_PARTIAL, PARTIAL_EXPIRED
+	Reason    string
+	Message   string
+	Payments  []ProviderPayment
+	// Payload is the answer with card data, tokens and personal data stripped, for the
+	// order's timeline.
+	Payload json.RawMessage
+}
+
+// ProviderPayment is one PlacetoPay transaction as the gateway records it.
+type ProviderPayment struct {
+	InternalReference int64
+	Reference         string
+	Status            string
+	Reason            string
+	Message           string
+	Authorization     string
+	Receipt           string
+	Franchise         string
+	PaymentMethod     string
+	PaymentMethodName string
+	IssuerName        string
+	LastDigits        string
+	Currency          string
+	// Total is the charged amount as PlacetoPay wrote it; AmountMinor is it in minor units
+	// of Currency, valid only when AmountOK.
+	Total       string
+	AmountMinor int64
+	AmountOK    bool
+	Refunded    bool
+	Date        time.Time
+}
+
+// ProviderError is PlacetoPay answering with a failure.
+type ProviderError struct {
+	HTTPStatus int
+	Reason     string
+	Message    string
+	// Refused is true when PlacetoPay refused the request (4xx: it will not succeed as sent);
+	// false when PlacetoPay itself failed (5xx).
+	Refused bool
+}
+
+func (e *ProviderError) Error() string {
+	return "placetopay: " + e.Reason + ": " + e.Message
+}

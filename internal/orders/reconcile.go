@@ -1,0 +1,252 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
+)
+
+// Reconcile queries PlacetoPay for the session and applies the answer in one transaction:
+// the session's status, every transaction, the order's status, a timeline entry and the
+// outbox event. Concurrent calls for the same session (notifications, returns, refreshes,
+// the probe, on any replica) serialise on the order's row lock and are guarded, so one
+// change gives one transition and one event. Calls in this process share one query.
+func (p *Payments) Reconcile(ctx context.Context, requestID int64) error {
+	_, err, _ := p.flight.Do(strconv.FormatInt(requestID, 10), func() (any, error) {
+		return nil, p.reconcile(ctx, requestID)
+	})
+	return err
+}
+
+func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
+	sess, err := p.store.q.GetSessionByRequestID(ctx, p.store.pool, &requestID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Errorf(ENotFound, "no session with requestId %d", requestID)
+	}
+	if err != nil {
+		return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
+	}
+	info, err := p.provider.QuerySession(ctx, requestID)
+	if err != nil {
+		return fmt.Errorf("orders: reconcile %d: query: %w", requestID, err)
+	}
+	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
+		// Lock order: the order, then its session, as Checkout does.
+		orow, err := p.store.q.GetOrderForUpdate(ctx, tx, sess.OrderID)
+		if err != nil {
+			return err
+		}
+		o, err := orderFromRow(orow)
+		if err != nil {
+			return err
+		}
+		sess, err = p.store.q.GetSessionByRequestIDForUpdate(ctx, tx, &requestID)
+		if err != nil {
+			return err
+		}
+		return p.apply(ctx, tx, &o, sess, info)
+	})
+	if err != nil {
+		return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
+	}
+	return nil
+}
+
+// apply writes what PlacetoPay said about sess into the order, inside tx.
+func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb.CheckoutSession, info ProviderSession) error {
+	now := p.cfg.Clock()
+	kind := "payment"
+	if sess.Kind == "checkin" {
+		kind = "checkin"
+	}
+	changed := info.Status != sess.Status || info.Reason != deref(sess.Reason)
+	for _, pay := range info.Payments {
+		status := pay.Status
+		if !paymentStatuses[status] {
+			p.log.Warn("unknown PlacetoPay transaction status", zap.String("status", status), zap.Int64("internalReference", pay.InternalReference))
+			continue
+		}
+		currency := pay.Currency
+		if !pay.AmountOK || !currencyRE.MatchString(currency) {
+			// An amount the gateway cannot read exactly is recorded in ISO 4217's "no
+			// currency", which no order uses: an approval of it can only go to review.
+			currency = "XXX"
+		}
+		inserted, err := p.store.q.UpsertPayment(ctx, tx, ordersdb.UpsertPaymentParams{
+			ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, SessionID: &sess.ID, InternalReference: pay.InternalReference,
+			Kind: kind, Reference: pay.Reference, Status: status, Reason: nullable(pay.Reason), Message: nullable(pay.Message),
+			AuthorizationCode: nullable(pay.Authorization), Receipt: nullable(pay.Receipt), Franchise: nullable(pay.Franchise),
+			PaymentMethod: nullable(pay.PaymentMethod), PaymentMethodName: nullable(pay.PaymentMethodName),
+			IssuerName: nullable(pay.IssuerName), LastDigits: nullable(lastDigits(pay.LastDigits)),
+			Currency: currency, AmountMinor: max(pay.AmountMinor, 0), Refunded: pay.Refunded, ProviderDate: timeOrNil(pay.Date),
+		})
+		if err != nil {
+			return fmt.Errorf("payment %d: %w", pay.InternalReference, err)
+		}
+		changed = changed || inserted
+	}
+	if changed {
+		if err := p.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
+			OrderID: o.ID, SessionID: &sess.ID, Kind: "provider_status", ProviderStatus: &info.Status,
+			Reason: nullable(info.Reason), Message: nullable(info.Message), Payload: info.Payload,
+		}); err != nil {
+			return err
+		}
+	}
+
+	payments, err := p.store.q.ListPayments(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	d := decide(o, sess.Kind, info.Status, payments)
+	if d.paidMinor != o.PaidMinor && d.paidMinor <= o.Amount.Minor*4 {
+		if err := p.store.q.SetOrderPaid(ctx, tx, ordersdb.SetOrderPaidParams{ID: o.ID, PaidMinor: d.paidMinor}); err != nil {
+			return err
+		}
+		o.PaidMinor = d.paidMinor
+	}
+	if d.status != "" && d.status != o.Status {
+		if o.Status.CanTransition(d.status) {
+			if err := p.store.transition(ctx, tx, o, d.status, d.reason, &sess.ID); err != nil {
+				return err
+			}
+		} else {
+			p.log.Info("provider state does not move the order", zap.String("order", o.ID.String()),
+				zap.String("from", string(o.Status)), zap.String("to", string(d.status)))
+		}
+	}
+
+	attempt, next := p.schedule(sess, info, now)
+	return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
+		ID: sess.ID, Status: sessionStatus(info.Status), Reason: nullable(info.Reason), Message: nullable(info.Message),
+		Attempt: attempt, NextCheckAt: next,
+	})
+}
+
+// decision is where an order should stand given everything PlacetoPay reported.
+type decision struct {
+	status    Status // "" for no change
+	paidMinor int64
+	reason    string
+}
+
+// decide applies the rule of the contract: paid means the session is APPROVED and the
+// approved, not refunded payments equal the order's amount in its currency and carry its
+// reference. Anything else approved goes to review; nothing approved and a rejected or
+// expired session means failed.
+func decide(o *Order, kind, sessionStatus string, payments []ordersdb.Payment) decision {
+	var sum int64
+	var approved int
+	for _, pay := range payments {
+		if pay.Status != "APPROVED" || pay.Refunded {
+			continue
+		}
+		approved++
+		switch {
+		case pay.Currency != o.Amount.Currency:
+			return decision{status: StatusReview, paidMinor: o.PaidMinor, reason: fmt.Sprintf(
+				"payment %d was approved in %s; the order is in %s", pay.InternalReference, pay.Currency, o.Amount.Currency)}
+		case pay.Reference != "" && pay.Reference != o.Reference:
+			return decision{status: StatusReview, paidMinor: o.PaidMinor, reason: fmt.Sprintf(
+				"payment %d was approved for reference %q; the order's is %q", pay.InternalReference, pay.Reference, o.Reference)}
+		}
+		sum += pay.AmountMinor
+	}
+	total := o.Amount.Minor
+	amount := func(minor int64) string { return Money{Minor: minor, Currency: o.Amount.Currency}.String() }
+	switch {
+	case approved > 0 && o.Status == StatusCancelled:
+		return decision{status: StatusReview, paidMinor: sum, reason: "a payment was approved after the order was cancelled"}
+	case sum > total:
+		return decision{status: StatusReview, paidMinor: sum, reason: fmt.Sprintf(
+			"approved payments of %s exceed the order total of %s", amount(sum), amount(total))}
+	case sum == total && sessionStatus == "APPROVED":
+		if kind == "checkin" {
+			return decision{status: StatusAuthorized, paidMinor: 0, reason: "preauthorization approved"}
+		}
+		return decision{status: StatusPaid, paidMinor: sum, reason: "PlacetoPay approved " + amount(sum)}
+	case sum > 0 && sessionStatus == "APPROVED":
+		return decision{status: StatusReview, paidMinor: sum, reason: fmt.Sprintf(
+			"PlacetoPay approved %s; the order total is %s", amount(sum), amount(total))}
+	case sum > 0 && (sessionStatus == "APPROVED_PARTIAL" || sessionStatus == "PARTIAL_EXPIRED"):
+		return decision{status: StatusPartiallyPaid, paidMinor: sum, reason: fmt.Sprintf("%s of %s approved", amount(sum), amount(total))}
+	case sum == 0 && sessionStatus == "APPROVED":
+		return decision{status: StatusReview, paidMinor: 0, reason: "the session is approved but no approved payment was reported"}
+	case sum == 0 && sessionStatus == "REJECTED" && o.Status == StatusPending:
+		return decision{status: StatusFailed, paidMinor: 0, reason: "the session was rejected or expired with no approved payment"}
+	}
+	return decision{paidMinor: o.PaidMinor}
+}
+
+// schedule says whether sess stays open and when to look at it next: every probe interval
+// until it expires (plus a grace), then on a slower tail while PlacetoPay still reports a
+// pending transaction, and never once it is final with nothing pending.
+func (p *Payments) schedule(sess ordersdb.CheckoutSession, info ProviderSession, now time.Time) (string, *time.Time) {
+	pending := false
+	for _, pay := range info.Payments {
+		if pay.Status == "PENDING" || pay.Status == "PENDING_VALIDATION" || pay.Status == "PENDING_CONFIRMATION" {
+			pending = true
+		}
+	}
+	final := info.Status == "APPROVED" || info.Status == "REJECTED" || info.Status == "PARTIAL_EXPIRED"
+	attempt := sess.Attempt
+	if final {
+		attempt = "closed"
+	}
+	if final && !pending {
+		return attempt, nil
+	}
+	interval := p.cfg.ProbeInterval
+	grace := max(5*time.Minute, 2*interval)
+	if now.Before(sess.ExpiresAt.Add(grace)) {
+		next := now.Add(interval)
+		return attempt, &next
+	}
+	// The tail: a quarter of the time since expiry, between one interval and an hour.
+	wait := min(max(now.Sub(sess.ExpiresAt)/4, interval), time.Hour)
+	next := now.Add(wait)
+	return attempt, &next
+}
+
+var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+
+var paymentStatuses = map[string]bool{
+	"APPROVED": true, "PENDING": true, "PENDING_VALIDATION": true, "PENDING_CONFIRMATION": true,
+	"REJECTED": true, "FAILED": true, "REFUNDED": true,
+}
+
+func sessionStatus(s string) string {
+	switch s {
+	case "PENDING", "APPROVED", "REJECTED", "APPROVED_PARTIAL", "PARTIAL_EXPIRED", "FAILED":
+		return s
+	}
+	return "PENDING"
+}
+
+func lastDigits(s string) string {
+	if len(s) > 4 {
+		s = s[len(s)-4:]
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return ""
+		}
+	}
+	return s
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,123 @@
+package placetopay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+// Provider adapts the Client to what the orders domain needs (orders.Provider).
+type Provider struct {
+	Client *Client
+}
+
+var _ orders.Provider = Provider{}
+
+// CreateSession opens a Checkout session for an order.
+func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (orders.CreatedSession, error) {
+	exp, _ := orders.CurrencyExponent(r.Amount.Currency)
+	req := CreateSessionRequest{
+		Locale: r.Locale, PaymentMethod: r.PaymentMethod,
+		Expiration: r.ExpiresAt.Format(time.RFC3339),
+		IPAddress:  r.IPAddress, UserAgent: r.UserAgent, ReturnURL: r.ReturnURL,
+		Payment: &PaymentRequest{
+			Reference: r.Reference, Description: r.Description,
+			Amount: Amount{Currency: r.Amount.Currency, Total: DecimalFromMinor(r.Amount.Minor, exp)},
+		},
+	}
+	if r.Kind == "checkin" {
+		req.Type = SessionTypeCheckin
+	}
+	if b := r.Buyer; b != nil {
+		req.Buyer = &Person{Document: b.Document, DocumentType: b.DocumentType, Name: b.Name, Surname: b.Surname,
+			Company: b.Company, Email: b.Email, Mobile: String(b.Mobile)}
+		if a := b.Address; a != nil {
+			req.Buyer.Address = &Address{Street: a.Street, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country, Phone: a.Phone}
+		}
+	}
+	for _, it := range r.Items {
+		tax := DecimalFromMinor(it.TaxMinor, exp)
+		req.Payment.Items = append(req.Payment.Items, Item{SKU: it.SKU, Name: it.Name, Category: it.Category,
+			Qty: Int64(it.Qty), Price: DecimalFromMinor(it.PriceMinor, exp), Tax: &tax})
+	}
+	resp, err := p.Client.CreateSession(ctx, req)
+	if err != nil {
+		return orders.CreatedSession{}, providerError(err)
+	}
+	return orders.CreatedSession{RequestID: int64(resp.RequestID), ProcessURL: resp.ProcessURL}, nil
+}
+
+// QuerySession returns PlacetoPay's view of a session in the domain's terms.
+func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.ProviderSession, error) {
+	info, err := p.Client.QuerySession(ctx, requestID)
+	if err != nil {
+		return orders.ProviderSession{}, providerError(err)
+	}
+	out := orders.ProviderSession{
+		RequestID: int64(info.RequestID), Status: info.Status.Status,
+		Reason: string(info.Status.Reason), Message: string(info.Status.Message),
+	}
+	type paymentView struct {
+		InternalReference int64  `json:"internalReference"`
+		Status            Status `json:"status"`
+		Amount            string `json:"amount,omitempty"`
+		Currency          string `json:"currency,omitempty"`
+		Franchise         string `json:"franchise,omitempty"`
+		Authorization     string `json:"authorization,omitempty"`
+		Receipt           string `json:"receipt,omitempty"`
+		Refunded          bool   `json:"refunded"`
+	}
+	view := struct {
+		RequestID int64         `json:"requestId"`
+		Status    Status        `json:"status"`
+		Payment   []paymentView `json:"payment"`
+	}{RequestID: int64(info.RequestID), Status: info.Status, Payment: []paymentView{}}
+	for _, t := range info.Payment {
+		pay := orders.ProviderPayment{
+			InternalReference: int64(t.InternalReference), Reference: string(t.Reference),
+			Status: t.Status.Status, Reason: string(t.Status.Reason), Message: string(t.Status.Message),
+			Authorization: string(t.Authorization), Receipt: string(t.Receipt), Franchise: t.Franchise,
+			PaymentMethod: t.PaymentMethod, PaymentMethodName: t.PaymentMethodName, IssuerName: t.IssuerName,
+			Refunded: t.Refunded,
+		}
+		pay.LastDigits, _ = t.ProcessorFields.Lookup("lastDigits")
+		if d, err := t.Status.Time(); err == nil {
+			pay.Date = d
+		}
+		if t.Amount != nil {
+			// What the shopper was asked for, in the session's currency (From); To may be a
+			// conversion into another currency.
+			pay.Currency, pay.Total = t.Amount.From.Currency, string(t.Amount.From.Total)
+			if exp, ok := orders.CurrencyExponent(pay.Currency); ok {
+				if minor, err := t.Amount.From.Total.Minor(exp); err == nil && minor >= 0 {
+					pay.AmountMinor, pay.AmountOK = minor, true
+				}
+			}
+		}
+		out.Payments = append(out.Payments, pay)
+		view.Payment = append(view.Payment, paymentView{InternalReference: pay.InternalReference, Status: t.Status,
+			Amount: pay.Total, Currency: pay.Currency, Franchise: pay.Franchise, Authorization: pay.Authorization,
+			Receipt: pay.Receipt, Refunded: pay.Refunded})
+	}
+	// The timeline keeps statuses, amounts and references: no card data, tokens, buyer or payer.
+	out.Payload, _ = json.Marshal(view)
+	return out, nil
+}
+
+// providerError turns a PlacetoPay answer into the domain's ProviderError; an unknown outcome
+// (timeout, lost connection) stays as it is.
+func providerError(err error) error {
+	var api *APIError
+	if errors.As(err, &api) {
+		return &orders.ProviderError{HTTPStatus: api.HTTPStatus, Reason: api.Reason(), Message: string(api.Status.Message),
+			Refused: api.HTTPStatus < 500 && api.HTTPStatus != 429 && api.HTTPStatus != 401}
+	}
+	var v *ValidationError
+	if errors.As(err, &v) {
+		return &orders.ProviderError{HTTPStatus: 422, Reason: "invalid_request", Message: v.Field + ": " + v.Rule, Refused: true}
+	}
+	return err
+}

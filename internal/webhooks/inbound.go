@@ -1,0 +1,80 @@
+package webhooks
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+)
+
+// Inbox takes PlacetoPay's notifications: it verifies the signature, stores the body raw and
+// makes the session due for a query. The body never changes an order by itself.
+type Inbox struct {
+	secret   string
+	payments *orders.Payments
+	received *prometheus.CounterVec
+}
+
+// NewInbox returns an Inbox verifying with the site's secret key. reg receives its metric.
+func NewInbox(secretKey string, payments *orders.Payments, reg prometheus.Registerer) *Inbox {
+	if secretKey == "" || payments == nil || reg == nil {
+		panic("webhooks: NewInbox needs the secret key, the payments service and a registry")
+	}
+	in := &Inbox{secret: secretKey, payments: payments,
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_placetopay_notifications_total",
+			Help: "PlacetoPay notifications received, by outcome (accepted, duplicate, bad_signature, malformed) and signature algorithm.",
+		}, []string{"outcome", "algorithm"})}
+	reg.MustRegister(in.received)
+	return in
+}
+
+// Outcomes of Receive.
+var (
+	ErrBadSignature = errors.New("webhooks: the notification's signature does not verify")
+	ErrMalformed    = errors.New("webhooks: the notification is malformed")
+)
+
+// Receive handles one notification body. It returns ErrBadSignature or ErrMalformed (answer
+// 400, nothing changed), another error (answer 500: PlacetoPay will not retry, but the probe
+// still finds the payment), or nil (answer 200).
+func (in *Inbox) Receive(ctx context.Context, body []byte) error {
+	n, alg, err := placetopay.VerifyNotification(body, in.secret)
+	switch {
+	case errors.Is(err, placetopay.ErrBadSignature):
+		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
+		return ErrBadSignature
+	case err != nil && alg == "" && n.Signature != "" && n.Status.Status != "":
+		in.received.WithLabelValues("bad_signature", "unknown").Inc()
+		return ErrBadSignature
+	case err != nil:
+		in.received.WithLabelValues("malformed", "unknown").Inc()
+		return ErrMalformed
+	}
+	kind := "checkout"
+	if n.RequestID == 0 {
+		kind = "recurring"
+	}
+	// Duplicates are the same signed facts: session, status, date and signature.
+	key := sha256.Sum256([]byte(strconv.FormatInt(int64(n.RequestID), 10) + "|" +
+		strconv.FormatInt(int64(n.InternalReference), 10) + "|" + n.Status.Status + "|" + n.Status.Date + "|" + n.Signature))
+	dup, err := in.payments.AcceptNotification(ctx, orders.Notification{
+		Kind: kind, RequestID: int64(n.RequestID), InternalReference: int64(n.InternalReference),
+		Reference: string(n.Reference), Status: n.Status.Status, Algorithm: string(alg),
+		DedupeKey: key[:], Body: body,
+	})
+	if err != nil {
+		return err
+	}
+	outcome := "accepted"
+	if dup {
+		outcome = "duplicate"
+	}
+	in.received.WithLabelValues(outcome, string(alg)).Inc()
+	return nil
+}
