@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
@@ -22,6 +23,7 @@ type PaymentsConfig struct {
 	PublicURL     string        // GATEWAY_PUBLIC_URL: sessions return to PublicURL/return/{orderId}
 	ProbeInterval time.Duration // GATEWAY_PROBE_INTERVAL
 	Clock         func() time.Time
+	Registerer    prometheus.Registerer // receives the money path's metrics; none when nil
 }
 
 // Payments opens PlacetoPay sessions for orders and applies what PlacetoPay says about them.
@@ -34,6 +36,7 @@ type Payments struct {
 	log      *zap.Logger
 	flight   singleflight.Group // one provider query at a time per session, per process
 	wake     chan struct{}
+	metrics  *paymentMetrics
 
 	// afterCreate, when set (tests), runs between PlacetoPay's answer and the database
 	// write; an error stands for a crash at that point.
@@ -48,7 +51,12 @@ func NewPayments(store *Store, provider Provider, cfg PaymentsConfig, log *zap.L
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Payments{store: store, provider: provider, cfg: cfg, log: log, wake: make(chan struct{}, 1)}
+	reg := cfg.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	return &Payments{store: store, provider: provider, cfg: cfg, log: log, wake: make(chan struct{}, 1),
+		metrics: newPaymentMetrics(reg)}
 }
 
 // CheckoutParams are the storefront's choices for a session.

@@ -37,6 +37,7 @@ func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
 	}
 	info, err := p.provider.QuerySession(ctx, requestID)
 	if err != nil {
+		p.metrics.reconciles.WithLabelValues("query_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: query: %w", requestID, err)
 	}
 	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
@@ -56,8 +57,10 @@ func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
 		return p.apply(ctx, tx, &o, sess, info)
 	})
 	if err != nil {
+		p.metrics.reconciles.WithLabelValues("apply_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
 	}
+	p.metrics.reconciles.WithLabelValues("ok").Inc()
 	return nil
 }
 
@@ -115,9 +118,16 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 		o.PaidMinor = d.paidMinor
 	}
 	if d.status != "" && d.status != o.Status {
-		if o.Status.CanTransition(d.status) {
+		if from := o.Status; from.CanTransition(d.status) {
 			if err := p.store.transition(ctx, tx, o, d.status, d.reason, &sess.ID); err != nil {
 				return err
+			}
+			// Counted before commit: a rolled-back transaction overcounts by one, which is
+			// the safe side for an alert.
+			p.metrics.transitions.WithLabelValues(string(from), string(d.status)).Inc()
+			if d.status == StatusReview {
+				p.metrics.review.Inc()
+				p.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", d.reason))
 			}
 		} else {
 			p.log.Info("provider state does not move the order", zap.String("order", o.ID.String()),
