@@ -179,7 +179,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	store := orders.NewStore(pool)
 	ordersSvc := orders.NewService(store, log.Named("orders"))
 	payments := orders.NewPayments(store, placetopay.Provider{Client: ppClient}, orders.PaymentsConfig{
-		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
+		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval, Registerer: reg,
 	}, log.Named("payments"))
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
 	idem := idempotency.NewStore(pool, time.Minute)
