@@ -104,17 +104,6 @@ func (p *Payments) retryLater(ctx context.Context, requestID int64) {
 	}
 }
 
-// RequestCheck makes the session due now (a notification or a return asked) and wakes the
-// prober. It reports whether the session is one of the gateway's.
-func (p *Payments) RequestCheck(ctx context.Context, requestID int64) (bool, error) {
-	n, err := p.store.q.MarkSessionDue(ctx, p.store.pool, &requestID)
-	if err != nil {
-		return false, err
-	}
-	p.Wake()
-	return n > 0, nil
-}
-
 // RefreshOrder queries every session of the order that may still change, now, sharing the
 // query with concurrent callers: the browser return and GET ?refresh=true.
 func (p *Payments) RefreshOrder(ctx context.Context, orderID uuid.UUID) error {

@@ -111,7 +111,7 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 		return err
 	}
 	d := decide(o, sess.Kind, info.Status, payments)
-	if d.paidMinor != o.PaidMinor && d.paidMinor <= o.Amount.Minor*4 {
+	if d.paidMinor != o.PaidMinor {
 		if err := p.store.q.SetOrderPaid(ctx, tx, ordersdb.SetOrderPaidParams{ID: o.ID, PaidMinor: d.paidMinor}); err != nil {
 			return err
 		}
