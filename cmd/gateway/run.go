@@ -184,7 +184,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
 	idem := idempotency.NewStore(pool, time.Minute)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
-		Payments: payments, Inbox: inbox}, ordersSvc, idem, log.Named("http"), reg)
+		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool)}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
@@ -214,6 +214,15 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	defer stopBackground()
 	background.Add(1)
 	go func() { defer background.Done(); payments.RunProber(bgCtx) }()
+	// Merchant event delivery, only when a webhook URL is set; otherwise events are only stored.
+	if cfg.MerchantWebhookURL != "" {
+		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil)
+		if err != nil {
+			return fmt.Errorf("invalid configuration: MERCHANT_WEBHOOK_SECRET: %w", err)
+		}
+		background.Add(1)
+		go func() { defer background.Done(); deliverer.Run(bgCtx) }()
+	}
 
 	servers := []*http.Server{
 		gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler()),

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	v1.GET("/orders", s.handleListOrders, noStore, s.requireAPIKey)
 	v1.GET("/orders/:id", s.handleGetOrder, noStore, s.apiKeyOrClientSecret)
 	v1.POST("/orders/:id/cancel", s.handleCancelOrder, noStore, s.requireAPIKey, s.idempotent)
+	v1.GET("/events", s.handleListEvents, noStore, s.requireAPIKey)
 	if s.payments != nil {
 		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
 		e.GET("/return/:id", s.handleReturn)

@@ -27,6 +27,9 @@ type Config struct {
 	// them those routes are not served.
 	Payments *orders.Payments
 	Inbox    *webhooks.Inbox
+
+	// Events serves GET /v1/events (webhooks.EventLog); without it that route fails.
+	Events EventLister
 }
 
 // maxBody bounds every request body.
@@ -43,6 +46,7 @@ type Server struct {
 	corsOrigins []string
 	payments    *orders.Payments
 	inbox       *webhooks.Inbox
+	events      EventLister
 }
 
 type apiKey struct {
@@ -59,6 +63,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
 		payments: cfg.Payments, inbox: cfg.Inbox,
+		events: cfg.Events,
 	}
 	for _, k := range cfg.APIKeys {
 		d := sha256.Sum256([]byte(k))

@@ -43,6 +43,7 @@ type Event struct {
 	DeliveredAt   *time.Time
 	Attempts      int32
 	NextAttemptAt *time.Time
+	FailedAt      *time.Time
 }
 
 type EventDelivery struct {

@@ -235,7 +235,7 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 }
 
 const insertEvent = `-- name: InsertEvent :one
-INSERT INTO events (id, type, order_id, data) VALUES ($1, $2, $3, $4) RETURNING seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at
+INSERT INTO events (id, type, order_id, data) VALUES ($1, $2, $3, $4) RETURNING seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at, failed_at
 `
 
 type InsertEventParams struct {
@@ -264,6 +264,7 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 		&i.DeliveredAt,
 		&i.Attempts,
 		&i.NextAttemptAt,
+		&i.FailedAt,
 	)
 	return i, err
 }
@@ -438,7 +439,7 @@ func (q *Queries) InsertTimeline(ctx context.Context, db DBTX, arg InsertTimelin
 }
 
 const listOrderEvents = `-- name: ListOrderEvents :many
-SELECT seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at FROM events WHERE order_id = $1 ORDER BY seq
+SELECT seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at, failed_at FROM events WHERE order_id = $1 ORDER BY seq
 `
 
 func (q *Queries) ListOrderEvents(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Event, error) {
@@ -461,6 +462,7 @@ func (q *Queries) ListOrderEvents(ctx context.Context, db DBTX, orderID uuid.UUI
 			&i.DeliveredAt,
 			&i.Attempts,
 			&i.NextAttemptAt,
+			&i.FailedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,128 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/placetopay-gateway/gateway/internal/webhooks/webhooksdb"
+)
+
+// Event is an order event as the merchant sees it, in GET /v1/events and as the body of a
+// delivery: the same JSON in both.
+type Event struct {
+	ID        uuid.UUID       `json:"id"`
+	Type      string          `json:"type"`
+	OrderID   uuid.UUID       `json:"orderId"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"createdAt"`
+}
+
+// Page sizes of the events feed.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 100
+)
+
+// ErrInvalidCursor is returned by EventLog.List for an after cursor this API did not return.
+var ErrInvalidCursor = errors.New("webhooks: not a cursor of the events feed")
+
+// EventPage is one page of the events feed.
+//
+// Next is never empty: it is the cursor of the last event in Events or, when Events is
+// empty, the cursor the page was read after (the start of the feed for a first read). A
+// client that always passes Next as the next read's after therefore sees every event exactly
+// once, however short the pages, without ever special-casing the end of the feed. A page
+// shorter than the limit means the client has caught up for now.
+type EventPage struct {
+	Events []Event
+	Next   string
+}
+
+// EventLog reads the events outbox.
+type EventLog struct {
+	pool *pgxpool.Pool
+	q    *webhooksdb.Queries
+}
+
+// NewEventLog returns an EventLog on pool.
+func NewEventLog(pool *pgxpool.Pool) *EventLog {
+	if pool == nil {
+		panic("webhooks: NewEventLog needs a pool")
+	}
+	return &EventLog{pool: pool, q: webhooksdb.New()}
+}
+
+// List returns up to limit events after the cursor after ("" for the start of the feed),
+// oldest first. An event is listed only once every transaction that could still commit an
+// event sorting before it has ended (see ListEvents in queries.sql), so a cursor is never
+// passed by a late commit: no event is skipped, none repeated. The price is that one long
+// write transaction anywhere on the database server holds back events committed after it
+// began, until it ends.
+func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage, error) {
+	if limit < 1 || limit > MaxListLimit {
+		return EventPage{}, fmt.Errorf("webhooks: list events: limit %d is not between 1 and %d", limit, MaxListLimit)
+	}
+	pos, err := decodeCursor(after)
+	if err != nil {
+		return EventPage{}, err
+	}
+	rows, err := l.q.ListEvents(ctx, l.pool, webhooksdb.ListEventsParams{
+		AfterTx: pos.tx, AfterSeq: pos.seq, MaxRows: int32(limit),
+	})
+	if err != nil {
+		return EventPage{}, fmt.Errorf("webhooks: list events: %w", err)
+	}
+	page := EventPage{Events: make([]Event, 0, len(rows)), Next: encodeCursor(pos)}
+	for _, r := range rows {
+		page.Events = append(page.Events, Event{ID: r.ID, Type: r.Type, OrderID: r.OrderID, Data: r.Data, CreatedAt: r.CreatedAt.UTC()})
+	}
+	if n := len(rows); n > 0 {
+		page.Next = encodeCursor(position{tx: rows[n-1].Tx, seq: rows[n-1].Seq})
+	}
+	return page, nil
+}
+
+// position is a place in the feed: the last event read, by writing transaction and seq.
+type position struct {
+	tx, seq int64
+}
+
+// cursorPrefix versions the cursor format.
+const cursorPrefix = "e1:"
+
+func encodeCursor(p position) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(p.tx, 10) + "." + strconv.FormatInt(p.seq, 10)))
+}
+
+func decodeCursor(c string) (position, error) {
+	if c == "" {
+		return position{}, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return position{}, ErrInvalidCursor
+	}
+	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if !ok {
+		return position{}, ErrInvalidCursor
+	}
+	txText, seqText, ok := strings.Cut(rest, ".")
+	if !ok {
+		return position{}, ErrInvalidCursor
+	}
+	tx, err1 := strconv.ParseInt(txText, 10, 64)
+	seq, err2 := strconv.ParseInt(seqText, 10, 64)
+	if err1 != nil || err2 != nil || tx < 0 || seq < 0 {
+		return position{}, ErrInvalidCursor
+	}
+	return position{tx: tx, seq: seq}, nil
+}
