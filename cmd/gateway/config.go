@@ -194,7 +194,7 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_PUBLIC_URL": c.PublicURL, "GATEWAY_API_KEYS": fmt.Sprintf("%d key(s)", len(c.APIKeys)),
 		"PLACETOPAY_BASE_URL": c.PlacetoPayBaseURL, "PLACETOPAY_LOGIN": c.PlacetoPayLogin,
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
-		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": c.MerchantWebhookURL,
+		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env,
 	}
@@ -212,4 +212,17 @@ func redactDatabaseURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// redactURL keeps a URL's scheme, host and path for the log: a query string or user
+// information may carry a token.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return raw
+	}
+	if u.User != nil || u.RawQuery != "" {
+		u.User, u.RawQuery = nil, "redacted"
+	}
+	return u.String()
 }

@@ -210,6 +210,11 @@ func TestLogFieldsMaskSecrets(t *testing.T) {
 		{"password in the database URL query", []string{
 			"DATABASE_URL=postgres://gateway@db.internal:5432/gateway?sslmode=require&password=" + dbQueryPass,
 		}, []string{dbQueryPass}},
+		// A merchant endpoint may carry a token in its query string or user information.
+		{"token in the merchant webhook URL", []string{
+			"MERCHANT_WEBHOOK_URL=https://hook-user:hook-pass-Tr44@shop.example.com/hooks?token=hook-token-Qp12",
+			"MERCHANT_WEBHOOK_SECRET=" + webhookSecret,
+		}, []string{"hook-pass-Tr44", "hook-token-Qp12"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
