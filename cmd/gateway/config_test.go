@@ -212,6 +212,7 @@ func TestLogFieldsMaskSecrets(t *testing.T) {
 		}, []string{dbQueryPass}},
 		// A merchant endpoint may carry a token in its query string or user information.
 		{"token in the merchant webhook URL", []string{
+			"DATABASE_URL=postgres://gateway@db.internal:5432/gateway",
 			"MERCHANT_WEBHOOK_URL=https://hook-user:hook-pass-Tr44@shop.example.com/hooks?token=hook-token-Qp12",
 			"MERCHANT_WEBHOOK_SECRET=" + webhookSecret,
 		}, []string{"hook-pass-Tr44", "hook-token-Qp12"}},
