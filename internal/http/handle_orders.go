@@ -155,7 +155,14 @@ func (s *Server) handleCancelOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.orders.Cancel(c.Request().Context(), id)
+	cancel := s.orders.Cancel
+	if s.payments != nil {
+		cancel = s.payments.Cancel
+	}
+	if _, err := cancel(c.Request().Context(), id); err != nil {
+		return err
+	}
+	o, err := s.orders.Get(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,7 @@ const (
 	// staleAttempt is how long an attempt may stay unanswered before it is abandoned: well
 	// over the PlacetoPay client's timeout.
 	staleAttempt = 2 * time.Minute
+	expiryMargin = 30 * time.Second
 )
 
 var localeRE = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
@@ -116,6 +117,9 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 	if expiry == 0 {
 		expiry = defaultExpiry
 	}
+	// PlacetoPay wants the expiration at least 5 minutes after it receives the request,
+	// written to the second: the shortest session gets a margin for the trip.
+	expiry = max(expiry, minExpiry+expiryMargin)
 	var (
 		o       Order
 		attempt ordersdb.CheckoutSession
@@ -169,7 +173,7 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		}
 		attempt, err = p.store.q.InsertSessionAttempt(ctx, tx, ordersdb.InsertSessionAttemptParams{
 			ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, Kind: kind, Currency: o.Amount.Currency,
-			TotalMinor: o.Amount.Minor, Request: req, ExpiresAt: now.Add(expiry),
+			TotalMinor: o.Amount.Minor, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
 		})
 		return err
 	})
@@ -198,18 +202,24 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		}
 	}
 	var row ordersdb.CheckoutSession
+	orderMoved := false
 	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := p.store.q.GetOrderForUpdate(ctx, tx, o.ID); err != nil {
+		cur, err := p.store.q.GetOrderForUpdate(ctx, tx, o.ID)
+		if err != nil {
 			return err
+		}
+		if st := Status(cur.Status); st != StatusPending && st != StatusFailed {
+			// The order was cancelled (or paid) while PlacetoPay opened the session: its
+			// processUrl is never handed out, and the session is cancelled below.
+			orderMoved = true
+			return p.store.q.AbandonSession(ctx, tx, ordersdb.AbandonSessionParams{
+				ID: attempt.ID, Message: ptr("the order became " + cur.Status + " while the session was opened"),
+			})
 		}
 		if row, err = p.store.q.OpenSession(ctx, tx, ordersdb.OpenSessionParams{
 			ID: attempt.ID, RequestID: &cs.RequestID, ProcessUrl: &cs.ProcessURL,
 			NextCheckAt: ptr(p.cfg.Clock().Add(p.cfg.ProbeInterval)),
 		}); err != nil {
-			return err
-		}
-		cur, err := p.store.q.GetOrderForUpdate(ctx, tx, o.ID)
-		if err != nil {
 			return err
 		}
 		if Status(cur.Status) == StatusFailed {
@@ -220,6 +230,12 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 	})
 	if err != nil {
 		return Session{}, false, p.wrap("checkout", orderID, err)
+	}
+	if orderMoved {
+		if err := p.provider.CancelSession(ctx, cs.RequestID); err != nil {
+			p.log.Warn("cancel a session opened for an order that moved on", zap.Int64("requestId", cs.RequestID), zap.Error(err))
+		}
+		return Session{}, false, Errorf(EConflict, "order %s changed while the session was being opened; no session was opened", orderID)
 	}
 	return sessionFromRow(row), true, nil
 }

@@ -14,6 +14,9 @@ type Provider interface {
 	CreateSession(ctx context.Context, p SessionRequest) (CreatedSession, error)
 	// QuerySession returns what PlacetoPay says of a session now.
 	QuerySession(ctx context.Context, requestID int64) (ProviderSession, error)
+	// CancelSession cancels a pending session, so no payment can land on it afterwards. A
+	// session that is no longer pending gives a refusing *ProviderError.
+	CancelSession(ctx context.Context, requestID int64) error
 }
 
 // SessionRequest is what the gateway asks PlacetoPay to open.

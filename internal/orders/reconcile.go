@@ -111,6 +111,15 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 		return err
 	}
 	d := decide(o, sess.Kind, info.Status, payments)
+	if d.status == StatusFailed {
+		// Failed means the order's last session failed: a newer one may still be paid.
+		other, err := p.store.q.GetOpenSession(ctx, tx, o.ID)
+		if err == nil && other.ID != sess.ID {
+			d.status = ""
+		} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+	}
 	if d.paidMinor != o.PaidMinor {
 		if err := p.store.q.SetOrderPaid(ctx, tx, ordersdb.SetOrderPaidParams{ID: o.ID, PaidMinor: d.paidMinor}); err != nil {
 			return err

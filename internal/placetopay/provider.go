@@ -107,6 +107,14 @@ func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.Pro
 	return out, nil
 }
 
+// CancelSession cancels a pending session at PlacetoPay.
+func (p Provider) CancelSession(ctx context.Context, requestID int64) error {
+	if _, err := p.Client.CancelSession(ctx, requestID); err != nil {
+		return providerError(err)
+	}
+	return nil
+}
+
 // providerError turns a PlacetoPay answer into the domain's ProviderError; an unknown outcome
 // (timeout, lost connection) stays as it is.
 func providerError(err error) error {

@@ -1,0 +1,588 @@
+package main
+
+// The money path's acceptance harness: real gateway processes (run() in goroutines) on one
+// freshly migrated Postgres database, the real PlacetoPay sandbox over HTTP, and a loopback
+// relay that carries the sandbox's notifications to a gateway whose address is only known
+// once it listens (the gateway needs PLACETOPAY_BASE_URL at start, the sandbox NotifyURL at
+// creation).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
+)
+
+const (
+	mpLogin     = "moneypath-site"
+	mpSecretKey = "moneypath-secret-024h1IlD"
+	mpAPIKey    = "sk_test_moneypath_0123456789abcdef"
+	// mpPublicURL is GATEWAY_PUBLIC_URL: only used to build return URLs.
+	mpPublicURL = "http://gateway.moneypath.test"
+	mpReturnURL = "https://shop.moneypath.test/thanks"
+)
+
+// Test cards of the sandbox (internal/placetopay/sandbox/cards.go, API-NOTES §4.5).
+const (
+	mpCardApprove        = "4110760000000081"
+	mpCardDeny           = "4110760000000016"
+	mpCardPendingApprove = "4110760000000073"
+	mpCardPendingReject  = "4048370000000037"
+)
+
+// mpConfig shapes one harness.
+type mpConfig struct {
+	// sandbox is the sandbox's configuration; Login, SecretKey and NotifyURL are the
+	// harness's.
+	sandbox sandbox.Config
+	// probeInterval is GATEWAY_PROBE_INTERVAL (1m when zero).
+	probeInterval time.Duration
+	// instances is how many gateways run on the one database (1 when zero).
+	instances int
+	// proxy puts an mpProxy between the gateways and the sandbox, to make PlacetoPay's
+	// answers say something the sandbox cannot be made to say.
+	proxy bool
+	// downInstance adds one more gateway, on the same database, whose PLACETOPAY_BASE_URL
+	// is a closed port: PlacetoPay is down for it. It is not in gws.
+	downInstance bool
+}
+
+type mpGateway struct {
+	url  string // the public listener, http://127.0.0.1:port
+	logs *syncBuffer
+	stop func() error // stops it before the test ends; run at cleanup anyway
+}
+
+type mpHarness struct {
+	t     *testing.T
+	sb    *sandbox.Sandbox
+	sbURL string // the sandbox server: PlacetoPay API and control API
+	proxy *mpProxy
+	db    *pgxpool.Pool
+	gws   []*mpGateway
+	down  *mpGateway
+	// notifyTo is where the relay forwards the sandbox's notifications.
+	notifyTo atomic.Pointer[string]
+}
+
+// mpHTTP never follows redirects: the return page's 303 is what is checked.
+var mpHTTP = &http.Client{
+	Timeout:       20 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Transport:     &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 0},
+}
+
+func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
+	t.Helper()
+	dbURL := pgtest.URL(t)
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	h := &mpHarness{t: t, db: pool}
+
+	relay := httptest.NewServer(http.HandlerFunc(h.relay))
+	t.Cleanup(relay.Close)
+
+	sc := cfg.sandbox
+	sc.Login, sc.SecretKey = mpLogin, mpSecretKey
+	sc.NotifyURL = relay.URL + "/webhooks/placetopay"
+	sb, err := sandbox.New(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close) // runs before srv.Close: deliveries in flight finish first
+	h.sb, h.sbURL = sb, srv.URL
+
+	ppURL := srv.URL
+	if cfg.proxy {
+		h.proxy = newMPProxy(t, srv.URL)
+		ppURL = h.proxy.srv.URL
+	}
+	interval := cfg.probeInterval
+	if interval == 0 {
+		interval = time.Minute
+	}
+	env := func(base string) []string {
+		return []string{
+			"DATABASE_URL=" + dbURL,
+			"GATEWAY_ADDR=127.0.0.1:0",
+			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
+			"GATEWAY_API_KEYS=" + mpAPIKey,
+			"GATEWAY_PUBLIC_URL=" + mpPublicURL,
+			"PLACETOPAY_BASE_URL=" + base,
+			"PLACETOPAY_LOGIN=" + mpLogin,
+			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
+			"GATEWAY_PROBE_INTERVAL=" + interval.String(),
+		}
+	}
+	start := func(base string) *mpGateway {
+		logs, addrs, stop := startRun(t, env(base))
+		waitReady(t, addrs["admin"], time.Now().Add(30*time.Second))
+		g := &mpGateway{url: "http://" + addrs["public"], logs: logs, stop: stop}
+		t.Cleanup(func() {
+			// Before the gateway stops (this runs first): a connection the client dialled but
+			// never used would hold its graceful shutdown for 5 s (net/http treats a new
+			// connection as active that long).
+			mpHTTP.CloseIdleConnections()
+			if t.Failed() {
+				out := logs.String()
+				if len(out) > 6000 {
+					out = "…" + out[len(out)-6000:]
+				}
+				t.Logf("gateway %s log tail:\n%s", g.url, out)
+			}
+		})
+		return g
+	}
+	n := max(cfg.instances, 1)
+	for range n {
+		h.gws = append(h.gws, start(ppURL))
+	}
+	if cfg.downInstance {
+		h.down = start(mpClosedPortURL(t))
+	}
+	target := h.gws[0].url + "/webhooks/placetopay"
+	h.notifyTo.Store(&target)
+	return h
+}
+
+// mpClosedPortURL returns the URL of a port nothing listens on.
+func mpClosedPortURL(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u := srv.URL
+	srv.Close()
+	return u
+}
+
+// relay forwards one notification to the gateway and answers with the gateway's answer, so
+// that the sandbox records what the gateway said.
+func (h *mpHarness) relay(w http.ResponseWriter, r *http.Request) {
+	target := h.notifyTo.Load()
+	if target == nil {
+		http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, *target, bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(out)
+}
+
+// mpProxy stands between the gateways and the sandbox and can rewrite the payments of a
+// session's query answers.
+type mpProxy struct {
+	srv    *httptest.Server
+	target string
+	mu     sync.Mutex
+	edit   map[int64]func(payment map[string]any)
+}
+
+func newMPProxy(t *testing.T, target string) *mpProxy {
+	p := &mpProxy{target: target, edit: map[int64]func(map[string]any){}}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// rewrite makes every query answer of session requestID pass its payments through edit;
+// nil stops rewriting.
+func (p *mpProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if edit == nil {
+		delete(p.edit, requestID)
+		return
+	}
+	p.edit[requestID] = edit
+}
+
+func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	req.Header = r.Header.Clone()
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	var edit func(map[string]any)
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/api/session/"); ok && resp.StatusCode == http.StatusOK {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+			p.mu.Lock()
+			edit = p.edit[id]
+			p.mu.Unlock()
+		}
+	}
+	if edit != nil {
+		var doc map[string]any
+		dec := json.NewDecoder(bytes.NewReader(out))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err == nil {
+			if list, ok := doc["payment"].([]any); ok {
+				for _, item := range list {
+					if pay, ok := item.(map[string]any); ok {
+						edit(pay)
+					}
+				}
+			}
+			out, _ = json.Marshal(doc)
+		}
+	}
+	for k, v := range resp.Header {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(out)
+}
+
+// --- the merchant API ---
+
+type mpMoney struct {
+	Currency string `json:"currency"`
+	Total    string `json:"total"`
+}
+
+type mpOrder struct {
+	ID         string  `json:"id"`
+	Reference  string  `json:"reference"`
+	Status     string  `json:"status"`
+	Amount     mpMoney `json:"amount"`
+	PaidAmount mpMoney `json:"paidAmount"`
+	Sessions   []struct {
+		RequestID  *int64 `json:"requestId"`
+		ProcessURL string `json:"processUrl"`
+		Status     string `json:"status"`
+	} `json:"sessions"`
+	Payments []struct {
+		InternalReference int64   `json:"internalReference"`
+		Status            string  `json:"status"`
+		Amount            mpMoney `json:"amount"`
+	} `json:"payments"`
+}
+
+type mpSession struct {
+	RequestID  int64     `json:"requestId"`
+	ProcessURL string    `json:"processUrl"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	Status     string    `json:"status"`
+}
+
+// call sends one merchant API request with the API key and returns the status and body.
+func (h *mpHarness) call(g *mpGateway, method, path string, body any) (int, []byte) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, g.url+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func (h *mpHarness) decode(raw []byte, v any) {
+	h.t.Helper()
+	if err := json.Unmarshal(raw, v); err != nil {
+		h.t.Fatalf("decode %s: %v", raw, err)
+	}
+}
+
+// createOrder creates a USD order of total; returnURL may be empty.
+func (h *mpHarness) createOrder(g *mpGateway, total, returnURL string) mpOrder {
+	h.t.Helper()
+	body := map[string]any{"description": "money path acceptance", "amount": map[string]string{"currency": "USD", "total": total}}
+	if returnURL != "" {
+		body["returnUrl"] = returnURL
+	}
+	code, raw := h.call(g, http.MethodPost, "/v1/orders", body)
+	if code != http.StatusCreated {
+		h.t.Fatalf("POST /v1/orders = %d %s, want 201", code, raw)
+	}
+	var o mpOrder
+	h.decode(raw, &o)
+	return o
+}
+
+// checkout asks for a checkout session; body may be nil.
+func (h *mpHarness) checkout(g *mpGateway, orderID string, body any) (int, []byte) {
+	h.t.Helper()
+	return h.call(g, http.MethodPost, "/v1/orders/"+orderID+"/checkout", body)
+}
+
+func (h *mpHarness) mustCheckout(g *mpGateway, orderID string) mpSession {
+	h.t.Helper()
+	code, raw := h.checkout(g, orderID, nil)
+	if code != http.StatusCreated {
+		h.t.Fatalf("checkout of %s = %d %s, want 201", orderID, code, raw)
+	}
+	var s mpSession
+	h.decode(raw, &s)
+	if s.RequestID == 0 || s.ProcessURL == "" {
+		h.t.Fatalf("checkout of %s = %s, want a requestId and a processUrl", orderID, raw)
+	}
+	return s
+}
+
+// order reads an order; refresh asks the gateway to query PlacetoPay first.
+func (h *mpHarness) order(g *mpGateway, id string, refresh bool) mpOrder {
+	h.t.Helper()
+	path := "/v1/orders/" + id
+	if refresh {
+		path += "?refresh=true"
+	}
+	code, raw := h.call(g, http.MethodGet, path, nil)
+	if code != http.StatusOK {
+		h.t.Fatalf("GET %s = %d %s, want 200", path, code, raw)
+	}
+	var o mpOrder
+	h.decode(raw, &o)
+	return o
+}
+
+// waitStatus polls GET /v1/orders/{id}, without refresh, until the order is in want, and
+// returns it and how long that took. It fails at the deadline.
+func (h *mpHarness) waitStatus(g *mpGateway, id, want string, within time.Duration) (mpOrder, time.Duration) {
+	h.t.Helper()
+	start := time.Now()
+	deadline := start.Add(within)
+	for {
+		o := h.order(g, id, false)
+		if o.Status == want {
+			return o, time.Since(start)
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("order %s is %s after %s, want %s", id, o.Status, within, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// --- the sandbox's control API ---
+
+type mpControlSession struct {
+	RequestID int64 `json:"requestId"`
+	Status    struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+		Date   string `json:"date"`
+	} `json:"status"`
+	Reference string `json:"reference"`
+	Payments  []struct {
+		InternalReference int64 `json:"internalReference"`
+		Status            struct {
+			Status string `json:"status"`
+		} `json:"status"`
+	} `json:"payments"`
+}
+
+func (h *mpHarness) control(method, path string, body any) (int, []byte) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.sbURL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		h.t.Fatalf("sandbox %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// pay applies a test card to the session, as the shopper on the hosted page.
+func (h *mpHarness) pay(requestID int64, card string) mpControlSession {
+	h.t.Helper()
+	code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", requestID), map[string]string{"card": card})
+	if code != http.StatusOK {
+		h.t.Fatalf("sandbox pay %d with %s = %d %s", requestID, card, code, raw)
+	}
+	var s mpControlSession
+	h.decode(raw, &s)
+	return s
+}
+
+func (h *mpHarness) sandboxSession(requestID int64) mpControlSession {
+	h.t.Helper()
+	code, raw := h.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", requestID), nil)
+	if code != http.StatusOK {
+		h.t.Fatalf("sandbox session %d = %d %s", requestID, code, raw)
+	}
+	var s mpControlSession
+	h.decode(raw, &s)
+	return s
+}
+
+// advance moves the sandbox clock. The gateway's tranKey seeds use the real time and the
+// sandbox refuses seeds more than 5 minutes off its clock, so a harness advances it by
+// less than that in total.
+func (h *mpHarness) advance(d time.Duration) {
+	h.t.Helper()
+	if code, raw := h.control(http.MethodPost, "/sandbox/clock", map[string]string{"advance": d.String()}); code != http.StatusOK {
+		h.t.Fatalf("sandbox clock advance %s = %d %s", d, code, raw)
+	}
+}
+
+// dropNotifications sets the sandbox's notification drop rate (1: none is sent).
+func (h *mpHarness) dropNotifications(rate float64) {
+	h.t.Helper()
+	if code, raw := h.control(http.MethodPut, "/sandbox/notifications/faults", map[string]any{"drop": rate}); code != http.StatusOK {
+		h.t.Fatalf("sandbox faults = %d %s", code, raw)
+	}
+}
+
+type mpSandboxNotification struct {
+	RequestID  int64           `json:"requestId"`
+	Status     string          `json:"status"`
+	Body       json.RawMessage `json:"body"`
+	Faults     []string        `json:"faults"`
+	Outcome    string          `json:"outcome"`
+	Deliveries []struct {
+		Status int    `json:"status"`
+		Error  string `json:"error"`
+	} `json:"deliveries"`
+}
+
+// sandboxNotifications returns the notifications the sandbox decided for requestID.
+func (h *mpHarness) sandboxNotifications(requestID int64) []mpSandboxNotification {
+	h.t.Helper()
+	code, raw := h.control(http.MethodGet, "/sandbox/notifications", nil)
+	if code != http.StatusOK {
+		h.t.Fatalf("sandbox notifications = %d %s", code, raw)
+	}
+	var list struct {
+		Data []mpSandboxNotification `json:"data"`
+	}
+	h.decode(raw, &list)
+	var out []mpSandboxNotification
+	for _, n := range list.Data {
+		if n.RequestID == requestID {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// --- the database ---
+
+func (h *mpHarness) count(query string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.db.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		h.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// transitionsTo counts the order's timeline transitions into status.
+func (h *mpHarness) transitionsTo(orderID, status string) int {
+	h.t.Helper()
+	return h.count(`SELECT count(*) FROM order_timeline WHERE order_id = $1 AND kind = 'transition' AND to_status = $2`, orderID, status)
+}
+
+// eventsOf counts the order's outbox events of type typ.
+func (h *mpHarness) eventsOf(orderID, typ string) int {
+	h.t.Helper()
+	return h.count(`SELECT count(*) FROM events WHERE order_id = $1 AND type = $2`, orderID, typ)
+}
+
+// waitDB polls query (a boolean) until it is true.
+func (h *mpHarness) waitDB(what string, within time.Duration, query string, args ...any) {
+	h.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var ok bool
+		if err := h.db.QueryRow(context.Background(), query, args...).Scan(&ok); err != nil {
+			h.t.Fatalf("%s: %v", query, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: not true after %s", what, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// mpGetOrder is GET /v1/orders/{id} for goroutines: it reports errors instead of failing.
+func mpGetOrder(g *mpGateway, id string) (mpOrder, error) {
+	req, err := http.NewRequest(http.MethodGet, g.url+"/v1/orders/"+id, nil)
+	if err != nil {
+		return mpOrder{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		return mpOrder{}, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return mpOrder{}, fmt.Errorf("GET /v1/orders/%s = %d %s", id, resp.StatusCode, raw)
+	}
+	var o mpOrder
+	err = json.Unmarshal(raw, &o)
+	return o, err
+}

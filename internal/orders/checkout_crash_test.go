@@ -1,0 +1,376 @@
+package orders_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
+)
+
+// crashClock is the money path's clock: the real time plus an offset the test moves, so
+// that an attempt can be made stale without waiting two minutes.
+type crashClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *crashClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *crashClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off += d
+}
+
+type crashEnv struct {
+	t        *testing.T
+	pool     *pgxpool.Pool
+	sbURL    string
+	clock    *crashClock
+	svc      *orders.Service
+	payments *orders.Payments
+}
+
+// newCrashEnv is the money path on a fresh database and a real sandbox over HTTP.
+func newCrashEnv(t *testing.T) *crashEnv {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	// One clock for the gateway, its PlacetoPay client (tranKey seeds) and the sandbox, so
+	// that moving it keeps them agreeing.
+	clock := &crashClock{}
+	sb, err := sandbox.New(sandbox.Config{Login: "crash-site", SecretKey: "crash-secret-key", Clock: sandbox.NewClock(clock.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close)
+	client, err := placetopay.New(placetopay.Config{BaseURL: srv.URL, Clock: clock.Now,
+		Credentials: placetopay.Credentials{Login: "crash-site", SecretKey: "crash-secret-key"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := orders.NewStore(pool)
+	return &crashEnv{
+		t: t, pool: pool, sbURL: srv.URL, clock: clock,
+		svc: orders.NewService(store, zap.NewNop()),
+		payments: orders.NewPayments(store, placetopay.Provider{Client: client}, orders.PaymentsConfig{
+			PublicURL: "http://gateway.crash.test", ProbeInterval: time.Second, Clock: clock.Now,
+		}, zap.NewNop()),
+	}
+}
+
+func (e *crashEnv) newOrder() orders.Order {
+	e.t.Helper()
+	amount, err := orders.NewMoney(15_00, "USD")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o, _, err := e.svc.Create(context.Background(), orders.CreateParams{Description: "crash test", Amount: amount})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+var shopper = orders.CheckoutParams{IPAddress: "203.0.113.7", UserAgent: "crash-test"}
+
+type sessionRow struct {
+	attempt    string
+	requestID  *int64
+	processURL *string
+}
+
+func (e *crashEnv) sessions(orderID uuid.UUID) []sessionRow {
+	e.t.Helper()
+	rows, err := e.pool.Query(context.Background(),
+		`SELECT attempt, request_id, process_url FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at, id`, orderID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []sessionRow
+	for rows.Next() {
+		var r sessionRow
+		if err := rows.Scan(&r.attempt, &r.requestID, &r.processURL); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
+	}
+	// The invariant the crash must not break: one session a shopper could pay, at most.
+	payable := 0
+	for _, r := range out {
+		if r.attempt == "open" || r.attempt == "creating" {
+			payable++
+		}
+	}
+	if payable > 1 {
+		e.t.Fatalf("order %s has %d sessions open or being opened: %+v", orderID, payable, out)
+	}
+	return out
+}
+
+func (e *crashEnv) count(query string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// control calls the sandbox's control API.
+func (e *crashEnv) control(method, path string, body any) map[string]any {
+	e.t.Helper()
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, e.sbURL+path, bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("sandbox %s %s = %d %s", method, path, resp.StatusCode, out)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(out, &v); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+var errCrash = errors.New("injected crash: the process died after PlacetoPay answered")
+
+// TestCheckoutCrashBetweenPlacetoPayAndDatabase: the process dies after PlacetoPay opened
+// a session and before the gateway wrote it down. The attempt stays 'creating'; nobody got
+// the orphan's processUrl; no second session opens while the first might still be in
+// flight; after the stale window the next checkout abandons the dead attempt and opens
+// exactly one new session, and paying that one pays the order.
+func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"next checkout abandons it", "probe abandons it"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			e := newCrashEnv(t)
+			ctx := context.Background()
+			var orphan *orders.CreatedSession
+			orders.SetAfterCreate(e.payments, func(cs orders.CreatedSession) error {
+				if orphan == nil { // Checkout calls run one at a time here
+					orphan = &cs
+					return errCrash
+				}
+				return nil
+			})
+			o := e.newOrder()
+
+			s, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+			if !errors.Is(err, errCrash) {
+				t.Fatalf("checkout with the injected crash = %+v, %v, %v; want the crash", s, created, err)
+			}
+			if orphan == nil || orphan.RequestID == 0 || orphan.ProcessURL == "" {
+				t.Fatalf("PlacetoPay did not open the session the crash orphans: %+v", orphan)
+			}
+			if s.ProcessURL != "" || s.RequestID != nil {
+				t.Errorf("the crashed checkout returned a session %+v", s)
+			}
+			rows := e.sessions(o.ID)
+			if len(rows) != 1 || rows[0].attempt != "creating" || rows[0].requestID != nil || rows[0].processURL != nil {
+				t.Fatalf("after the crash: sessions %+v, want one 'creating' attempt with no requestId or processUrl", rows)
+			}
+
+			// Right away: the attempt might still be in flight, so no second session.
+			s, _, err = e.payments.Checkout(ctx, o.ID, shopper)
+			if orders.ErrorCode(err) != orders.EConflict {
+				t.Fatalf("checkout right after the crash = %+v, %v; want a conflict", s, err)
+			}
+			if s.ProcessURL != "" {
+				t.Errorf("the refused checkout returned processUrl %q", s.ProcessURL)
+			}
+			e.payments.ProbeDue(ctx) // the probe does not abandon a fresh attempt either
+			if rows := e.sessions(o.ID); len(rows) != 1 || rows[0].attempt != "creating" {
+				t.Fatalf("before the stale window: sessions %+v, want the one 'creating' attempt", rows)
+			}
+
+			// Past the stale window (2 minutes, well over the PlacetoPay client's timeout).
+			e.clock.Advance(2*time.Minute + time.Second)
+			if how == "probe abandons it" {
+				e.payments.ProbeDue(ctx)
+				if rows := e.sessions(o.ID); len(rows) != 1 || rows[0].attempt != "abandoned" {
+					t.Fatalf("after the probe: sessions %+v, want the attempt abandoned", rows)
+				}
+			}
+			s, created, err = e.payments.Checkout(ctx, o.ID, shopper)
+			if err != nil || !created {
+				t.Fatalf("checkout after the stale window = %+v, created %v, %v; want a new session", s, created, err)
+			}
+			if s.RequestID == nil || *s.RequestID == orphan.RequestID || s.ProcessURL == orphan.ProcessURL {
+				t.Fatalf("checkout after the stale window returned %+v; the orphan was %+v", s, *orphan)
+			}
+			rows = e.sessions(o.ID)
+			if len(rows) != 2 || rows[0].attempt != "abandoned" || rows[1].attempt != "open" || *rows[1].requestID != *s.RequestID {
+				t.Fatalf("sessions %+v, want the abandoned attempt and one open session %d", rows, *s.RequestID)
+			}
+			// Asking again returns that session: exactly one open.
+			again, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+			if err != nil || created || *again.RequestID != *s.RequestID {
+				t.Fatalf("checkout again = %+v, created %v, %v; want the open session %d", again, created, err, *s.RequestID)
+			}
+			if n := e.count(`SELECT count(*) FROM checkout_sessions WHERE order_id = $1 AND attempt = 'open'`, o.ID); n != 1 {
+				t.Fatalf("%d open sessions, want 1", n)
+			}
+
+			// The orphan's processUrl never reached anyone: the gateway holds no trace of it.
+			if n := e.count(`SELECT count(*) FROM checkout_sessions WHERE request_id = $1 OR process_url = $2`,
+				orphan.RequestID, orphan.ProcessURL); n != 0 {
+				t.Errorf("the orphan session is stored %d time(s)", n)
+			}
+			got, err := e.svc.Get(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, gs := range got.Sessions {
+				if gs.ProcessURL == orphan.ProcessURL || (gs.RequestID != nil && *gs.RequestID == orphan.RequestID) {
+					t.Errorf("the order shows the orphan session %+v", gs)
+				}
+			}
+
+			// Paying the new session pays the order.
+			e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", *s.RequestID), map[string]string{"card": "4110760000000081"})
+			if err := e.payments.RefreshOrder(ctx, o.ID); err != nil {
+				t.Fatalf("refresh: %v", err)
+			}
+			got, err = e.svc.Get(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != orders.StatusPaid || got.PaidMinor != 15_00 {
+				t.Errorf("order is %s with %d paid, want paid 1500", got.Status, got.PaidMinor)
+			}
+			if n := e.count(`SELECT count(*) FROM events WHERE order_id = $1 AND type = 'order.paid'`, o.ID); n != 1 {
+				t.Errorf("%d order.paid events, want 1", n)
+			}
+			e.sessions(o.ID) // the invariant, once more
+
+			// At PlacetoPay the orphan is still there, unpaid: nobody could reach it.
+			view := e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", orphan.RequestID), nil)
+			if st, _ := view["status"].(map[string]any); st["status"] != "PENDING" {
+				t.Errorf("orphan session at PlacetoPay: %v, want PENDING", view["status"])
+			}
+			if pays, _ := view["payments"].([]any); len(pays) != 0 {
+				t.Errorf("orphan session has payments: %v", pays)
+			}
+		})
+	}
+}
+
+// TestCheckoutAfterExpiryKeepsOrderPending: a session that expired unpaid is replaced by a
+// new checkout; when PlacetoPay then reports the old one REJECTED (expired), the order must
+// stay pending: its last session is open and payable. The contract's failed is "the last
+// session was rejected or expired with no approved payment".
+func TestCheckoutAfterExpiryKeepsOrderPending(t *testing.T) {
+	t.Parallel()
+	e := newCrashEnv(t)
+	ctx := context.Background()
+	o := e.newOrder()
+	old, _, err := e.payments.Checkout(ctx, o.ID, shopper) // 30 minutes
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(31 * time.Minute) // the gateway's, the client's and PlacetoPay's clocks
+
+	cur, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+	if err != nil || !created || *cur.RequestID == *old.RequestID {
+		t.Fatalf("checkout after the first session expired = %+v, created %v, %v; want a new session", cur, created, err)
+	}
+	if rows := e.sessions(o.ID); len(rows) != 2 || rows[0].attempt != "closed" || rows[1].attempt != "open" {
+		t.Fatalf("sessions %+v, want the expired one closed and the new one open", rows)
+	}
+	view := e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", *old.RequestID), nil)
+	if st, _ := view["status"].(map[string]any); st["status"] != "REJECTED" {
+		t.Fatalf("the expired session at PlacetoPay: %v, want REJECTED", view["status"])
+	}
+
+	// The probe (or the expiry notification) queries the old session.
+	if err := e.payments.Reconcile(ctx, *old.RequestID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.Get(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != orders.StatusPending {
+		t.Errorf("order is %s after its replaced, expired session was reported REJECTED while session %d is open; want pending",
+			got.Status, *cur.RequestID)
+	}
+	if n := e.count(`SELECT count(*) FROM events WHERE order_id = $1 AND type = 'order.failed'`, o.ID); n != 0 {
+		t.Errorf("%d order.failed events sent to the merchant while the shopper can still pay", n)
+	}
+
+	// Whatever happened, paying the open session pays the order.
+	e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", *cur.RequestID), map[string]string{"card": "4110760000000081"})
+	if err := e.payments.Reconcile(ctx, *cur.RequestID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = e.svc.Get(ctx, o.ID); err != nil || got.Status != orders.StatusPaid {
+		t.Errorf("after paying the open session the order is %s (%v), want paid", got.Status, err)
+	}
+}
+
+// TestCheckoutRacingCancel: the merchant cancels the order while its checkout waits for
+// PlacetoPay. The checkout must not then hand out a processUrl for a cancelled order, nor
+// leave a session open on it.
+func TestCheckoutRacingCancel(t *testing.T) {
+	t.Parallel()
+	e := newCrashEnv(t)
+	ctx := context.Background()
+	o := e.newOrder()
+	orders.SetAfterCreate(e.payments, func(orders.CreatedSession) error {
+		// PlacetoPay has answered; the merchant's cancel lands before the write.
+		if _, err := e.svc.Cancel(ctx, o.ID); err != nil {
+			t.Errorf("cancel during the checkout: %v", err)
+		}
+		return nil
+	})
+	s, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+	got, gerr := e.svc.Get(ctx, o.ID)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if got.Status != orders.StatusCancelled {
+		t.Fatalf("order is %s, want cancelled", got.Status)
+	}
+	if err == nil || s.ProcessURL != "" {
+		t.Errorf("checkout racing a cancel = %+v (created %v), %v; want a conflict and no processUrl for a cancelled order", s, created, err)
+	}
+	if n := e.count(`SELECT count(*) FROM checkout_sessions WHERE order_id = $1 AND attempt IN ('creating', 'open')`, o.ID); n != 0 {
+		t.Errorf("%d payable sessions left on the cancelled order", n)
+	}
+}

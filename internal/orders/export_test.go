@@ -1,0 +1,8 @@
+package orders
+
+// SetAfterCreate installs the crash-injection hook that runs between PlacetoPay's answer to
+// a create session and the database write that completes the attempt; an error from f
+// stands for the process dying there. For tests only.
+func SetAfterCreate(p *Payments, f func(CreatedSession) error) {
+	p.afterCreate = f
+}
