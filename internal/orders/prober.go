@@ -31,8 +31,7 @@ const (
 // RunProber checks due sessions until ctx ends: every quarter probe interval, and at once
 // after Wake.
 func (p *Payments) RunProber(ctx context.Context) {
-	every := min(max(p.cfg.ProbeInterval/4, 50*time.Millisecond), 5*time.Second)
-	tick := time.NewTicker(every)
+	tick := time.NewTicker(p.sweepEvery())
 	defer tick.Stop()
 	for {
 		p.ProbeDue(ctx)
@@ -43,6 +42,12 @@ func (p *Payments) RunProber(ctx context.Context) {
 		case <-p.wake:
 		}
 	}
+}
+
+// sweepEvery is how often the prober looks for due sessions: a quarter of the probe
+// interval, between 50 ms and 5 s.
+func (p *Payments) sweepEvery() time.Duration {
+	return min(max(p.cfg.ProbeInterval/4, 50*time.Millisecond), 5*time.Second)
 }
 
 // Wake asks the prober to look for due sessions now.

@@ -227,7 +227,8 @@ func (p *Payments) schedule(sess ordersdb.CheckoutSession, info ProviderSession,
 	interval := p.cfg.ProbeInterval
 	grace := max(5*time.Minute, 2*interval)
 	if now.Before(sess.ExpiresAt.Add(grace)) {
-		next := now.Add(interval)
+		// Due one sweep early, so that the check itself happens within one interval.
+		next := now.Add(max(interval-p.sweepEvery(), interval/2))
 		return attempt, &next
 	}
 	// The tail: a quarter of the time since expiry, between one interval and an hour.
