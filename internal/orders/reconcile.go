@@ -21,10 +21,20 @@ import (
 // the probe, on any replica) serialise on the order's row lock and are guarded, so one
 // change gives one transition and one event. Calls in this process share one query.
 func (p *Payments) Reconcile(ctx context.Context, requestID int64) error {
-	_, err, _ := p.flight.Do(strconv.FormatInt(requestID, 10), func() (any, error) {
-		return nil, p.reconcile(ctx, requestID)
+	// The shared work must not die with the first caller (a browser that hangs up): it runs
+	// detached from its cancellation, bounded by its own timeout; each caller still stops
+	// waiting when its own context ends.
+	ch := p.flight.DoChan(strconv.FormatInt(requestID, 10), func() (any, error) {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reconcileTimeout)
+		defer cancel()
+		return nil, p.reconcile(wctx, requestID)
 	})
-	return err
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
@@ -236,6 +246,9 @@ func (p *Payments) schedule(sess ordersdb.CheckoutSession, info ProviderSession,
 	next := now.Add(wait)
 	return attempt, &next
 }
+
+// reconcileTimeout bounds one query-and-apply, retries of the query included.
+const reconcileTimeout = 45 * time.Second
 
 var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 
