@@ -46,45 +46,6 @@ type Event struct {
 	FailedAt      *time.Time
 }
 
-type EventDelivery struct {
-	ID          int64
-	EventSeq    int64
-	AttemptedAt time.Time
-	StatusCode  *int32
-	Error       *string
-	DurationMs  int32
-}
-
-type IdempotencyKey struct {
-	Owner           string
-	Key             string
-	Method          string
-	Path            string
-	RequestHash     []byte
-	State           string
-	LockToken       uuid.UUID
-	LockedUntil     time.Time
-	ResponseStatus  *int32
-	ResponseHeaders []byte
-	ResponseBody    []byte
-	CreatedAt       time.Time
-}
-
-type Notification struct {
-	ID                 int64
-	Kind               string
-	RequestID          *int64
-	InternalReference  *int64
-	Reference          *string
-	Status             string
-	SignatureAlgorithm string
-	DedupeKey          []byte
-	Body               []byte
-	Duplicates         int32
-	ReceivedAt         time.Time
-	ProcessedAt        *time.Time
-}
-
 type Order struct {
 	ID               uuid.UUID
 	Reference        string
@@ -138,20 +99,6 @@ type Payment struct {
 	Refunded          bool
 	RefundedMinor     int64
 	ProviderDate      *time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-}
-
-type Refund struct {
-	ID                uuid.UUID
-	OrderID           uuid.UUID
-	PaymentID         uuid.UUID
-	Currency          string
-	AmountMinor       int64
-	Status            string
-	InternalReference *int64
-	Reason            *string
-	Message           *string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
