@@ -43,16 +43,20 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 	if err != nil {
 		return Order{}, p.wrap("cancel", orderID, err)
 	}
+	cancelledThere := false
 	if requestID != nil {
 		err := p.provider.CancelSession(ctx, *requestID)
 		var perr *ProviderError
 		switch {
+		case err == nil:
+			cancelledThere = true
 		case errors.As(err, &perr) && perr.Refused:
-			// No longer pending at PlacetoPay: find out what happened before cancelling.
-			if err := p.Reconcile(ctx, *requestID); err != nil {
+			// Not cancellable at PlacetoPay: find out what happened, with a query of our own
+			// (not one shared with a caller who started before the refusal).
+			if err := p.reconcile(ctx, *requestID); err != nil {
 				return Order{}, Errorf(EUnavailable, "PlacetoPay could not be queried; the order was not cancelled")
 			}
-		case err != nil:
+		default:
 			return Order{}, Errorf(EUnavailable, "PlacetoPay could not cancel the open session; the order was not cancelled")
 		}
 	}
@@ -66,11 +70,23 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 			return err
 		}
 		if requestID != nil {
-			// PlacetoPay rejected the session (MC); the probe records that on its next look.
-			if _, err := p.store.q.MarkSessionDue(ctx, tx, requestID); err != nil {
+			sess, err := p.store.q.GetSessionByRequestIDForUpdate(ctx, tx, requestID)
+			if err != nil {
 				return err
 			}
-			if err := p.closeOpenSession(ctx, tx, orderID); err != nil {
+			if cur, err := p.store.q.GetOpenSession(ctx, tx, orderID); err == nil && cur.ID != sess.ID {
+				return Errorf(EConflict, "a new checkout was opened for order %s meanwhile; cancel again", orderID)
+			} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if !cancelledThere && sess.Status != "REJECTED" && sess.Status != "APPROVED" && sess.Status != "PARTIAL_EXPIRED" {
+				return Errorf(EConflict, "PlacetoPay still reports the session of order %s as %s; retry later", orderID, sess.Status)
+			}
+			// Leave the slot and look once more: PlacetoPay now reports it REJECTED (MC).
+			if err := p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
+				ID: sess.ID, Status: sess.Status, Reason: sess.Reason, Message: sess.Message,
+				Attempt: closedUnlessAbandoned(sess.Attempt), NextCheckAt: ptr(p.cfg.Clock()),
+			}); err != nil {
 				return err
 			}
 		}
@@ -83,17 +99,9 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 	return o, nil
 }
 
-// closeOpenSession frees the order's open slot inside tx, leaving the session probed.
-func (p *Payments) closeOpenSession(ctx context.Context, tx pgx.Tx, orderID uuid.UUID) error {
-	cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
+func closedUnlessAbandoned(attempt string) string {
+	if attempt == "abandoned" {
+		return attempt
 	}
-	if err != nil {
-		return err
-	}
-	return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
-		ID: cur.ID, Status: cur.Status, Reason: cur.Reason, Message: cur.Message,
-		Attempt: "closed", NextCheckAt: ptr(p.cfg.Clock()),
-	})
+	return "closed"
 }

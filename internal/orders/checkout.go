@@ -201,6 +201,9 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 			return Session{}, false, err
 		}
 	}
+	// PlacetoPay has answered: record it even if the storefront hangs up now.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
 	var row ordersdb.CheckoutSession
 	orderMoved := false
 	err = p.store.inTx(ctx, func(tx pgx.Tx) error {

@@ -77,6 +77,14 @@ func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
 // apply writes what PlacetoPay said about sess into the order, inside tx.
 func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb.CheckoutSession, info ProviderSession) error {
 	now := p.cfg.Clock()
+	if finalSession(sess.Status) && !finalSession(info.Status) {
+		// An answer older than one already applied (another replica queried later and
+		// committed first): final session states never go back. Look again soon.
+		next := now.Add(p.sweepEvery())
+		return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
+			ID: sess.ID, Status: sess.Status, Reason: sess.Reason, Message: sess.Message, Attempt: sess.Attempt, NextCheckAt: &next,
+		})
+	}
 	kind := "payment"
 	if sess.Kind == "checkin" {
 		kind = "checkin"
@@ -226,7 +234,7 @@ func (p *Payments) schedule(sess ordersdb.CheckoutSession, info ProviderSession,
 			pending = true
 		}
 	}
-	final := info.Status == "APPROVED" || info.Status == "REJECTED" || info.Status == "PARTIAL_EXPIRED"
+	final := finalSession(info.Status)
 	attempt := sess.Attempt
 	if final {
 		attempt = "closed"
@@ -255,6 +263,10 @@ var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 var paymentStatuses = map[string]bool{
 	"APPROVED": true, "PENDING": true, "PENDING_VALIDATION": true, "PENDING_CONFIRMATION": true,
 	"REJECTED": true, "FAILED": true, "REFUNDED": true,
+}
+
+func finalSession(status string) bool {
+	return status == "APPROVED" || status == "REJECTED" || status == "PARTIAL_EXPIRED"
 }
 
 func sessionStatus(s string) string {

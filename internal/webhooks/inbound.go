@@ -60,9 +60,15 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	if n.RequestID == 0 {
 		kind = "recurring"
 	}
-	// Duplicates are the same signed facts: session, status, date and signature.
-	key := sha256.Sum256([]byte(strconv.FormatInt(int64(n.RequestID), 10) + "|" +
-		strconv.FormatInt(int64(n.InternalReference), 10) + "|" + n.Status.Status + "|" + n.Status.Date + "|" + n.Signature))
+	// Duplicates are the same signed facts: the signed id, status and date, by algorithm.
+	// Only verified fields count, so a replay with a re-cased signature or another unsigned
+	// field is still a duplicate.
+	signedID := int64(n.RequestID)
+	if signedID == 0 {
+		signedID = int64(n.InternalReference)
+	}
+	key := sha256.Sum256([]byte(kind + "|" + strconv.FormatInt(signedID, 10) + "|" + n.Status.Status + "|" +
+		n.Status.Date + "|" + string(alg)))
 	dup, err := in.payments.AcceptNotification(ctx, orders.Notification{
 		Kind: kind, RequestID: int64(n.RequestID), InternalReference: int64(n.InternalReference),
 		Reference: string(n.Reference), Status: n.Status.Status, Algorithm: string(alg),

@@ -811,10 +811,13 @@ INSERT INTO payments (id, order_id, session_id, internal_reference, kind, refere
     currency, amount_minor, refunded, provider_date)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 ON CONFLICT (internal_reference) DO UPDATE
-SET status = EXCLUDED.status, reason = EXCLUDED.reason, message = EXCLUDED.message,
+SET status = CASE WHEN payments.status IN ('APPROVED', 'REJECTED', 'FAILED', 'REFUNDED')
+                   AND EXCLUDED.status IN ('PENDING', 'PENDING_VALIDATION', 'PENDING_CONFIRMATION')
+                  THEN payments.status ELSE EXCLUDED.status END,
+    reason = EXCLUDED.reason, message = EXCLUDED.message,
     authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
-    franchise = EXCLUDED.franchise, refunded = EXCLUDED.refunded, provider_date = EXCLUDED.provider_date,
-    updated_at = now()
+    franchise = EXCLUDED.franchise, refunded = payments.refunded OR EXCLUDED.refunded,
+    provider_date = EXCLUDED.provider_date, updated_at = now()
 RETURNING (xmax = 0) AS inserted
 `
 
@@ -841,6 +844,8 @@ type UpsertPaymentParams struct {
 	ProviderDate      *time.Time
 }
 
+// Monotonic, so that an answer older than one already applied changes nothing: a settled
+// transaction never goes back to pending, and a refund is never forgotten.
 func (q *Queries) UpsertPayment(ctx context.Context, db DBTX, arg UpsertPaymentParams) (bool, error) {
 	row := db.QueryRow(ctx, upsertPayment,
 		arg.ID,

@@ -1,0 +1,62 @@
+package webhooks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
+)
+
+// A verified notification is stored once; replays that differ only in what the signature
+// does not cover (the hex case, an unsigned field) are duplicates, and forgeries are refused
+// without a row.
+func TestInboxDedupesOnSignedFacts(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	client, err := placetopay.New(placetopay.Config{BaseURL: "http://127.0.0.1:1", Credentials: placetopay.Credentials{Login: "l", SecretKey: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := orders.NewPayments(orders.NewStore(pool), placetopay.Provider{Client: client},
+		orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	const secret = "inbox-secret"
+	in := webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+
+	date := "2026-11-23T10:00:00-05:00"
+	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 99, "APPROVED", date, secret)
+	body := func(signature, reference string) []byte {
+		return []byte(fmt.Sprintf(`{"status":{"status":"APPROVED","reason":"00","message":"ok","date":%q},"requestId":99,"reference":%q,"signature":%q}`,
+			date, reference, signature))
+	}
+	for _, b := range [][]byte{
+		body(sig, "R-1"),
+		body(sig, "R-1"),
+		body("sha256:"+strings.ToUpper(strings.TrimPrefix(sig, "sha256:")), "R-1"),
+		body(sig, "R-other"), // reference is not signed
+	} {
+		if err := in.Receive(ctx, b); err != nil {
+			t.Fatalf("Receive: %v", err)
+		}
+	}
+	forged := body("sha256:"+strings.Repeat("0", 64), "R-1")
+	if err := in.Receive(ctx, forged); !errors.Is(err, webhooks.ErrBadSignature) {
+		t.Errorf("forged: %v, want ErrBadSignature", err)
+	}
+	var rows, dups int
+	if err := pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(duplicates), 0) FROM notifications`).Scan(&rows, &dups); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 || dups != 3 {
+		t.Errorf("notifications: %d rows with %d duplicates, want 1 row with 3", rows, dups)
+	}
+}
