@@ -21,7 +21,8 @@ const (
 	authSeedSkew     = 103
 )
 
-// maxSeedSkew is how far the seed may be from the sandbox clock, either way (§1.3).
+// maxSeedSkew is how far the seed may be from the real time (the clock's base), either way
+// (§1.3).
 const maxSeedSkew = 5 * time.Minute
 
 // flavour is the API a route belongs to: Checkout and autopay report failures differently.
@@ -75,7 +76,7 @@ func (sb *Sandbox) authenticate(r *http.Request, body []byte) int {
 	if err != nil {
 		return authMalformed
 	}
-	if skew := sb.clock.Now().Sub(seed); skew > maxSeedSkew || skew < -maxSeedSkew {
+	if skew := sb.clock.Base().Sub(seed); skew > maxSeedSkew || skew < -maxSeedSkew {
 		return authSeedSkew
 	}
 	sent, err := base64.StdEncoding.DecodeString(a.TranKey)

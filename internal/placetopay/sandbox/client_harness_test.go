@@ -95,7 +95,7 @@ func (e *env) newClient(edit func(*placetopay.Config)) *placetopay.Client {
 	cfg := placetopay.Config{
 		BaseURL: e.url, AutopayURL: e.url,
 		Credentials: placetopay.Credentials{Login: crossLogin, SecretKey: crossSecret},
-		Clock:       e.clock.Now, MaxAttempts: 1, Timeout: 10 * time.Second,
+		Clock:       e.clock.Base, MaxAttempts: 1, Timeout: 10 * time.Second,
 	}
 	if edit != nil {
 		edit(&cfg)

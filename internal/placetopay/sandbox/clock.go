@@ -8,8 +8,9 @@ import (
 
 // Clock is the sandbox's time: a base clock (the real time unless a test injects another)
 // plus an offset that only moves forward, through Advance or POST /sandbox/clock. Session
-// expiry, pending payments, the confirmation window, the seed check of authentication and
-// collect idempotency all read it.
+// expiry, pending payments, the confirmation window and collect idempotency read it. The
+// seed check of authentication reads the base: clients keep real clocks, and moving the
+// sandbox's time to see a session expire must not lock every client out with code 103.
 type Clock struct {
 	mu     sync.Mutex
 	base   func() time.Time
@@ -30,6 +31,13 @@ func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.base().Add(c.offset)
+}
+
+// Base returns the time the clock is moved from: the real time unless tests injected one.
+func (c *Clock) Base() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base()
 }
 
 // Offset returns how far the clock has been moved ahead of its base.

@@ -62,7 +62,7 @@ func (h *harness) auth() pp.Auth {
 	h.t.Helper()
 	a := pp.Authenticator{
 		Credentials: pp.Credentials{Login: testLogin, SecretKey: testSecret},
-		Algorithm:   h.alg, Clock: h.clock.Now,
+		Algorithm:   h.alg, Clock: h.clock.Base,
 	}
 	auth, err := a.Auth()
 	if err != nil {
