@@ -184,7 +184,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
 	idem := idempotency.NewStore(pool, time.Minute)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
-		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool)}, ordersSvc, idem, log.Named("http"), reg)
+		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool),
+		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()

@@ -36,6 +36,12 @@ func (s *Server) routes() {
 		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
 		e.GET("/return/:id", s.handleReturn)
 	}
+	if s.demo && s.payments != nil {
+		e.GET("/demo", s.handleDemoShop)
+		e.POST("/demo/pay", s.handleDemoPay)
+		e.GET("/demo/orders/:ref", s.handleDemoOrder)
+		e.POST("/demo/orders/:ref/retry", s.handleDemoRetry)
+	}
 	if s.inbox != nil {
 		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
 	}

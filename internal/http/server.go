@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +29,11 @@ type Config struct {
 	Payments *orders.Payments
 	Inbox    *webhooks.Inbox
 
+	// Demo serves the demo storefront under /demo (development only); PublicURL is where
+	// shoppers reach this listener.
+	Demo      bool
+	PublicURL string
+
 	// Events serves GET /v1/events (webhooks.EventLog); without it that route fails.
 	Events EventLister
 }
@@ -46,6 +52,8 @@ type Server struct {
 	corsOrigins []string
 	payments    *orders.Payments
 	inbox       *webhooks.Inbox
+	demo        bool
+	publicURL   string
 	events      EventLister
 }
 
@@ -62,7 +70,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 	s := &Server{
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
-		payments: cfg.Payments, inbox: cfg.Inbox,
+		payments: cfg.Payments, inbox: cfg.Inbox, demo: cfg.Demo, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		events: cfg.Events,
 	}
 	for _, k := range cfg.APIKeys {
