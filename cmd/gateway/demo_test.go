@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+)
+
+// The demo shop in development: the shop's server opens the checkout (no key in the
+// browser), the browser gets only the order's client secret, and the order page follows the
+// order to paid.
+func TestDemoShopPaysAnOrder(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, addrs, _ := startCommand(t, []string{"serve"}, []string{
+		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
+		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://gateway.test",
+	}, "public", "admin", "sandbox")
+	public, sandboxURL := "http://"+addrs["public"], "http://"+addrs["sandbox"]
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := noRedirect.Get(public + "/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "Pay with PlacetoPay") || strings.Contains(string(page), "sk_dev_") {
+		t.Fatalf("GET /demo = %d, want the shop page without any API key:\n%s", resp.StatusCode, page)
+	}
+
+	resp, err = noRedirect.Post(public+"/demo/pay", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	m := regexp.MustCompile(`/session/(\d+)/[0-9a-f]+$`).FindStringSubmatch(loc)
+	if resp.StatusCode != http.StatusSeeOther || m == nil {
+		t.Fatalf("POST /demo/pay = %d to %q, want 303 to a sandbox processUrl", resp.StatusCode, loc)
+	}
+	var id, secret, ref string
+	for _, c := range resp.Cookies() {
+		if strings.HasPrefix(c.Name, "demo_") {
+			v, _ := url.QueryUnescape(c.Value)
+			id, secret, _ = strings.Cut(v, ".")
+			ref = strings.TrimPrefix(c.Name, "demo_")
+		}
+	}
+	if !strings.HasPrefix(secret, "cs_") || id == "" {
+		t.Fatalf("cookies %v, want demo_<ref> holding the order id and its client secret", resp.Cookies())
+	}
+
+	if code, body := postJSON(t, sandboxURL+"/sandbox/sessions/"+m[1]+"/pay", map[string]any{"card": "4110760000000081"}); code != http.StatusOK {
+		t.Fatalf("paying in the sandbox: %d %v", code, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, public+"/v1/orders/"+id+"?refresh=true", nil)
+	req.Header.Set("X-Client-Secret", secret)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order struct{ Status string }
+	_ = json.NewDecoder(resp.Body).Decode(&order)
+	resp.Body.Close()
+	if order.Status != "paid" {
+		t.Errorf("order after paying = %q, want paid", order.Status)
+	}
+
+	resp, err = noRedirect.Get(public + "/demo/orders/" + ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), ref) {
+		t.Errorf("GET /demo/orders/%s = %d, want the order page", ref, resp.StatusCode)
+	}
+
+	// Try again needs the browser that started the order.
+	resp, err = noRedirect.Post(public+"/demo/orders/"+ref+"/retry", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("retry without the order's cookie = %d, want 401", resp.StatusCode)
+	}
+}
