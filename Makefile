@@ -12,6 +12,7 @@ build:
 
 run: build
 	@eval "$$(scripts/postgres.sh env gateway)"; \
+	echo "gateway: demo shop on $${GATEWAY_PUBLIC_URL:-http://localhost:8080}/demo (open it in a browser)"; \
 	echo "gateway: merchant API on $${GATEWAY_PUBLIC_URL:-http://localhost:8080}/v1, metrics on http://localhost:9090/metrics"; \
 	echo "gateway: the API key to use is in the log line \"development API key\""; \
 	exec ./bin/gateway serve
