@@ -5,7 +5,7 @@ GO ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build generate vet fmt clean db-stop
+.PHONY: run test e2e build generate vet fmt clean db-stop
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -20,6 +20,15 @@ run: build
 test:
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./...
+
+# Browser test of the demo shop (e2e/): Playwright driving Debian's Chromium, headless.
+# The test builds and starts the gateway itself, on ports 18080, 18090 and 19090.
+e2e:
+	@test -x /usr/bin/chromium || { echo "e2e: /usr/bin/chromium is missing; install it (Debian: apt-get install chromium)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "e2e: node and npm are missing; install them (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund)
+	@eval "$$(scripts/postgres.sh env gateway_e2e fresh)"; \
+	cd e2e && node --test
 
 # Regenerates the sqlc query code after a change to migrations/ or a queries.sql.
 generate:

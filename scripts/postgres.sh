@@ -2,6 +2,7 @@
 # Finds or starts the Postgres that `make run` and `make test` use, and prints shell exports
 # for it on stdout (messages go to stderr):
 #   scripts/postgres.sh env DBNAME   ->  export DATABASE_URL=...  (DBNAME created if missing)
+#   scripts/postgres.sh env DBNAME fresh  ->  the same, with DBNAME dropped and made anew
 #   scripts/postgres.sh stop         ->  stops the private cluster, if this script started one
 # Order of preference: DATABASE_URL when set; a server answering on 127.0.0.1:5432; otherwise
 # a private cluster under .pgdata/ (git-ignored), made with the locally installed initdb.
@@ -55,6 +56,9 @@ case "${1:-}" in
       base="postgres://postgres@127.0.0.1:$port"; query="?sslmode=disable"
     fi
     url="$base/$db$query"
+    if [ "${3:-}" = fresh ]; then
+      "$(pgbin psql)" "$base/postgres$query" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    fi
     if ! "$(pgbin psql)" "$url" -qtAc 'select 1' >/dev/null 2>&1; then
       "$(pgbin psql)" "$base/postgres$query" -qc "CREATE DATABASE \"$db\"" >/dev/null
       say "postgres: created database $db"

@@ -1,0 +1,251 @@
+// Browser test of the demo shop (/demo) against the embedded PlacetoPay sandbox.
+// Builds and starts the gateway itself (development mode: no PLACETOPAY_*), then drives
+// Debian's Chromium headless through Playwright. Needs DATABASE_URL (`make e2e` sets it).
+// Screenshots and the gateway's log land in e2e/artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, createWriteStream, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const artifacts = join(here, "artifacts");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const GATEWAY = "http://127.0.0.1:18080";
+const ADMIN = "http://127.0.0.1:19090";
+const SANDBOX = "http://127.0.0.1:18090";
+
+const CARD_APPROVES = "4110760000000081";
+const CARD_DECLINES = "4110760000000016";
+const CARD_PENDING_APPROVED = "4110760000000073";
+
+let gateway; // the child process
+let gatewayExit; // resolves when it exits
+let apiKey;
+const logTail = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// deadline resolves to null after ms without keeping the process alive (for Promise.race).
+const deadline = (ms) => new Promise((r) => setTimeout(() => r(null), ms).unref());
+
+function fail(msg) {
+  throw new Error(`${msg}\n--- last gateway log lines ---\n${logTail.slice(-30).join("\n")}`);
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install it (Debian: apt-get install chromium)`);
+  if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set; run this through `make e2e`");
+  mkdirSync(artifacts, { recursive: true });
+
+  try {
+    execFileSync("make", ["build"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    throw new Error(`make build failed:\n${e.stdout}\n${e.stderr}`);
+  }
+
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith("PLACETOPAY_") || k === "GATEWAY_API_KEYS") delete env[k];
+  Object.assign(env, {
+    GATEWAY_ADDR: "127.0.0.1:18080",
+    GATEWAY_ADMIN_ADDR: "127.0.0.1:19090",
+    SANDBOX_ADDR: "127.0.0.1:18090",
+    GATEWAY_PUBLIC_URL: GATEWAY,
+    SANDBOX_PUBLIC_URL: SANDBOX,
+    GATEWAY_PROBE_INTERVAL: "1s",
+  });
+  gateway = spawn(join(root, "bin", "gateway"), ["serve"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  gatewayExit = new Promise((resolve) => gateway.once("exit", (code, signal) => resolve({ code, signal })));
+  const log = createWriteStream(join(artifacts, "gateway.log"));
+  let keyFound;
+  const keyPromise = new Promise((resolve) => (keyFound = resolve));
+  for (const stream of [gateway.stdout, gateway.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      log.write(line + "\n");
+      logTail.push(line);
+      if (logTail.length > 200) logTail.shift();
+      try {
+        const rec = JSON.parse(line);
+        if (typeof rec.msg === "string" && rec.msg.startsWith("development API key") && rec.apiKey) keyFound(rec.apiKey);
+      } catch {}
+    });
+  }
+
+  let exited = null;
+  gatewayExit.then((x) => (exited = x));
+  const readyBy = Date.now() + 30_000;
+  for (;;) {
+    if (exited) fail(`the gateway exited early (code ${exited.code}, signal ${exited.signal})`);
+    try {
+      const r = await fetch(ADMIN + "/readyz");
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > readyBy) fail("the gateway was not ready on /readyz within 30s");
+    await sleep(200);
+  }
+  apiKey = await Promise.race([keyPromise, deadline(5_000)]);
+  if (!apiKey) fail('no "development API key" log line with an apiKey field');
+});
+
+after(async () => {
+  if (!gateway || gateway.exitCode !== null || gateway.signalCode !== null) return;
+  gateway.kill("SIGTERM");
+  const done = await Promise.race([gatewayExit, deadline(10_000)]);
+  if (!done) {
+    gateway.kill("SIGKILL");
+    await gatewayExit;
+  }
+});
+
+// scenario runs body with a page in a fresh browser (fresh profile directory) and saves
+// artifacts/<name>.png at the end, pass or fail.
+async function scenario(name, body) {
+  const profile = mkdtempSync(join(tmpdir(), "gateway-e2e-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    viewport: { width: 800, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  let shot = false;
+  try {
+    await body(page, async () => {
+      await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+      shot = true;
+    });
+  } finally {
+    if (!shot) await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+// startCheckout opens the shop, presses "Pay with PlacetoPay" and waits for the sandbox page.
+async function startCheckout(page) {
+  await page.goto(GATEWAY + "/demo");
+  await page.click("#pay");
+  await page.waitForURL((u) => u.origin === SANDBOX);
+  await page.locator('input[name="card"]').waitFor({ state: "visible" });
+}
+
+async function payWith(page, card) {
+  await page.fill('input[name="card"]', card);
+  await page.fill('input[name="expiry"]', "12/30");
+  await page.fill('input[name="cvv"]', "123");
+  await page.click("button.pay");
+}
+
+async function waitForOrderPage(page) {
+  await page.waitForURL((u) => u.origin === GATEWAY && u.pathname.startsWith("/demo/orders/"));
+  return decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
+}
+
+// waitForState waits until #state reads want; the page polls the gateway every second.
+async function waitForState(page, want, timeout = 10_000) {
+  try {
+    await page.waitForFunction((w) => document.getElementById("state")?.textContent === w, want, { timeout });
+  } catch (e) {
+    const got = await page.locator("#state").textContent().catch(() => "?");
+    throw new Error(`#state did not become ${JSON.stringify(want)} within ${timeout}ms; it reads ${JSON.stringify(got)}`);
+  }
+}
+
+// orderOf finds the order id in the cookie the shop left for its reference.
+async function orderOf(page, ref) {
+  const cookie = (await page.context().cookies(GATEWAY + "/demo")).find((c) => c.name === "demo_" + ref);
+  assert.ok(cookie, `no demo_${ref} cookie`);
+  const [id] = decodeURIComponent(cookie.value).split(".");
+  assert.ok(id, "empty order id in the cookie");
+  return id;
+}
+
+async function apiOrder(id) {
+  const r = await fetch(`${GATEWAY}/v1/orders/${id}`, { headers: { Authorization: `Bearer ${apiKey}` } });
+  assert.equal(r.status, 200, `GET /v1/orders/${id}: ${r.status} ${await r.clone().text()}`);
+  return r.json();
+}
+
+async function assertOrder(page, ref, status) {
+  const o = await apiOrder(await orderOf(page, ref));
+  assert.equal(o.status, status, `order ${ref} through the API: ${JSON.stringify(o)}`);
+  return o;
+}
+
+const T = { timeout: 90_000 };
+
+test("approved card: Paid", T, () =>
+  scenario("approved", async (page, shot) => {
+    await startCheckout(page);
+    await payWith(page, CARD_APPROVES);
+    const ref = await waitForOrderPage(page);
+    await waitForState(page, "Paid");
+    await assert.doesNotReject(page.locator("#detail", { hasText: "received" }).waitFor());
+    assert.equal(await page.locator("#retry").isVisible(), false);
+    await shot();
+    await assertOrder(page, ref, "paid");
+  }));
+
+test("declined card, then an approved one: Paid", T, () =>
+  scenario("declined-then-approved", async (page, shot) => {
+    await startCheckout(page);
+    const sandboxURL = page.url();
+    await payWith(page, CARD_DECLINES);
+    // A decline keeps the payer on the sandbox page (303 back to itself), which says why and
+    // lists the rejected attempt. The sandbox shows this as a notice, not as an .error.
+    await page.locator(".notice, .error", { hasText: "declined" }).waitFor({ state: "visible" });
+    await page.locator("td", { hasText: "REJECTED" }).waitFor({ state: "visible" });
+    assert.equal(new URL(page.url()).origin, SANDBOX, "a declined card left the sandbox page");
+    assert.equal(await page.locator('input[name="card"]').isVisible(), true, "no card form after a decline");
+    assert.ok(new URL(page.url()).pathname.startsWith(new URL(sandboxURL).pathname), `unexpected page ${page.url()}`);
+    await payWith(page, CARD_APPROVES);
+    const ref = await waitForOrderPage(page);
+    await waitForState(page, "Paid");
+    await shot();
+    await assertOrder(page, ref, "paid");
+  }));
+
+test("pending card, approved once the sandbox clock moves: Paid", T, () =>
+  scenario("pending-then-approved", async (page, shot) => {
+    await startCheckout(page);
+    await payWith(page, CARD_PENDING_APPROVED);
+    const ref = await waitForOrderPage(page);
+    await waitForState(page, "Waiting for your bank");
+    await page.screenshot({ path: join(artifacts, "pending-then-approved-waiting.png"), fullPage: true });
+    await assertOrder(page, ref, "pending");
+    const r = await fetch(SANDBOX + "/sandbox/clock", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ advance: "3m" }),
+    });
+    assert.equal(r.status, 200, `POST /sandbox/clock: ${r.status} ${await r.text()}`);
+    await waitForState(page, "Paid", 10_000);
+    await shot();
+    await assertOrder(page, ref, "paid");
+  }));
+
+test("cancelled on the sandbox page: Payment failed, and Try again", T, () =>
+  scenario("cancelled", async (page, shot) => {
+    await startCheckout(page);
+    await page.click("button.cancel");
+    const ref = await waitForOrderPage(page);
+    await waitForState(page, "Payment failed");
+    const retry = page.locator("#retry button", { hasText: "Try again" });
+    await retry.waitFor({ state: "visible" });
+    await shot();
+    await assertOrder(page, ref, "failed");
+    await retry.click();
+    await page.waitForURL((u) => u.origin === SANDBOX);
+    await page.locator('input[name="card"]').waitFor({ state: "visible" });
+    await page.screenshot({ path: join(artifacts, "cancelled-retry.png"), fullPage: true });
+    // Cancel this second checkout too, so that no open session outlives this run: the sandbox
+    // forgets its sessions when the gateway stops, and the next run's prober would chase them.
+    await page.click("button.cancel");
+    await waitForOrderPage(page);
+    await waitForState(page, "Payment failed");
+    await assertOrder(page, ref, "failed");
+  }));
