@@ -59,6 +59,8 @@ type mpConfig struct {
 	// downInstance adds one more gateway, on the same database, whose PLACETOPAY_BASE_URL
 	// is a closed port: PlacetoPay is down for it. It is not in gws.
 	downInstance bool
+	// env adds variables to every gateway's environment.
+	env []string
 }
 
 type mpGateway struct {
@@ -121,7 +123,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		interval = time.Minute
 	}
 	env := func(base string) []string {
-		return []string{
+		return append([]string{
 			"DATABASE_URL=" + dbURL,
 			"GATEWAY_ADDR=127.0.0.1:0",
 			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
@@ -131,7 +133,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 			"PLACETOPAY_LOGIN=" + mpLogin,
 			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
 			"GATEWAY_PROBE_INTERVAL=" + interval.String(),
-		}
+		}, cfg.env...)
 	}
 	start := func(base string) *mpGateway {
 		logs, addrs, stop := startRun(t, env(base))
