@@ -209,6 +209,8 @@ type mpProxy struct {
 	target string
 	mu     sync.Mutex
 	edit   map[int64]func(payment map[string]any)
+	// loseCollects is how many /api/collect answers to lose after PlacetoPay processed them.
+	loseCollects atomic.Int32
 }
 
 func newMPProxy(t *testing.T, target string) *mpProxy {
@@ -245,6 +247,10 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	if r.URL.Path == "/api/collect" && p.loseCollects.Add(-1) >= 0 {
+		http.Error(w, "upstream connection lost", http.StatusBadGateway)
+		return
+	}
 	var edit func(map[string]any)
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/api/session/"); ok && resp.StatusCode == http.StatusOK {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {

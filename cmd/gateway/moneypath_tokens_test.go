@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 	"github.com/placetopay-gateway/gateway/internal/tokens"
 )
 
@@ -377,4 +378,92 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	if !strings.Contains(logs, "payment method stored") {
 		t.Error("the log does not record the stored payment method (is the log captured?)")
 	}
+}
+
+// storeCard runs a subscription session paid with card and returns the stored payment
+// method's id.
+func (h *mpTokens) storeCard(customer, card string) string {
+	h.t.Helper()
+	o := h.createOrder(h.gws[0], "1.00", "")
+	code, raw := h.api(http.MethodPost, "/v1/orders/"+o.ID+"/checkout", map[string]any{"type": "subscription", "customerReference": customer})
+	if code != http.StatusCreated {
+		h.t.Fatalf("subscription checkout = %d %s", code, raw)
+	}
+	var s mpSession
+	h.decode(raw, &s)
+	h.pay(s.RequestID, card)
+	h.order(h.gws[0], o.ID, true)
+	for _, pm := range h.paymentMethods(customer) {
+		if pm.OrderID == o.ID {
+			return pm.ID
+		}
+	}
+	h.t.Fatalf("the subscription of order %s stored no payment method", o.ID)
+	return ""
+}
+
+// TestMoneyPathChargeOutcomes: a pending collect is probed until PlacetoPay approves it, and
+// a charge whose answer was lost is settled by sending it again, which PlacetoPay's 24-hour
+// protection answers with the first charge: one charge at PlacetoPay, one paid order.
+func TestMoneyPathChargeOutcomes(t *testing.T) {
+	h := &mpTokens{mpHarness: newMoneyPath(t, mpConfig{probeInterval: time.Second, proxy: true,
+		sandbox: sandbox.Config{PendingDelay: 30 * time.Second}, env: []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey}})}
+	const customer = "cust-7"
+
+	t.Run("pending collect is probed", func(t *testing.T) {
+		pm := h.storeCard(customer, mpCardPendingApprove)
+		code, raw := h.charge(mpChargeBody(customer, pm, "pend-1", "30.00"))
+		if code != http.StatusCreated {
+			t.Fatalf("charge = %d %s", code, raw)
+		}
+		var o mpOrder
+		h.decode(raw, &o)
+		if o.Status != "pending" || len(o.Payments) != 1 || o.Payments[0].Status != "PENDING" {
+			t.Fatalf("a pending collect gave %s", raw)
+		}
+		h.advance(31 * time.Second)
+		got, _ := h.waitStatus(h.gws[0], o.ID, "paid", 10*time.Second)
+		if got.PaidAmount.Total != "30.00" || h.eventsOf(o.ID, "order.paid") != 1 {
+			t.Fatalf("after the probe: %+v", got)
+		}
+	})
+
+	t.Run("lost answer, charge repeated", func(t *testing.T) {
+		pm := h.storeCard(customer, mpCardApprove)
+		h.proxy.loseCollects.Store(1)
+		body := mpChargeBody(customer, pm, "lost-1", "12.00")
+		code, raw := h.charge(body)
+		var p mpFieldProblem
+		h.decode(raw, &p)
+		if code != http.StatusBadGateway || !strings.Contains(p.Detail, "lost-1") {
+			t.Fatalf("charge with its answer lost = %d %s, want 502 naming the reference", code, raw)
+		}
+		if n := h.sandboxCollects("lost-1"); n != 1 {
+			t.Fatalf("the sandbox approved %d collects, want 1 (the answer was lost, not the charge)", n)
+		}
+		var status string
+		_ = h.db.QueryRow(context.Background(), `SELECT status FROM orders WHERE reference = 'lost-1'`).Scan(&status)
+		if status != "pending" {
+			t.Fatalf("after an unknown outcome the order is %q, want pending", status)
+		}
+		code, raw = h.charge(body)
+		if code != http.StatusCreated {
+			t.Fatalf("repeated charge = %d %s, want 201", code, raw)
+		}
+		var o mpOrder
+		h.decode(raw, &o)
+		if o.Status != "paid" || o.PaidAmount.Total != "12.00" || len(o.Payments) != 1 {
+			t.Fatalf("repeated charge gave %s, want the order paid once", raw)
+		}
+		if n := h.sandboxCollects("lost-1"); n != 1 {
+			t.Fatalf("after the repeat the sandbox approved %d collects, want 1", n)
+		}
+		if n := h.count(`SELECT count(*) FROM orders WHERE reference = 'lost-1'`); n != 1 {
+			t.Fatalf("%d orders for the reference, want 1", n)
+		}
+		// Settled now: a third time is a conflict.
+		if code, raw := h.charge(body); code != http.StatusConflict {
+			t.Fatalf("third charge = %d %s, want 409", code, raw)
+		}
+	})
 }
