@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -425,6 +427,49 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 		got, _ := h.waitStatus(h.gws[0], o.ID, "paid", 10*time.Second)
 		if got.PaidAmount.Total != "30.00" || h.eventsOf(o.ID, "order.paid") != 1 {
 			t.Fatalf("after the probe: %+v", got)
+		}
+	})
+
+	t.Run("concurrent identical charges", func(t *testing.T) {
+		pm := h.storeCard(customer, mpCardApprove)
+		body := mpChargeBody(customer, pm, "race-1", "7.00")
+		codes := make(chan int, 6)
+		var wg sync.WaitGroup
+		for range cap(codes) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				raw, _ := json.Marshal(body)
+				req, _ := http.NewRequest(http.MethodPost, h.gws[0].url+"/v1/charges", bytes.NewReader(raw))
+				req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := mpHTTP.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		created, conflicts := 0, 0
+		for c := range codes {
+			switch c {
+			case http.StatusCreated:
+				created++
+			case http.StatusConflict:
+				conflicts++
+			default:
+				t.Errorf("a concurrent charge answered %d", c)
+			}
+		}
+		if created != 1 || conflicts != cap(codes)-1 {
+			t.Fatalf("%d created and %d conflicts, want 1 and %d", created, conflicts, cap(codes)-1)
+		}
+		if n := h.sandboxCollects("race-1"); n != 1 {
+			t.Fatalf("the sandbox approved %d collects, want 1", n)
 		}
 	})
 
