@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/placetopay-gateway/gateway/internal/tokens"
 )
 
 // config is the contract's environment variables.
@@ -30,6 +32,10 @@ type config struct {
 	MerchantWebhookKey string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	CORSOrigins        []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
 	Env                string        `env:"GATEWAY_ENV" envDefault:"development"`
+	TokenKey           string        `env:"GATEWAY_TOKEN_KEY"`
+
+	// tokenKeys is GATEWAY_TOKEN_KEY parsed; nil when it is not set (development only).
+	tokenKeys *tokens.Keyring
 
 	// generatedKey is the API key made up for a development run without GATEWAY_API_KEYS.
 	generatedKey string
@@ -117,6 +123,13 @@ func (c *config) validate() error {
 			return bad("GATEWAY_CORS_ORIGINS", "%q: %v", o, err)
 		}
 	}
+	if c.TokenKey != "" {
+		keys, err := tokens.ParseKeys(c.TokenKey)
+		if err != nil {
+			return bad("GATEWAY_TOKEN_KEY", "%v", err)
+		}
+		c.tokenKeys = keys
+	}
 	for _, k := range c.APIKeys {
 		if len(k) < 16 {
 			return bad("GATEWAY_API_KEYS", "every key must be at least 16 characters long")
@@ -130,6 +143,8 @@ func (c *config) validate() error {
 			return bad("PLACETOPAY_BASE_URL", "production needs https")
 		case len(c.APIKeys) == 0:
 			return bad("GATEWAY_API_KEYS", "production needs at least one API key")
+		case c.TokenKey == "":
+			return bad("GATEWAY_TOKEN_KEY", "production needs a key to encrypt stored card tokens (32 bytes, hex or base64)")
 		case !strings.HasPrefix(c.PublicURL, "https://"):
 			return bad("GATEWAY_PUBLIC_URL", "production needs https")
 		case c.MerchantWebhookURL != "" && !strings.HasPrefix(c.MerchantWebhookURL, "https://"):
@@ -196,7 +211,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
-		"GATEWAY_ENV": c.Env,
+		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 	}
 }
 
@@ -225,4 +240,12 @@ func redactURL(raw string) string {
 		u.User, u.RawQuery = nil, "redacted"
 	}
 	return u.String()
+}
+
+// tokenKeyLog names the key that encrypts tokens, never the key itself.
+func (c *config) tokenKeyLog() string {
+	if c.tokenKeys == nil {
+		return ""
+	}
+	return "*** (encrypts with key " + c.tokenKeys.KeyID() + ")"
 }

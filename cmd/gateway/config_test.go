@@ -17,6 +17,7 @@ func prodEnv(overrides ...string) []string {
 		"PLACETOPAY_BASE_URL=https://checkout.placetopay.com",
 		"PLACETOPAY_LOGIN=login-0001",
 		"PLACETOPAY_SECRET_KEY=ptp-secret-0001",
+		"GATEWAY_TOKEN_KEY=k1:" + strings.Repeat("ab", 32),
 	}
 	return append(base, overrides...)
 }

@@ -59,6 +59,8 @@ type mpConfig struct {
 	// downInstance adds one more gateway, on the same database, whose PLACETOPAY_BASE_URL
 	// is a closed port: PlacetoPay is down for it. It is not in gws.
 	downInstance bool
+	// env adds variables to every gateway's environment.
+	env []string
 }
 
 type mpGateway struct {
@@ -121,7 +123,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		interval = time.Minute
 	}
 	env := func(base string) []string {
-		return []string{
+		return append([]string{
 			"DATABASE_URL=" + dbURL,
 			"GATEWAY_ADDR=127.0.0.1:0",
 			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
@@ -131,7 +133,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 			"PLACETOPAY_LOGIN=" + mpLogin,
 			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
 			"GATEWAY_PROBE_INTERVAL=" + interval.String(),
-		}
+		}, cfg.env...)
 	}
 	start := func(base string) *mpGateway {
 		logs, addrs, stop := startRun(t, env(base))
@@ -207,6 +209,8 @@ type mpProxy struct {
 	target string
 	mu     sync.Mutex
 	edit   map[int64]func(payment map[string]any)
+	// loseCollects is how many /api/collect answers to lose after PlacetoPay processed them.
+	loseCollects atomic.Int32
 }
 
 func newMPProxy(t *testing.T, target string) *mpProxy {
@@ -243,6 +247,10 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	if r.URL.Path == "/api/collect" && p.loseCollects.Add(-1) >= 0 {
+		http.Error(w, "upstream connection lost", http.StatusBadGateway)
+		return
+	}
 	var edit func(map[string]any)
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/api/session/"); ok && resp.StatusCode == http.StatusOK {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/tokens"
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 	"github.com/placetopay-gateway/gateway/migrations"
 )
@@ -182,9 +183,15 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval, Registerer: reg,
 	}, log.Named("payments"))
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
+	tokenKeys := cfg.tokenKeys
+	if tokenKeys == nil { // development only: production refuses to start without it
+		tokenKeys = tokens.Generate()
+		log.Warn("development mode: GATEWAY_TOKEN_KEY is not set, so a token key was generated for this run: stored payment methods cannot be charged after a restart")
+	}
+	wallet := orders.NewWallet(payments, placetopay.Provider{Client: ppClient}, tokenKeys, log.Named("wallet"))
 	idem := idempotency.NewStore(pool, time.Minute)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
-		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool),
+		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: wallet,
 		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

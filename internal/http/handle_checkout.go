@@ -16,6 +16,10 @@ type checkoutRequest struct {
 	Type          string `json:"type"`
 	IPAddress     string `json:"ipAddress"` // the shopper's; the caller's address when absent
 	UserAgent     string `json:"userAgent"` // the shopper's; the caller's User-Agent when absent
+	// Subscribe pays and stores the card for CustomerReference; type "subscription" only
+	// stores it.
+	Subscribe         bool   `json:"subscribe"`
+	CustomerReference string `json:"customerReference"`
 }
 
 type checkoutSessionJSON struct {
@@ -44,6 +48,7 @@ func (s *Server) handleCheckout(c echo.Context) error {
 	p := orders.CheckoutParams{
 		Locale: req.Locale, PaymentMethod: req.PaymentMethod, ExpiresIn: time.Duration(req.ExpiresIn) * time.Second,
 		Type: req.Type, IPAddress: req.IPAddress, UserAgent: req.UserAgent,
+		Subscribe: req.Subscribe, CustomerReference: req.CustomerReference,
 	}
 	if p.IPAddress == "" {
 		p.IPAddress = c.RealIP()

@@ -36,6 +36,11 @@ func (s *Server) routes() {
 		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
 		e.GET("/return/:id", s.handleReturn)
 	}
+	if s.wallet != nil {
+		v1.GET("/customers/:ref/payment-methods", s.handleListPaymentMethods, noStore, s.requireAPIKey)
+		v1.DELETE("/customers/:ref/payment-methods/:id", s.handleDeletePaymentMethod, noStore, s.requireAPIKey)
+		v1.POST("/charges", s.handleCharge, noStore, s.requireAPIKey, s.idempotent)
+	}
 	if s.demo && s.payments != nil {
 		e.GET("/demo", s.handleDemoShop)
 		e.POST("/demo/pay", s.handleDemoPay)

@@ -34,6 +34,10 @@ type Config struct {
 	Demo      bool
 	PublicURL string
 
+	// Wallet serves stored payment methods and charges (/v1/customers, /v1/charges); without
+	// it those routes are not served.
+	Wallet *orders.Wallet
+
 	// Events serves GET /v1/events (webhooks.EventLog); without it that route fails.
 	Events EventLister
 }
@@ -55,6 +59,7 @@ type Server struct {
 	demo        bool
 	publicURL   string
 	events      EventLister
+	wallet      *orders.Wallet
 }
 
 type apiKey struct {
@@ -71,7 +76,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
 		payments: cfg.Payments, inbox: cfg.Inbox, demo: cfg.Demo, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		events: cfg.Events,
+		events: cfg.Events, wallet: cfg.Wallet,
 	}
 	for _, k := range cfg.APIKeys {
 		d := sha256.Sum256([]byte(k))

@@ -37,6 +37,7 @@ type Payments struct {
 	flight   singleflight.Group // one provider query at a time per session, per process
 	wake     chan struct{}
 	metrics  *paymentMetrics
+	wallet   *Wallet // stores the instruments sessions report; set by NewWallet
 
 	// afterCreate, when set (tests), runs between PlacetoPay's answer and the database
 	// write; an error stands for a crash at that point.
@@ -64,9 +65,14 @@ type CheckoutParams struct {
 	Locale        string
 	PaymentMethod string
 	ExpiresIn     time.Duration // 0 means 30 minutes; 5 minutes to 7 days
-	Type          string        // "" for a payment, "checkin" for a preauthorization
+	Type          string        // "" for a payment, "checkin" for a preauthorization, "subscription" to store a card
 	IPAddress     string
 	UserAgent     string
+
+	// Subscribe pays and keeps the card; CustomerReference (required with Subscribe and for
+	// a subscription) is whom the stored card belongs to.
+	Subscribe         bool
+	CustomerReference string
 }
 
 const (
@@ -85,8 +91,16 @@ func (p *CheckoutParams) validate() error {
 	switch {
 	case p.ExpiresIn != 0 && (p.ExpiresIn < minExpiry || p.ExpiresIn > maxExpiry):
 		return invalidField("expiresIn", "must be between 300 and 604800 seconds")
-	case p.Type != "" && p.Type != "checkin":
-		return invalidField("type", "must be checkin or absent")
+	case p.Type != "" && p.Type != "checkin" && p.Type != "subscription":
+		return invalidField("type", "must be checkin, subscription or absent")
+	case p.Subscribe && p.Type != "":
+		return invalidField("subscribe", "applies to a payment only, not to a %s session", p.Type)
+	case (p.Subscribe || p.Type == "subscription") && p.CustomerReference == "":
+		return invalidField("customerReference", "is required to store a card")
+	case p.CustomerReference != "" && !p.Subscribe && p.Type != "subscription":
+		return invalidField("customerReference", "applies only with subscribe or a subscription session")
+	case p.CustomerReference != "" && !customerRefRE.MatchString(p.CustomerReference):
+		return invalidField("customerReference", "must be 1 to 64 letters, digits, '.', '_', ':' or '-'")
 	case p.Locale != "" && !localeRE.MatchString(p.Locale):
 		return invalidField("locale", "must look like es_CO or en_US")
 	case len(p.PaymentMethod) > 255:
@@ -166,15 +180,20 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 				return err
 			}
 		}
-		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds()})
-		kind := "payment"
-		if cp.Type == "checkin" {
-			kind = "checkin"
+		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds(),
+			"subscribe": cp.Subscribe})
+		kind := sessionKind(cp.Type)
+		total := o.Amount.Minor
+		if kind == "subscription" {
+			total = 0 // a subscription session tokenizes a card and charges nothing
 		}
 		attempt, err = p.store.q.InsertSessionAttempt(ctx, tx, ordersdb.InsertSessionAttemptParams{
 			ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, Kind: kind, Currency: o.Amount.Currency,
-			TotalMinor: o.Amount.Minor, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
+			TotalMinor: total, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
 		})
+		if err == nil && cp.CustomerReference != "" {
+			err = p.store.q.SetSessionCustomer(ctx, tx, ordersdb.SetSessionCustomerParams{ID: attempt.ID, CustomerReference: &cp.CustomerReference})
+		}
 		return err
 	})
 	if err != nil {
@@ -184,13 +203,9 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		return *open, false, nil
 	}
 
-	kind := "payment"
-	if cp.Type == "checkin" {
-		kind = "checkin"
-	}
 	cs, err := p.provider.CreateSession(ctx, SessionRequest{
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Buyer: o.Buyer, Items: o.Items,
-		Kind: kind, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
+		Kind: sessionKind(cp.Type), Subscribe: cp.Subscribe, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
 		ReturnURL: p.returnURL(o.ID), IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
 	})
 	if err != nil {
@@ -280,4 +295,12 @@ func (p *Payments) wrap(op string, id uuid.UUID, err error) error {
 		return err
 	}
 	return fmt.Errorf("orders: %s %s: %w", op, id, err)
+}
+
+// sessionKind is the checkout_sessions kind of a checkout type.
+func sessionKind(typ string) string {
+	if typ == "checkin" || typ == "subscription" {
+		return typ
+	}
+	return "payment"
 }

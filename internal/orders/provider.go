@@ -26,7 +26,8 @@ type SessionRequest struct {
 	Amount        Money
 	Buyer         *Person
 	Items         []Item
-	Kind          string // "payment" or "checkin"
+	Kind          string // "payment", "checkin" or "subscription" (tokenize a card, no payment)
+	Subscribe     bool   // a payment that also tokenizes the card it is paid with
 	Locale        string
 	PaymentMethod string
 	ExpiresAt     time.Time
@@ -48,6 +49,9 @@ type ProviderSession struct {
 	Reason    string
 	Message   string
 	Payments  []ProviderPayment
+	// Instrument is the token an approved subscription or subscribe session issued, if any.
+	// It never goes into Payload or a log.
+	Instrument *ProviderInstrument
 	// Payload is the answer with card data, tokens and personal data stripped, for the
 	// order's timeline.
 	Payload json.RawMessage

@@ -86,8 +86,8 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 		})
 	}
 	kind := "payment"
-	if sess.Kind == "checkin" {
-		kind = "checkin"
+	if sess.Kind == "checkin" || sess.Kind == "collect" {
+		kind = sess.Kind
 	}
 	changed := info.Status != sess.Status || info.Reason != deref(sess.Reason)
 	for _, pay := range info.Payments {
@@ -120,6 +120,12 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 			OrderID: o.ID, SessionID: &sess.ID, Kind: "provider_status", ProviderStatus: &info.Status,
 			Reason: nullable(info.Reason), Message: nullable(info.Message), Payload: info.Payload,
 		}); err != nil {
+			return err
+		}
+	}
+
+	if p.wallet != nil {
+		if err := p.wallet.storeInstrument(ctx, tx, o, sess, info); err != nil {
 			return err
 		}
 	}
@@ -181,6 +187,10 @@ type decision struct {
 // reference. Anything else approved goes to review; nothing approved and a rejected or
 // expired session means failed.
 func decide(o *Order, kind, sessionStatus string, payments []ordersdb.Payment) decision {
+	if kind == "subscription" {
+		// A subscription session stores a card and charges nothing: the order does not move.
+		return decision{paidMinor: o.PaidMinor}
+	}
 	var sum int64
 	var approved int
 	for _, pay := range payments {

@@ -31,6 +31,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 	if r.Kind == "checkin" {
 		req.Type = SessionTypeCheckin
 	}
+	req.Payment.Subscribe = r.Subscribe
 	if b := r.Buyer; b != nil {
 		req.Buyer = &Person{Document: b.Document, DocumentType: b.DocumentType, Name: b.Name, Surname: b.Surname,
 			Company: b.Company, Email: b.Email, Mobile: String(b.Mobile)}
@@ -42,6 +43,11 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		tax := DecimalFromMinor(it.TaxMinor, exp)
 		req.Payment.Items = append(req.Payment.Items, Item{SKU: it.SKU, Name: it.Name, Category: it.Category,
 			Qty: Int64(it.Qty), Price: DecimalFromMinor(it.PriceMinor, exp), Tax: &tax})
+	}
+	if r.Kind == "subscription" {
+		// Tokenization only: a subscription instead of a payment (API-NOTES §2.2).
+		req.Subscription = &SubscriptionRequest{Reference: req.Payment.Reference, Description: req.Payment.Description}
+		req.Payment = nil
 	}
 	resp, err := p.Client.CreateSession(ctx, req)
 	if err != nil {
@@ -102,6 +108,7 @@ func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.Pro
 			Amount: pay.Total, Currency: pay.Currency, Franchise: pay.Franchise, Authorization: pay.Authorization,
 			Receipt: pay.Receipt, Refunded: pay.Refunded})
 	}
+	out.Instrument = instrumentOf(info)
 	// The timeline keeps statuses, amounts and references: no card data, tokens, buyer or payer.
 	out.Payload, _ = json.Marshal(view)
 	return out, nil

@@ -12,24 +12,26 @@ import (
 )
 
 type CheckoutSession struct {
-	ID            uuid.UUID
-	OrderID       uuid.UUID
-	Attempt       string
-	Kind          string
-	RequestID     *int64
-	ProcessUrl    *string
-	Status        string
-	Reason        *string
-	Message       *string
-	Currency      string
-	TotalMinor    int64
-	AllowPartial  bool
-	Request       []byte
-	ExpiresAt     time.Time
-	NextCheckAt   *time.Time
-	LastCheckedAt *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	Attempt           string
+	Kind              string
+	RequestID         *int64
+	ProcessUrl        *string
+	Status            string
+	Reason            *string
+	Message           *string
+	Currency          string
+	TotalMinor        int64
+	AllowPartial      bool
+	Request           []byte
+	ExpiresAt         time.Time
+	NextCheckAt       *time.Time
+	LastCheckedAt     *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	CustomerReference *string
+	PaymentMethodID   *uuid.UUID
 }
 
 type Event struct {
@@ -101,4 +103,23 @@ type Payment struct {
 	ProviderDate      *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+}
+
+type PaymentMethod struct {
+	ID                uuid.UUID
+	CustomerReference string
+	KeyID             string
+	TokenSealed       []byte
+	SubtokenSealed    []byte
+	Type              string
+	Franchise         *string
+	FranchiseName     *string
+	IssuerName        *string
+	LastDigits        *string
+	ValidUntil        *string
+	Installments      *int32
+	SessionID         uuid.UUID
+	OrderID           uuid.UUID
+	CreatedAt         time.Time
+	DeletedAt         *time.Time
 }

@@ -91,7 +91,7 @@ func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUI
 }
 
 const getOpenSession = `-- name: GetOpenSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions
 WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE
 `
@@ -118,6 +118,8 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.LastCheckedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerReference,
+		&i.PaymentMethodID,
 	)
 	return i, err
 }
@@ -175,7 +177,7 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 }
 
 const getSessionByRequestID = `-- name: GetSessionByRequestID :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions WHERE request_id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions WHERE request_id = $1
 `
 
 func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -200,12 +202,14 @@ func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID 
 		&i.LastCheckedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerReference,
+		&i.PaymentMethodID,
 	)
 	return i, err
 }
 
 const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -230,6 +234,8 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 		&i.LastCheckedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerReference,
+		&i.PaymentMethodID,
 	)
 	return i, err
 }
@@ -357,7 +363,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 const insertSessionAttempt = `-- name: InsertSessionAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id
 `
 
 type InsertSessionAttemptParams struct {
@@ -402,6 +408,8 @@ func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertS
 		&i.LastCheckedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerReference,
+		&i.PaymentMethodID,
 	)
 	return i, err
 }
@@ -606,7 +614,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 }
 
 const listSessions = `-- name: ListSessions :many
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) ([]CheckoutSession, error) {
@@ -637,6 +645,8 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.LastCheckedAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.CustomerReference,
+			&i.PaymentMethodID,
 		); err != nil {
 			return nil, err
 		}
@@ -702,7 +712,7 @@ const openSession = `-- name: OpenSession :one
 UPDATE checkout_sessions
 SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
 WHERE id = $1 AND attempt = 'creating'
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id
 `
 
 type OpenSessionParams struct {
@@ -740,6 +750,8 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 		&i.LastCheckedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerReference,
+		&i.PaymentMethodID,
 	)
 	return i, err
 }

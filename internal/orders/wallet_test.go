@@ -1,0 +1,56 @@
+package orders
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// TestDecideSubscription: a subscription session stores a card and charges nothing, so
+// neither its approval nor its rejection moves the order; a collect decides like a payment.
+func TestDecideSubscription(t *testing.T) {
+	o := &Order{ID: uuid.Must(uuid.NewV7()), Reference: "R", Status: StatusPending, Amount: Money{Minor: 10_00, Currency: "USD"}}
+	for _, st := range []string{"APPROVED", "REJECTED", "PENDING"} {
+		if d := decide(o, "subscription", st, nil); d.status != "" || d.paidMinor != 0 {
+			t.Errorf("subscription session %s: decision %+v, want no change", st, d)
+		}
+	}
+	if d := decide(o, "collect", "REJECTED", nil); d.status != StatusFailed {
+		t.Errorf("rejected collect: decision %+v, want failed", d)
+	}
+}
+
+func TestCheckoutParamsStoredCard(t *testing.T) {
+	cases := []struct {
+		name  string
+		p     CheckoutParams
+		field string // "" for valid
+	}{
+		{"subscription", CheckoutParams{Type: "subscription", CustomerReference: "cust-1"}, ""},
+		{"subscribe", CheckoutParams{Subscribe: true, CustomerReference: "shop:42_a.b"}, ""},
+		{"subscription without customer", CheckoutParams{Type: "subscription"}, "customerReference"},
+		{"subscribe without customer", CheckoutParams{Subscribe: true}, "customerReference"},
+		{"customer without a card to store", CheckoutParams{CustomerReference: "cust-1"}, "customerReference"},
+		{"email as customer", CheckoutParams{Subscribe: true, CustomerReference: "a@b.co"}, "customerReference"},
+		{"too long", CheckoutParams{Subscribe: true, CustomerReference: strings.Repeat("x", 65)}, "customerReference"},
+		{"subscribe on a preauthorization", CheckoutParams{Type: "checkin", Subscribe: true, CustomerReference: "c"}, "subscribe"},
+		{"subscribe on a subscription", CheckoutParams{Type: "subscription", Subscribe: true, CustomerReference: "c"}, "subscribe"},
+		{"unknown type", CheckoutParams{Type: "autopay"}, "type"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.p.IPAddress = "127.0.0.1"
+			err := c.p.validate()
+			var field string
+			if e, ok := err.(*Error); ok {
+				field = e.Field
+			} else if err != nil {
+				t.Fatalf("validate = %v", err)
+			}
+			if field != c.field {
+				t.Fatalf("validate = %v, want a problem with %q", err, c.field)
+			}
+		})
+	}
+}
