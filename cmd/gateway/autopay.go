@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
@@ -26,6 +29,19 @@ func newAutopay(cfg config, autopayURL string, pool *pgxpool.Pool, client *place
 			zap.String("user", cfg.AutopayHookUser), zap.String("devPassword", cfg.AutopayHookPass))
 	}
 	return svc, &gatewayhttp.BasicCredentials{User: cfg.AutopayHookUser, Password: cfg.AutopayHookPass}
+}
+
+// generateAutopayCredentials makes up the autopay webhook Basic credentials for a
+// development run that sets none (production refuses to start without them when autopay is
+// configured).
+func (c *config) generateAutopayCredentials() {
+	if c.AutopayHookUser != "" || c.AutopayHookPass != "" || c.production() {
+		return
+	}
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	c.AutopayHookUser, c.AutopayHookPass = "autopay-dev", "autopay_dev_"+base64.RawURLEncoding.EncodeToString(b[:])
+	c.generatedAutopayPass = true
 }
 
 // defaultAutopay points the embedded sandbox's autopay calls at the gateway, with its

@@ -58,12 +58,6 @@ func loadConfig(environ []string) (config, error) {
 		cfg.generatedKey = "sk_dev_" + base64.RawURLEncoding.EncodeToString(b[:])
 		cfg.APIKeys = []string{cfg.generatedKey}
 	}
-	if cfg.AutopayHookUser == "" && cfg.AutopayHookPass == "" && !cfg.production() {
-		var b [24]byte
-		_, _ = rand.Read(b[:])
-		cfg.AutopayHookUser, cfg.AutopayHookPass = "autopay-dev", "autopay_dev_"+base64.RawURLEncoding.EncodeToString(b[:])
-		cfg.generatedAutopayPass = true
-	}
 	return cfg, nil
 }
 

@@ -117,6 +117,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cfg.generateAutopayCredentials()
 	var sbCfg sandboxConfig
 	if cfg.sandboxMode() {
 		sbCfg, err = loadSandboxConfig(environ, strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay")
