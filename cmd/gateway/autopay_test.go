@@ -413,3 +413,58 @@ func TestAutopayInvalidInput(t *testing.T) {
 		t.Error("a valid create did not reach PlacetoPay")
 	}
 }
+
+// The same settlement delivered many times at once, as PlacetoPay may, records one charge.
+func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
+	h := newAutopayHarness(t)
+	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0004", "15.00"))
+	h.pay(o.RequestID, mpCardApprove)
+	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
+	e := h.get(o.ID, false)
+	ch := h.charge(e.AutopayID, nil)
+
+	// The settlement exactly as the sandbox posted it.
+	code, raw := h.control(http.MethodGet, "/sandbox/autopay/calls", nil)
+	var calls struct {
+		Data []struct {
+			Kind string          `json:"kind"`
+			Body json.RawMessage `json:"body"`
+		} `json:"data"`
+	}
+	h.decode(raw, &calls)
+	var body []byte
+	for _, c := range calls.Data {
+		if c.Kind == "settlement" {
+			body = c.Body
+		}
+	}
+	if code != http.StatusOK || body == nil {
+		t.Fatalf("sandbox calls = %d %s: no settlement", code, raw)
+	}
+	const n = 8
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, h.gws[0].url+"/webhooks/placetopay/autopay/settlement", bytes.NewReader(body))
+			req.SetBasicAuth(apHookUser, apHookPass)
+			resp, err := mpHTTP.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for range n {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("concurrent settlement answered %d, want 200", c)
+		}
+	}
+	if got := h.count(`SELECT count(*) FROM autopay_charges`); got != 1 {
+		t.Fatalf("charges = %d, want 1", got)
+	}
+	if got := h.count(`SELECT deliveries FROM autopay_charges WHERE internal_reference = $1 AND status = 'approved'`, ch.InternalReference); got != n+1 {
+		t.Errorf("deliveries = %d, want %d", got, n+1)
+	}
+}
