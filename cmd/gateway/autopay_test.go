@@ -256,6 +256,9 @@ func TestAutopayLifecycle(t *testing.T) {
 		`SELECT amount_minor = 3000 AND description = 'Monthly plan, upgraded' FROM autopays WHERE id = $1`, o.ID)
 	h.waitDB("AUTOPAY_UPDATED processed", 15*time.Second,
 		`SELECT count(*) = 1 FROM notifications WHERE kind = 'autopay' AND status = 'AUTOPAY_UPDATED' AND processed_at IS NOT NULL`)
+	if n := h.count(`SELECT count(*) FROM autopay_sessions WHERE request_id = $1 AND action = 'EDIT' AND status = 'APPROVED'`, ed.RequestID); n != 1 {
+		t.Errorf("edit session %d not recorded APPROVED", ed.RequestID)
+	}
 
 	// An approved charge whose settlement arrives twice is recorded once, approved by the
 	// gateway's own query.

@@ -291,13 +291,29 @@ func (s *Service) Reconcile(ctx context.Context, pid uuid.UUID) error {
 		}
 	}
 	now := s.now()
-	return s.store.inTx(ctx, func(tx pgx.Tx) error {
+	var enrolID uuid.UUID
+	err = s.store.inTx(ctx, func(tx pgx.Tx) error {
 		e, err := s.store.byProviderID(ctx, tx, pid, true)
 		if err != nil || e == nil {
 			return err
 		}
+		enrolID = e.ID
 		return s.store.applyView(ctx, tx, e, pid, viewOf(*found), now)
 	})
+	if err != nil || enrolID == uuid.Nil {
+		return err
+	}
+	// An edit PlacetoPay applied has a session still marked pending here: settle it too.
+	sessions, err := s.store.pendingSessions(ctx, enrolID)
+	if err != nil {
+		return fmt.Errorf("autopay: sessions of %s: %w", enrolID, err)
+	}
+	for _, x := range sessions {
+		if err := s.syncSession(ctx, x.RequestID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // link finds the enrolment autopay a came from by querying the pending sessions that could
