@@ -27,6 +27,8 @@ type config struct {
 	PlacetoPayLogin    string        `env:"PLACETOPAY_LOGIN"`
 	PlacetoPaySecret   string        `env:"PLACETOPAY_SECRET_KEY"`
 	AutopayURL         string        `env:"PLACETOPAY_AUTOPAY_URL"`
+	AutopayHookUser    string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_USER"`
+	AutopayHookPass    string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD"`
 	ProbeInterval      time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
 	MerchantWebhookURL string        `env:"MERCHANT_WEBHOOK_URL"`
 	MerchantWebhookKey string        `env:"MERCHANT_WEBHOOK_SECRET"`
@@ -39,6 +41,9 @@ type config struct {
 
 	// generatedKey is the API key made up for a development run without GATEWAY_API_KEYS.
 	generatedKey string
+	// generatedAutopayPass is set when the autopay webhook credentials were made up for a
+	// development run.
+	generatedAutopayPass bool
 }
 
 // loadConfig reads and validates the configuration. Every error names one variable.
@@ -104,6 +109,12 @@ func (c *config) validate() error {
 			return bad("PLACETOPAY_AUTOPAY_URL", "%v", err)
 		}
 	}
+	if (c.AutopayHookUser == "") != (c.AutopayHookPass == "") {
+		return bad("PLACETOPAY_AUTOPAY_WEBHOOK_USER", "PLACETOPAY_AUTOPAY_WEBHOOK_USER and PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD go together")
+	}
+	if strings.ContainsRune(c.AutopayHookUser, ':') {
+		return bad("PLACETOPAY_AUTOPAY_WEBHOOK_USER", "cannot contain ':' (HTTP Basic)")
+	}
 	if c.ProbeInterval < 100*time.Millisecond || c.ProbeInterval > 24*time.Hour {
 		return bad("GATEWAY_PROBE_INTERVAL", "must be between 100ms and 24h, not %s", c.ProbeInterval)
 	}
@@ -151,6 +162,12 @@ func (c *config) validate() error {
 			return bad("MERCHANT_WEBHOOK_URL", "production needs https")
 		case c.MerchantWebhookKey != "" && len(c.MerchantWebhookKey) < 24:
 			return bad("MERCHANT_WEBHOOK_SECRET", "production needs at least 24 characters")
+		case c.AutopayURL != "" && !strings.HasPrefix(c.AutopayURL, "https://"):
+			return bad("PLACETOPAY_AUTOPAY_URL", "production needs https")
+		case c.AutopayURL != "" && c.AutopayHookPass == "":
+			return bad("PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD", "production with PLACETOPAY_AUTOPAY_URL needs the Basic credentials PlacetoPay sends on autopay webhooks")
+		case c.AutopayHookPass != "" && len(c.AutopayHookPass) < 24:
+			return bad("PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD", "production needs at least 24 characters")
 		}
 		for _, k := range c.APIKeys {
 			if len(k) < 32 {
@@ -212,6 +229,8 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
+		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
+		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
 	}
 }
 

@@ -59,8 +59,8 @@ type mpConfig struct {
 	// downInstance adds one more gateway, on the same database, whose PLACETOPAY_BASE_URL
 	// is a closed port: PlacetoPay is down for it. It is not in gws.
 	downInstance bool
-	// env adds variables to every gateway's environment.
-	env []string
+	// env, when set, adds variables to every gateway's environment; it gets the sandbox's URL.
+	env func(sandboxURL string) []string
 }
 
 type mpGateway struct {
@@ -123,7 +123,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		interval = time.Minute
 	}
 	env := func(base string) []string {
-		return append([]string{
+		vars := []string{
 			"DATABASE_URL=" + dbURL,
 			"GATEWAY_ADDR=127.0.0.1:0",
 			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
@@ -133,7 +133,11 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 			"PLACETOPAY_LOGIN=" + mpLogin,
 			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
 			"GATEWAY_PROBE_INTERVAL=" + interval.String(),
-		}, cfg.env...)
+		}
+		if cfg.env != nil {
+			vars = append(vars, cfg.env(srv.URL)...)
+		}
+		return vars
 	}
 	start := func(base string) *mpGateway {
 		logs, addrs, stop := startRun(t, env(base))

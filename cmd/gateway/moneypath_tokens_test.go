@@ -143,7 +143,7 @@ func mpChargeBody(customer, pm, reference, total string) map[string]any {
 // PlacetoPay first); tokens encrypted at rest and never in an answer or a log.
 func TestMoneyPathStoredCards(t *testing.T) {
 	h := &mpTokens{mpHarness: newMoneyPath(t, mpConfig{probeInterval: time.Hour, downInstance: true,
-		env: []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey}})}
+		env: func(string) []string { return []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey} }})}
 	const customer = "cust-0042"
 	var secrets []string // every token and subtoken the sandbox issued
 
@@ -409,7 +409,7 @@ func (h *mpTokens) storeCard(customer, card string) string {
 // protection answers with the first charge: one charge at PlacetoPay, one paid order.
 func TestMoneyPathChargeOutcomes(t *testing.T) {
 	h := &mpTokens{mpHarness: newMoneyPath(t, mpConfig{probeInterval: time.Second, proxy: true,
-		sandbox: sandbox.Config{PendingDelay: 30 * time.Second}, env: []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey}})}
+		sandbox: sandbox.Config{PendingDelay: 30 * time.Second}, env: func(string) []string { return []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey} }})}
 	const customer = "cust-7"
 
 	t.Run("pending collect is probed", func(t *testing.T) {

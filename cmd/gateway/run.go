@@ -118,12 +118,14 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cfg.generateAutopayCredentials()
 	var sbCfg sandboxConfig
 	if cfg.sandboxMode() {
 		sbCfg, err = loadSandboxConfig(environ, strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay")
 		if err != nil {
 			return err
 		}
+		sbCfg.defaultAutopay(strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay", cfg.AutopayHookUser, cfg.AutopayHookPass)
 	}
 	log := newLogger(stdout)
 	defer func() { _ = log.Sync() }()
@@ -190,9 +192,11 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	wallet := orders.NewWallet(payments, placetopay.Provider{Client: ppClient}, tokenKeys, log.Named("wallet"))
 	idem := idempotency.NewStore(pool, time.Minute)
+	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: wallet,
-		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL}, ordersSvc, idem, log.Named("http"), reg)
+		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL,
+		Autopay: autopaySvc, AutopayWebhook: autopayHook}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
@@ -222,6 +226,10 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	defer stopBackground()
 	background.Add(1)
 	go func() { defer background.Done(); payments.RunProber(bgCtx) }()
+	if autopaySvc != nil {
+		background.Add(1)
+		go func() { defer background.Done(); autopaySvc.RunChecks(bgCtx, cfg.ProbeInterval) }()
+	}
 	// Merchant event delivery, only when a webhook URL is set; otherwise events are only stored.
 	if cfg.MerchantWebhookURL != "" {
 		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil)

@@ -29,6 +29,11 @@ type sandboxConfig struct {
 	NotifyURL string `env:"SANDBOX_NOTIFY_URL"`
 	Signature string `env:"SANDBOX_SIGNATURE" envDefault:"sha256"`
 	Env       string `env:"GATEWAY_ENV" envDefault:"development"`
+	// Where and with which Basic credentials autopay webhooks and settlements go; `gateway
+	// serve` defaults them to its own endpoint and PLACETOPAY_AUTOPAY_WEBHOOK_* credentials.
+	AutopayURL      string `env:"SANDBOX_AUTOPAY_URL"`
+	AutopayUser     string `env:"SANDBOX_AUTOPAY_USER"`
+	AutopayPassword string `env:"SANDBOX_AUTOPAY_PASSWORD"`
 
 	// generatedSecret is set when SANDBOX_SECRET_KEY was empty and a throwaway secret was
 	// made up for this run (development only).
@@ -66,6 +71,11 @@ func loadSandboxConfig(environ []string, defaultNotifyURL string) (sandboxConfig
 	} else if err := checkBaseURL(c.NotifyURL); err != nil {
 		return c, bad("SANDBOX_NOTIFY_URL", "%v", err)
 	}
+	if c.AutopayURL != "" {
+		if err := checkBaseURL(c.AutopayURL); err != nil {
+			return c, bad("SANDBOX_AUTOPAY_URL", "%v", err)
+		}
+	}
 	if c.Signature != string(placetopay.SHA256) && c.Signature != string(placetopay.SHA1) {
 		return c, bad("SANDBOX_SIGNATURE", "must be sha256 or sha1, not %q", c.Signature)
 	}
@@ -88,6 +98,7 @@ func newSandbox(c sandboxConfig, log *zap.Logger) (*sandbox.Sandbox, error) {
 	return sandbox.New(sandbox.Config{
 		Login: c.Login, SecretKey: c.SecretKey, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
 		Signature: placetopay.Algorithm(c.Signature), Logger: log.Named("sandbox"),
+		AutopayURL: c.AutopayURL, AutopayUser: c.AutopayUser, AutopayPassword: c.AutopayPassword,
 	})
 }
 

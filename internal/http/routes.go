@@ -50,6 +50,19 @@ func (s *Server) routes() {
 	if s.inbox != nil {
 		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
 	}
+	if s.autopay != nil {
+		v1.POST("/autopay", s.handleCreateAutopay, noStore, s.requireAPIKey, s.idempotent)
+		v1.GET("/autopay", s.handleListAutopay, noStore, s.requireAPIKey)
+		v1.GET("/autopay/:id", s.handleGetAutopay, noStore, s.requireAPIKey)
+		v1.PATCH("/autopay/:id", s.handleEditAutopay, noStore, s.requireAPIKey, s.idempotent)
+		v1.POST("/autopay/:id/edit", s.handleEditAutopay, noStore, s.requireAPIKey, s.idempotent)
+		v1.POST("/autopay/:id/cancel", s.handleCancelAutopay, noStore, s.requireAPIKey, s.idempotent)
+	}
+	if s.autopayHook {
+		e.POST("/webhooks/placetopay/autopay", s.handleAutopayWebhook, s.autopayBasicAuth)
+		e.POST("/webhooks/placetopay/autopay/webhook", s.handleAutopayWebhook, s.autopayBasicAuth)
+		e.POST("/webhooks/placetopay/autopay/settlement", s.handleAutopaySettlement, s.autopayBasicAuth)
+	}
 }
 
 // NewAdminHandler returns the admin listener's handler: liveness, readiness and metrics.

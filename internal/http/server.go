@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/placetopay-gateway/gateway/internal/autopay"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
@@ -40,6 +41,12 @@ type Config struct {
 
 	// Events serves GET /v1/events (webhooks.EventLog); without it that route fails.
 	Events EventLister
+
+	// Autopay serves /v1/autopay; with AutopayWebhook also PlacetoPay's autopay webhook and
+	// settlement calls, which must carry these Basic credentials. Without them those routes
+	// are not served.
+	Autopay        *autopay.Service
+	AutopayWebhook *BasicCredentials
 }
 
 // maxBody bounds every request body.
@@ -60,6 +67,10 @@ type Server struct {
 	publicURL   string
 	events      EventLister
 	wallet      *orders.Wallet
+	autopay     *autopay.Service
+	autopayHook bool
+	autopayUser [32]byte // SHA-256 of the autopay Basic user and password
+	autopayPass [32]byte
 }
 
 type apiKey struct {
@@ -76,7 +87,11 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
 		payments: cfg.Payments, inbox: cfg.Inbox, demo: cfg.Demo, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		events: cfg.Events, wallet: cfg.Wallet,
+		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay,
+	}
+	if cfg.Autopay != nil && cfg.AutopayWebhook != nil {
+		s.autopayHook = true
+		s.autopayUser, s.autopayPass = sha256.Sum256([]byte(cfg.AutopayWebhook.User)), sha256.Sum256([]byte(cfg.AutopayWebhook.Password))
 	}
 	for _, k := range cfg.APIKeys {
 		d := sha256.Sum256([]byte(k))

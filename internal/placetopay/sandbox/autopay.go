@@ -89,11 +89,14 @@ type autopay struct {
 func (sb *Sandbox) enrollLocked(s *session, now time.Time) {
 	req := s.Autopay
 	a := sb.autopays[req.ID]
+	event := autopayUpdated
 	if req.Action == "CREATE" || a == nil {
 		a = &autopay{ID: randomUUID(), CreatedAt: now}
 		sb.autopays[a.ID] = a
 		sb.autopayOrder = append(sb.autopayOrder, a)
+		event = autopayCreated
 	}
+	defer func() { sb.autopayWebhookLocked(a, event, nil, now) }()
 	a.Reference, a.Description, a.Token, a.SessionID, a.UpdatedAt = req.Reference, req.Description, s.Token, s.ID, now
 	a.Payer = s.Request["payer"]
 	if req.DueDay != 0 {

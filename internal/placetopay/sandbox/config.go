@@ -31,6 +31,11 @@ type Config struct {
 	// "sha256:" prefix) or placetopay.SHA1 (bare hex, legacy sites).
 	NotifyURL string
 	Signature placetopay.Algorithm
+	// AutopayURL is the merchant base PlacetoPay calls for autopay: webhooks go to
+	// {AutopayURL}/autopay/webhook, approved charges to {AutopayURL}/autopay/settlement, with
+	// HTTP Basic AutopayUser:AutopayPassword. None are sent when it is empty (they are still
+	// recorded).
+	AutopayURL, AutopayUser, AutopayPassword string
 	// HTTPClient posts the notifications; a client with a 10 second timeout when nil.
 	HTTPClient *http.Client
 	// Faults drop, duplicate, delay or corrupt notifications, to test merchants.
@@ -79,6 +84,13 @@ func (c *Config) setDefaults() error {
 			return fmt.Errorf("sandbox: BaseURL %q is not an absolute http or https URL", c.BaseURL)
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if c.AutopayURL != "" {
+		u, err := url.Parse(c.AutopayURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("sandbox: AutopayURL %q is not an absolute http or https URL", c.AutopayURL)
+		}
+		c.AutopayURL = strings.TrimRight(c.AutopayURL, "/")
 	}
 	switch c.Signature {
 	case "":

@@ -2,24 +2,48 @@ package sandbox
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
+// controlCharge is the answer to POST /sandbox/autopay/{id}/charge: the charge, and what
+// the merchant answered to its settlement (approved) or webhook (failed, posted later).
+type controlCharge struct {
+	controlTx
+	Settlements []delivery `json:"settlements,omitempty"`
+}
+
 // handleControlAutopayCharge is POST /sandbox/autopay/{id}/charge {"amount": {currency,
-// total}}: the sandbox does not run PlacetoPay's autopay schedule, so a test charges an
-// autopay's token when it wants to. The amount defaults to a FIXED autopay's amount. The
-// charge is approved and listed by /autopay/transactions and /sandbox/approvals.
+// total}, "outcome": "approve"|"fail", "settlements": n}: the sandbox does not run
+// PlacetoPay's autopay schedule, so a test charges an autopay's token when it wants to. The
+// amount defaults to a FIXED autopay's amount. An approved charge is posted to the
+// merchant's /autopay/settlement synchronously, settlements times (1 by default, up to 5:
+// PlacetoPay may deliver a settlement more than once); a failed one (declined, reason 05)
+// sends the AUTOPAY_TRANSACTION_FAILED webhook. Both are listed by /autopay/transactions.
 func (sb *Sandbox) handleControlAutopayCharge(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Amount *amountRequest `json:"amount"`
+		Amount      *amountRequest `json:"amount"`
+		Outcome     string         `json:"outcome"`
+		Settlements int            `json:"settlements"`
 	}
 	if err := decodeControl(w, r, &req); err != nil {
 		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
 		return
 	}
-	var view controlTx
+	switch {
+	case req.Outcome != "" && req.Outcome != "approve" && req.Outcome != "fail":
+		sb.controlError(w, http.StatusUnprocessableEntity, "outcome must be approve or fail")
+		return
+	case req.Settlements < 0 || req.Settlements > 5:
+		sb.controlError(w, http.StatusUnprocessableEntity, "settlements must be between 1 and 5")
+		return
+	case req.Settlements == 0:
+		req.Settlements = 1
+	}
+	var view controlCharge
+	var settlement *autopayCall
 	code, msg := http.StatusOK, ""
 	sb.locked(func(now time.Time) {
 		a := sb.autopays[r.PathValue("id")]
@@ -48,13 +72,24 @@ func (sb *Sandbox) handleControlAutopayCharge(w http.ResponseWriter, r *http.Req
 		}
 		t := sb.newTxLocked(nil, txAutopay, amount, a.Token.Card)
 		t.Reference = a.Reference
-		sb.approveLocked(t, now)
 		a.Charges = append(a.Charges, t)
-		view = sb.controlTxView(t)
+		if req.Outcome == "fail" {
+			sb.resolveLocked(t, deny, now)
+			sb.autopayWebhookLocked(a, autopayTxFailed, map[string]string{"transactionID": strconv.FormatInt(t.Ref, 10)}, now)
+		} else {
+			sb.approveLocked(t, now)
+			settlement = sb.settlementLocked(a, t)
+		}
+		view.controlTx = sb.controlTxView(t)
 	})
 	if msg != "" {
 		sb.controlError(w, code, msg)
 		return
+	}
+	if settlement != nil && settlement.Outcome == "pending" {
+		for range req.Settlements {
+			view.Settlements = append(view.Settlements, sb.deliverAutopay(settlement))
+		}
 	}
 	sb.writeJSON(w, http.StatusOK, view)
 }

@@ -124,6 +124,7 @@ func (sb *Sandbox) handleAutopayCancel(w http.ResponseWriter, _ *http.Request, b
 			return
 		}
 		a.State, a.UpdatedAt = sb.stateAt(now, pp.StatusRejected, "?C", "The autopay has been cancelled"), now
+		sb.autopayWebhookLocked(a, autopayCanceled, nil, now)
 		resp.Status, resp.ID = sb.statusAt(pp.StatusOK, "00", "The autopay has been cancelled", now), a.ID
 	})
 	if refusal != nil {

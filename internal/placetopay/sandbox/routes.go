@@ -38,6 +38,7 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /sandbox/notifications/faults", sb.handleControlFaults)
 	mux.HandleFunc("GET /sandbox/cards", sb.handleControlCards)
 	mux.HandleFunc("POST /sandbox/autopay/{id}/charge", sb.handleControlAutopayCharge)
+	mux.HandleFunc("GET /sandbox/autopay/calls", sb.handleControlAutopayCalls)
 
 	// Anything else is PlacetoPay's 404 (API-NOTES §2.4).
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {

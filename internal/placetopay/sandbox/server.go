@@ -88,8 +88,12 @@ func (sb *Sandbox) locked(fn func(now time.Time)) {
 	now := sb.clock.Now()
 	fn(now)
 	due := sb.dueLocked(now)
+	autopayDue := sb.autopayDueLocked()
 	sb.mu.Unlock()
 	for _, n := range due {
 		go sb.deliver(n)
+	}
+	for _, c := range autopayDue {
+		go func() { defer sb.wg.Done(); sb.deliverAutopay(c) }()
 	}
 }

@@ -22,6 +22,10 @@ type store struct {
 	approvals []*transaction
 	outbox    []*notification // every notification, in the order they were decided
 	unsent    []*notification // those waiting to be sent
+	// autopayCalls lists every autopay webhook and settlement decided; autopayUnsent the
+	// webhooks waiting to be posted.
+	autopayCalls  []*autopayCall
+	autopayUnsent []*autopayCall
 }
 
 func newStore(idStart int64) store {

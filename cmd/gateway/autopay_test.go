@@ -1,0 +1,473 @@
+package main
+
+// Acceptance tests of autopay: real gateways through run(), the sandbox over HTTP sending
+// signed webhooks and Basic-authenticated settlements, and a fresh Postgres database.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
+)
+
+const (
+	apHookUser = "placetopay-autopay"
+	apHookPass = "autopay-basic-password-0123456789"
+)
+
+// apHarness is a money path harness with autopay: PlacetoPay's autopay API reached through
+// a proxy that counts calls, and a relay that carries the sandbox's autopay calls (webhooks,
+// settlements) to the gateway, path and Authorization header included.
+type apHarness struct {
+	*mpHarness
+	autopayCalls atomic.Int64 // requests that reached the autopay API
+}
+
+func newAutopayHarness(t *testing.T) *apHarness {
+	t.Helper()
+	h := &apHarness{}
+	var target atomic.Pointer[string]
+	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		to := target.Load()
+		if to == nil {
+			http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
+			return
+		}
+		apForward(w, r, *to+r.URL.Path)
+	}))
+	t.Cleanup(relay.Close)
+	var sandboxURL atomic.Pointer[string]
+	counter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.autopayCalls.Add(1)
+		apForward(w, r, *sandboxURL.Load()+r.URL.Path)
+	}))
+	t.Cleanup(counter.Close)
+
+	h.mpHarness = newMoneyPath(t, mpConfig{
+		sandbox: sandbox.Config{AutopayURL: relay.URL + "/webhooks/placetopay", AutopayUser: apHookUser, AutopayPassword: apHookPass},
+		env: func(sbURL string) []string {
+			sandboxURL.Store(&sbURL)
+			return []string{
+				"PLACETOPAY_AUTOPAY_URL=" + counter.URL,
+				"PLACETOPAY_AUTOPAY_WEBHOOK_USER=" + apHookUser,
+				"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD=" + apHookPass,
+			}
+		},
+	})
+	to := h.gws[0].url
+	target.Store(&to)
+	return h
+}
+
+// apForward sends r to url and copies the answer back.
+func apForward(w http.ResponseWriter, r *http.Request, url string) {
+	body, _ := io.ReadAll(r.Body)
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	req.Header = r.Header.Clone()
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(out)
+}
+
+type apEnrolment struct {
+	ID          string `json:"id"`
+	Reference   string `json:"reference"`
+	Description string `json:"description"`
+	Status      string `json:"status"`
+	AutopayID   string `json:"autopayId"`
+	DueDay      int    `json:"dueDay"`
+	Recurring   struct {
+		Type string `json:"type"`
+	} `json:"recurring"`
+	Amount     *mpMoney          `json:"amount"`
+	Instrument map[string]string `json:"instrument"`
+	Sessions   []struct {
+		RequestID int64  `json:"requestId"`
+		Action    string `json:"action"`
+		Status    string `json:"status"`
+	} `json:"sessions"`
+	Charges []struct {
+		InternalReference int64    `json:"internalReference"`
+		Status            string   `json:"status"`
+		Amount            *mpMoney `json:"amount"`
+		Source            string   `json:"source"`
+		Deliveries        int      `json:"deliveries"`
+	} `json:"charges"`
+}
+
+type apOpened struct {
+	ID         string `json:"id"`
+	RequestID  int64  `json:"requestId"`
+	ProcessURL string `json:"processUrl"`
+	Status     string `json:"status"`
+}
+
+func apNextMonth() string { return time.Now().AddDate(0, 1, 0).Format(time.DateOnly) }
+
+func apFixedBody(reference, total string) map[string]any {
+	return map[string]any{
+		"reference": reference, "description": "Monthly plan", "dueDay": 15,
+		"recurring": map[string]any{"type": "FIXED", "periodicity": "M", "interval": 1, "nextPayment": apNextMonth(), "maxPeriods": 12},
+		"amount":    map[string]string{"currency": "USD", "total": total},
+		"buyer":     map[string]string{"name": "Ada", "surname": "Lovelace", "email": "ada@example.com"},
+		"returnUrl": mpReturnURL,
+	}
+}
+
+func (h *apHarness) get(id string, refresh bool) apEnrolment {
+	h.t.Helper()
+	path := "/v1/autopay/" + id
+	if refresh {
+		path += "?refresh=true"
+	}
+	code, raw := h.call(h.gws[0], http.MethodGet, path, nil)
+	if code != http.StatusOK {
+		h.t.Fatalf("GET %s = %d %s", path, code, raw)
+	}
+	var e apEnrolment
+	h.decode(raw, &e)
+	return e
+}
+
+func (h *apHarness) open(method, path string, body any) apOpened {
+	h.t.Helper()
+	code, raw := h.call(h.gws[0], method, path, body)
+	if code != http.StatusCreated {
+		h.t.Fatalf("%s %s = %d %s, want 201", method, path, code, raw)
+	}
+	var o apOpened
+	h.decode(raw, &o)
+	if o.ID == "" || o.RequestID == 0 || o.ProcessURL == "" {
+		h.t.Fatalf("%s %s = %s: want id, requestId and processUrl", method, path, raw)
+	}
+	return o
+}
+
+type apCharge struct {
+	InternalReference int64 `json:"internalReference"`
+	Settlements       []struct {
+		Status int    `json:"status"`
+		Error  string `json:"error"`
+	} `json:"settlements"`
+}
+
+func (h *apHarness) charge(autopayID string, body map[string]any) apCharge {
+	h.t.Helper()
+	code, raw := h.control(http.MethodPost, "/sandbox/autopay/"+autopayID+"/charge", body)
+	if code != http.StatusOK {
+		h.t.Fatalf("sandbox charge %s = %d %s", autopayID, code, raw)
+	}
+	var c apCharge
+	h.decode(raw, &c)
+	return c
+}
+
+// post sends body to a gateway webhook path with the given Basic credentials (none when
+// user is empty).
+func (h *apHarness) post(path, user, pass string, body []byte) (int, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.gws[0].url+path, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := mpHTTP.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func TestAutopayLifecycle(t *testing.T) {
+	h := newAutopayHarness(t)
+
+	// Create: the enrolment is pending until the shopper completes PlacetoPay's page.
+	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0001", "25.00"))
+	if o.Status != "pending" {
+		t.Fatalf("create status = %s, want pending", o.Status)
+	}
+	if e := h.get(o.ID, false); e.Status != "pending" || e.AutopayID != "" || len(e.Sessions) != 1 || e.Amount == nil || e.Amount.Total != "25.00" {
+		t.Fatalf("new enrolment = %+v", e)
+	}
+
+	// The shopper saves a card: AUTOPAY_CREATED, and the gateway's own queries link and
+	// activate the enrolment.
+	h.pay(o.RequestID, mpCardApprove)
+	h.waitDB("enrolment active", 15*time.Second,
+		`SELECT status = 'active' AND provider_id IS NOT NULL FROM autopays WHERE id = $1`, o.ID)
+	e := h.get(o.ID, false)
+	if e.AutopayID == "" || e.Instrument["lastDigits"] != "0081" || e.DueDay != 15 || e.Sessions[0].Status != "APPROVED" {
+		t.Fatalf("active enrolment = %+v", e)
+	}
+	h.waitDB("AUTOPAY_CREATED processed", 15*time.Second,
+		`SELECT count(*) = 1 FROM notifications WHERE kind = 'autopay' AND status = 'AUTOPAY_CREATED' AND processed_at IS NOT NULL`)
+	if n := h.count(`SELECT count(*) FROM autopays WHERE instrument::text LIKE '%token%'`); n != 0 {
+		t.Fatalf("%d enrolments keep a token", n)
+	}
+	_, raw := h.call(h.gws[0], http.MethodGet, "/v1/autopay/"+o.ID+"?refresh=true", nil)
+	if strings.Contains(string(raw), "token") {
+		t.Fatalf("GET shows a token: %s", raw)
+	}
+
+	// Search.
+	for _, c := range []struct {
+		query string
+		want  int
+	}{{"reference=ACC-0001", 1}, {"reference=ACC-0001&status=active", 1}, {"status=cancelled", 0}, {"reference=OTHER", 0}} {
+		code, raw := h.call(h.gws[0], http.MethodGet, "/v1/autopay?"+c.query, nil)
+		var list struct {
+			Data []apEnrolment `json:"data"`
+		}
+		h.decode(raw, &list)
+		if code != http.StatusOK || len(list.Data) != c.want {
+			t.Errorf("GET /v1/autopay?%s = %d with %d enrolments, want 200 with %d", c.query, code, len(list.Data), c.want)
+		}
+	}
+
+	// Edit: a new amount, confirmed on PlacetoPay's page, then AUTOPAY_UPDATED.
+	ed := h.open(http.MethodPost, "/v1/autopay/"+o.ID+"/edit", map[string]any{"description": "Monthly plan, upgraded", "amount": map[string]string{"currency": "USD", "total": "30.00"}})
+	h.pay(ed.RequestID, mpCardApprove)
+	h.waitDB("edit applied", 15*time.Second,
+		`SELECT amount_minor = 3000 AND description = 'Monthly plan, upgraded' FROM autopays WHERE id = $1`, o.ID)
+	h.waitDB("AUTOPAY_UPDATED processed", 15*time.Second,
+		`SELECT count(*) = 1 FROM notifications WHERE kind = 'autopay' AND status = 'AUTOPAY_UPDATED' AND processed_at IS NOT NULL`)
+	if n := h.count(`SELECT count(*) FROM autopay_sessions WHERE request_id = $1 AND action = 'EDIT' AND status = 'APPROVED'`, ed.RequestID); n != 1 {
+		t.Errorf("edit session %d not recorded APPROVED", ed.RequestID)
+	}
+
+	// An approved charge whose settlement arrives twice is recorded once, approved by the
+	// gateway's own query.
+	ch := h.charge(e.AutopayID, map[string]any{"settlements": 2})
+	if len(ch.Settlements) != 2 || ch.Settlements[0].Status != 200 || ch.Settlements[1].Status != 200 {
+		t.Fatalf("settlements = %+v, want two answered 200", ch.Settlements)
+	}
+	if n := h.count(`SELECT count(*) FROM autopay_charges WHERE internal_reference = $1 AND status = 'approved' AND deliveries = 2 AND verified_at IS NOT NULL`, ch.InternalReference); n != 1 {
+		t.Fatalf("approved charges recorded for %d = %d, want 1 with 2 deliveries", ch.InternalReference, n)
+	}
+
+	// A declined charge: AUTOPAY_TRANSACTION_FAILED, recorded from the gateway's query.
+	failed := h.charge(e.AutopayID, map[string]any{"outcome": "fail"})
+	h.waitDB("failed charge recorded", 15*time.Second,
+		`SELECT count(*) = 1 FROM autopay_charges WHERE internal_reference = $1 AND status = 'failed' AND source = 'webhook'`, failed.InternalReference)
+	e = h.get(o.ID, false)
+	if len(e.Charges) != 2 || e.Charges[0].Status != "approved" || e.Charges[0].Amount == nil || e.Charges[0].Amount.Total != "30.00" ||
+		e.Charges[0].Deliveries != 2 || e.Charges[1].Status != "failed" {
+		t.Fatalf("charges = %+v", e.Charges)
+	}
+
+	// Cancel: PlacetoPay cancels it, the search confirms it, AUTOPAY_CANCELED arrives.
+	code, raw := h.call(h.gws[0], http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
+	var cancelled apEnrolment
+	h.decode(raw, &cancelled)
+	if code != http.StatusOK || cancelled.Status != "cancelled" {
+		t.Fatalf("cancel = %d %s, want 200 cancelled", code, raw)
+	}
+	h.waitDB("AUTOPAY_CANCELED processed", 15*time.Second,
+		`SELECT count(*) = 1 FROM notifications WHERE kind = 'autopay' AND status = 'AUTOPAY_CANCELED' AND processed_at IS NOT NULL`)
+	if code, raw := h.call(h.gws[0], http.MethodPost, "/v1/autopay/"+o.ID+"/edit", map[string]any{"description": "again"}); code != http.StatusConflict {
+		t.Fatalf("edit of a cancelled autopay = %d %s, want 409", code, raw)
+	}
+}
+
+func TestAutopayWebhookAuthentication(t *testing.T) {
+	h := newAutopayHarness(t)
+	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0002", "10.00"))
+	h.pay(o.RequestID, mpCardApprove)
+	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
+	e := h.get(o.ID, false)
+	notifications := h.count(`SELECT count(*) FROM notifications`)
+
+	date := time.Now().Format("2006-01-02 15:04:05")
+	cancelBody := func(sig string) []byte {
+		b, _ := json.Marshal(map[string]any{"id": e.AutopayID, "reference": "ACC-0002", "type": "AUTOPAY_CANCELED", "date": date, "signature": sig})
+		return b
+	}
+	good := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, mpSecretKey))
+	forged := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, "not-the-secret"))
+	settlement := []byte(fmt.Sprintf(`{"reference":"ACC-0002","id":%q,"transaction":{"status":{"status":"APPROVED","reason":"00","message":"ok"},"internalReference":99887766,"reference":"ACC-0002","amount":{"currency":"USD","total":"10.00"}}}`, e.AutopayID))
+
+	for _, c := range []struct {
+		name, path, user, pass string
+		body                   []byte
+		want                   int
+	}{
+		{"webhook without credentials", "/webhooks/placetopay/autopay", "", "", good, 401},
+		{"webhook with a wrong password", "/webhooks/placetopay/autopay", apHookUser, apHookPass + "x", good, 401},
+		{"webhook with a wrong user", "/webhooks/placetopay/autopay/webhook", "someone", apHookPass, good, 401},
+		{"forged signature", "/webhooks/placetopay/autopay", apHookUser, apHookPass, forged, 400},
+		{"malformed webhook", "/webhooks/placetopay/autopay", apHookUser, apHookPass, []byte(`{"id":`), 400},
+		{"settlement without credentials", "/webhooks/placetopay/autopay/settlement", "", "", settlement, 401},
+		{"settlement with a wrong password", "/webhooks/placetopay/autopay/settlement", apHookUser, "wrong", settlement, 401},
+		{"malformed settlement", "/webhooks/placetopay/autopay/settlement", apHookUser, apHookPass, []byte(`{"id":"x"}`), 400},
+	} {
+		code, raw := h.post(c.path, c.user, c.pass, c.body)
+		if code != c.want {
+			t.Errorf("%s = %d %s, want %d", c.name, code, raw, c.want)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM notifications`); n != notifications {
+		t.Errorf("notifications = %d after refused calls, want %d", n, notifications)
+	}
+	if n := h.count(`SELECT count(*) FROM autopay_charges`); n != 0 {
+		t.Errorf("charges = %d after refused settlements, want 0", n)
+	}
+	if got := h.get(o.ID, false); got.Status != "active" {
+		t.Errorf("enrolment = %s after refused calls, want active", got.Status)
+	}
+
+	// A genuine webhook body does not decide by itself: PlacetoPay still reports the autopay
+	// active, so it stays active.
+	if code, raw := h.post("/webhooks/placetopay/autopay", apHookUser, apHookPass, good); code != 200 || !strings.Contains(string(raw), `"OK"`) {
+		t.Fatalf("signed webhook = %d %s, want 200 OK", code, raw)
+	}
+	if got := h.get(o.ID, false); got.Status != "active" {
+		t.Errorf("enrolment = %s after a webhook PlacetoPay's search contradicts, want active", got.Status)
+	}
+	// The same webhook again is stored once.
+	h.post("/webhooks/placetopay/autopay", apHookUser, apHookPass, good)
+	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'AUTOPAY_CANCELED' AND duplicates = 1`); n != 1 {
+		t.Errorf("repeated webhook rows = %d, want 1 with one duplicate", n)
+	}
+
+	// A settlement PlacetoPay's transactions do not show stays reported, never approved.
+	if code, raw := h.post("/webhooks/placetopay/autopay/settlement", apHookUser, apHookPass, settlement); code != 200 {
+		t.Fatalf("settlement = %d %s, want 200", code, raw)
+	}
+	if n := h.count(`SELECT count(*) FROM autopay_charges WHERE internal_reference = 99887766 AND status = 'reported'`); n != 1 {
+		t.Errorf("unconfirmed settlement rows = %d, want 1 reported", n)
+	}
+}
+
+func TestAutopayInvalidInput(t *testing.T) {
+	h := newAutopayHarness(t)
+	before := h.autopayCalls.Load()
+	mutate := func(f func(b map[string]any)) map[string]any {
+		b := apFixedBody("ACC-0003", "25.00")
+		f(b)
+		return b
+	}
+	rec := func(typ string) map[string]any {
+		return map[string]any{"type": typ, "periodicity": "M", "interval": 1, "nextPayment": apNextMonth()}
+	}
+	for _, c := range []struct {
+		name, field string
+		body        map[string]any
+	}{
+		{"dueDay 29", "dueDay", mutate(func(b map[string]any) { b["dueDay"] = 29 })},
+		{"dueDay 0", "dueDay", mutate(func(b map[string]any) { b["dueDay"] = 0 })},
+		{"FIXED without amount", "amount", mutate(func(b map[string]any) { delete(b, "amount") })},
+		{"amount with MINIMUM_BALANCE", "amount", mutate(func(b map[string]any) { b["recurring"] = rec("MINIMUM_BALANCE") })},
+		{"amount with TOTAL_BALANCE", "amount", mutate(func(b map[string]any) { b["recurring"] = rec("TOTAL_BALANCE") })},
+		{"three decimals", "amount.total", mutate(func(b map[string]any) { b["amount"] = map[string]string{"currency": "USD", "total": "10.005"} })},
+		{"unknown type", "recurring.type", mutate(func(b map[string]any) { b["recurring"] = rec("WEEKLY") })},
+		{"past nextPayment", "recurring.nextPayment", mutate(func(b map[string]any) {
+			b["recurring"] = map[string]any{"type": "FIXED", "periodicity": "M", "interval": 1, "nextPayment": "2020-01-01"}
+		})},
+		{"no reference", "reference", mutate(func(b map[string]any) { delete(b, "reference") })},
+		{"no returnUrl", "returnUrl", mutate(func(b map[string]any) { delete(b, "returnUrl") })},
+	} {
+		code, raw := h.call(h.gws[0], http.MethodPost, "/v1/autopay", c.body)
+		var p struct {
+			Field string `json:"field"`
+		}
+		_ = json.Unmarshal(raw, &p)
+		if code != http.StatusUnprocessableEntity || p.Field != c.field {
+			t.Errorf("%s = %d %s, want 422 on %s", c.name, code, raw, c.field)
+		}
+	}
+	if n := h.autopayCalls.Load() - before; n != 0 {
+		t.Errorf("%d calls reached PlacetoPay for invalid input, want 0", n)
+	}
+	if n := h.count(`SELECT count(*) FROM autopays`); n != 0 {
+		t.Errorf("%d enrolments stored for invalid input, want 0", n)
+	}
+
+	// A valid MINIMUM_BALANCE enrolment (no amount) does reach PlacetoPay.
+	ok := mutate(func(b map[string]any) { b["recurring"] = rec("MINIMUM_BALANCE"); delete(b, "amount") })
+	if o := h.open(http.MethodPost, "/v1/autopay", ok); o.Status != "pending" {
+		t.Fatalf("MINIMUM_BALANCE create = %+v", o)
+	}
+	if h.autopayCalls.Load() == before {
+		t.Error("a valid create did not reach PlacetoPay")
+	}
+}
+
+// The same settlement delivered many times at once, as PlacetoPay may, records one charge.
+func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
+	h := newAutopayHarness(t)
+	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0004", "15.00"))
+	h.pay(o.RequestID, mpCardApprove)
+	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
+	e := h.get(o.ID, false)
+	ch := h.charge(e.AutopayID, nil)
+
+	// The settlement exactly as the sandbox posted it.
+	code, raw := h.control(http.MethodGet, "/sandbox/autopay/calls", nil)
+	var calls struct {
+		Data []struct {
+			Kind string          `json:"kind"`
+			Body json.RawMessage `json:"body"`
+		} `json:"data"`
+	}
+	h.decode(raw, &calls)
+	var body []byte
+	for _, c := range calls.Data {
+		if c.Kind == "settlement" {
+			body = c.Body
+		}
+	}
+	if code != http.StatusOK || body == nil {
+		t.Fatalf("sandbox calls = %d %s: no settlement", code, raw)
+	}
+	const n = 8
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, h.gws[0].url+"/webhooks/placetopay/autopay/settlement", bytes.NewReader(body))
+			req.SetBasicAuth(apHookUser, apHookPass)
+			resp, err := mpHTTP.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for range n {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("concurrent settlement answered %d, want 200", c)
+		}
+	}
+	if got := h.count(`SELECT count(*) FROM autopay_charges`); got != 1 {
+		t.Fatalf("charges = %d, want 1", got)
+	}
+	if got := h.count(`SELECT deliveries FROM autopay_charges WHERE internal_reference = $1 AND status = 'approved'`, ch.InternalReference); got != n+1 {
+		t.Errorf("deliveries = %d, want %d", got, n+1)
+	}
+}
