@@ -26,6 +26,7 @@ type config struct {
 	PlacetoPaySecret   string        `env:"PLACETOPAY_SECRET_KEY"`
 	AutopayURL         string        `env:"PLACETOPAY_AUTOPAY_URL"`
 	ProbeInterval      time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
+	ConfirmationWindow time.Duration `env:"GATEWAY_CONFIRMATION_WINDOW"` // zero: 30 minutes
 	MerchantWebhookURL string        `env:"MERCHANT_WEBHOOK_URL"`
 	MerchantWebhookKey string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	CORSOrigins        []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
@@ -100,6 +101,9 @@ func (c *config) validate() error {
 	}
 	if c.ProbeInterval < 100*time.Millisecond || c.ProbeInterval > 24*time.Hour {
 		return bad("GATEWAY_PROBE_INTERVAL", "must be between 100ms and 24h, not %s", c.ProbeInterval)
+	}
+	if c.ConfirmationWindow != 0 && (c.ConfirmationWindow < time.Minute || c.ConfirmationWindow > 24*time.Hour) {
+		return bad("GATEWAY_CONFIRMATION_WINDOW", "must be between 1m and 24h, not %s", c.ConfirmationWindow)
 	}
 	if (c.MerchantWebhookURL == "") != (c.MerchantWebhookKey == "") {
 		return bad("MERCHANT_WEBHOOK_URL", "MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET go together")
@@ -196,7 +200,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
-		"GATEWAY_ENV": c.Env,
+		"GATEWAY_ENV": c.Env, "GATEWAY_CONFIRMATION_WINDOW": c.ConfirmationWindow.String(),
 	}
 }
 

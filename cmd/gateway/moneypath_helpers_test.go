@@ -207,6 +207,16 @@ type mpProxy struct {
 	target string
 	mu     sync.Mutex
 	edit   map[int64]func(payment map[string]any)
+	// lose, when set, names the paths whose answers are lost: the request reaches the
+	// sandbox, then the connection is closed without an answer (an unknown outcome).
+	lose func(path string) bool
+}
+
+// loseAnswers makes the answers of the paths lose matches get lost; nil stops it.
+func (p *mpProxy) loseAnswers(lose func(path string) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose = lose
 }
 
 func newMPProxy(t *testing.T, target string) *mpProxy {
@@ -243,6 +253,15 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	p.mu.Lock()
+	lose := p.lose
+	p.mu.Unlock()
+	if lose != nil && lose(r.URL.Path) {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
 	var edit func(map[string]any)
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/api/session/"); ok && resp.StatusCode == http.StatusOK {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {

@@ -16,6 +16,9 @@ type checkoutRequest struct {
 	Type          string `json:"type"`
 	IPAddress     string `json:"ipAddress"` // the shopper's; the caller's address when absent
 	UserAgent     string `json:"userAgent"` // the shopper's; the caller's User-Agent when absent
+	// RequiresConfirmation opens the session in PlacetoPay's confirmation flow
+	// (metadata.requiresConfirmation): approvals wait for POST .../payments/{ref}/confirm.
+	RequiresConfirmation bool `json:"requiresConfirmation"`
 }
 
 type checkoutSessionJSON struct {
@@ -43,7 +46,10 @@ func (s *Server) handleCheckout(c echo.Context) error {
 	}
 	p := orders.CheckoutParams{
 		Locale: req.Locale, PaymentMethod: req.PaymentMethod, ExpiresIn: time.Duration(req.ExpiresIn) * time.Second,
-		Type: req.Type, IPAddress: req.IPAddress, UserAgent: req.UserAgent,
+		Type: req.Type, IPAddress: req.IPAddress, UserAgent: req.UserAgent, RequiresConfirmation: req.RequiresConfirmation,
+	}
+	if req.RequiresConfirmation && req.Type != "" {
+		return &orders.Error{Code: orders.EInvalid, Field: "requiresConfirmation", Message: "applies only to payment sessions, not to " + req.Type}
 	}
 	if p.IPAddress == "" {
 		p.IPAddress = c.RealIP()

@@ -24,6 +24,9 @@ type PaymentsConfig struct {
 	ProbeInterval time.Duration // GATEWAY_PROBE_INTERVAL
 	Clock         func() time.Time
 	Registerer    prometheus.Registerer // receives the money path's metrics; none when nil
+	// ConfirmationWindow is how long PlacetoPay waits for a PENDING_CONFIRMATION payment to
+	// be confirmed (GATEWAY_CONFIRMATION_WINDOW; 30 minutes when zero).
+	ConfirmationWindow time.Duration
 }
 
 // Payments opens PlacetoPay sessions for orders and applies what PlacetoPay says about them.
@@ -65,8 +68,10 @@ type CheckoutParams struct {
 	PaymentMethod string
 	ExpiresIn     time.Duration // 0 means 30 minutes; 5 minutes to 7 days
 	Type          string        // "" for a payment, "checkin" for a preauthorization
-	IPAddress     string
-	UserAgent     string
+	// RequiresConfirmation opens the session in PlacetoPay's confirmation flow.
+	RequiresConfirmation bool
+	IPAddress            string
+	UserAgent            string
 }
 
 const (
@@ -166,7 +171,8 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 				return err
 			}
 		}
-		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds()})
+		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds(),
+			"requiresConfirmation": cp.RequiresConfirmation})
 		kind := "payment"
 		if cp.Type == "checkin" {
 			kind = "checkin"
@@ -192,6 +198,7 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Buyer: o.Buyer, Items: o.Items,
 		Kind: kind, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
 		ReturnURL: p.returnURL(o.ID), IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
+		RequiresConfirmation: cp.RequiresConfirmation,
 	})
 	if err != nil {
 		return Session{}, false, p.createFailed(attempt.ID, err)

@@ -72,6 +72,9 @@ func (p *Payments) ProbeDue(ctx context.Context) int {
 		}
 		return 0
 	}
+	// The transaction actions' jobs ride on the same sweep.
+	p.ResolveUnknownRefunds(ctx)
+	p.WarnConfirmationDeadlines(ctx)
 	sem := make(chan struct{}, probeJobs)
 	var wg sync.WaitGroup
 	for _, id := range ids {
