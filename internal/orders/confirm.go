@@ -86,7 +86,7 @@ func (p *Payments) WarnConfirmationDeadlines(ctx context.Context) int {
 	warnBefore := min(window/2, 5*time.Minute)
 	now := p.cfg.Clock()
 	enteredBefore := now.Add(-(window - warnBefore))
-	rows, err := p.store.q.ClaimConfirmationWarnings(ctx, p.store.pool, &enteredBefore)
+	rows, err := p.store.q.ClaimConfirmationWarnings(ctx, p.store.pool, enteredBefore)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("claim confirmation warnings", zap.Error(err))

@@ -99,8 +99,9 @@ ON CONFLICT (internal_reference) DO NOTHING;
 -- PENDING_CONFIRMATION payments whose window closes soon and that were not warned about yet.
 UPDATE payments SET confirm_warned_at = now()
 WHERE id IN (
-    SELECT id FROM payments
-    WHERE status = 'PENDING_CONFIRMATION' AND confirm_warned_at IS NULL AND provider_date <= sqlc.arg('entered_before')
+    SELECT w.id FROM payments w
+    WHERE w.status = 'PENDING_CONFIRMATION' AND w.confirm_warned_at IS NULL
+      AND w.provider_date <= sqlc.arg('entered_before')::timestamptz
     LIMIT 50
     FOR UPDATE SKIP LOCKED)
 RETURNING *;

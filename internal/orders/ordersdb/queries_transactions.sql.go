@@ -48,14 +48,16 @@ func (q *Queries) AddPaymentRefund(ctx context.Context, db DBTX, arg AddPaymentR
 const claimConfirmationWarnings = `-- name: ClaimConfirmationWarnings :many
 UPDATE payments SET confirm_warned_at = now()
 WHERE id IN (
-    SELECT id FROM payments
-    WHERE status = 'PENDING_CONFIRMATION' AND confirm_warned_at IS NULL AND provider_date <= $1
+    SELECT w.id FROM payments w
+    WHERE w.status = 'PENDING_CONFIRMATION' AND w.confirm_warned_at IS NULL
+      AND w.provider_date <= $1::timestamptz
     LIMIT 50
     FOR UPDATE SKIP LOCKED)
 RETURNING id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at
 `
 
-func (q *Queries) ClaimConfirmationWarnings(ctx context.Context, db DBTX, enteredBefore *time.Time) ([]Payment, error) {
+// PENDING_CONFIRMATION payments whose window closes soon and that were not warned about yet.
+func (q *Queries) ClaimConfirmationWarnings(ctx context.Context, db DBTX, enteredBefore time.Time) ([]Payment, error) {
 	rows, err := db.Query(ctx, claimConfirmationWarnings, enteredBefore)
 	if err != nil {
 		return nil, err
@@ -119,6 +121,7 @@ type ClaimUnknownRefundsParams struct {
 	MaxRows      int32
 }
 
+// Claims unknown refunds due for a check, leased like the sessions of the probe.
 func (q *Queries) ClaimUnknownRefunds(ctx context.Context, db DBTX, arg ClaimUnknownRefundsParams) ([]uuid.UUID, error) {
 	rows, err := db.Query(ctx, claimUnknownRefunds, arg.LeaseSeconds, arg.MaxRows)
 	if err != nil {
@@ -157,6 +160,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT 1
 `
 
+// The order's approved preauthorization that was neither captured nor released.
 func (q *Queries) GetOpenCheckin(ctx context.Context, db DBTX, orderID uuid.UUID) (Payment, error) {
 	row := db.QueryRow(ctx, getOpenCheckin, orderID)
 	var i Payment
@@ -240,8 +244,8 @@ const getPayment = `-- name: GetPayment :one
 SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments WHERE id = $1
 `
 
-func (q *Queries) GetPayment(ctx context.Context, db DBTX, iD uuid.UUID) (Payment, error) {
-	row := db.QueryRow(ctx, getPayment, iD)
+func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Payment, error) {
+	row := db.QueryRow(ctx, getPayment, id)
 	var i Payment
 	err := row.Scan(
 		&i.ID,
@@ -279,8 +283,8 @@ const getRefundForUpdate = `-- name: GetRefundForUpdate :one
 SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at FROM refunds WHERE id = $1 FOR UPDATE
 `
 
-func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, iD uuid.UUID) (Refund, error) {
-	row := db.QueryRow(ctx, getRefundForUpdate, iD)
+func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Refund, error) {
+	row := db.QueryRow(ctx, getRefundForUpdate, id)
 	var i Refund
 	err := row.Scan(
 		&i.ID,
@@ -303,8 +307,8 @@ const getSession = `-- name: GetSession :one
 SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at FROM checkout_sessions WHERE id = $1
 `
 
-func (q *Queries) GetSession(ctx context.Context, db DBTX, iD uuid.UUID) (CheckoutSession, error) {
-	row := db.QueryRow(ctx, getSession, iD)
+func (q *Queries) GetSession(ctx context.Context, db DBTX, id uuid.UUID) (CheckoutSession, error) {
+	row := db.QueryRow(ctx, getSession, id)
 	var i CheckoutSession
 	err := row.Scan(
 		&i.ID,
@@ -354,8 +358,26 @@ type InsertCaptureParams struct {
 	ProviderDate      *time.Time
 }
 
+// The capture transaction of a preauthorization: an approved payment of its own (refunds act
+// on it), linked to the checkin it closed.
 func (q *Queries) InsertCapture(ctx context.Context, db DBTX, arg InsertCaptureParams) error {
-	_, err := db.Exec(ctx, insertCapture, arg.ID, arg.OrderID, arg.SessionID, arg.InternalReference, arg.Reference, arg.Reason, arg.Message, arg.AuthorizationCode, arg.Receipt, arg.Franchise, arg.PaymentMethod, arg.Currency, arg.AmountMinor, arg.ParentID, arg.ProviderDate)
+	_, err := db.Exec(ctx, insertCapture,
+		arg.ID,
+		arg.OrderID,
+		arg.SessionID,
+		arg.InternalReference,
+		arg.Reference,
+		arg.Reason,
+		arg.Message,
+		arg.AuthorizationCode,
+		arg.Receipt,
+		arg.Franchise,
+		arg.PaymentMethod,
+		arg.Currency,
+		arg.AmountMinor,
+		arg.ParentID,
+		arg.ProviderDate,
+	)
 	return err
 }
 
@@ -375,7 +397,14 @@ type InsertPreauthActionParams struct {
 }
 
 func (q *Queries) InsertPreauthAction(ctx context.Context, db DBTX, arg InsertPreauthActionParams) (PreauthAction, error) {
-	row := db.QueryRow(ctx, insertPreauthAction, arg.ID, arg.OrderID, arg.PaymentID, arg.Action, arg.Currency, arg.AmountMinor)
+	row := db.QueryRow(ctx, insertPreauthAction,
+		arg.ID,
+		arg.OrderID,
+		arg.PaymentID,
+		arg.Action,
+		arg.Currency,
+		arg.AmountMinor,
+	)
 	var i PreauthAction
 	err := row.Scan(
 		&i.ID,
@@ -409,7 +438,13 @@ type InsertRefundParams struct {
 }
 
 func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundParams) (Refund, error) {
-	row := db.QueryRow(ctx, insertRefund, arg.ID, arg.OrderID, arg.PaymentID, arg.Currency, arg.AmountMinor)
+	row := db.QueryRow(ctx, insertRefund,
+		arg.ID,
+		arg.OrderID,
+		arg.PaymentID,
+		arg.Currency,
+		arg.AmountMinor,
+	)
 	var i Refund
 	err := row.Scan(
 		&i.ID,
@@ -429,12 +464,15 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 }
 
 const listRefundablePayments = `-- name: ListRefundablePayments :many
+
 SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments
 WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind <> 'checkin'
   AND refunded_minor < amount_minor
 ORDER BY created_at, id
 `
 
+// Refunds, preauthorization actions and the confirmation flow (transaction actions).
+// Approved payments with money left to refund; a checkin is refunded through its capture.
 func (q *Queries) ListRefundablePayments(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Payment, error) {
 	rows, err := db.Query(ctx, listRefundablePayments, orderID)
 	if err != nil {
@@ -487,6 +525,7 @@ const listRefundingPayments = `-- name: ListRefundingPayments :many
 SELECT payment_id FROM refunds WHERE order_id = $1 AND status IN ('requested', 'unknown')
 `
 
+// Payments with a refund in flight or unknown: PlacetoPay may already show them refunded.
 func (q *Queries) ListRefundingPayments(ctx context.Context, db DBTX, orderID uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := db.Query(ctx, listRefundingPayments, orderID)
 	if err != nil {
@@ -507,6 +546,12 @@ func (q *Queries) ListRefundingPayments(ctx context.Context, db DBTX, orderID uu
 	return items, nil
 }
 
+const listRefunds = `-- name: ListRefunds :many
+SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, p.internal_reference AS payment_internal_reference
+FROM refunds r JOIN payments p ON p.id = r.payment_id
+WHERE r.order_id = $1 ORDER BY r.created_at, r.id
+`
+
 type ListRefundsRow struct {
 	ID                       uuid.UUID
 	OrderID                  uuid.UUID
@@ -522,12 +567,6 @@ type ListRefundsRow struct {
 	NextCheckAt              *time.Time
 	PaymentInternalReference int64
 }
-
-const listRefunds = `-- name: ListRefunds :many
-SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, p.internal_reference AS payment_internal_reference
-FROM refunds r JOIN payments p ON p.id = r.payment_id
-WHERE r.order_id = $1 ORDER BY r.created_at, r.id
-`
 
 func (q *Queries) ListRefunds(ctx context.Context, db DBTX, orderID uuid.UUID) ([]ListRefundsRow, error) {
 	rows, err := db.Query(ctx, listRefunds, orderID)
@@ -607,7 +646,13 @@ type SettlePreauthActionParams struct {
 }
 
 func (q *Queries) SettlePreauthAction(ctx context.Context, db DBTX, arg SettlePreauthActionParams) error {
-	_, err := db.Exec(ctx, settlePreauthAction, arg.Status, arg.InternalReference, arg.Reason, arg.Message, arg.ID)
+	_, err := db.Exec(ctx, settlePreauthAction,
+		arg.Status,
+		arg.InternalReference,
+		arg.Reason,
+		arg.Message,
+		arg.ID,
+	)
 	return err
 }
 
@@ -630,8 +675,17 @@ type SettleRefundParams struct {
 	ID                uuid.UUID
 }
 
+// Settles a refund still in flight or unknown; a settled refund never changes again.
 func (q *Queries) SettleRefund(ctx context.Context, db DBTX, arg SettleRefundParams) (Refund, error) {
-	row := db.QueryRow(ctx, settleRefund, arg.Status, arg.AmountMinor, arg.InternalReference, arg.Reason, arg.Message, arg.NextCheckAt, arg.ID)
+	row := db.QueryRow(ctx, settleRefund,
+		arg.Status,
+		arg.AmountMinor,
+		arg.InternalReference,
+		arg.Reason,
+		arg.Message,
+		arg.NextCheckAt,
+		arg.ID,
+	)
 	var i Refund
 	err := row.Scan(
 		&i.ID,
