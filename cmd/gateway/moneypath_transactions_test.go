@@ -230,6 +230,61 @@ func TestMoneyPathRefunds(t *testing.T) {
 		}
 	})
 
+	t.Run("a partial refund with a lost answer stays unknown and blocks the next", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "50.00", nil, "paid")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, r, p := h.refund(g, o.ID, usd("10.00"))
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusAccepted || r.Status != "unknown" {
+			t.Fatalf("refund with a lost answer = %d %+v %+v, want 202 unknown", code, r, p)
+		}
+		// PlacetoPay's session cannot show a partial refund: the probe looks, and leaves it.
+		h.waitDB("the probe looked at the unknown refund", 10*time.Second,
+			`SELECT next_check_at > now() + interval '2 seconds' FROM refunds WHERE id = $1`, r.ID)
+		if code, _, p := h.refund(g, o.ID, usd("1.00")); code != http.StatusConflict {
+			t.Errorf("refund while one is unknown = %d %+v, want 409", code, p)
+		}
+		got := h.txOrder(g, o.ID)
+		if got.Status != "paid" || got.RefundedAmount.Total != "0.00" ||
+			h.count(`SELECT count(*) FROM refunds WHERE id = $1 AND status = 'unknown'`, r.ID) != 1 {
+			t.Errorf("after an unresolvable partial refund: %+v; want paid, nothing refunded, the refund unknown", got)
+		}
+	})
+
+	t.Run("a refund PlacetoPay refuses fails and changes nothing", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
+		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
+			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 5.00 refunded in PlacetoPay's console: PlacetoPay refuses 8.00 more.
+		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
+			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
+			Amount: &placetopay.Amount{Currency: "USD", Total: "5.00"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID)
+		code, _, p := h.refund(g, o.ID, usd("8.00"))
+		if code != http.StatusUnprocessableEntity || p.Code != "invalid" {
+			t.Fatalf("refused refund = %d %+v, want 422", code, p)
+		}
+		got := h.txOrder(g, o.ID)
+		if got.Status != "paid" || got.RefundedAmount.Total != "0.00" || got.Payments[0].RefundedAmount.Total != "0.00" ||
+			h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID) != before {
+			t.Errorf("after a refused refund: %+v; want nothing changed", got)
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1 AND status = 'failed'`, o.ID); n != 1 {
+			t.Errorf("%d failed refunds in the ledger, want 1", n)
+		}
+		// A full refund now takes what PlacetoPay had left, and the ledger records that.
+		code, r, p := h.refund(g, o.ID, nil)
+		if code != http.StatusCreated || r.Amount.Total != "5.00" {
+			t.Errorf("full refund after a console refund = %d %+v %+v, want 5.00 recorded", code, r, p)
+		}
+	})
+
 	t.Run("concurrent refunds never pass what was paid", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "100.00", nil, "paid")
 		const n = 8

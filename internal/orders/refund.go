@@ -124,7 +124,13 @@ func (p *Payments) Refund(ctx context.Context, orderID uuid.UUID, amount *Money)
 	var perr *ProviderError
 	switch {
 	case callErr == nil && res.Status == "APPROVED":
-		return p.recordRefund(sctx, row.ID, row.AmountMinor, nonZero(res.InternalReference), "", "refunded by PlacetoPay")
+		// What PlacetoPay says it refunded, when that is less than asked (a full reverse of a
+		// payment partly refunded in PlacetoPay's console refunds only what was left).
+		refunded := row.AmountMinor
+		if res.AmountOK && res.Currency == row.Currency && res.AmountMinor > 0 && res.AmountMinor < refunded {
+			refunded = res.AmountMinor
+		}
+		return p.recordRefund(sctx, row.ID, refunded, nonZero(res.InternalReference), "", "refunded by PlacetoPay")
 	case callErr == nil && (res.Status == "REJECTED" || res.Status == "FAILED"):
 		if _, err := p.failRefund(sctx, row.ID, res.Reason, res.Message); err != nil {
 			return Refund{}, err
