@@ -329,7 +329,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 // TestMoneyPathPreauthorization: capture, reauthorize and release of a checkin.
 func TestMoneyPathPreauthorization(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond})
+	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
 	g := h.gws[0]
 	checkin := map[string]any{"type": "checkin"}
 	post := func(path string, body any) (int, txOrder, mpProblem) {
@@ -405,6 +405,23 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 			`SELECT last_checked_at IS NOT NULL AND next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, requestID)
 		if got := h.txOrder(g, o.ID); got.Status != "cancelled" || h.transitionsTo(o.ID, "review") != 0 {
 			t.Errorf("after a new query: %+v", got)
+		}
+	})
+
+	t.Run("a capture whose answer is lost is never sent again", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "35.00", checkin, "authorized")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, _, p := post("/v1/orders/"+o.ID+"/capture", nil)
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusBadGateway {
+			t.Fatalf("capture with a lost answer = %d %+v, want 502", code, p)
+		}
+		if code, _, p := post("/v1/orders/"+o.ID+"/capture", nil); code != http.StatusConflict {
+			t.Errorf("capture again while the first is unknown = %d %+v, want 409", code, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "authorized" ||
+			h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1 AND status = 'unknown'`, o.ID) != 1 {
+			t.Errorf("after an unknown capture: %+v; want authorized with one unknown action", got)
 		}
 	})
 

@@ -72,9 +72,6 @@ func (p *Payments) ProbeDue(ctx context.Context) int {
 		}
 		return 0
 	}
-	// The transaction actions' jobs ride on the same sweep.
-	p.ResolveUnknownRefunds(ctx)
-	p.WarnConfirmationDeadlines(ctx)
 	sem := make(chan struct{}, probeJobs)
 	var wg sync.WaitGroup
 	for _, id := range ids {
@@ -92,6 +89,9 @@ func (p *Payments) ProbeDue(ctx context.Context) int {
 		}(*id)
 	}
 	wg.Wait()
+	// The transaction actions' jobs ride on the same sweep, after the sessions.
+	p.ResolveUnknownRefunds(ctx)
+	p.WarnConfirmationDeadlines(ctx)
 	return len(ids)
 }
 
