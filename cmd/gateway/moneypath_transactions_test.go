@@ -175,6 +175,34 @@ func TestMoneyPathRefunds(t *testing.T) {
 		}
 	})
 
+	t.Run("bad refund requests are refused and change nothing", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "11.00", nil, "paid")
+		for _, c := range []struct {
+			body any
+			code int
+		}{
+			{map[string]any{"amount": "10.00"}, http.StatusBadRequest},
+			{map[string]any{"total": "10.00"}, http.StatusBadRequest},
+			{map[string]any{"amount": map[string]string{"currency": "USD", "total": "1.001"}}, http.StatusUnprocessableEntity},
+			{map[string]any{"amount": map[string]string{"currency": "USD", "total": "-1.00"}}, http.StatusUnprocessableEntity},
+			{map[string]any{"amount": map[string]string{"currency": "USD"}}, http.StatusUnprocessableEntity},
+			{usd("11.01"), http.StatusUnprocessableEntity},
+		} {
+			if code, _, p := h.refund(g, o.ID, c.body); code != c.code {
+				t.Errorf("refund %v = %d %+v, want %d", c.body, code, p, c.code)
+			}
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 0 {
+			t.Errorf("%d refunds recorded for refused requests", n)
+		}
+		if code, _, p := h.refund(g, "01a20a7f-cfe1-7181-acfe-359475a9eb0b", nil); code != http.StatusNotFound {
+			t.Errorf("refund of an unknown order = %d %+v, want 404", code, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "paid" || got.RefundedAmount.Total != "0.00" {
+			t.Errorf("after refused requests: %+v", got)
+		}
+	})
+
 	t.Run("refund of an unpaid order is 409", func(t *testing.T) {
 		o := h.createOrder(g, "9.00", "")
 		if code, _, p := h.refund(g, o.ID, nil); code != http.StatusConflict {

@@ -179,7 +179,8 @@ func alreadyRefunded(e *ProviderError) bool {
 func (p *Payments) recordRefund(ctx context.Context, id uuid.UUID, amount int64, reversal *int64, reason, message string) (Refund, error) {
 	var out ordersdb.Refund
 	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
-		cur, err := p.store.q.GetRefundForUpdate(ctx, tx, id)
+		// The order is locked first, as everywhere else; the refund's order never changes.
+		cur, err := p.store.q.GetRefundForUpdate(ctx, p.store.pool, id)
 		if err != nil {
 			return err
 		}
