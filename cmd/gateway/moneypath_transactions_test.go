@@ -173,6 +173,19 @@ func TestMoneyPathRefunds(t *testing.T) {
 		if n := h.eventsOf(o.ID, "order.refunded"); n != 3 {
 			t.Errorf("%d order.refunded events, want 3 (one per refund)", n)
 		}
+		code, raw := h.call(g, http.MethodGet, "/v1/orders/"+o.ID+"/refunds", nil)
+		var list struct {
+			Data []txRefund `json:"data"`
+		}
+		h.decode(raw, &list)
+		if code != http.StatusOK || len(list.Data) != 3 || list.Data[0].Amount.Total != "10.00" || list.Data[2].Amount.Total != "5.00" {
+			t.Errorf("GET refunds = %d %s, want the three refunds oldest first", code, raw)
+		}
+		for _, r := range list.Data {
+			if r.Status != "succeeded" || r.PaymentInternalReference != o.Payments[0].InternalReference {
+				t.Errorf("listed refund %+v, want succeeded on payment %d", r, o.Payments[0].InternalReference)
+			}
+		}
 	})
 
 	t.Run("bad refund requests are refused and change nothing", func(t *testing.T) {
@@ -389,8 +402,23 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
 			t.Fatalf("capture of 80.00 = %d %+v %+v, want 200 paid 80.00", code, got, p)
 		}
-		if h.eventsOf(o.ID, "order.paid") != 1 {
-			t.Error("no order.paid event")
+		var data struct {
+			PaidAmount mpMoney `json:"paidAmount"`
+			Capture    struct {
+				InternalReference int64   `json:"internalReference"`
+				Amount            mpMoney `json:"amount"`
+			} `json:"capture"`
+		}
+		var raw []byte
+		if err := h.db.QueryRow(t.Context(), `SELECT data FROM events WHERE order_id = $1 AND type = 'order.paid'`, o.ID).Scan(&raw); err != nil {
+			t.Fatalf("order.paid event: %v", err)
+		}
+		_ = json.Unmarshal(raw, &data)
+		if data.PaidAmount.Total != "80.00" || data.Capture.Amount.Total != "80.00" || data.Capture.InternalReference == 0 {
+			t.Errorf("order.paid data = %s, want paidAmount and capture of 80.00", raw)
+		}
+		if n := h.count(`SELECT count(*) FROM order_timeline WHERE order_id = $1 AND kind = 'transition' AND to_status = 'paid' AND message LIKE 'captured 80.00 USD of an order of 100.00 USD%'`, o.ID); n != 1 {
+			t.Error("the timeline does not say the capture differs from the order's total")
 		}
 		// The captured payment can be refunded.
 		if code, r, p := h.refund(g, o.ID, usd("30.00")); code != http.StatusCreated || r.Status != "succeeded" {
