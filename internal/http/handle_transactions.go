@@ -31,6 +31,15 @@ func (b *amountBody) parse() (*orders.Money, error) {
 	return &m, nil
 }
 
+// decodeAmount reads an optional amountBody: no body, or no amount, gives nil.
+func decodeAmount(c echo.Context) (*orders.Money, error) {
+	var body amountBody
+	if err := decodeOptional(c, &body); err != nil {
+		return nil, err
+	}
+	return body.parse()
+}
+
 // decodeOptional reads an optional JSON body: none at all is the zero value.
 func decodeOptional(c echo.Context, v any) error {
 	if c.Request().ContentLength == 0 {
@@ -65,11 +74,7 @@ func (s *Server) handleRefund(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body amountBody
-	if err := decodeOptional(c, &body); err != nil {
-		return err
-	}
-	amount, err := body.parse()
+	amount, err := decodeAmount(c)
 	if err != nil {
 		return err
 	}
@@ -109,11 +114,7 @@ func (s *Server) handleCapture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body amountBody
-	if err := decodeOptional(c, &body); err != nil {
-		return err
-	}
-	amount, err := body.parse()
+	amount, err := decodeAmount(c)
 	if err != nil {
 		return err
 	}
@@ -127,11 +128,7 @@ func (s *Server) handleReauthorize(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body amountBody
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	amount, err := body.parse()
+	amount, err := decodeAmount(c)
 	if err != nil {
 		return err
 	}
