@@ -30,6 +30,7 @@ type config struct {
 	AutopayHookUser    string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_USER"`
 	AutopayHookPass    string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD"`
 	ProbeInterval      time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
+	ConfirmationWindow time.Duration `env:"GATEWAY_CONFIRMATION_WINDOW"` // zero: 30 minutes
 	MerchantWebhookURL string        `env:"MERCHANT_WEBHOOK_URL"`
 	MerchantWebhookKey string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	CORSOrigins        []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
@@ -117,6 +118,9 @@ func (c *config) validate() error {
 	}
 	if c.ProbeInterval < 100*time.Millisecond || c.ProbeInterval > 24*time.Hour {
 		return bad("GATEWAY_PROBE_INTERVAL", "must be between 100ms and 24h, not %s", c.ProbeInterval)
+	}
+	if c.ConfirmationWindow != 0 && (c.ConfirmationWindow < time.Minute || c.ConfirmationWindow > 24*time.Hour) {
+		return bad("GATEWAY_CONFIRMATION_WINDOW", "must be between 1m and 24h, not %s", c.ConfirmationWindow)
 	}
 	if (c.MerchantWebhookURL == "") != (c.MerchantWebhookKey == "") {
 		return bad("MERCHANT_WEBHOOK_URL", "MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET go together")
@@ -231,6 +235,7 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
+		"GATEWAY_CONFIRMATION_WINDOW":         c.ConfirmationWindow.String(),
 	}
 }
 

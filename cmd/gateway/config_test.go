@@ -108,6 +108,8 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"unparsable probe interval", []string{"GATEWAY_PROBE_INTERVAL=banana"}, "GATEWAY_PROBE_INTERVAL"},
 		{"probe interval too short", []string{"GATEWAY_PROBE_INTERVAL=1ns"}, "GATEWAY_PROBE_INTERVAL"},
 		{"probe interval too long", []string{"GATEWAY_PROBE_INTERVAL=48h"}, "GATEWAY_PROBE_INTERVAL"},
+		{"confirmation window too short", []string{"GATEWAY_CONFIRMATION_WINDOW=10s"}, "GATEWAY_CONFIRMATION_WINDOW"},
+		{"unparsable confirmation window", []string{"GATEWAY_CONFIRMATION_WINDOW=soon"}, "GATEWAY_CONFIRMATION_WINDOW"},
 		{"public address without port", []string{"GATEWAY_ADDR=nonsense"}, "GATEWAY_ADDR"},
 		{"admin address without port", []string{"GATEWAY_ADMIN_ADDR=nonsense"}, "GATEWAY_ADMIN_ADDR"},
 		{"public URL not http", []string{"GATEWAY_PUBLIC_URL=ftp://x"}, "GATEWAY_PUBLIC_URL"},

@@ -215,6 +215,16 @@ type mpProxy struct {
 	edit   map[int64]func(payment map[string]any)
 	// loseCollects is how many /api/collect answers to lose after PlacetoPay processed them.
 	loseCollects atomic.Int32
+	// lose, when set, names the paths whose answers are lost: the request reaches the
+	// sandbox, then the connection is closed without an answer (an unknown outcome).
+	lose func(path string) bool
+}
+
+// loseAnswers makes the answers of the paths lose matches get lost; nil stops it.
+func (p *mpProxy) loseAnswers(lose func(path string) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose = lose
 }
 
 func newMPProxy(t *testing.T, target string) *mpProxy {
@@ -254,6 +264,15 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api/collect" && p.loseCollects.Add(-1) >= 0 {
 		http.Error(w, "upstream connection lost", http.StatusBadGateway)
 		return
+	}
+	p.mu.Lock()
+	lose := p.lose
+	p.mu.Unlock()
+	if lose != nil && lose(r.URL.Path) {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
 	}
 	var edit func(map[string]any)
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/api/session/"); ok && resp.StatusCode == http.StatusOK {

@@ -183,6 +183,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	ordersSvc := orders.NewService(store, log.Named("orders"))
 	payments := orders.NewPayments(store, placetopay.Provider{Client: ppClient}, orders.PaymentsConfig{
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval, Registerer: reg,
+		ConfirmationWindow: cfg.ConfirmationWindow,
 	}, log.Named("payments"))
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
 	tokenKeys := cfg.tokenKeys

@@ -20,6 +20,9 @@ type checkoutRequest struct {
 	// stores it.
 	Subscribe         bool   `json:"subscribe"`
 	CustomerReference string `json:"customerReference"`
+	// RequiresConfirmation opens the session in PlacetoPay's confirmation flow
+	// (metadata.requiresConfirmation): approvals wait for POST .../payments/{ref}/confirm.
+	RequiresConfirmation bool `json:"requiresConfirmation"`
 }
 
 type checkoutSessionJSON struct {
@@ -49,6 +52,10 @@ func (s *Server) handleCheckout(c echo.Context) error {
 		Locale: req.Locale, PaymentMethod: req.PaymentMethod, ExpiresIn: time.Duration(req.ExpiresIn) * time.Second,
 		Type: req.Type, IPAddress: req.IPAddress, UserAgent: req.UserAgent,
 		Subscribe: req.Subscribe, CustomerReference: req.CustomerReference,
+		RequiresConfirmation: req.RequiresConfirmation,
+	}
+	if req.RequiresConfirmation && req.Type != "" {
+		return &orders.Error{Code: orders.EInvalid, Field: "requiresConfirmation", Message: "applies only to payment sessions, not to " + req.Type}
 	}
 	if p.IPAddress == "" {
 		p.IPAddress = c.RealIP()

@@ -5,6 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
 // routes is the whole public API surface.
@@ -35,6 +37,14 @@ func (s *Server) routes() {
 	if s.payments != nil {
 		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
 		e.GET("/return/:id", s.handleReturn)
+		// Transaction actions (handle_transactions.go).
+		v1.POST("/orders/:id/refunds", s.handleRefund, noStore, s.requireAPIKey, s.idempotent)
+		v1.GET("/orders/:id/refunds", s.handleListRefunds, noStore, s.requireAPIKey)
+		v1.POST("/orders/:id/capture", s.handleCapture, noStore, s.requireAPIKey, s.idempotent)
+		v1.POST("/orders/:id/reauthorize", s.handleReauthorize, noStore, s.requireAPIKey, s.idempotent)
+		v1.POST("/orders/:id/release", s.handleRelease, noStore, s.requireAPIKey, s.idempotent)
+		v1.POST("/orders/:id/payments/:ref/confirm", s.handlePaymentAction(orders.ActionConfirm), noStore, s.requireAPIKey, s.idempotent)
+		v1.POST("/orders/:id/payments/:ref/cancel", s.handlePaymentAction(orders.ActionCancel), noStore, s.requireAPIKey, s.idempotent)
 	}
 	if s.wallet != nil {
 		v1.GET("/customers/:ref/payment-methods", s.handleListPaymentMethods, noStore, s.requireAPIKey)

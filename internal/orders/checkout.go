@@ -24,6 +24,9 @@ type PaymentsConfig struct {
 	ProbeInterval time.Duration // GATEWAY_PROBE_INTERVAL
 	Clock         func() time.Time
 	Registerer    prometheus.Registerer // receives the money path's metrics; none when nil
+	// ConfirmationWindow is how long PlacetoPay waits for a PENDING_CONFIRMATION payment to
+	// be confirmed (GATEWAY_CONFIRMATION_WINDOW; 30 minutes when zero).
+	ConfirmationWindow time.Duration
 }
 
 // Payments opens PlacetoPay sessions for orders and applies what PlacetoPay says about them.
@@ -73,6 +76,9 @@ type CheckoutParams struct {
 	// a subscription) is whom the stored card belongs to.
 	Subscribe         bool
 	CustomerReference string
+
+	// RequiresConfirmation opens the session in PlacetoPay's confirmation flow.
+	RequiresConfirmation bool
 }
 
 const (
@@ -181,7 +187,7 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 			}
 		}
 		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds(),
-			"subscribe": cp.Subscribe})
+			"subscribe": cp.Subscribe, "requiresConfirmation": cp.RequiresConfirmation})
 		kind := sessionKind(cp.Type)
 		total := o.Amount.Minor
 		if kind == "subscription" {
@@ -207,6 +213,7 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Buyer: o.Buyer, Items: o.Items,
 		Kind: sessionKind(cp.Type), Subscribe: cp.Subscribe, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
 		ReturnURL: p.returnURL(o.ID), IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
+		RequiresConfirmation: cp.RequiresConfirmation,
 	})
 	if err != nil {
 		return Session{}, false, p.createFailed(attempt.ID, err)

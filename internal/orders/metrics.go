@@ -8,6 +8,10 @@ type paymentMetrics struct {
 	transitions *prometheus.CounterVec
 	review      prometheus.Counter
 	reconciles  *prometheus.CounterVec
+	// The transaction actions (transaction_metrics.go).
+	refunds         *prometheus.CounterVec
+	preauthActions  *prometheus.CounterVec
+	confirmWarnings prometheus.Counter
 }
 
 func newPaymentMetrics(reg prometheus.Registerer) *paymentMetrics {
@@ -25,6 +29,7 @@ func newPaymentMetrics(reg prometheus.Registerer) *paymentMetrics {
 			Help: "Session reconciliations (query and apply), by outcome: ok, query_failed, apply_failed.",
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.transitions, m.review, m.reconciles)
+	m.addTransactionMetrics()
+	reg.MustRegister(m.transitions, m.review, m.reconciles, m.refunds, m.preauthActions, m.confirmWarnings)
 	return m
 }

@@ -89,6 +89,9 @@ func (p *Payments) ProbeDue(ctx context.Context) int {
 		}(*id)
 	}
 	wg.Wait()
+	// The transaction actions' jobs ride on the same sweep, after the sessions.
+	p.ResolveUnknownRefunds(ctx)
+	p.WarnConfirmationDeadlines(ctx)
 	return len(ids)
 }
 

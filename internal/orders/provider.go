@@ -17,7 +17,22 @@ type Provider interface {
 	// CancelSession cancels a pending session, so no payment can land on it afterwards. A
 	// session that is no longer pending gives a refusing *ProviderError.
 	CancelSession(ctx context.Context, requestID int64) error
+	// TransactionAction runs action (ActionReverse, ActionCheckout, ActionReauthorization,
+	// ActionConfirm, ActionCancel) on the transaction internalReference through
+	// /api/transaction, with amount when the action takes one. It returns the transaction
+	// PlacetoPay answers with. Errors as CreateSession: a *ProviderError when PlacetoPay
+	// answered, anything else when the outcome is unknown. It is never retried.
+	TransactionAction(ctx context.Context, internalReference int64, action string, amount *Money) (ProviderPayment, error)
 }
+
+// The actions of TransactionAction (PlacetoPay's /api/transaction).
+const (
+	ActionReverse         = "reverse"
+	ActionCheckout        = "checkout"
+	ActionReauthorization = "reauthorization"
+	ActionConfirm         = "confirm"
+	ActionCancel          = "cancel"
+)
 
 // SessionRequest is what the gateway asks PlacetoPay to open.
 type SessionRequest struct {
@@ -34,6 +49,9 @@ type SessionRequest struct {
 	ReturnURL     string
 	IPAddress     string
 	UserAgent     string
+	// RequiresConfirmation asks for the confirmation flow (metadata.requiresConfirmation):
+	// approvals wait in PENDING_CONFIRMATION for ActionConfirm or ActionCancel.
+	RequiresConfirmation bool
 }
 
 // CreatedSession is PlacetoPay's answer to SessionRequest.

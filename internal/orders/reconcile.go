@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -134,7 +135,11 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 	if err != nil {
 		return err
 	}
-	d := decide(o, sess.Kind, info.Status, payments)
+	refunding, err := p.store.q.ListRefundingPayments(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	d := decideWithRefunds(o, sess.Kind, info.Status, payments, refunding)
 	if d.status == StatusFailed {
 		// Failed means the order's last session failed: a newer one may still be paid.
 		other, err := p.store.q.GetOpenSession(ctx, tx, o.ID)
@@ -187,14 +192,51 @@ type decision struct {
 // reference. Anything else approved goes to review; nothing approved and a rejected or
 // expired session means failed.
 func decide(o *Order, kind, sessionStatus string, payments []ordersdb.Payment) decision {
+	return decideWithRefunds(o, kind, sessionStatus, payments, nil)
+}
+
+// decideWithRefunds is decide knowing the refund ledger: a payment PlacetoPay reports
+// refunded still counts as paid when the gateway refunded it (refunded_minor) or has a refund
+// of it in flight (refunding), since the ledger, not the session query, decides
+// partially_refunded and refunded. A refund the gateway knows nothing of still goes to
+// review. Captures (parent_id) are actions on a checkin, not approvals of the session, and a
+// checkin that was captured or released is past what a session query can change.
+func decideWithRefunds(o *Order, kind, sessionStatus string, payments []ordersdb.Payment, refunding []uuid.UUID) decision {
 	if kind == "subscription" {
 		// A subscription session stores a card and charges nothing: the order does not move.
 		return decision{paidMinor: o.PaidMinor}
 	}
+	if kind == "checkin" && checkinSettled(payments) {
+		return decision{paidMinor: o.PaidMinor}
+	}
+	d := decidePayments(o, kind, sessionStatus, payments, refunding)
+	if d.status == StatusPaid && (o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded) {
+		return decision{paidMinor: d.paidMinor}
+	}
+	return d
+}
+
+func checkinSettled(payments []ordersdb.Payment) bool {
+	for _, pay := range payments {
+		if pay.Kind == "checkin" && pay.Settled != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func decidePayments(o *Order, kind, sessionStatus string, payments []ordersdb.Payment, refunding []uuid.UUID) decision {
 	var sum int64
 	var approved int
 	for _, pay := range payments {
-		if pay.Status != "APPROVED" || pay.Refunded {
+		if pay.ParentID != nil {
+			continue
+		}
+		refunded := pay.Refunded || pay.Status == "REFUNDED"
+		if refunded && pay.RefundedMinor == 0 && !slices.Contains(refunding, pay.ID) {
+			continue
+		}
+		if !refunded && pay.Status != "APPROVED" {
 			continue
 		}
 		approved++

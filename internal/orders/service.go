@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -209,6 +210,11 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Order, error) {
 // and the outbox event commit together or not at all. sessionID names the session whose
 // query caused the move, if any.
 func (s *Store) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status, reason string, sessionID *uuid.UUID) error {
+	return s.transitionWith(ctx, tx, o, to, reason, sessionID, nil)
+}
+
+// transitionWith is transition with extra members in the event's data (a refund, a capture).
+func (s *Store) transitionWith(ctx context.Context, tx pgx.Tx, o *Order, to Status, reason string, sessionID *uuid.UUID, extra map[string]any) error {
 	from := o.Status
 	if err := o.Transition(to); err != nil {
 		return err
@@ -233,7 +239,14 @@ func (s *Store) transition(ctx context.Context, tx pgx.Tx, o *Order, to Status, 
 	if typ == "" {
 		return nil
 	}
-	data, err := json.Marshal(eventData(o, from))
+	return s.insertEvent(ctx, tx, o, from, typ, extra)
+}
+
+// insertEvent writes the outbox event typ of o, with extra members in its data.
+func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, o *Order, from Status, typ string, extra map[string]any) error {
+	fields := eventData(o, from)
+	maps.Copy(fields, extra)
+	data, err := json.Marshal(fields)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		req.Type = SessionTypeCheckin
 	}
 	req.Payment.Subscribe = r.Subscribe
+	if r.RequiresConfirmation {
+		req.Metadata = &Metadata{RequiresConfirmation: true}
+	}
 	if b := r.Buyer; b != nil {
 		req.Buyer = &Person{Document: b.Document, DocumentType: b.DocumentType, Name: b.Name, Surname: b.Surname,
 			Company: b.Company, Email: b.Email, Mobile: String(b.Mobile)}

@@ -103,6 +103,10 @@ type Payment struct {
 	ProviderDate      *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	HeldMinor         *int64
+	Settled           *string
+	ParentID          *uuid.UUID
+	ConfirmWarnedAt   *time.Time
 }
 
 type PaymentMethod struct {
@@ -122,4 +126,34 @@ type PaymentMethod struct {
 	OrderID           uuid.UUID
 	CreatedAt         time.Time
 	DeletedAt         *time.Time
+}
+
+type PreauthAction struct {
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	PaymentID         uuid.UUID
+	Action            string
+	Currency          string
+	AmountMinor       int64
+	Status            string
+	InternalReference *int64
+	Reason            *string
+	Message           *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+type Refund struct {
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	PaymentID         uuid.UUID
+	Currency          string
+	AmountMinor       int64
+	Status            string
+	InternalReference *int64
+	Reason            *string
+	Message           *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	NextCheckAt       *time.Time
 }

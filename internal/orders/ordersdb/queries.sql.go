@@ -566,7 +566,7 @@ func (q *Queries) ListOrders(ctx context.Context, db DBTX, arg ListOrdersParams)
 }
 
 const listPayments = `-- name: ListPayments :many
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Payment, error) {
@@ -602,6 +602,10 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.ProviderDate,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.HeldMinor,
+			&i.Settled,
+			&i.ParentID,
+			&i.ConfirmWarnedAt,
 		); err != nil {
 			return nil, err
 		}

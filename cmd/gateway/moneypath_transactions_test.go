@@ -1,0 +1,565 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
+)
+
+// txOrder is an order with what refunds and captures change.
+type txOrder struct {
+	ID             string  `json:"id"`
+	Status         string  `json:"status"`
+	Amount         mpMoney `json:"amount"`
+	PaidAmount     mpMoney `json:"paidAmount"`
+	RefundedAmount mpMoney `json:"refundedAmount"`
+	Payments       []struct {
+		InternalReference int64   `json:"internalReference"`
+		Status            string  `json:"status"`
+		Amount            mpMoney `json:"amount"`
+		Refunded          bool    `json:"refunded"`
+		RefundedAmount    mpMoney `json:"refundedAmount"`
+	} `json:"payments"`
+}
+
+type txRefund struct {
+	ID                       string  `json:"id"`
+	OrderID                  string  `json:"orderId"`
+	PaymentInternalReference int64   `json:"paymentInternalReference"`
+	Amount                   mpMoney `json:"amount"`
+	Status                   string  `json:"status"`
+	Reason                   string  `json:"reason"`
+}
+
+func (h *mpHarness) txOrder(g *mpGateway, id string) txOrder {
+	h.t.Helper()
+	code, raw := h.call(g, http.MethodGet, "/v1/orders/"+id, nil)
+	if code != http.StatusOK {
+		h.t.Fatalf("GET order %s = %d %s", id, code, raw)
+	}
+	var o txOrder
+	h.decode(raw, &o)
+	return o
+}
+
+// approvedOrder creates an order of total, opens a session (body may be nil) and pays it
+// with the approving card, then waits for want.
+func (h *mpHarness) approvedOrder(g *mpGateway, total string, body any, want string) (txOrder, int64) {
+	h.t.Helper()
+	o := h.createOrder(g, total, "")
+	code, raw := h.checkout(g, o.ID, body)
+	if code != http.StatusCreated {
+		h.t.Fatalf("checkout = %d %s", code, raw)
+	}
+	var s mpSession
+	h.decode(raw, &s)
+	h.pay(s.RequestID, mpCardApprove)
+	h.waitStatus(g, o.ID, want, 10*time.Second)
+	return h.txOrder(g, o.ID), s.RequestID
+}
+
+func (h *mpHarness) refund(g *mpGateway, orderID string, body any) (int, txRefund, mpProblem) {
+	h.t.Helper()
+	code, raw := h.call(g, http.MethodPost, "/v1/orders/"+orderID+"/refunds", body)
+	var r txRefund
+	var p mpProblem
+	if code < 300 {
+		h.decode(raw, &r)
+	} else {
+		h.decode(raw, &p)
+	}
+	return code, r, p
+}
+
+func usd(total string) map[string]any {
+	return map[string]any{"amount": map[string]string{"currency": "USD", "total": total}}
+}
+
+// TestMoneyPathRefunds: refunds through PlacetoPay's reverse, the local ledger, and every
+// documented way one can go: full, partial up to the total, already refunded at PlacetoPay,
+// an answer lost on the way back, concurrent requests.
+func TestMoneyPathRefunds(t *testing.T) {
+	t.Parallel()
+	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
+	g := h.gws[0]
+
+	t.Run("full refund, and the next query leaves the order refunded", func(t *testing.T) {
+		o, requestID := h.approvedOrder(g, "20.00", nil, "paid")
+		code, r, p := h.refund(g, o.ID, nil)
+		if code != http.StatusCreated || r.Status != "succeeded" || r.Amount != (mpMoney{"USD", "20.00"}) ||
+			r.PaymentInternalReference != o.Payments[0].InternalReference || r.OrderID != o.ID {
+			t.Fatalf("refund = %d %+v %+v, want 201 succeeded 20.00 USD of payment %d", code, r, p, o.Payments[0].InternalReference)
+		}
+		got := h.txOrder(g, o.ID)
+		if got.Status != "refunded" || got.RefundedAmount.Total != "20.00" || !got.Payments[0].Refunded ||
+			got.Payments[0].RefundedAmount.Total != "20.00" || got.PaidAmount.Total != "20.00" {
+			t.Fatalf("order after refund = %+v, want refunded 20.00 with its payment refunded", got)
+		}
+		var data struct {
+			Refund struct {
+				ID     string  `json:"id"`
+				Amount mpMoney `json:"amount"`
+			} `json:"refund"`
+			Status string `json:"status"`
+		}
+		var raw []byte
+		if err := h.db.QueryRow(t.Context(), `SELECT data FROM events WHERE order_id = $1 AND type = 'order.refunded'`, o.ID).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Unmarshal(raw, &data)
+		if data.Refund.ID != r.ID || data.Refund.Amount.Total != "20.00" || data.Status != "refunded" {
+			t.Errorf("order.refunded data = %s, want the refund and status refunded", raw)
+		}
+
+		// PlacetoPay's session stays APPROVED and now shows the payment refunded: a new query
+		// must not send the order to review.
+		if _, err := h.db.Exec(t.Context(), `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
+			t.Fatal(err)
+		}
+		// Applied, not failed: a failed apply is retried (next_check_at set) forever.
+		h.waitDB("the session is queried again and the answer applied", 10*time.Second,
+			`SELECT last_checked_at IS NOT NULL AND next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, requestID)
+		got = h.txOrder(g, o.ID)
+		if got.Status != "refunded" || h.transitionsTo(o.ID, "review") != 0 || got.PaidAmount.Total != "20.00" {
+			t.Errorf("after a new query: %+v, %d review transitions; want refunded, paid 20.00, never review", got, h.transitionsTo(o.ID, "review"))
+		}
+		if !got.Payments[0].Refunded {
+			t.Error("the query's refunded payment was not kept")
+		}
+	})
+
+	t.Run("partial refunds up to the total, then 422", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "30.00", nil, "paid")
+		for i, step := range []struct{ amount, status, refunded string }{
+			{"10.00", "partially_refunded", "10.00"},
+			{"15.00", "partially_refunded", "25.00"},
+		} {
+			code, r, p := h.refund(g, o.ID, usd(step.amount))
+			if code != http.StatusCreated || r.Status != "succeeded" || r.Amount.Total != step.amount {
+				t.Fatalf("refund %d of %s = %d %+v %+v", i, step.amount, code, r, p)
+			}
+			if got := h.txOrder(g, o.ID); got.Status != step.status || got.RefundedAmount.Total != step.refunded {
+				t.Fatalf("after refund %d: %s refunded %s, want %s %s", i, got.Status, got.RefundedAmount.Total, step.status, step.refunded)
+			}
+		}
+		code, _, p := h.refund(g, o.ID, usd("5.01"))
+		if code != http.StatusUnprocessableEntity || p.Code != "invalid" {
+			t.Errorf("refund above what is left = %d %+v, want 422", code, p)
+		}
+		code, _, p = h.refund(g, o.ID, map[string]any{"amount": map[string]string{"currency": "EUR", "total": "1.00"}})
+		if code != http.StatusUnprocessableEntity {
+			t.Errorf("refund in another currency = %d %+v, want 422", code, p)
+		}
+		code, _, p = h.refund(g, o.ID, usd("0"))
+		if code != http.StatusUnprocessableEntity {
+			t.Errorf("refund of zero = %d %+v, want 422", code, p)
+		}
+		if code, r, p := h.refund(g, o.ID, usd("5.00")); code != http.StatusCreated || r.Status != "succeeded" {
+			t.Fatalf("last refund = %d %+v %+v", code, r, p)
+		}
+		got := h.txOrder(g, o.ID)
+		if got.Status != "refunded" || got.RefundedAmount.Total != "30.00" {
+			t.Errorf("after refunds of the whole total: %+v", got)
+		}
+		if code, _, p := h.refund(g, o.ID, nil); code != http.StatusConflict {
+			t.Errorf("refund of a refunded order = %d %+v, want 409", code, p)
+		}
+		if n := h.eventsOf(o.ID, "order.refunded"); n != 3 {
+			t.Errorf("%d order.refunded events, want 3 (one per refund)", n)
+		}
+		code, raw := h.call(g, http.MethodGet, "/v1/orders/"+o.ID+"/refunds", nil)
+		var list struct {
+			Data []txRefund `json:"data"`
+		}
+		h.decode(raw, &list)
+		if code != http.StatusOK || len(list.Data) != 3 || list.Data[0].Amount.Total != "10.00" || list.Data[2].Amount.Total != "5.00" {
+			t.Errorf("GET refunds = %d %s, want the three refunds oldest first", code, raw)
+		}
+		for _, r := range list.Data {
+			if r.Status != "succeeded" || r.PaymentInternalReference != o.Payments[0].InternalReference {
+				t.Errorf("listed refund %+v, want succeeded on payment %d", r, o.Payments[0].InternalReference)
+			}
+		}
+	})
+
+	t.Run("bad refund requests are refused and change nothing", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "11.00", nil, "paid")
+		for _, c := range []struct {
+			body any
+			code int
+		}{
+			{map[string]any{"amount": "10.00"}, http.StatusBadRequest},
+			{map[string]any{"total": "10.00"}, http.StatusBadRequest},
+			{map[string]any{"amount": map[string]string{"currency": "USD", "total": "1.001"}}, http.StatusUnprocessableEntity},
+			{map[string]any{"amount": map[string]string{"currency": "USD", "total": "-1.00"}}, http.StatusUnprocessableEntity},
+			{map[string]any{"amount": map[string]string{"currency": "USD"}}, http.StatusUnprocessableEntity},
+			{usd("11.01"), http.StatusUnprocessableEntity},
+		} {
+			if code, _, p := h.refund(g, o.ID, c.body); code != c.code {
+				t.Errorf("refund %v = %d %+v, want %d", c.body, code, p, c.code)
+			}
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 0 {
+			t.Errorf("%d refunds recorded for refused requests", n)
+		}
+		if code, _, p := h.refund(g, "01a20a7f-cfe1-7181-acfe-359475a9eb0b", nil); code != http.StatusNotFound {
+			t.Errorf("refund of an unknown order = %d %+v, want 404", code, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "paid" || got.RefundedAmount.Total != "0.00" {
+			t.Errorf("after refused requests: %+v", got)
+		}
+	})
+
+	t.Run("refund of an unpaid order is 409", func(t *testing.T) {
+		o := h.createOrder(g, "9.00", "")
+		if code, _, p := h.refund(g, o.ID, nil); code != http.StatusConflict {
+			t.Errorf("refund of a pending order = %d %+v, want 409", code, p)
+		}
+	})
+
+	t.Run("already refunded at PlacetoPay is matched, not a failure", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "12.00", nil, "paid")
+		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
+			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Refunded in PlacetoPay's console, behind the gateway's back.
+		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
+			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		code, r, p := h.refund(g, o.ID, nil)
+		if code != http.StatusCreated || r.Status != "succeeded" || r.Reason != "already_refunded" || r.Amount.Total != "12.00" {
+			t.Fatalf("refund = %d %+v %+v, want 201 succeeded already_refunded 12.00", code, r, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "refunded" || got.RefundedAmount.Total != "12.00" {
+			t.Errorf("order = %+v, want refunded 12.00", got)
+		}
+	})
+
+	t.Run("a lost answer leaves the refund unknown until a query resolves it", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "40.00", nil, "paid")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, r, p := h.refund(g, o.ID, nil)
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusAccepted || r.Status != "unknown" {
+			t.Fatalf("refund with a lost answer = %d %+v %+v, want 202 unknown", code, r, p)
+		}
+		// Never retried blindly: while it is unknown, another refund is refused.
+		if code, _, p := h.refund(g, o.ID, usd("1.00")); code != http.StatusConflict {
+			t.Errorf("refund while one is unknown = %d %+v, want 409", code, p)
+		}
+		h.waitDB("the unknown refund is resolved", 10*time.Second,
+			`SELECT status = 'succeeded' FROM refunds WHERE id = $1`, r.ID)
+		got := h.txOrder(g, o.ID)
+		if got.Status != "refunded" || got.RefundedAmount.Total != "40.00" {
+			t.Errorf("order after resolution = %+v, want refunded 40.00", got)
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 2 && n != 1 {
+			t.Errorf("%d refund rows", n)
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1 AND status = 'succeeded'`, o.ID); n != 1 {
+			t.Errorf("%d succeeded refunds, want exactly 1", n)
+		}
+	})
+
+	t.Run("a partial refund with a lost answer stays unknown and blocks the next", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "50.00", nil, "paid")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, r, p := h.refund(g, o.ID, usd("10.00"))
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusAccepted || r.Status != "unknown" {
+			t.Fatalf("refund with a lost answer = %d %+v %+v, want 202 unknown", code, r, p)
+		}
+		// PlacetoPay's session cannot show a partial refund: the probe looks, and leaves it.
+		h.waitDB("the probe looked at the unknown refund", 10*time.Second,
+			`SELECT next_check_at > now() + interval '2 seconds' FROM refunds WHERE id = $1`, r.ID)
+		if code, _, p := h.refund(g, o.ID, usd("1.00")); code != http.StatusConflict {
+			t.Errorf("refund while one is unknown = %d %+v, want 409", code, p)
+		}
+		got := h.txOrder(g, o.ID)
+		if got.Status != "paid" || got.RefundedAmount.Total != "0.00" ||
+			h.count(`SELECT count(*) FROM refunds WHERE id = $1 AND status = 'unknown'`, r.ID) != 1 {
+			t.Errorf("after an unresolvable partial refund: %+v; want paid, nothing refunded, the refund unknown", got)
+		}
+	})
+
+	t.Run("a refund PlacetoPay refuses fails and changes nothing", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
+		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
+			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 5.00 refunded in PlacetoPay's console: PlacetoPay refuses 8.00 more.
+		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
+			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
+			Amount: &placetopay.Amount{Currency: "USD", Total: "5.00"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID)
+		code, _, p := h.refund(g, o.ID, usd("8.00"))
+		if code != http.StatusUnprocessableEntity || p.Code != "invalid" {
+			t.Fatalf("refused refund = %d %+v, want 422", code, p)
+		}
+		got := h.txOrder(g, o.ID)
+		if got.Status != "paid" || got.RefundedAmount.Total != "0.00" || got.Payments[0].RefundedAmount.Total != "0.00" ||
+			h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID) != before {
+			t.Errorf("after a refused refund: %+v; want nothing changed", got)
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1 AND status = 'failed'`, o.ID); n != 1 {
+			t.Errorf("%d failed refunds in the ledger, want 1", n)
+		}
+		// A full refund now takes what PlacetoPay had left, and the ledger records that.
+		code, r, p := h.refund(g, o.ID, nil)
+		if code != http.StatusCreated || r.Amount.Total != "5.00" {
+			t.Errorf("full refund after a console refund = %d %+v %+v, want 5.00 recorded", code, r, p)
+		}
+	})
+
+	t.Run("concurrent refunds never pass what was paid", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "100.00", nil, "paid")
+		const n = 8
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				codes[i], _, _ = h.refund(g, o.ID, usd("30.00"))
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		// Then one after the other until refused.
+		for range 5 {
+			code, _, _ := h.refund(g, o.ID, usd("30.00"))
+			codes = append(codes, code)
+		}
+		ok := 0
+		for _, c := range codes {
+			switch c {
+			case http.StatusCreated:
+				ok++
+			case http.StatusConflict, http.StatusUnprocessableEntity:
+			default:
+				t.Errorf("refund answered %d", c)
+			}
+		}
+		got := h.txOrder(g, o.ID)
+		if ok != 3 || got.RefundedAmount.Total != "90.00" || got.Status != "partially_refunded" {
+			t.Errorf("%d refunds succeeded, order %+v; want 3 and 90.00 refunded (codes %v)", ok, got, codes)
+		}
+		if sum := h.count(`SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = $1 AND status = 'succeeded'`, o.ID); sum != 9000 {
+			t.Errorf("ledger holds %d minor units refunded, want 9000", sum)
+		}
+	})
+}
+
+// TestMoneyPathPreauthorization: capture, reauthorize and release of a checkin.
+func TestMoneyPathPreauthorization(t *testing.T) {
+	t.Parallel()
+	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
+	g := h.gws[0]
+	checkin := map[string]any{"type": "checkin"}
+	post := func(path string, body any) (int, txOrder, mpProblem) {
+		t.Helper()
+		code, raw := h.call(g, http.MethodPost, path, body)
+		var o txOrder
+		var p mpProblem
+		if code < 300 {
+			h.decode(raw, &o)
+		} else {
+			h.decode(raw, &p)
+		}
+		return code, o, p
+	}
+
+	t.Run("capture in another currency is 422 and changes nothing; capture of less is paid", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "100.00", checkin, "authorized")
+		code, _, p := post("/v1/orders/"+o.ID+"/capture", map[string]any{"amount": map[string]string{"currency": "EUR", "total": "80.00"}})
+		if code != http.StatusUnprocessableEntity || p.Code != "invalid" {
+			t.Fatalf("capture in EUR = %d %+v, want 422", code, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "authorized" || got.PaidAmount.Total != "0.00" {
+			t.Fatalf("after a refused capture: %+v", got)
+		}
+		if n := h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1`, o.ID); n != 0 {
+			t.Errorf("%d preauthorization actions recorded for a refused request", n)
+		}
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("80.00"))
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
+			t.Fatalf("capture of 80.00 = %d %+v %+v, want 200 paid 80.00", code, got, p)
+		}
+		var data struct {
+			PaidAmount mpMoney `json:"paidAmount"`
+			Capture    struct {
+				InternalReference int64   `json:"internalReference"`
+				Amount            mpMoney `json:"amount"`
+			} `json:"capture"`
+		}
+		var raw []byte
+		if err := h.db.QueryRow(t.Context(), `SELECT data FROM events WHERE order_id = $1 AND type = 'order.paid'`, o.ID).Scan(&raw); err != nil {
+			t.Fatalf("order.paid event: %v", err)
+		}
+		_ = json.Unmarshal(raw, &data)
+		if data.PaidAmount.Total != "80.00" || data.Capture.Amount.Total != "80.00" || data.Capture.InternalReference == 0 {
+			t.Errorf("order.paid data = %s, want paidAmount and capture of 80.00", raw)
+		}
+		if n := h.count(`SELECT count(*) FROM order_timeline WHERE order_id = $1 AND kind = 'transition' AND to_status = 'paid' AND message LIKE 'captured 80.00 USD of an order of 100.00 USD%'`, o.ID); n != 1 {
+			t.Error("the timeline does not say the capture differs from the order's total")
+		}
+		// The captured payment can be refunded.
+		if code, r, p := h.refund(g, o.ID, usd("30.00")); code != http.StatusCreated || r.Status != "succeeded" {
+			t.Errorf("refund of a captured order = %d %+v %+v", code, r, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "partially_refunded" || got.RefundedAmount.Total != "30.00" {
+			t.Errorf("after a refund of the capture: %+v", got)
+		}
+		if code, _, p := post("/v1/orders/"+o.ID+"/capture", nil); code != http.StatusConflict {
+			t.Errorf("second capture = %d %+v, want 409", code, p)
+		}
+	})
+
+	t.Run("reauthorize then capture the new hold", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "50.00", checkin, "authorized")
+		if code, _, p := post("/v1/orders/"+o.ID+"/reauthorize", nil); code != http.StatusBadRequest && code != http.StatusUnprocessableEntity {
+			t.Errorf("reauthorize without an amount = %d %+v, want 400 or 422", code, p)
+		}
+		code, got, p := post("/v1/orders/"+o.ID+"/reauthorize", usd("65.00"))
+		if code != http.StatusOK || got.Status != "authorized" {
+			t.Fatalf("reauthorize = %d %+v %+v", code, got, p)
+		}
+		code, got, p = post("/v1/orders/"+o.ID+"/capture", nil)
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "65.00" {
+			t.Fatalf("capture of the new hold = %d %+v %+v, want paid 65.00", code, got, p)
+		}
+	})
+
+	t.Run("release cancels the order", func(t *testing.T) {
+		o, requestID := h.approvedOrder(g, "70.00", checkin, "authorized")
+		code, got, p := post("/v1/orders/"+o.ID+"/release", nil)
+		if code != http.StatusOK || got.Status != "cancelled" || got.PaidAmount.Total != "0.00" {
+			t.Fatalf("release = %d %+v %+v, want cancelled", code, got, p)
+		}
+		// A new query of the (still APPROVED) checkin session changes nothing.
+		if _, err := h.db.Exec(t.Context(), `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
+			t.Fatal(err)
+		}
+		h.waitDB("the session is queried again and the answer applied", 10*time.Second,
+			`SELECT last_checked_at IS NOT NULL AND next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, requestID)
+		if got := h.txOrder(g, o.ID); got.Status != "cancelled" || h.transitionsTo(o.ID, "review") != 0 {
+			t.Errorf("after a new query: %+v", got)
+		}
+	})
+
+	t.Run("a capture whose answer is lost is never sent again", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "35.00", checkin, "authorized")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, _, p := post("/v1/orders/"+o.ID+"/capture", nil)
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusBadGateway {
+			t.Fatalf("capture with a lost answer = %d %+v, want 502", code, p)
+		}
+		if code, _, p := post("/v1/orders/"+o.ID+"/capture", nil); code != http.StatusConflict {
+			t.Errorf("capture again while the first is unknown = %d %+v, want 409", code, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "authorized" ||
+			h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1 AND status = 'unknown'`, o.ID) != 1 {
+			t.Errorf("after an unknown capture: %+v; want authorized with one unknown action", got)
+		}
+	})
+
+	t.Run("an order that is not authorized is 409", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
+		for _, action := range []string{"capture", "release"} {
+			if code, _, p := post("/v1/orders/"+o.ID+"/"+action, nil); code != http.StatusConflict {
+				t.Errorf("%s of a paid order = %d %+v, want 409", action, code, p)
+			}
+		}
+		if code, _, p := post("/v1/orders/"+o.ID+"/reauthorize", usd("10.00")); code != http.StatusConflict {
+			t.Errorf("reauthorize of a paid order = %d %+v, want 409", code, p)
+		}
+	})
+}
+
+// TestMoneyPathConfirmation: the confirmation flow, confirmed, cancelled, and too late.
+func TestMoneyPathConfirmation(t *testing.T) {
+	t.Parallel()
+	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}})
+	g := h.gws[0]
+	confirmable := func(total string) (txOrder, int64) {
+		t.Helper()
+		o := h.createOrder(g, total, "")
+		code, raw := h.checkout(g, o.ID, map[string]any{"requiresConfirmation": true})
+		if code != http.StatusCreated {
+			t.Fatalf("checkout = %d %s", code, raw)
+		}
+		var s mpSession
+		h.decode(raw, &s)
+		h.pay(s.RequestID, mpCardApprove)
+		h.waitDB("the payment awaits confirmation", 10*time.Second,
+			`SELECT count(*) = 1 FROM payments WHERE order_id = $1 AND status = 'PENDING_CONFIRMATION'`, o.ID)
+		got := h.txOrder(g, o.ID)
+		if got.Status != "pending" {
+			t.Fatalf("an order awaiting confirmation is %s, want pending", got.Status)
+		}
+		return got, s.RequestID
+	}
+	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
+		t.Helper()
+		path := fmt.Sprintf("/v1/orders/%s/payments/%d/%s", o.ID, o.Payments[0].InternalReference, action)
+		code, raw := h.call(g, http.MethodPost, path, nil)
+		var got txOrder
+		var p mpProblem
+		if code < 300 {
+			h.decode(raw, &got)
+		} else {
+			h.decode(raw, &p)
+		}
+		return code, got, p
+	}
+
+	t.Run("confirm makes the order paid through the query", func(t *testing.T) {
+		o, _ := confirmable("25.00")
+		code, got, p := act(o, "confirm")
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "25.00" {
+			t.Fatalf("confirm = %d %+v %+v, want paid", code, got, p)
+		}
+		if code, _, p := act(o, "confirm"); code != http.StatusConflict {
+			t.Errorf("second confirm = %d %+v, want 409", code, p)
+		}
+	})
+
+	t.Run("cancel rejects the payment", func(t *testing.T) {
+		o, _ := confirmable("26.00")
+		code, got, p := act(o, "cancel")
+		if code != http.StatusOK || got.Status != "failed" || got.Payments[0].Status != "REJECTED" {
+			t.Fatalf("cancel = %d %+v %+v, want failed with the payment rejected", code, got, p)
+		}
+	})
+
+	t.Run("confirm after the window is a clear 409", func(t *testing.T) {
+		o, _ := confirmable("27.00")
+		h.advance(3 * time.Minute)
+		code, _, p := act(o, "confirm")
+		if code != http.StatusConflict || p.Detail == "" {
+			t.Fatalf("confirm after the window = %d %+v, want 409 with a reason", code, p)
+		}
+		t.Logf("confirm after the window: %s", p.Detail)
+		if got := h.txOrder(g, o.ID); got.Status == "paid" {
+			t.Errorf("an expired confirmation made the order paid")
+		}
+	})
+}

@@ -1,0 +1,182 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+// amountBody is the body of refunds, capture and reauthorize: an optional amount in the
+// same shape as an order's, {"amount": {"currency": "USD", "total": "10.00"}}.
+type amountBody struct {
+	Amount *amountRequest `json:"amount"`
+}
+
+// parse returns the amount, or nil when the body had none.
+func (b *amountBody) parse() (*orders.Money, error) {
+	if b.Amount == nil {
+		return nil, nil
+	}
+	if b.Amount.Total == "" {
+		return nil, &orders.Error{Code: orders.EInvalid, Field: "amount.total", Message: "is required"}
+	}
+	m, err := orders.ParseMoney(string(b.Amount.Total), b.Amount.Currency)
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// decodeAmount reads an optional amountBody: no body, or no amount, gives nil.
+func decodeAmount(c echo.Context) (*orders.Money, error) {
+	var body amountBody
+	if err := decodeOptional(c, &body); err != nil {
+		return nil, err
+	}
+	return body.parse()
+}
+
+// decodeOptional reads an optional JSON body: none at all is the zero value.
+func decodeOptional(c echo.Context, v any) error {
+	if c.Request().ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(c, v)
+}
+
+type refundJSON struct {
+	ID                       string    `json:"id"`
+	OrderID                  string    `json:"orderId"`
+	PaymentInternalReference int64     `json:"paymentInternalReference"`
+	Amount                   moneyJSON `json:"amount"`
+	Status                   string    `json:"status"`
+	InternalReference        *int64    `json:"internalReference,omitempty"`
+	Reason                   string    `json:"reason,omitempty"`
+	Message                  string    `json:"message,omitempty"`
+	CreatedAt                time.Time `json:"createdAt"`
+	UpdatedAt                time.Time `json:"updatedAt"`
+}
+
+func toRefundJSON(r orders.Refund) refundJSON {
+	return refundJSON{ID: r.ID.String(), OrderID: r.OrderID.String(), PaymentInternalReference: r.PaymentInternalReference,
+		Amount: toMoneyJSON(r.Amount), Status: r.Status, InternalReference: r.InternalReference,
+		Reason: r.Reason, Message: r.Message, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// handleRefund is POST /v1/orders/{id}/refunds: 201 with the refund when PlacetoPay refunded
+// it, 202 when its outcome is unknown (it is being checked; never retried).
+func (s *Server) handleRefund(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	amount, err := decodeAmount(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.payments.Refund(c.Request().Context(), id, amount)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if r.Status != orders.RefundSucceeded {
+		status = http.StatusAccepted
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, status, toRefundJSON(r))
+}
+
+// handleListRefunds is GET /v1/orders/{id}/refunds.
+func (s *Server) handleListRefunds(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.payments.Refunds(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Data []refundJSON `json:"data"`
+	}{Data: []refundJSON{}}
+	for _, r := range list {
+		out.Data = append(out.Data, toRefundJSON(r))
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, out)
+}
+
+// handleCapture is POST /v1/orders/{id}/capture.
+func (s *Server) handleCapture(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	amount, err := decodeAmount(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.payments.Capture(c.Request().Context(), id, amount)
+	return s.orderAnswer(c, o, err)
+}
+
+// handleReauthorize is POST /v1/orders/{id}/reauthorize; the amount is required.
+func (s *Server) handleReauthorize(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	amount, err := decodeAmount(c)
+	if err != nil {
+		return err
+	}
+	if amount == nil {
+		return &orders.Error{Code: orders.EInvalid, Field: "amount", Message: "is required: the new amount to hold"}
+	}
+	o, err := s.payments.Reauthorize(c.Request().Context(), id, *amount)
+	return s.orderAnswer(c, o, err)
+}
+
+// handleRelease is POST /v1/orders/{id}/release; it takes no body.
+func (s *Server) handleRelease(c echo.Context) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	var body struct{}
+	if err := decodeOptional(c, &body); err != nil {
+		return err
+	}
+	o, err := s.payments.Release(c.Request().Context(), id)
+	return s.orderAnswer(c, o, err)
+}
+
+// handlePaymentAction is POST /v1/orders/{id}/payments/{internalReference}/confirm and
+// /cancel: the confirmation flow.
+func (s *Server) handlePaymentAction(action string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := orderID(c)
+		if err != nil {
+			return err
+		}
+		ref, err := strconv.ParseInt(c.Param("ref"), 10, 64)
+		if err != nil || ref <= 0 {
+			return &orders.Error{Code: orders.ENotFound, Field: "internalReference", Message: "payment " + strconv.Quote(c.Param("ref")) + " does not exist"}
+		}
+		var body struct{}
+		if err := decodeOptional(c, &body); err != nil {
+			return err
+		}
+		o, err := s.payments.ConfirmPayment(c.Request().Context(), id, ref, action)
+		return s.orderAnswer(c, o, err)
+	}
+}
+
+func (s *Server) orderAnswer(c echo.Context, o orders.Order, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderJSON(o))
+}
