@@ -59,6 +59,9 @@ type mpConfig struct {
 	// downInstance adds one more gateway, on the same database, whose PLACETOPAY_BASE_URL
 	// is a closed port: PlacetoPay is down for it. It is not in gws.
 	downInstance bool
+	// publicRelay makes GATEWAY_PUBLIC_URL the relay's URL, so that URLs the gateway sends
+	// PlacetoPay to call back (a recurrence's notificationUrl) reach the first gateway.
+	publicRelay bool
 }
 
 type mpGateway struct {
@@ -120,13 +123,17 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	if interval == 0 {
 		interval = time.Minute
 	}
+	publicURL := mpPublicURL
+	if cfg.publicRelay {
+		publicURL = relay.URL
+	}
 	env := func(base string) []string {
 		return []string{
 			"DATABASE_URL=" + dbURL,
 			"GATEWAY_ADDR=127.0.0.1:0",
 			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 			"GATEWAY_API_KEYS=" + mpAPIKey,
-			"GATEWAY_PUBLIC_URL=" + mpPublicURL,
+			"GATEWAY_PUBLIC_URL=" + publicURL,
 			"PLACETOPAY_BASE_URL=" + base,
 			"PLACETOPAY_LOGIN=" + mpLogin,
 			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
@@ -207,6 +214,8 @@ type mpProxy struct {
 	target string
 	mu     sync.Mutex
 	edit   map[int64]func(payment map[string]any)
+	// creates counts the session creations (POST /api/session) that went through.
+	creates atomic.Int64
 }
 
 func newMPProxy(t *testing.T, target string) *mpProxy {
@@ -229,6 +238,9 @@ func (p *mpProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
 }
 
 func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
+		p.creates.Add(1)
+	}
 	body, _ := io.ReadAll(r.Body)
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {

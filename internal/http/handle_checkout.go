@@ -16,6 +16,7 @@ type checkoutRequest struct {
 	Type          string `json:"type"`
 	IPAddress     string `json:"ipAddress"` // the shopper's; the caller's address when absent
 	UserAgent     string `json:"userAgent"` // the shopper's; the caller's User-Agent when absent
+	checkoutOptions
 }
 
 type checkoutSessionJSON struct {
@@ -44,6 +45,9 @@ func (s *Server) handleCheckout(c echo.Context) error {
 	p := orders.CheckoutParams{
 		Locale: req.Locale, PaymentMethod: req.PaymentMethod, ExpiresIn: time.Duration(req.ExpiresIn) * time.Second,
 		Type: req.Type, IPAddress: req.IPAddress, UserAgent: req.UserAgent,
+	}
+	if err := req.checkoutOptions.apply(&p); err != nil {
+		return err
 	}
 	if p.IPAddress == "" {
 		p.IPAddress = c.RealIP()

@@ -67,6 +67,10 @@ type CheckoutParams struct {
 	Type          string        // "" for a payment, "checkin" for a preauthorization
 	IPAddress     string
 	UserAgent     string
+	// The session options (options.go): a partial payment, a dispersion, a recurrence.
+	AllowPartial bool
+	Dispersion   []DispersionPart
+	Recurring    *Recurring
 }
 
 const (
@@ -139,11 +143,17 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		if o.Status != StatusPending && o.Status != StatusFailed {
 			return Errorf(EConflict, "order %s is %s; a checkout needs a pending or failed order", o.ID, o.Status)
 		}
+		if err := cp.validateOptions(&o, now); err != nil {
+			return err
+		}
 		cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return err
+		case cur.Attempt == "open" && cur.ExpiresAt.After(now) && !cp.sameOptions(cur.Request):
+			return Errorf(EConflict, "order %s has an open session with other options (allowPartial, dispersion, recurring) until %s",
+				o.ID, cur.ExpiresAt.UTC().Format(time.RFC3339))
 		case cur.Attempt == "open" && cur.ExpiresAt.After(now):
 			s := sessionFromRow(cur)
 			open = &s
@@ -166,14 +176,16 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 				return err
 			}
 		}
-		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds()})
+		opts := cp.optionsJSON()
+		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds(),
+			"allowPartial": opts.AllowPartial, "dispersion": opts.Dispersion, "recurring": opts.Recurring})
 		kind := "payment"
 		if cp.Type == "checkin" {
 			kind = "checkin"
 		}
 		attempt, err = p.store.q.InsertSessionAttempt(ctx, tx, ordersdb.InsertSessionAttemptParams{
 			ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, Kind: kind, Currency: o.Amount.Currency,
-			TotalMinor: o.Amount.Minor, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
+			TotalMinor: o.Amount.Minor, AllowPartial: cp.AllowPartial, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
 		})
 		return err
 	})
@@ -192,6 +204,8 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Buyer: o.Buyer, Items: o.Items,
 		Kind: kind, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
 		ReturnURL: p.returnURL(o.ID), IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
+		AllowPartial: cp.AllowPartial, Dispersion: cp.Dispersion, Recurring: cp.Recurring,
+		RecurringNotificationURL: p.recurringNotificationURL(cp.Recurring),
 	})
 	if err != nil {
 		return Session{}, false, p.createFailed(attempt.ID, err)

@@ -33,6 +33,12 @@ type SessionRequest struct {
 	ReturnURL     string
 	IPAddress     string
 	UserAgent     string
+	AllowPartial  bool
+	Dispersion    []DispersionPart
+	Recurring     *Recurring
+	// RecurringNotificationURL is where PlacetoPay posts the recurring charges' notifications:
+	// the gateway's own notification endpoint. Empty when Recurring is nil.
+	RecurringNotificationURL string
 }
 
 // CreatedSession is PlacetoPay's answer to SessionRequest.

@@ -138,6 +138,7 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 			return err
 		}
 	}
+	before := *o
 	if d.paidMinor != o.PaidMinor {
 		if err := p.store.q.SetOrderPaid(ctx, tx, ordersdb.SetOrderPaidParams{ID: o.ID, PaidMinor: d.paidMinor}); err != nil {
 			return err
@@ -162,6 +163,10 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 		}
 	}
 
+	if err := p.partialEvents(ctx, tx, &before, o, sess, info); err != nil {
+		return err
+	}
+
 	attempt, next := p.schedule(sess, info, now)
 	return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
 		ID: sess.ID, Status: sessionStatus(info.Status), Reason: nullable(info.Reason), Message: nullable(info.Message),
@@ -184,7 +189,8 @@ func decide(o *Order, kind, sessionStatus string, payments []ordersdb.Payment) d
 	var sum int64
 	var approved int
 	for _, pay := range payments {
-		if pay.Status != "APPROVED" || pay.Refunded {
+		if pay.Status != "APPROVED" || pay.Refunded || pay.Kind == "recurring" {
+			// A recurring charge is money after the order's payment (recurring.go).
 			continue
 		}
 		approved++
