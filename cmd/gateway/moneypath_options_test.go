@@ -302,7 +302,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		forgedRef := declined + 1000
 		sig, _ := placetopay.NotificationSignature(placetopay.SHA256, forgedRef, "APPROVED", date, "not-the-secret")
 		forged, _ := json.Marshal(map[string]any{
-			"status": map[string]string{"status": "APPROVED", "reason": "00", "message": "Approved", "date": date},
+			"status":            map[string]string{"status": "APPROVED", "reason": "00", "message": "Approved", "date": date},
 			"internalReference": forgedRef, "reference": got.Reference, "signature": sig,
 			"recurring": map[string]int{"tries": 1, "enabled": 1},
 		})

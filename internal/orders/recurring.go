@@ -99,7 +99,7 @@ func (p *Payments) AcceptRecurringCharge(ctx context.Context, n RecurringNotific
 		amount := Money{Minor: sess.TotalMinor, Currency: sess.Currency}
 		payload, _ := json.Marshal(map[string]any{
 			"internalReference": n.InternalReference, "status": n.Status, "reason": n.Reason, "message": n.Message,
-			"amount": map[string]string{"currency": amount.Currency, "total": amount.Decimal()},
+			"amount":    map[string]string{"currency": amount.Currency, "total": amount.Decimal()},
 			"recurring": map[string]any{"tries": n.Tries, "enabled": n.Enabled}, "reportedBy": "notification",
 		})
 		if err := p.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
