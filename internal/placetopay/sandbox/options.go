@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -19,7 +18,7 @@ import (
 
 // dispersionDest is one destination of a dispersion session.
 type dispersionDest struct {
-	Agreement     string // digits, or empty for the site's own
+	Agreement     string // as sent (the documents show numbers and numeric strings); empty for the site's own
 	AgreementType string
 	Amount        money
 }
@@ -46,8 +45,6 @@ type recurringRequest struct {
 	DueDate         string    `json:"dueDate"`
 	NotificationURL string    `json:"notificationUrl"`
 }
-
-var agreementDigits = regexp.MustCompile(`^[0-9]{1,15}$`)
 
 // options checks and reads the dispersion and the recurrence of p, a payment of a session
 // of type typ, at now.
@@ -79,8 +76,6 @@ func (p *paymentRequest) options(typ string, now time.Time) ([]dispersionDest, *
 				return nil, nil, invalid("The dispersion currencies must be the payment currency.")
 			case d.AgreementType != "MERCHANT" && d.AgreementType != "AIRLINE":
 				return nil, nil, invalid("The dispersion %d agreementType must be MERCHANT or AIRLINE.", i)
-			case agreement != "" && !agreementDigits.MatchString(agreement):
-				return nil, nil, invalid("The dispersion %d agreement must be numeric.", i)
 			}
 			sum += m.Cents
 			dests = append(dests, dispersionDest{Agreement: agreement, AgreementType: d.AgreementType, Amount: m})
@@ -158,9 +153,11 @@ func dispersionView(t *transaction) []transactionDispersionJSON {
 	var out []transactionDispersionJSON
 	for i, d := range t.Session.Dispersion {
 		base := amountBase{Currency: d.Amount.Currency, Total: d.Amount.total()}
-		var agreement any // null for the site's own, a number otherwise, as the documents show
+		var agreement any // null for the site's own, a number when numeric, as the documents show
 		if n, err := strconv.ParseInt(d.Agreement, 10, 64); err == nil {
 			agreement = n
+		} else if d.Agreement != "" {
+			agreement = d.Agreement
 		}
 		out = append(out, transactionDispersionJSON{
 			Status: statusOf(t.State), InternalReference: t.PartRefs[i], Agreement: agreement, AgreementType: d.AgreementType,
