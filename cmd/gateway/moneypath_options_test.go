@@ -271,7 +271,14 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if n := h.count(`SELECT count(*) FROM order_timeline WHERE order_id = $1 AND kind = 'provider_status' AND message LIKE 'recurring charge%'`, o.ID); n != 1 {
 			t.Errorf("%d timeline entries for the recurring charge, want 1", n)
 		}
-		got := h.order(g, o.ID, true)
+		// The session is queried again (its notification replayed): the recurring charge is
+		// money after the order's payment, never part of it.
+		if code := postNotification(t, g, h.sandboxNotifications(s.RequestID)[0].Body); code != http.StatusOK {
+			t.Fatalf("replayed session notification = %d", code)
+		}
+		h.waitDB("the session is checked again", 10*time.Second,
+			`SELECT next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, s.RequestID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "paid" || got.PaidAmount.Total != "25.00" {
 			t.Errorf("after a recurring charge the order is %s paid %s, want paid 25.00 unchanged", got.Status, got.PaidAmount.Total)
 		}
