@@ -83,6 +83,9 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if got.Status != "partially_paid" || got.PaidAmount.Total != "10.00" {
 			t.Fatalf("after 10.00 of 30.00: %s paid %s, want partially_paid 10.00", got.Status, got.PaidAmount.Total)
 		}
+		if again := checkoutWith(o.ID, map[string]any{"allowPartial": true}); again.RequestID != s.RequestID {
+			t.Errorf("checkout of the partially paid order = session %d, want its open partial session %d", again.RequestID, s.RequestID)
+		}
 		payPart(s.RequestID, "5.00")
 		got = h.order(g, o.ID, true)
 		if got.Status != "partially_paid" || got.PaidAmount.Total != "15.00" {

@@ -140,7 +140,9 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		if o, err = orderFromRow(row); err != nil {
 			return err
 		}
-		if o.Status != StatusPending && o.Status != StatusFailed {
+		// A partially paid order's open partial session is handed out again (the shopper pays
+		// the rest on it); it never gets a new one (partial.go).
+		if o.Status != StatusPending && o.Status != StatusFailed && o.Status != StatusPartiallyPaid {
 			return Errorf(EConflict, "order %s is %s; a checkout needs a pending or failed order", o.ID, o.Status)
 		}
 		if err := cp.validateOptions(&o, now); err != nil {
@@ -158,6 +160,12 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 			s := sessionFromRow(cur)
 			open = &s
 			return nil
+		}
+		if o.Status == StatusPartiallyPaid {
+			return Errorf(EConflict, "order %s is partially_paid and its partial session has ended; no new session is opened for the rest: refund what was paid or settle it with the shopper", o.ID)
+		}
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
 		case cur.Attempt == "open":
 			// Expired here: PlacetoPay refuses payments on it now. It leaves the open slot but
 			// stays probed, so a payment still in flight on it is applied when it settles.
