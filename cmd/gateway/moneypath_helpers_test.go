@@ -61,6 +61,9 @@ type mpConfig struct {
 	downInstance bool
 	// env, when set, adds variables to every gateway's environment; it gets the sandbox's URL.
 	env func(sandboxURL string) []string
+	// publicRelay makes GATEWAY_PUBLIC_URL the relay's URL, so that URLs the gateway sends
+	// PlacetoPay to call back (a recurrence's notificationUrl) reach the first gateway.
+	publicRelay bool
 }
 
 type mpGateway struct {
@@ -122,13 +125,17 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	if interval == 0 {
 		interval = time.Minute
 	}
+	publicURL := mpPublicURL
+	if cfg.publicRelay {
+		publicURL = relay.URL
+	}
 	env := func(base string) []string {
 		vars := []string{
 			"DATABASE_URL=" + dbURL,
 			"GATEWAY_ADDR=127.0.0.1:0",
 			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 			"GATEWAY_API_KEYS=" + mpAPIKey,
-			"GATEWAY_PUBLIC_URL=" + mpPublicURL,
+			"GATEWAY_PUBLIC_URL=" + publicURL,
 			"PLACETOPAY_BASE_URL=" + base,
 			"PLACETOPAY_LOGIN=" + mpLogin,
 			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
@@ -218,6 +225,8 @@ type mpProxy struct {
 	// lose, when set, names the paths whose answers are lost: the request reaches the
 	// sandbox, then the connection is closed without an answer (an unknown outcome).
 	lose func(path string) bool
+	// creates counts the session creations (POST /api/session) that went through.
+	creates atomic.Int64
 }
 
 // loseAnswers makes the answers of the paths lose matches get lost; nil stops it.
@@ -247,6 +256,9 @@ func (p *mpProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
 }
 
 func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
+		p.creates.Add(1)
+	}
 	body, _ := io.ReadAll(r.Body)
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {

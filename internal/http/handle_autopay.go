@@ -12,7 +12,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
-type recurringJSON struct {
+type autopayRecurringJSON struct {
 	Type        string `json:"type"`
 	Periodicity string `json:"periodicity"`
 	Interval    int64  `json:"interval"`
@@ -25,7 +25,7 @@ type recurringJSON struct {
 type autopayTermsJSON struct {
 	Description string         `json:"description"`
 	DueDay      *int           `json:"dueDay"`
-	Recurring   *recurringJSON `json:"recurring"`
+	Recurring   *autopayRecurringJSON `json:"recurring"`
 	Amount      *amountRequest `json:"amount"`
 	ReturnURL   string         `json:"returnUrl"`
 	Locale      string         `json:"locale"`
@@ -229,7 +229,7 @@ type autopayJSON struct {
 	AutopayID      string               `json:"autopayId,omitempty"` // PlacetoPay's
 	ProviderStatus *providerStatusJSON  `json:"providerStatus,omitempty"`
 	DueDay         int                  `json:"dueDay,omitempty"`
-	Recurring      recurringJSON        `json:"recurring"`
+	Recurring      autopayRecurringJSON        `json:"recurring"`
 	Amount         *moneyJSON           `json:"amount,omitempty"`
 	Instrument     *autopay.Instrument  `json:"instrument,omitempty"`
 	Buyer          *orders.Person       `json:"buyer,omitempty"`
@@ -244,7 +244,7 @@ func toAutopayJSON(e autopay.Enrolment) autopayJSON {
 	r := e.Recurring
 	out := autopayJSON{
 		ID: e.ID.String(), Reference: e.Reference, Description: e.Description, Status: e.Status, DueDay: e.DueDay,
-		Recurring: recurringJSON{Type: r.Type, Periodicity: r.Periodicity, Interval: r.Interval, NextPayment: r.NextPayment,
+		Recurring: autopayRecurringJSON{Type: r.Type, Periodicity: r.Periodicity, Interval: r.Interval, NextPayment: r.NextPayment,
 			DueDate: r.DueDate, StartDate: r.StartDate, MaxPeriods: r.MaxPeriods},
 		Instrument: e.Instrument, Buyer: e.Buyer, ReturnURL: e.ReturnURL, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 	}

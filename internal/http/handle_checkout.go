@@ -23,6 +23,7 @@ type checkoutRequest struct {
 	// RequiresConfirmation opens the session in PlacetoPay's confirmation flow
 	// (metadata.requiresConfirmation): approvals wait for POST .../payments/{ref}/confirm.
 	RequiresConfirmation bool `json:"requiresConfirmation"`
+	checkoutOptions
 }
 
 type checkoutSessionJSON struct {
@@ -56,6 +57,9 @@ func (s *Server) handleCheckout(c echo.Context) error {
 	}
 	if req.RequiresConfirmation && req.Type != "" {
 		return &orders.Error{Code: orders.EInvalid, Field: "requiresConfirmation", Message: "applies only to payment sessions, not to " + req.Type}
+	}
+	if err := req.checkoutOptions.apply(&p); err != nil {
+		return err
 	}
 	if p.IPAddress == "" {
 		p.IPAddress = c.RealIP()

@@ -81,6 +81,9 @@ func jsonKind(t reflect.Type) string {
 	if t == decimalType {
 		return "a decimal number or a string holding one"
 	}
+	if t == agreementType {
+		return "a whole number or a string holding one"
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"

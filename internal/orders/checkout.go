@@ -79,6 +79,11 @@ type CheckoutParams struct {
 
 	// RequiresConfirmation opens the session in PlacetoPay's confirmation flow.
 	RequiresConfirmation bool
+
+	// The session options (options.go): a partial payment, a dispersion, a recurrence.
+	AllowPartial bool
+	Dispersion   []DispersionPart
+	Recurring    *Recurring
 }
 
 const (
@@ -156,18 +161,32 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		if o, err = orderFromRow(row); err != nil {
 			return err
 		}
-		if o.Status != StatusPending && o.Status != StatusFailed {
+		// A partially paid order's open partial session is handed out again (the shopper pays
+		// the rest on it); it never gets a new one (partial.go).
+		if o.Status != StatusPending && o.Status != StatusFailed && o.Status != StatusPartiallyPaid {
 			return Errorf(EConflict, "order %s is %s; a checkout needs a pending or failed order", o.ID, o.Status)
+		}
+		if err := cp.validateOptions(&o, now); err != nil {
+			return err
 		}
 		cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return err
+		case cur.Attempt == "open" && cur.ExpiresAt.After(now) && !cp.sameOptions(cur.Request):
+			return Errorf(EConflict, "order %s has an open session with other options (allowPartial, dispersion, recurring) until %s",
+				o.ID, cur.ExpiresAt.UTC().Format(time.RFC3339))
 		case cur.Attempt == "open" && cur.ExpiresAt.After(now):
 			s := sessionFromRow(cur)
 			open = &s
 			return nil
+		}
+		if o.Status == StatusPartiallyPaid {
+			return Errorf(EConflict, "order %s is partially_paid and its partial session has ended; no new session is opened for the rest: refund what was paid or settle it with the shopper", o.ID)
+		}
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
 		case cur.Attempt == "open":
 			// Expired here: PlacetoPay refuses payments on it now. It leaves the open slot but
 			// stays probed, so a payment still in flight on it is applied when it settles.
@@ -186,8 +205,10 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 				return err
 			}
 		}
+		opts := cp.optionsJSON()
 		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds(),
-			"subscribe": cp.Subscribe, "requiresConfirmation": cp.RequiresConfirmation})
+			"subscribe": cp.Subscribe, "requiresConfirmation": cp.RequiresConfirmation,
+			"allowPartial": opts.AllowPartial, "dispersion": opts.Dispersion, "recurring": opts.Recurring})
 		kind := sessionKind(cp.Type)
 		total := o.Amount.Minor
 		if kind == "subscription" {
@@ -195,7 +216,7 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		}
 		attempt, err = p.store.q.InsertSessionAttempt(ctx, tx, ordersdb.InsertSessionAttemptParams{
 			ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, Kind: kind, Currency: o.Amount.Currency,
-			TotalMinor: total, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
+			TotalMinor: total, AllowPartial: cp.AllowPartial, Request: req, ExpiresAt: now.Add(expiry).Truncate(time.Second),
 		})
 		if err == nil && cp.CustomerReference != "" {
 			err = p.store.q.SetSessionCustomer(ctx, tx, ordersdb.SetSessionCustomerParams{ID: attempt.ID, CustomerReference: &cp.CustomerReference})
@@ -214,6 +235,8 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		Kind: sessionKind(cp.Type), Subscribe: cp.Subscribe, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
 		ReturnURL: p.returnURL(o.ID), IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
 		RequiresConfirmation: cp.RequiresConfirmation,
+		AllowPartial:         cp.AllowPartial, Dispersion: cp.Dispersion, Recurring: cp.Recurring,
+		RecurringNotificationURL: p.recurringNotificationURL(cp.Recurring),
 	})
 	if err != nil {
 		return Session{}, false, p.createFailed(attempt.ID, err)

@@ -52,6 +52,12 @@ type SessionRequest struct {
 	// RequiresConfirmation asks for the confirmation flow (metadata.requiresConfirmation):
 	// approvals wait in PENDING_CONFIRMATION for ActionConfirm or ActionCancel.
 	RequiresConfirmation bool
+	AllowPartial         bool
+	Dispersion           []DispersionPart
+	Recurring            *Recurring
+	// RecurringNotificationURL is where PlacetoPay posts the recurring charges' notifications:
+	// the gateway's own notification endpoint. Empty when Recurring is nil.
+	RecurringNotificationURL string
 }
 
 // CreatedSession is PlacetoPay's answer to SessionRequest.

@@ -149,6 +149,7 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 			return err
 		}
 	}
+	before := *o
 	if d.paidMinor != o.PaidMinor {
 		if err := p.store.q.SetOrderPaid(ctx, tx, ordersdb.SetOrderPaidParams{ID: o.ID, PaidMinor: d.paidMinor}); err != nil {
 			return err
@@ -171,6 +172,10 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 			p.log.Info("provider state does not move the order", zap.String("order", o.ID.String()),
 				zap.String("from", string(o.Status)), zap.String("to", string(d.status)))
 		}
+	}
+
+	if err := p.partialEvents(ctx, tx, &before, o, sess, info); err != nil {
+		return err
 	}
 
 	attempt, next := p.schedule(sess, info, now)
@@ -229,7 +234,9 @@ func decidePayments(o *Order, kind, sessionStatus string, payments []ordersdb.Pa
 	var sum int64
 	var approved int
 	for _, pay := range payments {
-		if pay.ParentID != nil {
+		// Captures are actions on a checkin; a recurring charge is money after the order's
+		// payment (recurring.go).
+		if pay.ParentID != nil || pay.Kind == "recurring" {
 			continue
 		}
 		refunded := pay.Refunded || pay.Status == "REFUNDED"

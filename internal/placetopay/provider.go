@@ -35,6 +35,15 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 	if r.RequiresConfirmation {
 		req.Metadata = &Metadata{RequiresConfirmation: true}
 	}
+	req.Payment.AllowPartial = r.AllowPartial
+	for _, d := range r.Dispersion {
+		req.Payment.Dispersion = append(req.Payment.Dispersion, Dispersion{Agreement: String(d.Agreement), AgreementType: d.AgreementType,
+			Amount: Amount{Currency: d.Amount.Currency, Total: DecimalFromMinor(d.Amount.Minor, exp)}})
+	}
+	if rc := r.Recurring; rc != nil {
+		req.Payment.Recurring = &Recurring{Periodicity: rc.Periodicity, Interval: Int64(rc.Interval), NextPayment: rc.NextPayment,
+			MaxPeriods: Int64(rc.MaxPeriods), DueDate: rc.DueDate, NotificationURL: r.RecurringNotificationURL}
+	}
 	if b := r.Buyer; b != nil {
 		req.Buyer = &Person{Document: b.Document, DocumentType: b.DocumentType, Name: b.Name, Surname: b.Surname,
 			Company: b.Company, Email: b.Email, Mobile: String(b.Mobile)}

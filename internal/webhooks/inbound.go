@@ -69,11 +69,17 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	}
 	key := sha256.Sum256([]byte(kind + "|" + strconv.FormatInt(signedID, 10) + "|" + n.Status.Status + "|" +
 		n.Status.Date + "|" + string(alg)))
-	dup, err := in.payments.AcceptNotification(ctx, orders.Notification{
+	note := orders.Notification{
 		Kind: kind, RequestID: int64(n.RequestID), InternalReference: int64(n.InternalReference),
 		Reference: string(n.Reference), Status: n.Status.Status, Algorithm: string(alg),
 		DedupeKey: key[:], Body: body,
-	})
+	}
+	var dup bool
+	if kind == "recurring" {
+		dup, err = in.payments.AcceptRecurringCharge(ctx, recurringCharge(note, n))
+	} else {
+		dup, err = in.payments.AcceptNotification(ctx, note)
+	}
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,10 @@ func (sb *Sandbox) createSessionLocked(req *createRequest, echo map[string]any, 
 		s.Reference, s.Description = p.Reference, p.Description
 		s.Amount, _ = p.Amount.parse(false) // validated
 		s.AllowPartial, s.Subscribe = p.AllowPartial, p.Subscribe
+		var e *apiError
+		if s.Dispersion, s.Recurring, e = p.options(req.Type, now); e != nil {
+			return nil, e
+		}
 		if pay, ok := echo["payment"].(map[string]any); ok {
 			pay["allowPartial"], pay["subscribe"] = p.AllowPartial, p.Subscribe
 		}

@@ -86,6 +86,7 @@ func (sb *Sandbox) chargeLocked(s *session, a cardAttempt, due money, now time.T
 	}
 	t := sb.newTxLocked(s, kind, due, a.Card)
 	t.Reference = s.Reference
+	sb.disperseLocked(t)
 	s.Payments = append(s.Payments, t)
 	switch out := a.outcome(due); out {
 	case approve, deny:

@@ -20,6 +20,7 @@ type notification struct {
 	RequestID  int64
 	Status     string
 	Body       json.RawMessage // exactly what is posted
+	URL        string          // where it is posted; empty for the site's NotifyURL
 	Faults     []string        // the faults applied: dropped, duplicated, delayed, corrupted
 	DueAt      time.Time       // sandbox time it is sent at
 	Outcome    string          // pending, sending, sent, failed, dropped, unsent (no NotifyURL)
@@ -108,7 +109,7 @@ func (sb *Sandbox) deliver(n *notification) {
 		copies = 2
 	}
 	for range copies {
-		d := sb.post(n.Body)
+		d := sb.post(n.URL, n.Body)
 		sb.mu.Lock()
 		n.Deliveries = append(n.Deliveries, d)
 		if !d.ok() {
@@ -126,8 +127,11 @@ func (sb *Sandbox) deliver(n *notification) {
 	}
 }
 
-func (sb *Sandbox) post(body []byte) delivery {
-	req, err := http.NewRequest(http.MethodPost, sb.cfg.NotifyURL, bytes.NewReader(body))
+func (sb *Sandbox) post(url string, body []byte) delivery {
+	if url == "" {
+		url = sb.cfg.NotifyURL
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return delivery{Error: err.Error()}
 	}

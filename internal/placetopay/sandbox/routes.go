@@ -29,6 +29,7 @@ func (sb *Sandbox) routes() *http.ServeMux {
 
 	// The control API: no authentication, for tests and demos only. Never expose it.
 	mux.HandleFunc("POST /sandbox/sessions/{id}/pay", sb.handleControlPay)
+	mux.HandleFunc("POST /sandbox/sessions/{id}/recurring-charge", sb.handleControlRecurringCharge)
 	mux.HandleFunc("GET /sandbox/sessions/{id}", sb.handleControlSession)
 	mux.HandleFunc("GET /sandbox/clock", sb.handleControlClock)
 	mux.HandleFunc("POST /sandbox/clock", sb.handleControlClock)

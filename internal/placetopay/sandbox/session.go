@@ -56,6 +56,11 @@ type session struct {
 	Rejected int            // rejected attempts, for the attempts limit
 	Token    *token         // the instrument this session tokenized
 	Autopay  *autopayRequest
+	// Dispersion splits each payment between agreements; Recurring charges the card again
+	// (options.go). RecurringCharges are those charges: a session query does not show them.
+	Dispersion       []dispersionDest
+	Recurring        *recurringPlan
+	RecurringCharges []*transaction
 	// Enrolled is the autopay this session created or edited, once approved.
 	Enrolled *autopay
 	// Notice tells the hosted page what happened to the last attempt.
@@ -77,6 +82,8 @@ const (
 	txReauth   txKind = "reauthorization"
 	txReversal txKind = "reversal"
 	txAutopay  txKind = "autopay"
+	// txRecurring is a charge of a recurring payment, made by PlacetoPay's schedule.
+	txRecurring txKind = "recurring"
 )
 
 // transaction is one payment attempt or one action on a payment.
@@ -100,7 +107,10 @@ type transaction struct {
 	ConfirmBy      time.Time // a PENDING_CONFIRMATION transaction's deadline
 	ConfirmExpired bool
 
-	Hold               int64 // a preauthorization's authorized cents
+	Hold int64 // a preauthorization's authorized cents
+	// PartRefs are the internal references of a dispersion payment's parts, one per
+	// destination of its session.
+	PartRefs           []int64
 	Captured, Released bool
 }
 

@@ -42,6 +42,8 @@ type transactionJSON struct {
 	Franchise         string           `json:"franchise"`
 	Refunded          bool             `json:"refunded"`
 	ProcessorFields   []nameValue      `json:"processorFields"`
+	// Dispersion is the parts of a dispersion payment (options.go); absent otherwise.
+	Dispersion []transactionDispersionJSON `json:"dispersion,omitempty"`
 }
 
 func (sb *Sandbox) transactionView(t *transaction) transactionJSON {
@@ -61,6 +63,7 @@ func (sb *Sandbox) transactionView(t *transaction) transactionJSON {
 			{"lastDigits", c.last4(), "none"},
 			{"installments", 1, "none"},
 		},
+		Dispersion: dispersionView(t),
 	}
 }
 

@@ -1,0 +1,83 @@
+package orders
+
+import (
+	"testing"
+	"time"
+)
+
+func TestValidateOptions(t *testing.T) {
+	now := time.Date(2026, 3, 2, 23, 30, 0, 0, time.FixedZone("COT", -5*3600)) // 2026-03-03 in UTC
+	usd := func(minor int64) Money { return Money{Minor: minor, Currency: "USD"} }
+	order := &Order{Amount: usd(10000)}
+	taxed := &Order{Amount: usd(10000), Items: []Item{{Name: "a", Qty: 1, PriceMinor: 8400, TaxMinor: 1600}}}
+	monthly := func(edit func(*Recurring)) *Recurring {
+		r := &Recurring{Periodicity: "M", Interval: 1, MaxPeriods: 12}
+		if edit != nil {
+			edit(r)
+		}
+		return r
+	}
+	part := func(typ string, minor int64) DispersionPart {
+		return DispersionPart{AgreementType: typ, Amount: usd(minor)}
+	}
+	for _, c := range []struct {
+		name  string
+		o     *Order
+		p     CheckoutParams
+		field string // "" when valid
+	}{
+		{"plain", order, CheckoutParams{}, ""},
+		{"partial", order, CheckoutParams{AllowPartial: true}, ""},
+		{"partial of a taxed order", taxed, CheckoutParams{AllowPartial: true}, "allowPartial"},
+		{"partial recurring", order, CheckoutParams{AllowPartial: true, Recurring: monthly(nil)}, "recurring"},
+		{"partial dispersion", order, CheckoutParams{AllowPartial: true, Dispersion: []DispersionPart{part("MERCHANT", 10000)}}, "dispersion"},
+		{"partial checkin", order, CheckoutParams{AllowPartial: true, Type: "checkin"}, "allowPartial"},
+		{"dispersion", order, CheckoutParams{Dispersion: []DispersionPart{part("MERCHANT", 6000), {Agreement: "30", AgreementType: "AIRLINE", Amount: usd(4000)}}}, ""},
+		{"dispersion one cent short", order, CheckoutParams{Dispersion: []DispersionPart{part("MERCHANT", 6000), part("AIRLINE", 3999)}}, "dispersion"},
+		{"dispersion one cent over", order, CheckoutParams{Dispersion: []DispersionPart{part("MERCHANT", 6001), part("AIRLINE", 4000)}}, "dispersion"},
+		{"dispersion in COP", order, CheckoutParams{Dispersion: []DispersionPart{{AgreementType: "MERCHANT", Amount: Money{Minor: 10000, Currency: "COP"}}}}, "dispersion[0].amount.currency"},
+		{"dispersion of zero", order, CheckoutParams{Dispersion: []DispersionPart{part("MERCHANT", 10000), part("MERCHANT", 0)}}, "dispersion[1].amount.total"},
+		{"dispersion type", order, CheckoutParams{Dispersion: []DispersionPart{part("BANK", 10000)}}, "dispersion[0].agreementType"},
+		{"dispersion agreement", order, CheckoutParams{Dispersion: []DispersionPart{{Agreement: "AIR-7", AgreementType: "AIRLINE", Amount: usd(10000)}}}, "dispersion[0].agreement"},
+		{"four destinations", order, CheckoutParams{Dispersion: []DispersionPart{part("MERCHANT", 2500), part("MERCHANT", 2500), part("MERCHANT", 2500), part("MERCHANT", 2500)}}, "dispersion"},
+		{"dispersion checkin", order, CheckoutParams{Type: "checkin", Dispersion: []DispersionPart{part("MERCHANT", 10000)}}, "dispersion"},
+		{"recurring", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.NextPayment, r.DueDate = "2026-03-04", "2027-03-04" })}, ""},
+		{"recurring unlimited", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.MaxPeriods = -1 })}, ""},
+		{"recurring today (UTC)", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.NextPayment = "2026-03-03" })}, "recurring.nextPayment"},
+		{"recurring not a date", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.NextPayment = "2026-3-4" })}, "recurring.nextPayment"},
+		{"recurring due before next", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.NextPayment, r.DueDate = "2026-05-01", "2026-04-01" })}, "recurring.dueDate"},
+		{"recurring weekly", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.Periodicity = "W" })}, "recurring.periodicity"},
+		{"recurring interval 0", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.Interval = 0 })}, "recurring.interval"},
+		{"recurring maxPeriods 0", order, CheckoutParams{Recurring: monthly(func(r *Recurring) { r.MaxPeriods = 0 })}, "recurring.maxPeriods"},
+		{"recurring checkin", order, CheckoutParams{Type: "checkin", Recurring: monthly(nil)}, "recurring"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.p.validateOptions(c.o, now)
+			switch {
+			case c.field == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.field != "" && err == nil:
+				t.Fatalf("accepted, want refused on %s", c.field)
+			case c.field != "":
+				e, ok := err.(*Error)
+				if !ok || e.Code != EInvalid || e.Field != c.field {
+					t.Fatalf("error %v, want invalid on %s", err, c.field)
+				}
+			}
+		})
+	}
+}
+
+func TestSameOptions(t *testing.T) {
+	p := CheckoutParams{AllowPartial: true}
+	stored := []byte(`{"locale":"","type":"","allowPartial":true,"dispersion":null,"recurring":null}`)
+	if !p.sameOptions(stored) {
+		t.Error("the same options do not match")
+	}
+	if (&CheckoutParams{}).sameOptions(stored) {
+		t.Error("a plain request matches a partial session")
+	}
+	if !(&CheckoutParams{}).sameOptions([]byte(`{"locale":"es_CO"}`)) {
+		t.Error("a plain request does not match a session stored before the options existed")
+	}
+}
