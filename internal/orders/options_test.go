@@ -3,6 +3,8 @@ package orders
 import (
 	"testing"
 	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 func TestValidateOptions(t *testing.T) {
@@ -79,5 +81,35 @@ func TestSameOptions(t *testing.T) {
 	}
 	if !(&CheckoutParams{}).sameOptions([]byte(`{"locale":"es_CO"}`)) {
 		t.Error("a plain request does not match a session stored before the options existed")
+	}
+}
+
+func TestDecideSessionOptions(t *testing.T) {
+	o := &Order{Reference: "R-1", Status: StatusPending, Amount: Money{Minor: 100_00, Currency: "USD"}}
+	pay := func(ref int64, kind, status string, minor int64) ordersdb.Payment {
+		return ordersdb.Payment{InternalReference: ref, Kind: kind, Reference: "R-1", Status: status, Currency: "USD", AmountMinor: minor}
+	}
+	for _, c := range []struct {
+		name     string
+		order    Status
+		session  string
+		payments []ordersdb.Payment
+		want     Status
+		paid     int64
+	}{
+		{"first part", StatusPending, "APPROVED_PARTIAL", []ordersdb.Payment{pay(1, "payment", "APPROVED", 40_00)}, StatusPartiallyPaid, 40_00},
+		{"parts complete", StatusPartiallyPaid, "APPROVED", []ordersdb.Payment{pay(2, "payment", "APPROVED", 60_00), pay(1, "payment", "APPROVED", 40_00)}, StatusPaid, 100_00},
+		{"expired after a part", StatusPartiallyPaid, "PARTIAL_EXPIRED", []ordersdb.Payment{pay(1, "payment", "APPROVED", 40_00)}, StatusPartiallyPaid, 40_00},
+		{"expired with nothing countable", StatusPending, "PARTIAL_EXPIRED", []ordersdb.Payment{pay(1, "payment", "REJECTED", 100_00)}, StatusReview, 0},
+		{"recurring charges are not the order's payment", StatusPaid, "APPROVED",
+			[]ordersdb.Payment{pay(3, "recurring", "APPROVED", 100_00), pay(2, "recurring", "APPROVED", 100_00), pay(1, "payment", "APPROVED", 100_00)}, StatusPaid, 100_00},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o.Status = c.order
+			d := decide(o, "payment", c.session, c.payments)
+			if d.status != c.want || d.paidMinor != c.paid {
+				t.Errorf("decide = %q paid %d (%s), want %q paid %d", d.status, d.paidMinor, d.reason, c.want, c.paid)
+			}
+		})
 	}
 }

@@ -275,6 +275,11 @@ func decidePayments(o *Order, kind, sessionStatus string, payments []ordersdb.Pa
 			"PlacetoPay approved %s; the order total is %s", amount(sum), amount(total))}
 	case sum > 0 && (sessionStatus == "APPROVED_PARTIAL" || sessionStatus == "PARTIAL_EXPIRED"):
 		return decision{status: StatusPartiallyPaid, paidMinor: sum, reason: fmt.Sprintf("%s of %s approved", amount(sum), amount(total))}
+	case sum == 0 && sessionStatus == "PARTIAL_EXPIRED":
+		// PlacetoPay says payments were made on the session, yet none the gateway can count
+		// (a dispersion's part approved, its payment APPROVED_PARTIAL): money may have been
+		// taken, so never let the order sit as unpaid.
+		return decision{status: StatusReview, paidMinor: 0, reason: "PlacetoPay reports the session PARTIAL_EXPIRED (payments were made) but no approved payment of the order's"}
 	case sum == 0 && sessionStatus == "APPROVED":
 		return decision{status: StatusReview, paidMinor: 0, reason: "the session is approved but no approved payment was reported"}
 	case sum == 0 && sessionStatus == "REJECTED" && o.Status == StatusPending:
