@@ -23,14 +23,14 @@ type autopayRecurringJSON struct {
 }
 
 type autopayTermsJSON struct {
-	Description string         `json:"description"`
-	DueDay      *int           `json:"dueDay"`
+	Description string                `json:"description"`
+	DueDay      *int                  `json:"dueDay"`
 	Recurring   *autopayRecurringJSON `json:"recurring"`
-	Amount      *amountRequest `json:"amount"`
-	ReturnURL   string         `json:"returnUrl"`
-	Locale      string         `json:"locale"`
-	IPAddress   string         `json:"ipAddress"` // the payer's; the caller's address when absent
-	UserAgent   string         `json:"userAgent"` // the payer's; the caller's User-Agent when absent
+	Amount      *amountRequest        `json:"amount"`
+	ReturnURL   string                `json:"returnUrl"`
+	Locale      string                `json:"locale"`
+	IPAddress   string                `json:"ipAddress"` // the payer's; the caller's address when absent
+	UserAgent   string                `json:"userAgent"` // the payer's; the caller's User-Agent when absent
 }
 
 type createAutopayRequest struct {
@@ -229,7 +229,7 @@ type autopayJSON struct {
 	AutopayID      string               `json:"autopayId,omitempty"` // PlacetoPay's
 	ProviderStatus *providerStatusJSON  `json:"providerStatus,omitempty"`
 	DueDay         int                  `json:"dueDay,omitempty"`
-	Recurring      autopayRecurringJSON        `json:"recurring"`
+	Recurring      autopayRecurringJSON `json:"recurring"`
 	Amount         *moneyJSON           `json:"amount,omitempty"`
 	Instrument     *autopay.Instrument  `json:"instrument,omitempty"`
 	Buyer          *orders.Person       `json:"buyer,omitempty"`
