@@ -183,13 +183,29 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 			{"recurring starting in the past", map[string]any{"recurring": map[string]any{"periodicity": "D", "interval": 1, "maxPeriods": 3,
 				"nextPayment": "2020-01-01"}}, "recurring.nextPayment"},
 			{"recurring preauthorization", map[string]any{"type": "checkin", "recurring": recurring}, "recurring"},
+			// A subscription session stores a card and charges nothing: no payment option.
+			{"subscription partial", map[string]any{"type": "subscription", "customerReference": "cust-1", "allowPartial": true}, "allowPartial"},
+			{"subscription dispersion", map[string]any{"type": "subscription", "customerReference": "cust-1", "dispersion": []map[string]any{
+				{"agreementType": "MERCHANT", "amount": money("40.00")}}}, "dispersion"},
+			{"subscription recurring", map[string]any{"type": "subscription", "customerReference": "cust-1", "recurring": recurring}, "recurring"},
+			{"subscription confirmation", map[string]any{"type": "subscription", "customerReference": "cust-1", "requiresConfirmation": true}, "requiresConfirmation"},
+			// The confirmation flow is for basic payment sessions only.
+			{"confirmation preauthorization", map[string]any{"type": "checkin", "requiresConfirmation": true}, "requiresConfirmation"},
+			{"confirmation partial", map[string]any{"allowPartial": true, "requiresConfirmation": true}, "requiresConfirmation"},
+			{"confirmation dispersion", map[string]any{"requiresConfirmation": true, "dispersion": []map[string]any{
+				{"agreementType": "MERCHANT", "amount": money("40.00")}}}, "requiresConfirmation"},
+			{"confirmation recurring", map[string]any{"requiresConfirmation": true, "recurring": recurring}, "requiresConfirmation"},
+			{"confirmation subscribe", map[string]any{"requiresConfirmation": true, "subscribe": true, "customerReference": "cust-1"}, "requiresConfirmation"},
+			// A payment that stores the card is paid whole, to the site.
+			{"subscribe partial", map[string]any{"subscribe": true, "customerReference": "cust-1", "allowPartial": true}, "allowPartial"},
+			{"subscribe dispersion", map[string]any{"subscribe": true, "customerReference": "cust-1", "dispersion": []map[string]any{
+				{"agreementType": "MERCHANT", "amount": money("40.00")}}}, "dispersion"},
 		} {
 			code, raw := h.checkout(g, o.ID, c.body)
 			var p struct {
-				mpProblem
 				Field string `json:"field"`
 			}
-			h.decode(raw, &p)
+			h.decode(raw, &p) // a problem, or the session of a checkout that should have been refused
 			if code != http.StatusUnprocessableEntity || p.Field != c.field {
 				t.Errorf("%s: checkout = %d %s, want 422 on field %s", c.name, code, raw, c.field)
 			}
@@ -218,12 +234,57 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		}
 	})
 
-	t.Run("an open session is not handed out for other options", func(t *testing.T) {
-		o := h.createOrder(g, "12.00", "")
-		checkoutWith(o.ID, nil)
-		code, raw := h.checkout(g, o.ID, map[string]any{"allowPartial": true})
-		if code != http.StatusConflict {
-			t.Errorf("partial checkout over an open plain session = %d %s, want 409", code, raw)
+	t.Run("an open session is handed out again only to the same request", func(t *testing.T) {
+		subscribeA := map[string]any{"subscribe": true, "customerReference": "cust-a"}
+		subscriptionA := map[string]any{"type": "subscription", "customerReference": "cust-a"}
+		checkin := map[string]any{"type": "checkin"}
+		confirm := map[string]any{"requiresConfirmation": true}
+		partial := map[string]any{"allowPartial": true}
+		for _, c := range []struct {
+			name   string
+			opened map[string]any   // the open session's request
+			others []map[string]any // requests that must not get it
+			fields []string         // the 409's field for each of others
+		}{
+			{"plain", nil,
+				[]map[string]any{partial, checkin, confirm, subscribeA, subscriptionA},
+				[]string{"allowPartial", "type", "requiresConfirmation", "subscribe", "type"}},
+			{"preauthorization", checkin,
+				[]map[string]any{nil, subscriptionA},
+				[]string{"type", "type"}},
+			{"confirmation", confirm,
+				[]map[string]any{nil, subscribeA},
+				[]string{"requiresConfirmation", "subscribe"}},
+			{"subscribe for customer a", subscribeA,
+				[]map[string]any{{"subscribe": true, "customerReference": "cust-b"}, nil, subscriptionA},
+				[]string{"customerReference", "subscribe", "type"}},
+			{"subscription for customer a", subscriptionA,
+				[]map[string]any{{"type": "subscription", "customerReference": "cust-b"}, nil, subscribeA},
+				[]string{"customerReference", "type", "type"}},
+		} {
+			o := h.createOrder(g, "12.00", "")
+			s := checkoutWith(o.ID, c.opened)
+			before := h.orderRows(o.ID)
+			creates := h.proxy.creates.Load()
+			for i, other := range c.others {
+				code, raw := h.checkout(g, o.ID, other)
+				var p struct {
+					Field string `json:"field"`
+				}
+				h.decode(raw, &p) // a problem, or the session handed out when it should not be
+				if code != http.StatusConflict || p.Field != c.fields[i] {
+					t.Errorf("%s session open: checkout %v = %d %s, want 409 on %s", c.name, other, code, raw, c.fields[i])
+				}
+			}
+			if again := checkoutWith(o.ID, c.opened); again.RequestID != s.RequestID || again.ProcessURL != s.ProcessURL {
+				t.Errorf("%s session open: the same checkout got session %d, want the open one, %d", c.name, again.RequestID, s.RequestID)
+			}
+			if after := h.orderRows(o.ID); after != before {
+				t.Errorf("%s session open: the refused checkouts wrote %+v, was %+v", c.name, after, before)
+			}
+			if n := h.proxy.creates.Load() - creates; n != 0 {
+				t.Errorf("%s session open: %d sessions were created at PlacetoPay", c.name, n)
+			}
 		}
 	})
 

@@ -55,9 +55,6 @@ func (s *Server) handleCheckout(c echo.Context) error {
 		Subscribe: req.Subscribe, CustomerReference: req.CustomerReference,
 		RequiresConfirmation: req.RequiresConfirmation,
 	}
-	if req.RequiresConfirmation && req.Type != "" {
-		return &orders.Error{Code: orders.EInvalid, Field: "requiresConfirmation", Message: "applies only to payment sessions, not to " + req.Type}
-	}
 	if err := req.checkoutOptions.apply(&p); err != nil {
 		return err
 	}

@@ -119,6 +119,9 @@ func (p *CheckoutParams) validate() error {
 	case p.IPAddress == "" || len(p.IPAddress) > 46:
 		return invalidField("ipAddress", "is required and at most 46 characters")
 	}
+	if err := p.validateCombination(); err != nil {
+		return err
+	}
 	if len(p.UserAgent) > 255 {
 		p.UserAgent = p.UserAgent[:255]
 	}
@@ -170,13 +173,18 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 			return err
 		}
 		cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
+		other := ""
+		if err == nil && cur.Attempt == "open" && cur.ExpiresAt.After(now) {
+			other = cp.otherOption(cur)
+		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return err
-		case cur.Attempt == "open" && cur.ExpiresAt.After(now) && !cp.sameOptions(cur.Request):
-			return Errorf(EConflict, "order %s has an open session with other options (allowPartial, dispersion, recurring) until %s",
-				o.ID, cur.ExpiresAt.UTC().Format(time.RFC3339))
+		case other != "":
+			return &Error{Code: EConflict, Field: other, Message: fmt.Sprintf("order %s has an open %s session opened with another %s until %s; "+
+				"it is handed out again only to a checkout with the same type, subscribe, requiresConfirmation, customerReference, allowPartial, dispersion and recurring",
+				o.ID, cur.Kind, other, cur.ExpiresAt.UTC().Format(time.RFC3339))}
 		case cur.Attempt == "open" && cur.ExpiresAt.After(now):
 			s := sessionFromRow(cur)
 			open = &s

@@ -70,17 +70,93 @@ func TestValidateOptions(t *testing.T) {
 	}
 }
 
-func TestSameOptions(t *testing.T) {
-	p := CheckoutParams{AllowPartial: true}
-	stored := []byte(`{"locale":"","type":"","allowPartial":true,"dispersion":null,"recurring":null}`)
-	if !p.sameOptions(stored) {
-		t.Error("the same options do not match")
+func TestValidateCombination(t *testing.T) {
+	usd := Money{Minor: 10000, Currency: "USD"}
+	disp := []DispersionPart{{AgreementType: "MERCHANT", Amount: usd}}
+	monthly := &Recurring{Periodicity: "M", Interval: 1, MaxPeriods: 12}
+	for _, c := range []struct {
+		name  string
+		p     CheckoutParams
+		field string // "" when valid
+	}{
+		{"plain", CheckoutParams{}, ""},
+		{"confirmation", CheckoutParams{RequiresConfirmation: true}, ""},
+		{"subscribe recurring", CheckoutParams{Subscribe: true, CustomerReference: "c-1", Recurring: monthly}, ""},
+		{"subscription", CheckoutParams{Type: "subscription", CustomerReference: "c-1"}, ""},
+		{"subscription partial", CheckoutParams{Type: "subscription", CustomerReference: "c-1", AllowPartial: true}, "allowPartial"},
+		{"subscription dispersion", CheckoutParams{Type: "subscription", CustomerReference: "c-1", Dispersion: disp}, "dispersion"},
+		{"subscription recurring", CheckoutParams{Type: "subscription", CustomerReference: "c-1", Recurring: monthly}, "recurring"},
+		{"subscription confirmation", CheckoutParams{Type: "subscription", CustomerReference: "c-1", RequiresConfirmation: true}, "requiresConfirmation"},
+		{"confirmation checkin", CheckoutParams{Type: "checkin", RequiresConfirmation: true}, "requiresConfirmation"},
+		{"confirmation partial", CheckoutParams{AllowPartial: true, RequiresConfirmation: true}, "requiresConfirmation"},
+		{"confirmation dispersion", CheckoutParams{Dispersion: disp, RequiresConfirmation: true}, "requiresConfirmation"},
+		{"confirmation recurring", CheckoutParams{Recurring: monthly, RequiresConfirmation: true}, "requiresConfirmation"},
+		{"confirmation subscribe", CheckoutParams{Subscribe: true, CustomerReference: "c-1", RequiresConfirmation: true}, "requiresConfirmation"},
+		{"subscribe partial", CheckoutParams{Subscribe: true, CustomerReference: "c-1", AllowPartial: true}, "allowPartial"},
+		{"subscribe dispersion", CheckoutParams{Subscribe: true, CustomerReference: "c-1", Dispersion: disp}, "dispersion"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.p.IPAddress = "127.0.0.1"
+			err := c.p.validate()
+			switch {
+			case c.field == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.field != "" && err == nil:
+				t.Fatalf("accepted, want refused on %s", c.field)
+			case c.field != "":
+				e, ok := err.(*Error)
+				if !ok || e.Code != EInvalid || e.Field != c.field {
+					t.Fatalf("error %v, want invalid on %s", err, c.field)
+				}
+			}
+		})
 	}
-	if (&CheckoutParams{}).sameOptions(stored) {
-		t.Error("a plain request matches a partial session")
-	}
-	if !(&CheckoutParams{}).sameOptions([]byte(`{"locale":"es_CO"}`)) {
-		t.Error("a plain request does not match a session stored before the options existed")
+}
+
+func TestOtherOption(t *testing.T) {
+	cust := func(s string) *string { return &s }
+	partial := ordersdb.CheckoutSession{Kind: "payment",
+		Request: []byte(`{"locale":"","type":"","subscribe":false,"requiresConfirmation":false,"allowPartial":true,"dispersion":null,"recurring":null}`)}
+	subscribeA := ordersdb.CheckoutSession{Kind: "payment", CustomerReference: cust("cust-a"),
+		Request: []byte(`{"type":"","subscribe":true,"requiresConfirmation":false,"allowPartial":false,"dispersion":null,"recurring":null}`)}
+	confirm := ordersdb.CheckoutSession{Kind: "payment",
+		Request: []byte(`{"type":"","subscribe":false,"requiresConfirmation":true,"dispersion":null,"recurring":null}`)}
+	checkin := ordersdb.CheckoutSession{Kind: "checkin", Request: []byte(`{"type":"checkin","subscribe":false}`)}
+	subscription := ordersdb.CheckoutSession{Kind: "subscription", CustomerReference: cust("cust-a"),
+		Request: []byte(`{"type":"subscription","subscribe":false}`)}
+	recurring := ordersdb.CheckoutSession{Kind: "payment",
+		Request: []byte(`{"recurring":{"periodicity":"M","interval":1,"maxPeriods":12}}`)}
+	disp := ordersdb.CheckoutSession{Kind: "payment",
+		Request: []byte(`{"dispersion":[{"agreementType":"MERCHANT","currency":"USD","totalMinor":1000}]}`)}
+	for _, c := range []struct {
+		name string
+		p    CheckoutParams
+		cur  ordersdb.CheckoutSession
+		want string
+	}{
+		{"same partial", CheckoutParams{AllowPartial: true, Locale: "es_CO"}, partial, ""},
+		{"plain over partial", CheckoutParams{}, partial, "allowPartial"},
+		{"plain over a session stored before the options existed", CheckoutParams{}, ordersdb.CheckoutSession{Kind: "payment", Request: []byte(`{"locale":"es_CO"}`)}, ""},
+		{"same subscribe", CheckoutParams{Subscribe: true, CustomerReference: "cust-a"}, subscribeA, ""},
+		{"subscribe for another customer", CheckoutParams{Subscribe: true, CustomerReference: "cust-b"}, subscribeA, "customerReference"},
+		{"plain over subscribe", CheckoutParams{}, subscribeA, "subscribe"},
+		{"same confirmation", CheckoutParams{RequiresConfirmation: true}, confirm, ""},
+		{"plain over confirmation", CheckoutParams{}, confirm, "requiresConfirmation"},
+		{"same checkin", CheckoutParams{Type: "checkin"}, checkin, ""},
+		{"payment over checkin", CheckoutParams{}, checkin, "type"},
+		{"checkin over payment", CheckoutParams{Type: "checkin"}, partial, "type"},
+		{"same subscription", CheckoutParams{Type: "subscription", CustomerReference: "cust-a"}, subscription, ""},
+		{"subscription for another customer", CheckoutParams{Type: "subscription", CustomerReference: "cust-b"}, subscription, "customerReference"},
+		{"payment over subscription", CheckoutParams{}, subscription, "type"},
+		{"same recurring", CheckoutParams{Recurring: &Recurring{Periodicity: "M", Interval: 1, MaxPeriods: 12}}, recurring, ""},
+		{"other recurring", CheckoutParams{Recurring: &Recurring{Periodicity: "M", Interval: 2, MaxPeriods: 12}}, recurring, "recurring"},
+		{"same dispersion", CheckoutParams{Dispersion: []DispersionPart{{AgreementType: "MERCHANT", Amount: Money{Minor: 1000, Currency: "USD"}}}}, disp, ""},
+		{"other dispersion", CheckoutParams{Dispersion: []DispersionPart{{AgreementType: "AIRLINE", Amount: Money{Minor: 1000, Currency: "USD"}}}}, disp, "dispersion"},
+		{"unreadable request", CheckoutParams{}, ordersdb.CheckoutSession{Kind: "payment", Request: []byte(`[`)}, "request"},
+	} {
+		if got := c.p.otherOption(c.cur); got != c.want {
+			t.Errorf("%s: otherOption = %q, want %q", c.name, got, c.want)
+		}
 	}
 }
 

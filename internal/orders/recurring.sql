@@ -1,9 +1,10 @@
 -- Queries of recurring charges (recurring.go).
 
 -- name: GetRecurringSession :one
--- The order's approved session that set up a recurrence: the newest, should there be more.
+-- The order's approved payment session that set up a recurrence: the newest, should there
+-- be more. Only a payment session carries a recurrence (a subscription session has no payment).
 SELECT * FROM checkout_sessions
-WHERE order_id = $1 AND status = 'APPROVED' AND jsonb_typeof(request -> 'recurring') = 'object'
+WHERE order_id = $1 AND kind = 'payment' AND status = 'APPROVED' AND jsonb_typeof(request -> 'recurring') = 'object'
 ORDER BY created_at DESC
 LIMIT 1;
 

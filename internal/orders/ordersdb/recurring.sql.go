@@ -15,13 +15,14 @@ import (
 const getRecurringSession = `-- name: GetRecurringSession :one
 
 SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions
-WHERE order_id = $1 AND status = 'APPROVED' AND jsonb_typeof(request -> 'recurring') = 'object'
+WHERE order_id = $1 AND kind = 'payment' AND status = 'APPROVED' AND jsonb_typeof(request -> 'recurring') = 'object'
 ORDER BY created_at DESC
 LIMIT 1
 `
 
 // Queries of recurring charges (recurring.go).
-// The order's approved session that set up a recurrence: the newest, should there be more.
+// The order's approved payment session that set up a recurrence: the newest, should there
+// be more. Only a payment session carries a recurrence (a subscription session has no payment).
 func (q *Queries) GetRecurringSession(ctx context.Context, db DBTX, orderID uuid.UUID) (CheckoutSession, error) {
 	row := db.QueryRow(ctx, getRecurringSession, orderID)
 	var i CheckoutSession
