@@ -215,6 +215,11 @@ func decideWithRefunds(o *Order, kind, sessionStatus string, payments []ordersdb
 		return decision{paidMinor: o.PaidMinor}
 	}
 	d := decidePayments(o, kind, sessionStatus, payments, refunding)
+	if o.Status == StatusReview {
+		// Review is sticky: never marked paid (or anything else) automatically, whatever a
+		// later query shows; only the amount PlacetoPay reports is kept up to date.
+		return decision{paidMinor: d.paidMinor}
+	}
 	if d.status == StatusPaid && (o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded) {
 		return decision{paidMinor: d.paidMinor}
 	}

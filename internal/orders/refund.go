@@ -226,8 +226,17 @@ func (p *Payments) recordRefund(ctx context.Context, id uuid.UUID, amount int64,
 			to = StatusRefunded
 		}
 		r := refundFromRow(out, pay.InternalReference)
-		return p.moveWithData(ctx, tx, &o, to, fmt.Sprintf("refunded %s of payment %d", r.Amount, pay.InternalReference),
-			map[string]any{"refund": refundEventData(r)})
+		note := fmt.Sprintf("refunded %s of payment %d", r.Amount, pay.InternalReference)
+		extra := map[string]any{"refund": refundEventData(r)}
+		if o.Status == StatusReview {
+			// Review is left only by hand: the refund is recorded and announced, the order
+			// stays in review.
+			if err := p.move(ctx, tx, &o, StatusReview, note, nil, false); err != nil {
+				return err
+			}
+			return p.store.insertEvent(ctx, tx, &o, o.Status, StatusRefunded.EventType(), extra)
+		}
+		return p.moveWithData(ctx, tx, &o, to, note, extra)
 	})
 	if err != nil {
 		return Refund{}, fmt.Errorf("orders: record refund %s: %w", id, err)
