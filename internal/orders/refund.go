@@ -58,6 +58,17 @@ func (p *Payments) Refund(ctx context.Context, orderID uuid.UUID, amount *Money)
 		default:
 			return Errorf(EConflict, "order %s is %s; only a paid, partially paid or partially refunded order can be refunded", o.ID, o.Status)
 		}
+		if o.Status == StatusPartiallyPaid {
+			// PlacetoPay does not cancel a session with an approved payment: while the partial
+			// session is open the shopper may still pay the rest, after the refund.
+			cur, err := p.store.q.GetOpenSession(ctx, tx, o.ID)
+			if err == nil {
+				return Errorf(EConflict, "order %s is partially_paid and its partial session is still open (until %s): the shopper may still pay the rest; refund once the session is paid or has expired",
+					o.ID, cur.ExpiresAt.UTC().Format(time.RFC3339))
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
 		if n, err := p.store.q.CountRefundsInFlight(ctx, tx, o.ID); err != nil {
 			return err
 		} else if n > 0 {
