@@ -32,6 +32,9 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 		if st := Status(row.Status); !st.CanTransition(StatusCancelled) {
 			return Errorf(EConflict, "order %s is %s and cannot be cancelled", orderID, st)
 		}
+		if err := p.refuseUnknownCollect(ctx, tx, orderID, Status(row.Status)); err != nil {
+			return err
+		}
 		cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
