@@ -64,6 +64,7 @@ func TestDecideWithRefunds(t *testing.T) {
 		})
 	}
 }
+
 // TestDecideMoneyAfterRefund: money approved after the order was refunded (a partial session
 // paid further) is never absorbed silently: the order goes to review.
 func TestDecideMoneyAfterRefund(t *testing.T) {
