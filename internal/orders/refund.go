@@ -188,6 +188,12 @@ func alreadyRefunded(e *ProviderError) bool {
 // refund. amount < 0 means everything the payment still had (PlacetoPay reported it
 // refunded in full). A refund already settled is returned as it is.
 func (p *Payments) recordRefund(ctx context.Context, id uuid.UUID, amount int64, reversal *int64, reason, message string) (Refund, error) {
+	return p.recordRefundReview(ctx, id, amount, reversal, reason, message, "")
+}
+
+// recordRefundReview is recordRefund; a non-empty review also puts the order in review with
+// that reason, in the same transaction (the ledger and PlacetoPay disagree).
+func (p *Payments) recordRefundReview(ctx context.Context, id uuid.UUID, amount int64, reversal *int64, reason, message, review string) (Refund, error) {
 	var out ordersdb.Refund
 	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
 		// The order is locked first, as everywhere else; the refund's order never changes.
@@ -247,7 +253,15 @@ func (p *Payments) recordRefund(ctx context.Context, id uuid.UUID, amount int64,
 			}
 			return p.store.insertEvent(ctx, tx, &o, o.Status, StatusRefunded.EventType(), extra)
 		}
-		return p.moveWithData(ctx, tx, &o, to, note, extra)
+		if err := p.moveWithData(ctx, tx, &o, to, note, extra); err != nil || review == "" {
+			return err
+		}
+		if err := p.move(ctx, tx, &o, StatusReview, review, nil, true); err != nil {
+			return err
+		}
+		p.metrics.review.Inc()
+		p.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", review))
+		return nil
 	})
 	if err != nil {
 		return Refund{}, fmt.Errorf("orders: record refund %s: %w", id, err)

@@ -109,3 +109,41 @@ func TestRefundNeverPicksARecurringCharge(t *testing.T) {
 		t.Errorf("%d refunds of the recurring charge, want 0", n)
 	}
 }
+
+// An unknown partial refund, then the query shows the payment refunded in full: the ledger
+// records what was asked, not the whole payment, and the order goes to review, since
+// PlacetoPay shows more refunded than the gateway refunded.
+func TestUnknownPartialRefundShownRefundedInFull(t *testing.T) {
+	ctx := context.Background()
+	pay, prov, o, num := paidOrder(t, "RESOLVE-1", 100_00, 100_00)
+	prov.reverse = func(int64, *orders.Money) (orders.ProviderPayment, error) {
+		return orders.ProviderPayment{}, errors.New("timeout")
+	}
+	r, err := pay.Refund(ctx, o.ID, &orders.Money{Minor: 30_00, Currency: "USD"})
+	if err != nil || r.Status != orders.RefundUnknown {
+		t.Fatalf("refund with a lost answer = %+v %v, want unknown", r, err)
+	}
+	prov.answer("RESOLVE-1", true, 100_00)
+	if err := pay.ResolveRefund(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := num(`SELECT amount_minor FROM refunds WHERE id = $1 AND status = 'succeeded'`, r.ID); n != 30_00 {
+		t.Errorf("the refund recorded %d, want the 3000 asked", n)
+	}
+	if n := num(`SELECT refunded_minor FROM orders WHERE id = $1`, o.ID); n != 30_00 {
+		t.Errorf("the order's refunded amount is %d, want 3000", n)
+	}
+	if n := num(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'review'`, o.ID); n != 1 {
+		t.Errorf("the order is not in review")
+	}
+	if n := num(`SELECT count(*) FROM events WHERE order_id = $1 AND type = 'order.review'`, o.ID); n != 1 {
+		t.Errorf("%d order.review events, want 1", n)
+	}
+	// Another query of the session leaves it in review (review is never left automatically).
+	if err := pay.Reconcile(ctx, 5151); err != nil {
+		t.Fatal(err)
+	}
+	if n := num(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'review'`, o.ID); n != 1 {
+		t.Errorf("a new query moved the order out of review")
+	}
+}
