@@ -491,6 +491,21 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 		if status != "pending" {
 			t.Fatalf("after an unknown outcome the order is %q, want pending", status)
 		}
+		// While the collect's outcome is unknown the order can be neither cancelled nor paid
+		// another way: the lost collect may have charged the card.
+		var orderID string
+		_ = h.db.QueryRow(context.Background(), `SELECT id FROM orders WHERE reference = 'lost-1'`).Scan(&orderID)
+		for _, action := range []string{"cancel", "checkout"} {
+			code, raw := h.call(h.gws[0], http.MethodPost, "/v1/orders/"+orderID+"/"+action, nil)
+			var p mpFieldProblem
+			h.decode(raw, &p)
+			if code != http.StatusConflict || !strings.Contains(p.Detail, "repeat the charge") {
+				t.Errorf("%s while the collect's outcome is unknown = %d %s, want 409 saying to repeat the charge", action, code, raw)
+			}
+		}
+		if n := h.count(`SELECT count(*) FROM checkout_sessions WHERE order_id = $1`, orderID); n != 1 {
+			t.Errorf("%d sessions for the order, want only the collect attempt", n)
+		}
 		code, raw = h.charge(body)
 		if code != http.StatusCreated {
 			t.Fatalf("repeated charge = %d %s, want 201", code, raw)

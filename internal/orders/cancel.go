@@ -25,8 +25,15 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 		if err != nil {
 			return err
 		}
+		if Status(row.Status) == StatusAuthorized {
+			// The hold is on the shopper's card: only a release lets it go at PlacetoPay.
+			return Errorf(EConflict, "order %s is authorized: money is held on the card; use POST /v1/orders/%s/release to let the hold go and cancel the order", orderID, orderID)
+		}
 		if st := Status(row.Status); !st.CanTransition(StatusCancelled) {
 			return Errorf(EConflict, "order %s is %s and cannot be cancelled", orderID, st)
+		}
+		if err := p.refuseUnknownCollect(ctx, tx, orderID, Status(row.Status)); err != nil {
+			return err
 		}
 		cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
 		switch {

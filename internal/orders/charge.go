@@ -243,3 +243,25 @@ func (w *Wallet) collectFailed(ctx context.Context, o *Order, attemptID uuid.UUI
 	p.log.Warn("PlacetoPay collect failed", zap.String("order", o.ID.String()), zap.Error(err))
 	return Errorf(EUnavailable, "PlacetoPay did not confirm the charge of order %s; its outcome is unknown: repeat it with the same reference %q, which PlacetoPay never charges twice within 24 hours", o.ID, o.Reference)
 }
+
+// refuseUnknownCollect refuses, inside tx, a cancel or a checkout of a pending order whose
+// latest collect has an unknown outcome (PlacetoPay failed or did not answer, or the process
+// died after sending it): that collect may have charged the card, so cancelling the order or
+// letting it be paid another way could take the money on a cancelled order or twice.
+// Repeating the charge with the same reference settles it.
+func (p *Payments) refuseUnknownCollect(ctx context.Context, tx pgx.Tx, orderID uuid.UUID, status Status) error {
+	if status != StatusPending {
+		return nil
+	}
+	last, err := p.store.q.LatestCollectSession(ctx, tx, orderID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if last.RequestID == nil && (last.Attempt == "abandoned" || last.Attempt == "creating") {
+		return Errorf(EConflict, "the charge of order %s has an unknown outcome and may have charged the card: repeat the charge (POST /v1/charges) with the same reference to learn its outcome", orderID)
+	}
+	return nil
+}

@@ -169,6 +169,9 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 		if o.Status != StatusPending && o.Status != StatusFailed && o.Status != StatusPartiallyPaid {
 			return Errorf(EConflict, "order %s is %s; a checkout needs a pending or failed order", o.ID, o.Status)
 		}
+		if err := p.refuseUnknownCollect(ctx, tx, o.ID, o.Status); err != nil {
+			return err
+		}
 		if err := cp.validateOptions(&o, now); err != nil {
 			return err
 		}

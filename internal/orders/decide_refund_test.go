@@ -64,3 +64,22 @@ func TestDecideWithRefunds(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideMoneyAfterRefund: money approved after the order was refunded (a partial session
+// paid further) is never absorbed silently: the order goes to review.
+func TestDecideMoneyAfterRefund(t *testing.T) {
+	part := func(ref int64) ordersdb.Payment {
+		return ordersdb.Payment{ID: uuid.Must(uuid.NewV7()), InternalReference: ref, Reference: "PART-1", Kind: "payment",
+			Status: "APPROVED", Currency: "USD", AmountMinor: 50_00}
+	}
+	first := part(1)
+	first.RefundedMinor, first.Refunded = 50_00, true
+	for _, st := range []Status{StatusRefunded, StatusPartiallyRefunded} {
+		o := &Order{ID: uuid.Must(uuid.NewV7()), Reference: "PART-1", Status: st,
+			Amount: Money{Minor: 100_00, Currency: "USD"}, PaidMinor: 50_00, RefundedMinor: 50_00}
+		d := decideWithRefunds(o, "payment", "APPROVED", []ordersdb.Payment{first, part(2)}, nil)
+		if d.status != StatusReview || d.paidMinor != 100_00 || d.reason == "" {
+			t.Errorf("%s order, another 50.00 approved: %q paid %d (%s), want review paid 10000 with a reason", st, d.status, d.paidMinor, d.reason)
+		}
+	}
+}

@@ -1,9 +1,10 @@
 -- Refunds, preauthorization actions and the confirmation flow (transaction actions).
 
 -- name: ListRefundablePayments :many
--- Approved payments with money left to refund; a checkin is refunded through its capture.
+-- Approved payments with money left to refund; a checkin is refunded through its capture, and
+-- a recurring charge (known only from its notification, not in paid_minor) is not refunded here.
 SELECT * FROM payments
-WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind <> 'checkin'
+WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind NOT IN ('checkin', 'recurring')
   AND refunded_minor < amount_minor
 ORDER BY created_at, id;
 

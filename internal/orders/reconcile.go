@@ -215,6 +215,18 @@ func decideWithRefunds(o *Order, kind, sessionStatus string, payments []ordersdb
 		return decision{paidMinor: o.PaidMinor}
 	}
 	d := decidePayments(o, kind, sessionStatus, payments, refunding)
+	if o.Status == StatusReview {
+		// Review is sticky: never marked paid (or anything else) automatically, whatever a
+		// later query shows; only the amount PlacetoPay reports is kept up to date.
+		return decision{paidMinor: d.paidMinor}
+	}
+	if (o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded) && d.paidMinor > o.PaidMinor {
+		// Money approved after refunds were made (a partial session paid further): never
+		// absorbed silently.
+		amount := func(minor int64) string { return Money{Minor: minor, Currency: o.Amount.Currency}.String() }
+		return decision{status: StatusReview, paidMinor: d.paidMinor, reason: fmt.Sprintf(
+			"PlacetoPay reports %s approved, more than the %s paid when the order was refunded", amount(d.paidMinor), amount(o.PaidMinor))}
+	}
 	if d.status == StatusPaid && (o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded) {
 		return decision{paidMinor: d.paidMinor}
 	}

@@ -58,6 +58,17 @@ func (p *Payments) Refund(ctx context.Context, orderID uuid.UUID, amount *Money)
 		default:
 			return Errorf(EConflict, "order %s is %s; only a paid, partially paid or partially refunded order can be refunded", o.ID, o.Status)
 		}
+		if o.Status == StatusPartiallyPaid {
+			// PlacetoPay does not cancel a session with an approved payment: while the partial
+			// session is open the shopper may still pay the rest, after the refund.
+			cur, err := p.store.q.GetOpenSession(ctx, tx, o.ID)
+			if err == nil {
+				return Errorf(EConflict, "order %s is partially_paid and its partial session is still open (until %s): the shopper may still pay the rest; refund once the session is paid or has expired",
+					o.ID, cur.ExpiresAt.UTC().Format(time.RFC3339))
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
 		if n, err := p.store.q.CountRefundsInFlight(ctx, tx, o.ID); err != nil {
 			return err
 		} else if n > 0 {
@@ -177,6 +188,12 @@ func alreadyRefunded(e *ProviderError) bool {
 // refund. amount < 0 means everything the payment still had (PlacetoPay reported it
 // refunded in full). A refund already settled is returned as it is.
 func (p *Payments) recordRefund(ctx context.Context, id uuid.UUID, amount int64, reversal *int64, reason, message string) (Refund, error) {
+	return p.recordRefundReview(ctx, id, amount, reversal, reason, message, "")
+}
+
+// recordRefundReview is recordRefund; a non-empty review also puts the order in review with
+// that reason, in the same transaction (the ledger and PlacetoPay disagree).
+func (p *Payments) recordRefundReview(ctx context.Context, id uuid.UUID, amount int64, reversal *int64, reason, message, review string) (Refund, error) {
 	var out ordersdb.Refund
 	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
 		// The order is locked first, as everywhere else; the refund's order never changes.
@@ -226,8 +243,25 @@ func (p *Payments) recordRefund(ctx context.Context, id uuid.UUID, amount int64,
 			to = StatusRefunded
 		}
 		r := refundFromRow(out, pay.InternalReference)
-		return p.moveWithData(ctx, tx, &o, to, fmt.Sprintf("refunded %s of payment %d", r.Amount, pay.InternalReference),
-			map[string]any{"refund": refundEventData(r)})
+		note := fmt.Sprintf("refunded %s of payment %d", r.Amount, pay.InternalReference)
+		extra := map[string]any{"refund": refundEventData(r)}
+		if o.Status == StatusReview {
+			// Review is left only by hand: the refund is recorded and announced, the order
+			// stays in review.
+			if err := p.move(ctx, tx, &o, StatusReview, note, nil, false); err != nil {
+				return err
+			}
+			return p.store.insertEvent(ctx, tx, &o, o.Status, StatusRefunded.EventType(), extra)
+		}
+		if err := p.moveWithData(ctx, tx, &o, to, note, extra); err != nil || review == "" {
+			return err
+		}
+		if err := p.move(ctx, tx, &o, StatusReview, review, nil, true); err != nil {
+			return err
+		}
+		p.metrics.review.Inc()
+		p.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", review))
+		return nil
 	})
 	if err != nil {
 		return Refund{}, fmt.Errorf("orders: record refund %s: %w", id, err)

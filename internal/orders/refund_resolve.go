@@ -79,6 +79,18 @@ func (p *Payments) ResolveRefund(ctx context.Context, id uuid.UUID) error {
 	}
 	whole := r.AmountMinor == pay.AmountMinor-pay.RefundedMinor
 	switch {
+	case seen != nil && (seen.Refunded || seen.Status == "REFUNDED") && !whole:
+		// The payment is refunded in full, more than this partial refund asked: the ledger
+		// records what was asked, and the rest (refunded outside the gateway, e.g. in
+		// PlacetoPay's console) is for a person to look at.
+		left := Money{Minor: pay.AmountMinor - pay.RefundedMinor - r.AmountMinor, Currency: r.Currency}
+		_, err = p.recordRefundReview(ctx, id, r.AmountMinor, nil, "resolved_by_query",
+			"the session query shows the payment refunded in full; recorded the amount asked",
+			fmt.Sprintf("PlacetoPay shows payment %d refunded in full: %s more than the gateway's refunds of it", pay.InternalReference, left))
+		if err == nil {
+			p.log.Warn("unknown partial refund resolved: the payment shows refunded in full; the order is in review", zap.String("refund", id.String()))
+		}
+		return err
 	case seen != nil && (seen.Refunded || seen.Status == "REFUNDED"):
 		_, err = p.recordRefund(ctx, id, -1, nil, "resolved_by_query", "the session query shows the payment refunded")
 		if err == nil {

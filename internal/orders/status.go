@@ -29,9 +29,10 @@ var transitions = map[Status][]Status{
 	StatusPaid:          {StatusPartiallyRefunded, StatusRefunded, StatusReview},
 	// A payment that landed after the merchant cancelled, or after everything was refunded,
 	// is never silently accepted.
-	StatusCancelled:         {StatusReview},
-	StatusRefunded:          {StatusReview},
-	StatusReview:            {StatusPaid, StatusPartiallyRefunded, StatusRefunded},
+	StatusCancelled: {StatusReview},
+	StatusRefunded:  {StatusReview},
+	// Review is left only by an operator, by hand: never automatically.
+	StatusReview:            {},
 	StatusPartiallyRefunded: {StatusRefunded, StatusReview},
 }
 

@@ -16,7 +16,8 @@ import (
 //   - paid and partially_refunded can only be refunded further or show a mismatch;
 //   - cancelled and refunded orders hold no money the gateway expects, so an approved payment
 //     that lands on them afterwards must surface as review rather than be ignored;
-//   - review is resolved by hand: paid, or refunded in part or in full.
+//   - review is never left automatically (the contract: never marked paid automatically);
+//     an operator resolves it by hand, outside the status machine.
 //
 // No status moves to itself: a move is a status change, and each one is recorded.
 var allowedMoves = map[Status][]Status{
@@ -28,7 +29,7 @@ var allowedMoves = map[Status][]Status{
 	StatusPartiallyRefunded: {StatusRefunded, StatusReview},
 	StatusCancelled:         {StatusReview},
 	StatusRefunded:          {StatusReview},
-	StatusReview:            {StatusPaid, StatusPartiallyRefunded, StatusRefunded},
+	StatusReview:            {},
 }
 
 func expectAllowed(from, to Status) bool {

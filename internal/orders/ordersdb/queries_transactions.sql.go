@@ -468,13 +468,14 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 const listRefundablePayments = `-- name: ListRefundablePayments :many
 
 SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments
-WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind <> 'checkin'
+WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind NOT IN ('checkin', 'recurring')
   AND refunded_minor < amount_minor
 ORDER BY created_at, id
 `
 
 // Refunds, preauthorization actions and the confirmation flow (transaction actions).
-// Approved payments with money left to refund; a checkin is refunded through its capture.
+// Approved payments with money left to refund; a checkin is refunded through its capture, and
+// a recurring charge (known only from its notification, not in paid_minor) is not refunded here.
 func (q *Queries) ListRefundablePayments(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Payment, error) {
 	rows, err := db.Query(ctx, listRefundablePayments, orderID)
 	if err != nil {
