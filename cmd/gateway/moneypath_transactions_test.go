@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,6 +77,25 @@ func (h *mpHarness) refund(g *mpGateway, orderID string, body any) (int, txRefun
 		h.decode(raw, &p)
 	}
 	return code, r, p
+}
+
+// queryAgain makes session requestID due, as a notification does, and waits until the
+// probe has queried it and applied the answer. It may run outside the test's goroutine.
+func (h *mpHarness) queryAgain(requestID int64) error {
+	ctx := context.Background()
+	if _, err := h.db.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var done bool
+		if err := h.db.QueryRow(ctx, `SELECT last_checked_at IS NOT NULL FROM checkout_sessions WHERE request_id = $1`, requestID).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+	return fmt.Errorf("session %d was not queried again within 10s", requestID)
 }
 
 func usd(total string) map[string]any {
@@ -478,6 +499,91 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if got := h.txOrder(g, o.ID); got.Status != "authorized" ||
 			h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1 AND status = 'unknown'`, o.ID) != 1 {
 			t.Errorf("after an unknown capture: %+v; want authorized with one unknown action", got)
+		}
+	})
+
+	t.Run("a session query that lists the capture before it is recorded changes nothing", func(t *testing.T) {
+		o, requestID := h.approvedOrder(g, "100.00", checkin, "authorized")
+		var mu sync.Mutex
+		var captured map[string]any
+		refreshed := make(chan error, 1)
+		sessionPath := fmt.Sprintf("/api/session/%d", requestID)
+		h.proxy.onAnswer(func(path string, doc map[string]any) {
+			switch path {
+			case "/api/transaction":
+				mu.Lock()
+				captured, _ = doc["payment"].(map[string]any)
+				mu.Unlock()
+				// A notification makes the session due between PlacetoPay's answer and the
+				// gateway recording it; the probe queries it, and the query lists the capture.
+				refreshed <- h.queryAgain(requestID)
+			case sessionPath:
+				mu.Lock()
+				c := captured
+				mu.Unlock()
+				if c != nil {
+					list, _ := doc["payment"].([]any)
+					doc["payment"] = append([]any{c}, list...)
+				}
+			}
+		})
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("80.00"))
+		if err := <-refreshed; err != nil {
+			t.Errorf("query of the session during the capture: %v", err)
+		}
+		// Later queries list the capture too.
+		if err := h.queryAgain(requestID); err != nil {
+			t.Error(err)
+		}
+		h.proxy.onAnswer(nil)
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
+			t.Fatalf("capture = %d %+v %+v, want paid 80.00", code, got, p)
+		}
+		if n := h.transitionsTo(o.ID, "review"); n != 0 {
+			t.Errorf("%d transitions to review for a capture the query saw first", n)
+		}
+		if n := h.count(`SELECT count(*) FROM payments WHERE order_id = $1 AND kind = 'payment' AND parent_id IS NOT NULL AND amount_minor = 8000`, o.ID); n != 1 {
+			t.Errorf("%d capture payments of 80.00 linked to their checkin, want 1", n)
+		}
+		if code, r, p := h.refund(g, o.ID, usd("30.00")); code != http.StatusCreated || r.Status != "succeeded" {
+			t.Errorf("refund of the capture = %d %+v %+v", code, r, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "partially_refunded" {
+			t.Errorf("after a refund of the capture: %+v", got)
+		}
+	})
+
+	t.Run("a capture answered without a new transaction leaves the checkin refundable up to the capture", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "100.00", checkin, "authorized")
+		h.proxy.onAnswer(func(path string, doc map[string]any) {
+			if path == "/api/transaction" {
+				delete(doc, "payment")
+			}
+		})
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("80.00"))
+		h.proxy.onAnswer(nil)
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
+			t.Fatalf("capture = %d %+v %+v, want paid 80.00", code, got, p)
+		}
+		if n := h.count(`SELECT count(*) FROM payments WHERE order_id = $1 AND settled = 'captured' AND kind = 'payment' AND amount_minor = 8000 AND held_minor = 10000`, o.ID); n != 1 {
+			t.Errorf("the captured checkin is not a payment of 80.00 (held 100.00)")
+		}
+		// A refund above the capture is refused by the gateway; one within it reaches
+		// PlacetoPay. (The sandbox always makes a capture a transaction of its own, so it
+		// refuses to reverse the checkin: the refund fails there, and nothing is recorded.)
+		if code, _, p := h.refund(g, o.ID, usd("90.00")); code != http.StatusUnprocessableEntity {
+			t.Errorf("refund above the capture = %d %+v, want 422", code, p)
+		}
+		code, r, p := h.refund(g, o.ID, usd("30.00"))
+		if code == http.StatusCreated {
+			if r.Status != "succeeded" {
+				t.Errorf("refund = %+v", r)
+			}
+		} else if code != http.StatusUnprocessableEntity || !strings.Contains(p.Detail, "PlacetoPay") {
+			t.Errorf("refund within the capture = %d %+v, want it sent to PlacetoPay", code, p)
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 1 {
+			t.Errorf("%d refund rows, want the one sent to PlacetoPay", n)
 		}
 	})
 

@@ -279,6 +279,20 @@ func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Paymen
 	return i, err
 }
 
+const getPreauthActionInFlight = `-- name: GetPreauthActionInFlight :one
+SELECT p.internal_reference FROM preauth_actions a JOIN payments p ON p.id = a.payment_id
+WHERE a.order_id = $1 AND a.status = 'requested'
+`
+
+// The checkin whose preauthorization action is being sent (requested): until its answer is
+// recorded, the checkin session's other transactions belong to that action.
+func (q *Queries) GetPreauthActionInFlight(ctx context.Context, db DBTX, orderID uuid.UUID) (int64, error) {
+	row := db.QueryRow(ctx, getPreauthActionInFlight, orderID)
+	var internal_reference int64
+	err := row.Scan(&internal_reference)
+	return internal_reference, err
+}
+
 const getRefundForUpdate = `-- name: GetRefundForUpdate :one
 SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at FROM refunds WHERE id = $1 FOR UPDATE
 `
@@ -339,7 +353,9 @@ const insertCapture = `-- name: InsertCapture :exec
 INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
     authorization_code, receipt, franchise, payment_method, currency, amount_minor, parent_id, provider_date)
 VALUES ($1, $2, $3, $4, 'payment', $5, 'APPROVED', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (internal_reference) DO NOTHING
+ON CONFLICT (internal_reference) DO UPDATE
+SET kind = 'payment', parent_id = EXCLUDED.parent_id, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id
 `
 
 type InsertCaptureParams struct {
@@ -361,7 +377,8 @@ type InsertCaptureParams struct {
 }
 
 // The capture transaction of a preauthorization: an approved payment of its own (refunds act
-// on it), linked to the checkin it closed.
+// on it), linked to the checkin it closed. A session query may have stored it first, as one
+// of the checkin session's transactions: it becomes the capture.
 func (q *Queries) InsertCapture(ctx context.Context, db DBTX, arg InsertCaptureParams) error {
 	_, err := db.Exec(ctx, insertCapture,
 		arg.ID,
@@ -602,6 +619,24 @@ func (q *Queries) ListRefunds(ctx context.Context, db DBTX, orderID uuid.UUID) (
 		return nil, err
 	}
 	return items, nil
+}
+
+const setCheckinCaptured = `-- name: SetCheckinCaptured :exec
+UPDATE payments
+SET kind = 'payment', held_minor = coalesce(held_minor, amount_minor), amount_minor = $2, updated_at = now()
+WHERE id = $1
+`
+
+type SetCheckinCapturedParams struct {
+	ID          uuid.UUID
+	AmountMinor int64
+}
+
+// A capture PlacetoPay answered with no transaction of its own: the checkin is the captured
+// payment, refundable up to the captured amount; held_minor keeps what was held.
+func (q *Queries) SetCheckinCaptured(ctx context.Context, db DBTX, arg SetCheckinCapturedParams) error {
+	_, err := db.Exec(ctx, setCheckinCaptured, arg.ID, arg.AmountMinor)
+	return err
 }
 
 const setPaymentHeld = `-- name: SetPaymentHeld :exec
