@@ -227,6 +227,8 @@ type mpProxy struct {
 	lose func(path string) bool
 	// creates counts the session creations (POST /api/session) that went through.
 	creates atomic.Int64
+	// transactions counts the transaction actions (POST /api/transaction) that went through.
+	transactions atomic.Int64
 	// answer, when set, sees (and may change) every JSON answer of 200 before the gateway
 	// does, with the path it answers.
 	answer func(path string, doc map[string]any)
@@ -268,6 +270,9 @@ func (p *mpProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
 func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
 		p.creates.Add(1)
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/transaction" {
+		p.transactions.Add(1)
 	}
 	body, _ := io.ReadAll(r.Body)
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))

@@ -603,7 +603,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 // TestMoneyPathConfirmation: the confirmation flow, confirmed, cancelled, and too late.
 func TestMoneyPathConfirmation(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}})
+	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}, proxy: true, instances: 2})
 	g := h.gws[0]
 	confirmable := func(total string) (txOrder, int64) {
 		t.Helper()
@@ -623,8 +623,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		}
 		return got, s.RequestID
 	}
-	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
-		t.Helper()
+	actOn := func(g *mpGateway, o txOrder, action string) (int, txOrder, mpProblem) {
 		path := fmt.Sprintf("/v1/orders/%s/payments/%d/%s", o.ID, o.Payments[0].InternalReference, action)
 		code, raw := h.call(g, http.MethodPost, path, nil)
 		var got txOrder
@@ -636,6 +635,111 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		}
 		return code, got, p
 	}
+	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
+		t.Helper()
+		return actOn(g, o, action)
+	}
+
+	t.Run("a confirm and a cancel at once on two replicas: one reaches PlacetoPay, the other is 409", func(t *testing.T) {
+		o, _ := confirmable("28.00")
+		before := h.proxy.transactions.Load()
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, action := range []string{"confirm", "cancel"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i], _, _ = actOn(h.gws[i], o, action)
+			}()
+		}
+		wg.Wait()
+		if n := h.proxy.transactions.Load() - before; n != 1 {
+			t.Errorf("%d transaction actions reached PlacetoPay, want 1", n)
+		}
+		ok, conflict := 0, 0
+		for _, c := range codes {
+			switch c {
+			case http.StatusOK:
+				ok++
+			case http.StatusConflict:
+				conflict++
+			}
+		}
+		if ok != 1 || conflict != 1 {
+			t.Errorf("answers = %v, want one 200 and one 409", codes)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'succeeded'`, o.ID); n != 1 {
+			t.Errorf("%d succeeded confirmation actions, want 1", n)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "paid" && got.Status != "failed" {
+			t.Errorf("order = %s, want paid or failed", got.Status)
+		}
+	})
+
+	t.Run("a confirm whose answer is lost is settled by the session query and never sent again", func(t *testing.T) {
+		o, _ := confirmable("29.00")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, got, p := act(o, "confirm")
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusOK || got.Status != "paid" {
+			t.Fatalf("confirm with a lost answer = %d %+v %+v, want paid from the query", code, got, p)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND action = 'confirm' AND status = 'succeeded' AND reason = 'resolved_by_query'`, o.ID); n != 1 {
+			t.Errorf("the lost confirm is not recorded as resolved by the query")
+		}
+		before := h.proxy.transactions.Load()
+		if code, _, p := act(o, "cancel"); code != http.StatusConflict {
+			t.Errorf("cancel after the confirm = %d %+v, want 409", code, p)
+		}
+		if n := h.proxy.transactions.Load() - before; n != 0 {
+			t.Errorf("%d transaction actions sent after the confirm, want 0", n)
+		}
+	})
+
+	t.Run("a confirm whose answer is lost and that the query does not show yet stays unknown, never sent again", func(t *testing.T) {
+		o, requestID := confirmable("31.00")
+		sessionPath := fmt.Sprintf("/api/session/%d", requestID)
+		// The query still shows the payment awaiting confirmation (PlacetoPay is behind).
+		h.proxy.onAnswer(func(path string, doc map[string]any) {
+			if path != sessionPath {
+				return
+			}
+			if st, ok := doc["status"].(map[string]any); ok {
+				st["status"] = "PENDING"
+			}
+			list, _ := doc["payment"].([]any)
+			for _, item := range list {
+				if st, ok := item.(map[string]any)["status"].(map[string]any); ok {
+					st["status"] = "PENDING_CONFIRMATION"
+				}
+			}
+		})
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, _, p := act(o, "confirm")
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusBadGateway && code != http.StatusServiceUnavailable {
+			t.Errorf("confirm with a lost answer and no news = %d %+v, want 502/503", code, p)
+		}
+		before := h.proxy.transactions.Load()
+		if code, _, p := act(o, "cancel"); code != http.StatusConflict {
+			t.Errorf("cancel while the confirm is unknown = %d %+v, want 409", code, p)
+		}
+		if n := h.proxy.transactions.Load() - before; n != 0 {
+			t.Errorf("%d transaction actions sent while one is unknown, want 0", n)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'unknown'`, o.ID); n != 1 {
+			t.Errorf("%d unknown confirmation actions, want 1", n)
+		}
+		// PlacetoPay's query catches up: the order is paid and the action settled.
+		h.proxy.onAnswer(nil)
+		h.waitStatus(g, o.ID, "paid", 10*time.Second)
+		if code, _, p := act(o, "confirm"); code != http.StatusConflict {
+			t.Errorf("confirm once paid = %d %+v, want 409", code, p)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'succeeded' AND reason = 'resolved_by_query'`, o.ID); n != 1 {
+			t.Errorf("the unknown confirm was not settled by the query")
+		}
+	})
 
 	t.Run("confirm makes the order paid through the query", func(t *testing.T) {
 		o, _ := confirmable("25.00")

@@ -125,3 +125,21 @@ RETURNING *;
 -- name: ListRefundingPayments :many
 -- Payments with a refund in flight or unknown: PlacetoPay may already show them refunded.
 SELECT payment_id FROM refunds WHERE order_id = $1 AND status IN ('requested', 'unknown');
+
+-- name: InsertConfirmAction :one
+INSERT INTO confirm_actions (id, order_id, payment_id, action)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: SettleConfirmAction :exec
+-- Settles a confirmation action still in flight or unknown; a settled one never changes again.
+UPDATE confirm_actions
+SET status = sqlc.arg('status'), reason = sqlc.narg('reason'), message = sqlc.narg('message'), updated_at = now()
+WHERE id = sqlc.arg('id') AND status IN ('requested', 'unknown');
+
+-- name: SettleUnknownConfirmActions :exec
+-- An unknown confirmation action whose payment has left PENDING_CONFIRMATION happened (or the
+-- window closed): the session query settled it.
+UPDATE confirm_actions
+SET status = 'succeeded', reason = 'resolved_by_query', message = sqlc.arg('message'), updated_at = now()
+WHERE payment_id = sqlc.arg('payment_id') AND status = 'unknown';

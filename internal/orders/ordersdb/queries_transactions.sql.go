@@ -400,6 +400,41 @@ func (q *Queries) InsertCapture(ctx context.Context, db DBTX, arg InsertCaptureP
 	return err
 }
 
+const insertConfirmAction = `-- name: InsertConfirmAction :one
+INSERT INTO confirm_actions (id, order_id, payment_id, action)
+VALUES ($1, $2, $3, $4)
+RETURNING id, order_id, payment_id, action, status, reason, message, created_at, updated_at
+`
+
+type InsertConfirmActionParams struct {
+	ID        uuid.UUID
+	OrderID   uuid.UUID
+	PaymentID uuid.UUID
+	Action    string
+}
+
+func (q *Queries) InsertConfirmAction(ctx context.Context, db DBTX, arg InsertConfirmActionParams) (ConfirmAction, error) {
+	row := db.QueryRow(ctx, insertConfirmAction,
+		arg.ID,
+		arg.OrderID,
+		arg.PaymentID,
+		arg.Action,
+	)
+	var i ConfirmAction
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentID,
+		&i.Action,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const insertPreauthAction = `-- name: InsertPreauthAction :one
 INSERT INTO preauth_actions (id, order_id, payment_id, action, currency, amount_minor)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -667,6 +702,30 @@ func (q *Queries) SetPaymentSettled(ctx context.Context, db DBTX, arg SetPayment
 	return err
 }
 
+const settleConfirmAction = `-- name: SettleConfirmAction :exec
+UPDATE confirm_actions
+SET status = $1, reason = $2, message = $3, updated_at = now()
+WHERE id = $4 AND status IN ('requested', 'unknown')
+`
+
+type SettleConfirmActionParams struct {
+	Status  string
+	Reason  *string
+	Message *string
+	ID      uuid.UUID
+}
+
+// Settles a confirmation action still in flight or unknown; a settled one never changes again.
+func (q *Queries) SettleConfirmAction(ctx context.Context, db DBTX, arg SettleConfirmActionParams) error {
+	_, err := db.Exec(ctx, settleConfirmAction,
+		arg.Status,
+		arg.Reason,
+		arg.Message,
+		arg.ID,
+	)
+	return err
+}
+
 const settlePreauthAction = `-- name: SettlePreauthAction :exec
 UPDATE preauth_actions
 SET status = $1, internal_reference = $2,
@@ -739,4 +798,22 @@ func (q *Queries) SettleRefund(ctx context.Context, db DBTX, arg SettleRefundPar
 		&i.NextCheckAt,
 	)
 	return i, err
+}
+
+const settleUnknownConfirmActions = `-- name: SettleUnknownConfirmActions :exec
+UPDATE confirm_actions
+SET status = 'succeeded', reason = 'resolved_by_query', message = $1, updated_at = now()
+WHERE payment_id = $2 AND status = 'unknown'
+`
+
+type SettleUnknownConfirmActionsParams struct {
+	Message   *string
+	PaymentID uuid.UUID
+}
+
+// An unknown confirmation action whose payment has left PENDING_CONFIRMATION happened (or the
+// window closed): the session query settled it.
+func (q *Queries) SettleUnknownConfirmActions(ctx context.Context, db DBTX, arg SettleUnknownConfirmActionsParams) error {
+	_, err := db.Exec(ctx, settleUnknownConfirmActions, arg.Message, arg.PaymentID)
+	return err
 }
