@@ -575,6 +575,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 			t.Errorf("refund above the capture = %d %+v, want 422", code, p)
 		}
 		code, r, p := h.refund(g, o.ID, usd("30.00"))
+		t.Logf("refund of the captured checkin: %d %s", code, p.Detail)
 		if code == http.StatusCreated {
 			if r.Status != "succeeded" {
 				t.Errorf("refund = %+v", r)
