@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -309,7 +310,7 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 	}
 	good := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, mpSecretKey))
 	forged := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, "not-the-secret"))
-	settlement := []byte(fmt.Sprintf(`{"reference":"ACC-0002","id":%q,"transaction":{"status":{"status":"APPROVED","reason":"00","message":"ok"},"internalReference":99887766,"reference":"ACC-0002","amount":{"currency":"USD","total":"10.00"}}}`, e.AutopayID))
+	settlement := []byte(fmt.Sprintf(`{"reference":"ACC-0002","id":%q,"transaction":{"status":{"status":"APPROVED","reason":"00","message":"ok"},"internalReference":99887766,"reference":"ACC-0002","amount":{"currency":"USD","total":"10.00"},"processorFields":[{"keyword":"bin","value":"411111"},{"keyword":"expiration","value":"12/29"}]}}`, e.AutopayID))
 
 	for _, c := range []struct {
 		name, path, user, pass string
@@ -360,6 +361,14 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM autopay_charges WHERE internal_reference = 99887766 AND status = 'reported'`); n != 1 {
 		t.Errorf("unconfirmed settlement rows = %d, want 1 reported", n)
+	}
+	// What is kept of the settlement carries no card data (processorFields: BIN, expiry).
+	var kept string
+	if err := h.db.QueryRow(context.Background(), `SELECT convert_from(settlement, 'UTF8') FROM autopay_charges WHERE internal_reference = 99887766`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(kept, "411111") || strings.Contains(kept, "12/29") || strings.Contains(kept, "processorFields") || !strings.Contains(kept, "99887766") {
+		t.Errorf("stored settlement = %s, want its transaction without processorFields", kept)
 	}
 }
 

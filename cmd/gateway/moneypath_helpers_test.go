@@ -227,6 +227,18 @@ type mpProxy struct {
 	lose func(path string) bool
 	// creates counts the session creations (POST /api/session) that went through.
 	creates atomic.Int64
+	// transactions counts the transaction actions (POST /api/transaction) that went through.
+	transactions atomic.Int64
+	// answer, when set, sees (and may change) every JSON answer of 200 before the gateway
+	// does, with the path it answers.
+	answer func(path string, doc map[string]any)
+}
+
+// onAnswer installs f as the proxy's answer hook; nil removes it.
+func (p *mpProxy) onAnswer(f func(path string, doc map[string]any)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answer = f
 }
 
 // loseAnswers makes the answers of the paths lose matches get lost; nil stops it.
@@ -259,6 +271,9 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
 		p.creates.Add(1)
 	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/transaction" {
+		p.transactions.Add(1)
+	}
 	body, _ := io.ReadAll(r.Body)
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
@@ -284,6 +299,18 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			conn.Close()
 			return
+		}
+	}
+	p.mu.Lock()
+	hook := p.answer
+	p.mu.Unlock()
+	if hook != nil && resp.StatusCode == http.StatusOK {
+		var doc map[string]any
+		dec := json.NewDecoder(bytes.NewReader(out))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err == nil {
+			hook(r.URL.Path, doc)
+			out, _ = json.Marshal(doc)
 		}
 	}
 	var edit func(map[string]any)

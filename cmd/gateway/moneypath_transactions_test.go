@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,6 +77,25 @@ func (h *mpHarness) refund(g *mpGateway, orderID string, body any) (int, txRefun
 		h.decode(raw, &p)
 	}
 	return code, r, p
+}
+
+// queryAgain makes session requestID due, as a notification does, and waits until the
+// probe has queried it and applied the answer. It may run outside the test's goroutine.
+func (h *mpHarness) queryAgain(requestID int64) error {
+	ctx := context.Background()
+	if _, err := h.db.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var done bool
+		if err := h.db.QueryRow(ctx, `SELECT last_checked_at IS NOT NULL FROM checkout_sessions WHERE request_id = $1`, requestID).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+	return fmt.Errorf("session %d was not queried again within 10s", requestID)
 }
 
 func usd(total string) map[string]any {
@@ -481,6 +502,92 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		}
 	})
 
+	t.Run("a session query that lists the capture before it is recorded changes nothing", func(t *testing.T) {
+		o, requestID := h.approvedOrder(g, "100.00", checkin, "authorized")
+		var mu sync.Mutex
+		var captured map[string]any
+		refreshed := make(chan error, 1)
+		sessionPath := fmt.Sprintf("/api/session/%d", requestID)
+		h.proxy.onAnswer(func(path string, doc map[string]any) {
+			switch path {
+			case "/api/transaction":
+				mu.Lock()
+				captured, _ = doc["payment"].(map[string]any)
+				mu.Unlock()
+				// A notification makes the session due between PlacetoPay's answer and the
+				// gateway recording it; the probe queries it, and the query lists the capture.
+				refreshed <- h.queryAgain(requestID)
+			case sessionPath:
+				mu.Lock()
+				c := captured
+				mu.Unlock()
+				if c != nil {
+					list, _ := doc["payment"].([]any)
+					doc["payment"] = append([]any{c}, list...)
+				}
+			}
+		})
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("80.00"))
+		if err := <-refreshed; err != nil {
+			t.Errorf("query of the session during the capture: %v", err)
+		}
+		// Later queries list the capture too.
+		if err := h.queryAgain(requestID); err != nil {
+			t.Error(err)
+		}
+		h.proxy.onAnswer(nil)
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
+			t.Fatalf("capture = %d %+v %+v, want paid 80.00", code, got, p)
+		}
+		if n := h.transitionsTo(o.ID, "review"); n != 0 {
+			t.Errorf("%d transitions to review for a capture the query saw first", n)
+		}
+		if n := h.count(`SELECT count(*) FROM payments WHERE order_id = $1 AND kind = 'payment' AND parent_id IS NOT NULL AND amount_minor = 8000`, o.ID); n != 1 {
+			t.Errorf("%d capture payments of 80.00 linked to their checkin, want 1", n)
+		}
+		if code, r, p := h.refund(g, o.ID, usd("30.00")); code != http.StatusCreated || r.Status != "succeeded" {
+			t.Errorf("refund of the capture = %d %+v %+v", code, r, p)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "partially_refunded" {
+			t.Errorf("after a refund of the capture: %+v", got)
+		}
+	})
+
+	t.Run("a capture answered without a new transaction leaves the checkin refundable up to the capture", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "100.00", checkin, "authorized")
+		h.proxy.onAnswer(func(path string, doc map[string]any) {
+			if path == "/api/transaction" {
+				delete(doc, "payment")
+			}
+		})
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("80.00"))
+		h.proxy.onAnswer(nil)
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
+			t.Fatalf("capture = %d %+v %+v, want paid 80.00", code, got, p)
+		}
+		if n := h.count(`SELECT count(*) FROM payments WHERE order_id = $1 AND settled = 'captured' AND kind = 'payment' AND amount_minor = 8000 AND held_minor = 10000`, o.ID); n != 1 {
+			t.Errorf("the captured checkin is not a payment of 80.00 (held 100.00)")
+		}
+		// A refund above the capture is refused by the gateway; one within it reaches
+		// PlacetoPay. (The sandbox always makes a capture a transaction of its own, so it
+		// refuses to reverse the checkin: the refund fails there, and nothing is recorded.)
+		if code, _, p := h.refund(g, o.ID, usd("90.00")); code != http.StatusUnprocessableEntity {
+			t.Errorf("refund above the capture = %d %+v, want 422", code, p)
+		}
+		code, r, p := h.refund(g, o.ID, usd("30.00"))
+		t.Logf("refund of the captured checkin: %d %s", code, p.Detail)
+		if code == http.StatusCreated {
+			if r.Status != "succeeded" {
+				t.Errorf("refund = %+v", r)
+			}
+		} else if code != http.StatusUnprocessableEntity || !strings.Contains(p.Detail, "PlacetoPay") {
+			t.Errorf("refund within the capture = %d %+v, want it sent to PlacetoPay", code, p)
+		}
+		if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 1 {
+			t.Errorf("%d refund rows, want the one sent to PlacetoPay", n)
+		}
+	})
+
 	t.Run("an order that is not authorized is 409", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
 		for _, action := range []string{"capture", "release"} {
@@ -497,7 +604,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 // TestMoneyPathConfirmation: the confirmation flow, confirmed, cancelled, and too late.
 func TestMoneyPathConfirmation(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}})
+	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}, proxy: true, instances: 2})
 	g := h.gws[0]
 	confirmable := func(total string) (txOrder, int64) {
 		t.Helper()
@@ -517,8 +624,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		}
 		return got, s.RequestID
 	}
-	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
-		t.Helper()
+	actOn := func(g *mpGateway, o txOrder, action string) (int, txOrder, mpProblem) {
 		path := fmt.Sprintf("/v1/orders/%s/payments/%d/%s", o.ID, o.Payments[0].InternalReference, action)
 		code, raw := h.call(g, http.MethodPost, path, nil)
 		var got txOrder
@@ -530,6 +636,111 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		}
 		return code, got, p
 	}
+	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
+		t.Helper()
+		return actOn(g, o, action)
+	}
+
+	t.Run("a confirm and a cancel at once on two replicas: one reaches PlacetoPay, the other is 409", func(t *testing.T) {
+		o, _ := confirmable("28.00")
+		before := h.proxy.transactions.Load()
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, action := range []string{"confirm", "cancel"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i], _, _ = actOn(h.gws[i], o, action)
+			}()
+		}
+		wg.Wait()
+		if n := h.proxy.transactions.Load() - before; n != 1 {
+			t.Errorf("%d transaction actions reached PlacetoPay, want 1", n)
+		}
+		ok, conflict := 0, 0
+		for _, c := range codes {
+			switch c {
+			case http.StatusOK:
+				ok++
+			case http.StatusConflict:
+				conflict++
+			}
+		}
+		if ok != 1 || conflict != 1 {
+			t.Errorf("answers = %v, want one 200 and one 409", codes)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'succeeded'`, o.ID); n != 1 {
+			t.Errorf("%d succeeded confirmation actions, want 1", n)
+		}
+		if got := h.txOrder(g, o.ID); got.Status != "paid" && got.Status != "failed" {
+			t.Errorf("order = %s, want paid or failed", got.Status)
+		}
+	})
+
+	t.Run("a confirm whose answer is lost is settled by the session query and never sent again", func(t *testing.T) {
+		o, _ := confirmable("29.00")
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, got, p := act(o, "confirm")
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusOK || got.Status != "paid" {
+			t.Fatalf("confirm with a lost answer = %d %+v %+v, want paid from the query", code, got, p)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND action = 'confirm' AND status = 'succeeded' AND reason = 'resolved_by_query'`, o.ID); n != 1 {
+			t.Errorf("the lost confirm is not recorded as resolved by the query")
+		}
+		before := h.proxy.transactions.Load()
+		if code, _, p := act(o, "cancel"); code != http.StatusConflict {
+			t.Errorf("cancel after the confirm = %d %+v, want 409", code, p)
+		}
+		if n := h.proxy.transactions.Load() - before; n != 0 {
+			t.Errorf("%d transaction actions sent after the confirm, want 0", n)
+		}
+	})
+
+	t.Run("a confirm whose answer is lost and that the query does not show yet stays unknown, never sent again", func(t *testing.T) {
+		o, requestID := confirmable("31.00")
+		sessionPath := fmt.Sprintf("/api/session/%d", requestID)
+		// The query still shows the payment awaiting confirmation (PlacetoPay is behind).
+		h.proxy.onAnswer(func(path string, doc map[string]any) {
+			if path != sessionPath {
+				return
+			}
+			if st, ok := doc["status"].(map[string]any); ok {
+				st["status"] = "PENDING"
+			}
+			list, _ := doc["payment"].([]any)
+			for _, item := range list {
+				if st, ok := item.(map[string]any)["status"].(map[string]any); ok {
+					st["status"] = "PENDING_CONFIRMATION"
+				}
+			}
+		})
+		h.proxy.loseAnswers(func(path string) bool { return path == "/api/transaction" })
+		code, _, p := act(o, "confirm")
+		h.proxy.loseAnswers(nil)
+		if code != http.StatusBadGateway && code != http.StatusServiceUnavailable {
+			t.Errorf("confirm with a lost answer and no news = %d %+v, want 502/503", code, p)
+		}
+		before := h.proxy.transactions.Load()
+		if code, _, p := act(o, "cancel"); code != http.StatusConflict {
+			t.Errorf("cancel while the confirm is unknown = %d %+v, want 409", code, p)
+		}
+		if n := h.proxy.transactions.Load() - before; n != 0 {
+			t.Errorf("%d transaction actions sent while one is unknown, want 0", n)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'unknown'`, o.ID); n != 1 {
+			t.Errorf("%d unknown confirmation actions, want 1", n)
+		}
+		// PlacetoPay's query catches up: the order is paid and the action settled.
+		h.proxy.onAnswer(nil)
+		h.waitStatus(g, o.ID, "paid", 10*time.Second)
+		if code, _, p := act(o, "confirm"); code != http.StatusConflict {
+			t.Errorf("confirm once paid = %d %+v, want 409", code, p)
+		}
+		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'succeeded' AND reason = 'resolved_by_query'`, o.ID); n != 1 {
+			t.Errorf("the unknown confirm was not settled by the query")
+		}
+	})
 
 	t.Run("confirm makes the order paid through the query", func(t *testing.T) {
 		o, _ := confirmable("25.00")

@@ -89,6 +89,12 @@ func (s *Service) ReceiveSettlement(ctx context.Context, body []byte) (Settlemen
 		cur, minor = &m.Currency, &m.Minor
 	}
 	ref := int64(t.InternalReference)
+	// Only the parsed fields are kept: the raw body may carry card data (processorFields:
+	// BIN, expiry), which the gateway never stores.
+	kept, err := json.Marshal(b)
+	if err != nil {
+		return SettlementAck{}, fmt.Errorf("autopay: settlement %d: %w", ref, err)
+	}
 	var owner uuid.UUID
 	err = s.store.pool.QueryRow(ctx, `INSERT INTO autopay_charges (id, provider_autopay_id, internal_reference, status,
 		provider_status, provider_reason, currency, amount_minor, authorization_code, receipt, franchise, payment_method,
@@ -98,7 +104,7 @@ func (s *Service) ReceiveSettlement(ctx context.Context, body []byte) (Settlemen
 			settlement = coalesce(autopay_charges.settlement, EXCLUDED.settlement)
 		RETURNING provider_autopay_id`,
 		uuid.New(), pid, ref, t.Status.Status, nullable(string(t.Status.Reason)), cur, minor,
-		nullable(string(t.Authorization)), nullable(string(t.Receipt)), nullable(t.Franchise), nullable(t.PaymentMethod), body,
+		nullable(string(t.Authorization)), nullable(string(t.Receipt)), nullable(t.Franchise), nullable(t.PaymentMethod), kept,
 	).Scan(&owner)
 	if err != nil {
 		return SettlementAck{}, fmt.Errorf("autopay: record settlement %d: %w", ref, err)

@@ -165,7 +165,11 @@ func (p *Payments) recordPreauth(ctx context.Context, row ordersdb.PreauthAction
 		if err := p.store.q.SetPaymentSettled(ctx, tx, ordersdb.SetPaymentSettledParams{ID: hold.ID, Settled: ptr("captured")}); err != nil {
 			return err
 		}
-		if ref != hold.InternalReference {
+		if ref == hold.InternalReference {
+			if err := p.store.q.SetCheckinCaptured(ctx, tx, ordersdb.SetCheckinCapturedParams{ID: hold.ID, AmountMinor: row.AmountMinor}); err != nil {
+				return err
+			}
+		} else {
 			if err := p.store.q.InsertCapture(ctx, tx, ordersdb.InsertCaptureParams{
 				ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, SessionID: hold.SessionID, InternalReference: ref,
 				Reference: res.Reference, Reason: nullable(res.Reason), Message: nullable(res.Message),
@@ -201,4 +205,15 @@ func (p *Payments) settlePreauth(ctx context.Context, id uuid.UUID, status strin
 // orderView reads the order as the merchant API shows it.
 func (p *Payments) orderView(ctx context.Context, id uuid.UUID) (Order, error) {
 	return NewService(p.store, p.log).Get(ctx, id)
+}
+
+// preauthInFlight returns the internalReference of the order's checkin while a
+// preauthorization action on it is being sent (0 when none is): a session query's other
+// transactions are then that action's, which recordPreauth records once it is answered.
+func (p *Payments) preauthInFlight(ctx context.Context, tx pgx.Tx, orderID uuid.UUID) (int64, error) {
+	ref, err := p.store.q.GetPreauthActionInFlight(ctx, tx, orderID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return ref, err
 }

@@ -90,11 +90,27 @@ UPDATE payments SET settled = $2, updated_at = now() WHERE id = $1 AND settled I
 
 -- name: InsertCapture :exec
 -- The capture transaction of a preauthorization: an approved payment of its own (refunds act
--- on it), linked to the checkin it closed.
+-- on it), linked to the checkin it closed. A session query may have stored it first, as one
+-- of the checkin session's transactions: it becomes the capture.
 INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
     authorization_code, receipt, franchise, payment_method, currency, amount_minor, parent_id, provider_date)
 VALUES ($1, $2, $3, $4, 'payment', $5, 'APPROVED', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (internal_reference) DO NOTHING;
+ON CONFLICT (internal_reference) DO UPDATE
+SET kind = 'payment', parent_id = EXCLUDED.parent_id, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id;
+
+-- name: SetCheckinCaptured :exec
+-- A capture PlacetoPay answered with no transaction of its own: the checkin is the captured
+-- payment, refundable up to the captured amount; held_minor keeps what was held.
+UPDATE payments
+SET kind = 'payment', held_minor = coalesce(held_minor, amount_minor), amount_minor = $2, updated_at = now()
+WHERE id = $1;
+
+-- name: GetPreauthActionInFlight :one
+-- The checkin whose preauthorization action is being sent (requested): until its answer is
+-- recorded, the checkin session's other transactions belong to that action.
+SELECT p.internal_reference FROM preauth_actions a JOIN payments p ON p.id = a.payment_id
+WHERE a.order_id = $1 AND a.status = 'requested';
 
 -- name: ClaimConfirmationWarnings :many
 -- PENDING_CONFIRMATION payments whose window closes soon and that were not warned about yet.
@@ -110,3 +126,21 @@ RETURNING *;
 -- name: ListRefundingPayments :many
 -- Payments with a refund in flight or unknown: PlacetoPay may already show them refunded.
 SELECT payment_id FROM refunds WHERE order_id = $1 AND status IN ('requested', 'unknown');
+
+-- name: InsertConfirmAction :one
+INSERT INTO confirm_actions (id, order_id, payment_id, action)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: SettleConfirmAction :exec
+-- Settles a confirmation action still in flight or unknown; a settled one never changes again.
+UPDATE confirm_actions
+SET status = sqlc.arg('status'), reason = sqlc.narg('reason'), message = sqlc.narg('message'), updated_at = now()
+WHERE id = sqlc.arg('id') AND status IN ('requested', 'unknown');
+
+-- name: SettleUnknownConfirmActions :exec
+-- An unknown confirmation action whose payment has left PENDING_CONFIRMATION happened (or the
+-- window closed): the session query settled it.
+UPDATE confirm_actions
+SET status = 'succeeded', reason = 'resolved_by_query', message = sqlc.arg('message'), updated_at = now()
+WHERE payment_id = sqlc.arg('payment_id') AND status = 'unknown';

@@ -91,7 +91,17 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 		kind = sess.Kind
 	}
 	changed := info.Status != sess.Status || info.Reason != deref(sess.Reason)
+	var holdRef int64 // a checkin with a preauthorization action in flight
+	if sess.Kind == "checkin" {
+		var err error
+		if holdRef, err = p.preauthInFlight(ctx, tx, o.ID); err != nil {
+			return err
+		}
+	}
 	for _, pay := range info.Payments {
+		if holdRef != 0 && pay.InternalReference != holdRef {
+			continue // the action's transaction (a capture): recordPreauth records it
+		}
 		status := pay.Status
 		if !paymentStatuses[status] {
 			p.log.Warn("unknown PlacetoPay transaction status", zap.String("status", status), zap.Int64("internalReference", pay.InternalReference))
@@ -235,7 +245,7 @@ func decideWithRefunds(o *Order, kind, sessionStatus string, payments []ordersdb
 
 func checkinSettled(payments []ordersdb.Payment) bool {
 	for _, pay := range payments {
-		if pay.Kind == "checkin" && pay.Settled != nil {
+		if pay.Settled != nil { // only a checkin is settled; a captured one may be kind payment
 			return true
 		}
 	}

@@ -34,6 +34,18 @@ type CheckoutSession struct {
 	PaymentMethodID   *uuid.UUID
 }
 
+type ConfirmAction struct {
+	ID        uuid.UUID
+	OrderID   uuid.UUID
+	PaymentID uuid.UUID
+	Action    string
+	Status    string
+	Reason    *string
+	Message   *string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Event struct {
 	Seq           int64
 	ID            uuid.UUID

@@ -279,6 +279,20 @@ func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Paymen
 	return i, err
 }
 
+const getPreauthActionInFlight = `-- name: GetPreauthActionInFlight :one
+SELECT p.internal_reference FROM preauth_actions a JOIN payments p ON p.id = a.payment_id
+WHERE a.order_id = $1 AND a.status = 'requested'
+`
+
+// The checkin whose preauthorization action is being sent (requested): until its answer is
+// recorded, the checkin session's other transactions belong to that action.
+func (q *Queries) GetPreauthActionInFlight(ctx context.Context, db DBTX, orderID uuid.UUID) (int64, error) {
+	row := db.QueryRow(ctx, getPreauthActionInFlight, orderID)
+	var internal_reference int64
+	err := row.Scan(&internal_reference)
+	return internal_reference, err
+}
+
 const getRefundForUpdate = `-- name: GetRefundForUpdate :one
 SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at FROM refunds WHERE id = $1 FOR UPDATE
 `
@@ -339,7 +353,9 @@ const insertCapture = `-- name: InsertCapture :exec
 INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
     authorization_code, receipt, franchise, payment_method, currency, amount_minor, parent_id, provider_date)
 VALUES ($1, $2, $3, $4, 'payment', $5, 'APPROVED', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (internal_reference) DO NOTHING
+ON CONFLICT (internal_reference) DO UPDATE
+SET kind = 'payment', parent_id = EXCLUDED.parent_id, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id
 `
 
 type InsertCaptureParams struct {
@@ -361,7 +377,8 @@ type InsertCaptureParams struct {
 }
 
 // The capture transaction of a preauthorization: an approved payment of its own (refunds act
-// on it), linked to the checkin it closed.
+// on it), linked to the checkin it closed. A session query may have stored it first, as one
+// of the checkin session's transactions: it becomes the capture.
 func (q *Queries) InsertCapture(ctx context.Context, db DBTX, arg InsertCaptureParams) error {
 	_, err := db.Exec(ctx, insertCapture,
 		arg.ID,
@@ -381,6 +398,41 @@ func (q *Queries) InsertCapture(ctx context.Context, db DBTX, arg InsertCaptureP
 		arg.ProviderDate,
 	)
 	return err
+}
+
+const insertConfirmAction = `-- name: InsertConfirmAction :one
+INSERT INTO confirm_actions (id, order_id, payment_id, action)
+VALUES ($1, $2, $3, $4)
+RETURNING id, order_id, payment_id, action, status, reason, message, created_at, updated_at
+`
+
+type InsertConfirmActionParams struct {
+	ID        uuid.UUID
+	OrderID   uuid.UUID
+	PaymentID uuid.UUID
+	Action    string
+}
+
+func (q *Queries) InsertConfirmAction(ctx context.Context, db DBTX, arg InsertConfirmActionParams) (ConfirmAction, error) {
+	row := db.QueryRow(ctx, insertConfirmAction,
+		arg.ID,
+		arg.OrderID,
+		arg.PaymentID,
+		arg.Action,
+	)
+	var i ConfirmAction
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentID,
+		&i.Action,
+		&i.Status,
+		&i.Reason,
+		&i.Message,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const insertPreauthAction = `-- name: InsertPreauthAction :one
@@ -605,6 +657,24 @@ func (q *Queries) ListRefunds(ctx context.Context, db DBTX, orderID uuid.UUID) (
 	return items, nil
 }
 
+const setCheckinCaptured = `-- name: SetCheckinCaptured :exec
+UPDATE payments
+SET kind = 'payment', held_minor = coalesce(held_minor, amount_minor), amount_minor = $2, updated_at = now()
+WHERE id = $1
+`
+
+type SetCheckinCapturedParams struct {
+	ID          uuid.UUID
+	AmountMinor int64
+}
+
+// A capture PlacetoPay answered with no transaction of its own: the checkin is the captured
+// payment, refundable up to the captured amount; held_minor keeps what was held.
+func (q *Queries) SetCheckinCaptured(ctx context.Context, db DBTX, arg SetCheckinCapturedParams) error {
+	_, err := db.Exec(ctx, setCheckinCaptured, arg.ID, arg.AmountMinor)
+	return err
+}
+
 const setPaymentHeld = `-- name: SetPaymentHeld :exec
 UPDATE payments SET held_minor = $2, updated_at = now() WHERE id = $1
 `
@@ -630,6 +700,30 @@ type SetPaymentSettledParams struct {
 
 func (q *Queries) SetPaymentSettled(ctx context.Context, db DBTX, arg SetPaymentSettledParams) error {
 	_, err := db.Exec(ctx, setPaymentSettled, arg.ID, arg.Settled)
+	return err
+}
+
+const settleConfirmAction = `-- name: SettleConfirmAction :exec
+UPDATE confirm_actions
+SET status = $1, reason = $2, message = $3, updated_at = now()
+WHERE id = $4 AND status IN ('requested', 'unknown')
+`
+
+type SettleConfirmActionParams struct {
+	Status  string
+	Reason  *string
+	Message *string
+	ID      uuid.UUID
+}
+
+// Settles a confirmation action still in flight or unknown; a settled one never changes again.
+func (q *Queries) SettleConfirmAction(ctx context.Context, db DBTX, arg SettleConfirmActionParams) error {
+	_, err := db.Exec(ctx, settleConfirmAction,
+		arg.Status,
+		arg.Reason,
+		arg.Message,
+		arg.ID,
+	)
 	return err
 }
 
@@ -705,4 +799,22 @@ func (q *Queries) SettleRefund(ctx context.Context, db DBTX, arg SettleRefundPar
 		&i.NextCheckAt,
 	)
 	return i, err
+}
+
+const settleUnknownConfirmActions = `-- name: SettleUnknownConfirmActions :exec
+UPDATE confirm_actions
+SET status = 'succeeded', reason = 'resolved_by_query', message = $1, updated_at = now()
+WHERE payment_id = $2 AND status = 'unknown'
+`
+
+type SettleUnknownConfirmActionsParams struct {
+	Message   *string
+	PaymentID uuid.UUID
+}
+
+// An unknown confirmation action whose payment has left PENDING_CONFIRMATION happened (or the
+// window closed): the session query settled it.
+func (q *Queries) SettleUnknownConfirmActions(ctx context.Context, db DBTX, arg SettleUnknownConfirmActionsParams) error {
+	_, err := db.Exec(ctx, settleUnknownConfirmActions, arg.Message, arg.PaymentID)
+	return err
 }
