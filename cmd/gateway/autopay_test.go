@@ -43,13 +43,13 @@ func newAutopayHarness(t *testing.T) *apHarness {
 			http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
 			return
 		}
-		apForward(w, r, *to+r.URL.Path)
+		mpForward(w, r, *to+r.URL.Path)
 	}))
 	t.Cleanup(relay.Close)
 	var sandboxURL atomic.Pointer[string]
 	counter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.autopayCalls.Add(1)
-		apForward(w, r, *sandboxURL.Load()+r.URL.Path)
+		mpForward(w, r, *sandboxURL.Load()+r.URL.Path)
 	}))
 	t.Cleanup(counter.Close)
 
@@ -67,27 +67,6 @@ func newAutopayHarness(t *testing.T) *apHarness {
 	to := h.gws[0].url
 	target.Store(&to)
 	return h
-}
-
-// apForward sends r to url and copies the answer back.
-func apForward(w http.ResponseWriter, r *http.Request, url string) {
-	body, _ := io.ReadAll(r.Body)
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, bytes.NewReader(body))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	req.Header = r.Header.Clone()
-	resp, err := mpHTTP.Do(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(out)
 }
 
 type apEnrolment struct {

@@ -194,13 +194,18 @@ func (h *mpHarness) relay(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
 		return
 	}
+	mpForward(w, r, *target)
+}
+
+// mpForward sends r to url and copies the answer back.
+func mpForward(w http.ResponseWriter, r *http.Request, url string) {
 	body, _ := io.ReadAll(r.Body)
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, *target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, bytes.NewReader(body))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
+	req.Header = r.Header.Clone()
 	resp, err := mpHTTP.Do(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)

@@ -62,10 +62,13 @@ func (sb *Sandbox) notifyLocked(s *session) {
 	if err != nil {
 		panic(err)
 	}
-	n := &notification{
-		Seq: len(sb.outbox) + 1, RequestID: s.ID, Status: s.State.Status, Body: body,
-		Faults: f.names(), DueAt: s.State.At, Outcome: "pending", duplicate: f.Duplicate,
-	}
+	sb.enqueueLocked(&notification{RequestID: s.ID, Status: s.State.Status, Body: body, DueAt: s.State.At}, f)
+}
+
+// enqueueLocked records n in the outbox with the faults f drawn for it and queues it for
+// sending unless it is dropped or there is nowhere to send it (n.URL, else the notify URL).
+func (sb *Sandbox) enqueueLocked(n *notification, f drawn) {
+	n.Seq, n.Faults, n.Outcome, n.duplicate = len(sb.outbox)+1, f.names(), "pending", f.Duplicate
 	if f.Delay {
 		n.DueAt = n.DueAt.Add(sb.faults.cfg.DelayBy)
 	}
@@ -73,7 +76,7 @@ func (sb *Sandbox) notifyLocked(s *session) {
 	switch {
 	case f.Drop:
 		n.Outcome = "dropped"
-	case sb.cfg.NotifyURL == "":
+	case n.URL == "" && sb.cfg.NotifyURL == "":
 		n.Outcome = "unsent"
 	default:
 		sb.unsent = append(sb.unsent, n)

@@ -260,21 +260,6 @@ func (sb *Sandbox) notifyRecurringLocked(s *session, t *transaction) json.RawMes
 	if err != nil {
 		panic(err)
 	}
-	n := &notification{
-		Seq: len(sb.outbox) + 1, RequestID: s.ID, Status: t.State.Status, Body: body, URL: s.Recurring.NotificationURL,
-		Faults: f.names(), DueAt: t.State.At, Outcome: "pending", duplicate: f.Duplicate,
-	}
-	if f.Delay {
-		n.DueAt = n.DueAt.Add(sb.faults.cfg.DelayBy)
-	}
-	sb.outbox = append(sb.outbox, n)
-	switch {
-	case f.Drop:
-		n.Outcome = "dropped"
-	case n.URL == "" && sb.cfg.NotifyURL == "":
-		n.Outcome = "unsent"
-	default:
-		sb.unsent = append(sb.unsent, n)
-	}
+	sb.enqueueLocked(&notification{RequestID: s.ID, Status: t.State.Status, Body: body, URL: s.Recurring.NotificationURL, DueAt: t.State.At}, f)
 	return body
 }
