@@ -118,8 +118,10 @@ func shellWords(t *testing.T, s string) []string {
 // makeDryRun prints the commands a make target would run, with VERSION set.
 func makeDryRun(t *testing.T, target, version string) string {
 	t.Helper()
-	cmd := exec.Command("make", "-n", "-s", target, "VERSION="+version)
+	cmd := exec.Command("make", "-n", "-s", "--no-print-directory", target, "VERSION="+version)
 	cmd.Dir = ".."
+	// Under `make test` this is a sub-make: keep the parent's flags and overrides out.
+	cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("make -n %s: %v\n%s", target, err, out)
