@@ -4,11 +4,17 @@ SHELL := bash
 GO ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
+IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test e2e build generate vet fmt clean db-stop
+.PHONY: run test e2e build image generate vet fmt clean db-stop
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
+
+# The container image, tagged with the same version the binary reports (gateway_build_info).
+# The Dockerfile's go build line is the one above; deploy/dockerfile_test.go keeps them equal.
+image:
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
 
 run: build
 	@eval "$$(scripts/postgres.sh env gateway)"; \

@@ -1,4 +1,5 @@
-// Package deploy holds no code: its tests check the deployment files beside them (the
-// Prometheus rules and their unit tests, the Grafana dashboard, the compose file) with the
-// real promtool, so a broken query, a misspelt metric or a missing mount fails the build.
+// Package deploy holds no code: its tests check the deployment files beside them. The
+// Prometheus rules, their unit tests, the Grafana dashboard and the compose file are checked
+// with the real promtool; the Kubernetes manifests are decoded strictly into the API types
+// they are written for and checked against each other.
 package deploy
