@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -152,7 +153,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gateway_build_info", Help: "Always 1; the version label says which build runs.",
-			ConstLabels: prometheus.Labels{"version": version},
+			ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 		}, func() float64 { return 1 }),
 	)
 
@@ -173,7 +174,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	if autopayURL == "" && cfg.sandboxMode() {
 		autopayURL = ppBase
 	}
-	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds})
+	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds,
+		Observer: placetopay.NewMetrics(reg)})
 	if err != nil {
 		return err
 	}
