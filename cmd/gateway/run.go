@@ -188,6 +188,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		ConfirmationWindow: cfg.ConfirmationWindow,
 	}, log.Named("payments"))
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
+	reg.MustRegister(orders.NewStateCollector(pool, log.Named("metrics"), 2*time.Second, nil))
 	tokenKeys := cfg.tokenKeys
 	if tokenKeys == nil { // development only: production refuses to start without it
 		tokenKeys = tokens.Generate()
@@ -234,8 +235,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		go func() { defer background.Done(); autopaySvc.RunChecks(bgCtx, cfg.ProbeInterval) }()
 	}
 	// Merchant event delivery, only when a webhook URL is set; otherwise events are only stored.
+	deliveryMetrics := webhooks.NewDeliveryMetrics(reg)
 	if cfg.MerchantWebhookURL != "" {
-		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil)
+		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil, deliveryMetrics)
 		if err != nil {
 			return fmt.Errorf("invalid configuration: MERCHANT_WEBHOOK_SECRET: %w", err)
 		}

@@ -106,7 +106,7 @@ func TestNewDelivererRejectsBadSettings(t *testing.T) {
 		{"whsec not base64", "https://shop.example/hooks", "whsec_not*base64!"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := webhooks.NewDeliverer(pool, tc.url, tc.secret, nil, zap.NewNop(), nil)
+			_, err := webhooks.NewDeliverer(pool, tc.url, tc.secret, nil, zap.NewNop(), nil, nil)
 			if err == nil {
 				t.Fatal("NewDeliverer accepted it")
 			}
@@ -156,7 +156,7 @@ func TestRetriesUntilTheMerchantRecovers(t *testing.T) {
 	// No keep-alive: every attempt is a request the endpoint sees, never a stale connection.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	core, logs := observer.New(zap.DebugLevel)
-	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, client, zap.New(core), nil)
+	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, client, zap.New(core), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
