@@ -78,8 +78,7 @@ func (p *Payments) countPaid(ctx context.Context, tx pgx.Tx, o *Order, sess orde
 	if sess.RequestID == nil {
 		return nil
 	}
-	var notified bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications WHERE request_id = $1)`, *sess.RequestID).Scan(&notified)
+	notified, err := p.store.q.SessionNotified(ctx, tx, *sess.RequestID)
 	if err != nil {
 		return err
 	}
