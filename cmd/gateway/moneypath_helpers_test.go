@@ -67,9 +67,10 @@ type mpConfig struct {
 }
 
 type mpGateway struct {
-	url  string // the public listener, http://127.0.0.1:port
-	logs *syncBuffer
-	stop func() error // stops it before the test ends; run at cleanup anyway
+	url   string // the public listener, http://127.0.0.1:port
+	admin string // the admin listener, http://127.0.0.1:port
+	logs  *syncBuffer
+	stop  func() error // stops it before the test ends; run at cleanup anyway
 }
 
 type mpHarness struct {
@@ -149,7 +150,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	start := func(base string) *mpGateway {
 		logs, addrs, stop := startRun(t, env(base))
 		waitReady(t, addrs["admin"], time.Now().Add(30*time.Second))
-		g := &mpGateway{url: "http://" + addrs["public"], logs: logs, stop: stop}
+		g := &mpGateway{url: "http://" + addrs["public"], admin: "http://" + addrs["admin"], logs: logs, stop: stop}
 		t.Cleanup(func() {
 			// Before the gateway stops (this runs first): a connection the client dialled but
 			// never used would hold its graceful shutdown for 5 s (net/http treats a new

@@ -419,9 +419,13 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if n := h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1`, o.ID); n != 0 {
 			t.Errorf("%d preauthorization actions recorded for a refused request", n)
 		}
+		before, _ := value(scrape(t, g.admin), "gateway_approved_amount_minor_total", map[string]string{"currency": "USD"})
 		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("80.00"))
 		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "80.00" {
 			t.Fatalf("capture of 80.00 = %d %+v %+v, want 200 paid 80.00", code, got, p)
+		}
+		if after, _ := value(scrape(t, g.admin), "gateway_approved_amount_minor_total", map[string]string{"currency": "USD"}); after-before != 8000 {
+			t.Errorf("gateway_approved_amount_minor_total{currency=\"USD\"} grew by %v with the capture, want 8000", after-before)
 		}
 		var data struct {
 			PaidAmount mpMoney `json:"paidAmount"`

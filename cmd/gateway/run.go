@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -152,7 +153,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gateway_build_info", Help: "Always 1; the version label says which build runs.",
-			ConstLabels: prometheus.Labels{"version": version},
+			ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 		}, func() float64 { return 1 }),
 	)
 
@@ -173,7 +174,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	if autopayURL == "" && cfg.sandboxMode() {
 		autopayURL = ppBase
 	}
-	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds})
+	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds,
+		Observer: placetopay.NewMetrics(reg)})
 	if err != nil {
 		return err
 	}
@@ -186,6 +188,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		ConfirmationWindow: cfg.ConfirmationWindow,
 	}, log.Named("payments"))
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
+	reg.MustRegister(orders.NewStateCollector(pool, log.Named("metrics"), 2*time.Second, nil))
 	tokenKeys := cfg.tokenKeys
 	if tokenKeys == nil { // development only: production refuses to start without it
 		tokenKeys = tokens.Generate()
@@ -232,8 +235,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		go func() { defer background.Done(); autopaySvc.RunChecks(bgCtx, cfg.ProbeInterval) }()
 	}
 	// Merchant event delivery, only when a webhook URL is set; otherwise events are only stored.
+	deliveryMetrics := webhooks.NewDeliveryMetrics(reg)
 	if cfg.MerchantWebhookURL != "" {
-		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil)
+		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil, deliveryMetrics)
 		if err != nil {
 			return fmt.Errorf("invalid configuration: MERCHANT_WEBHOOK_SECRET: %w", err)
 		}

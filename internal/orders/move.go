@@ -23,6 +23,9 @@ func (p *Payments) move(ctx context.Context, tx pgx.Tx, o *Order, to Status, rea
 			return err
 		}
 		p.metrics.transitions.WithLabelValues(string(from), string(to)).Inc()
+		if to == StatusPaid { // a capture: its answer is the approval, so no time to paid
+			p.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
+		}
 		return nil
 	}
 	if err := p.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{

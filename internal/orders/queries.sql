@@ -131,3 +131,7 @@ RETURNING (xmax = 0) AS inserted;
 -- name: ListOrderSessionsForCheck :many
 SELECT request_id FROM checkout_sessions
 WHERE order_id = $1 AND request_id IS NOT NULL AND (attempt = 'open' OR next_check_at IS NOT NULL);
+
+-- name: SessionNotified :one
+-- Whether PlacetoPay ever sent a notification for the session (the metrics of paid orders).
+SELECT EXISTS (SELECT 1 FROM notifications WHERE request_id = @request_id::bigint);

@@ -174,6 +174,11 @@ func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb
 			// Counted before commit: a rolled-back transaction overcounts by one, which is
 			// the safe side for an alert.
 			p.metrics.transitions.WithLabelValues(string(from), string(d.status)).Inc()
+			if d.status == StatusPaid {
+				if err := p.countPaid(ctx, tx, o, sess, info, now); err != nil {
+					return err
+				}
+			}
 			if d.status == StatusReview {
 				p.metrics.review.Inc()
 				p.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", d.reason))

@@ -46,6 +46,7 @@ type Deliverer struct {
 	client *http.Client
 	log    *zap.Logger
 	now    func() time.Time
+	stats  *DeliveryMetrics
 
 	// Fixed in production; tests shorten them (export_test).
 	timeout time.Duration
@@ -56,9 +57,9 @@ type Deliverer struct {
 
 // NewDeliverer returns a Deliverer that posts to rawURL and signs with secret: a Standard
 // Webhooks secret ("whsec_" and base64) or, otherwise, the secret's bytes as the HMAC key.
-// client may be nil for a default client; clock may be nil for time.Now. The clock times
+// client may be nil for a default client; clock may be nil for time.Now; metrics may be nil. The clock times
 // claims, retries and the give-up, and stamps webhook-timestamp.
-func NewDeliverer(pool *pgxpool.Pool, rawURL, secret string, client *http.Client, log *zap.Logger, clock func() time.Time) (*Deliverer, error) {
+func NewDeliverer(pool *pgxpool.Pool, rawURL, secret string, client *http.Client, log *zap.Logger, clock func() time.Time, metrics *DeliveryMetrics) (*Deliverer, error) {
 	if pool == nil || log == nil {
 		panic("webhooks: NewDeliverer needs a pool and a logger")
 	}
@@ -82,7 +83,7 @@ func NewDeliverer(pool *pgxpool.Pool, rawURL, secret string, client *http.Client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Deliverer{
 		pool: pool, q: webhooksdb.New(), url: rawURL, host: u.Host, signer: signer, client: &c,
-		log: log, now: clock,
+		log: log, now: clock, stats: metrics,
 		timeout: postTimeout, lease: claimLease, poll: pollInterval, backoff: backoff,
 	}, nil
 }

@@ -123,6 +123,14 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 	if err != nil {
 		return fmt.Errorf("webhooks: event %s: record attempt %d: %w", ev.ID, ev.Attempts, err)
 	}
+	switch {
+	case a.ok():
+		d.stats.attempt("delivered")
+	case givenUp:
+		d.stats.attempt("gave_up")
+	default: // interrupted attempts included: they are retried like failed ones
+		d.stats.attempt("failed")
+	}
 	if a.ok() || a.interrupted {
 		return nil
 	}

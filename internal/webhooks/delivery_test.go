@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -106,7 +107,7 @@ func TestNewDelivererRejectsBadSettings(t *testing.T) {
 		{"whsec not base64", "https://shop.example/hooks", "whsec_not*base64!"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := webhooks.NewDeliverer(pool, tc.url, tc.secret, nil, zap.NewNop(), nil)
+			_, err := webhooks.NewDeliverer(pool, tc.url, tc.secret, nil, zap.NewNop(), nil, nil)
 			if err == nil {
 				t.Fatal("NewDeliverer accepted it")
 			}
@@ -156,7 +157,8 @@ func TestRetriesUntilTheMerchantRecovers(t *testing.T) {
 	// No keep-alive: every attempt is a request the endpoint sees, never a stale connection.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	core, logs := observer.New(zap.DebugLevel)
-	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, client, zap.New(core), nil)
+	reg := prometheus.NewRegistry()
+	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, client, zap.New(core), nil, webhooks.NewDeliveryMetrics(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +225,7 @@ func TestRetriesUntilTheMerchantRecovers(t *testing.T) {
 	if n := count(t, pool, `SELECT count(*) FROM events e WHERE attempts <> (SELECT count(*) FROM event_deliveries d WHERE d.event_seq = e.seq)`); n != 0 {
 		t.Errorf("%d events whose attempts column disagrees with event_deliveries", n)
 	}
+	wantAttempts(t, reg, map[string]float64{"delivered": 3, "failed": 3, "gave_up": 0})
 
 	// Each failure is logged once, with the host and never the secret or the URL's query.
 	warns := logs.FilterMessage("merchant event delivery failed; will retry").All()
@@ -271,7 +274,13 @@ func TestFailingEventHoldsBackOnlyItsOrderUntilGivenUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: created}
-	d, logs := newTestDeliverer(t, pool, m, secret, clock.Now) // the production backoff
+	core, logs := observer.New(zap.DebugLevel)
+	reg := prometheus.NewRegistry()
+	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, m.srv.Client(), zap.New(core), clock.Now,
+		webhooks.NewDeliveryMetrics(reg)) // the production backoff
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Hourly passes: every retry is due by the next one, since no backoff exceeds an hour.
 	var passes int
@@ -339,6 +348,7 @@ func TestFailingEventHoldsBackOnlyItsOrderUntilGivenUp(t *testing.T) {
 	if n := logs.FilterMessage("merchant event delivery given up: every attempt for three days failed").Len(); n != 1 {
 		t.Errorf("logged the give-up %d times, want once", n)
 	}
+	wantAttempts(t, reg, map[string]float64{"delivered": 2, "failed": float64(len(badTimes) - 1), "gave_up": 1})
 }
 
 // TestCrashedClaimIsRetriedAfterItsLease: a replica that claims events and dies holds them
@@ -437,5 +447,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// wantAttempts compares gateway_webhook_delivery_attempts_total by outcome.
+func wantAttempts(t *testing.T, reg *prometheus.Registry, want map[string]float64) {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "gateway_webhook_delivery_attempts_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("gateway_webhook_delivery_attempts_total by outcome (-want +got):\n%s", d)
 	}
 }

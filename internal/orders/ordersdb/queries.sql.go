@@ -760,6 +760,18 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 	return i, err
 }
 
+const sessionNotified = `-- name: SessionNotified :one
+SELECT EXISTS (SELECT 1 FROM notifications WHERE request_id = $1::bigint)
+`
+
+// Whether PlacetoPay ever sent a notification for the session (the metrics of paid orders).
+func (q *Queries) SessionNotified(ctx context.Context, db DBTX, requestID int64) (bool, error) {
+	row := db.QueryRow(ctx, sessionNotified, requestID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const setOrderPaid = `-- name: SetOrderPaid :exec
 UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1
 `

@@ -1,0 +1,150 @@
+package orders_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+)
+
+// The state gauges count what the database holds, bucketed by age at the collector's clock.
+func TestStateCollector(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	order := func(status string) uuid.UUID {
+		n++
+		id := uuid.Must(uuid.NewV7())
+		exec(`INSERT INTO orders (id, reference, currency, total_minor, status, client_secret_hash) VALUES ($1, $2, 'USD', 100, $3, $4)`,
+			id, "COLL-"+strings.Repeat("x", n), status, make([]byte, 32))
+		return id
+	}
+	var requestID int64
+	session := func(attempt, status string, age, expiresIn time.Duration) {
+		requestID++
+		created := now.Add(-age)
+		exec(`INSERT INTO checkout_sessions (id, order_id, attempt, request_id, status, currency, total_minor, expires_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, 'USD', 100, $6, $7)`,
+			uuid.Must(uuid.NewV7()), order("pending"), attempt, requestID, status, created.Add(expiresIn), created)
+	}
+	event := func(age time.Duration, delivered, failed bool) {
+		at := now.Add(-age)
+		var d, f *time.Time
+		if delivered {
+			d = &at
+		}
+		if failed {
+			f = &at
+		}
+		exec(`INSERT INTO events (id, type, order_id, data, created_at, delivered_at, failed_at) VALUES ($1, 'order.paid', $2, '{}', $3, $4, $5)`,
+			uuid.Must(uuid.NewV7()), order("paid"), at, d, f)
+	}
+
+	order("review")
+	order("review")
+	session("open", "PENDING", time.Minute, 15*time.Minute)               // lt_5m
+	session("open", "PENDING", 4*time.Minute+59*time.Second, time.Hour)   // lt_5m
+	session("open", "PENDING", 5*time.Minute, time.Hour)                  // 5m_30m
+	session("closed", "APPROVED_PARTIAL", 20*time.Minute, 10*time.Minute) // 5m_30m, past expiry + 5m
+	session("open", "PENDING", time.Hour, 50*time.Minute)                 // 30m_2h, past expiry + 5m
+	session("open", "PENDING", 3*time.Hour, 2*time.Hour+56*time.Minute)   // 2h_24h, within the grace
+	session("open", "PENDING", 48*time.Hour, 72*time.Hour)                // gt_24h
+	session("open", "APPROVED", time.Minute, time.Hour)                   // finished: not counted
+	session("closed", "REJECTED", 48*time.Hour, time.Hour)                // finished: not counted
+	session("abandoned", "PENDING", 48*time.Hour, time.Hour)              // never opened: not counted
+	exec(`INSERT INTO checkout_sessions (id, order_id, attempt, currency, total_minor, expires_at, created_at)
+		VALUES ($1, $2, 'creating', 'USD', 100, $3, $3)`, uuid.Must(uuid.NewV7()), order("pending"), now) // no request id yet
+	event(90*time.Second, false, false)
+	event(30*time.Second, false, false)
+	event(time.Hour, true, false)   // delivered
+	event(5*time.Hour, false, true) // given up
+
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(orders.NewStateCollector(pool, zap.NewNop(), 0, func() time.Time { return now }))
+	want := `
+# HELP gateway_orders_in_review Orders in review now: PlacetoPay approved something that does not match the order.
+# TYPE gateway_orders_in_review gauge
+gateway_orders_in_review 2
+# HELP gateway_pending_sessions PlacetoPay sessions not yet finished, by age since creation.
+# TYPE gateway_pending_sessions gauge
+gateway_pending_sessions{age="lt_5m"} 2
+gateway_pending_sessions{age="5m_30m"} 2
+gateway_pending_sessions{age="30m_2h"} 1
+gateway_pending_sessions{age="2h_24h"} 1
+gateway_pending_sessions{age="gt_24h"} 1
+# HELP gateway_pending_sessions_past_expiry PlacetoPay sessions not yet finished whose expiry plus five minutes has passed.
+# TYPE gateway_pending_sessions_past_expiry gauge
+gateway_pending_sessions_past_expiry 2
+# HELP gateway_outbox_undelivered_events Order events neither delivered to the merchant nor given up.
+# TYPE gateway_outbox_undelivered_events gauge
+gateway_outbox_undelivered_events 2
+# HELP gateway_outbox_oldest_undelivered_age_seconds Age of the oldest order event neither delivered nor given up; 0 when there is none.
+# TYPE gateway_outbox_oldest_undelivered_age_seconds gauge
+gateway_outbox_oldest_undelivered_age_seconds 90
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+
+	// An empty outbox reports an age of 0, not NaN or nothing.
+	exec(`UPDATE events SET delivered_at = created_at`)
+	if got := testutil.ToFloat64(gaugeOf(t, reg, "gateway_outbox_oldest_undelivered_age_seconds")); got != 0 {
+		t.Errorf("oldest undelivered age with an empty outbox = %v, want 0", got)
+	}
+}
+
+// A database that fails leaves the gauges out of the scrape, which still succeeds, and is
+// logged once until it answers again.
+func TestStateCollectorDatabaseDown(t *testing.T) {
+	pool := pgtest.Pool(t)
+	core, logs := observer.New(zap.InfoLevel)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(orders.NewStateCollector(pool, zap.New(core), 0, nil))
+	pool.Close()
+	for range 3 {
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatalf("scrape failed: %v", err)
+		}
+		if len(families) != 0 {
+			t.Errorf("gathered %d families from a closed pool, want none", len(families))
+		}
+	}
+	if got := logs.Len(); got != 1 {
+		t.Errorf("logged %d times, want once", got)
+	}
+}
+
+// gaugeOf returns the one-series family name of reg as a collector for testutil.ToFloat64.
+func gaugeOf(t *testing.T, reg *prometheus.Registry, name string) prometheus.Collector {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: "copy"}, func() float64 {
+				return f.GetMetric()[0].GetGauge().GetValue()
+			})
+		}
+	}
+	t.Fatalf("no %s", name)
+	return nil
+}
