@@ -79,6 +79,7 @@ type mpHarness struct {
 	sbURL string // the sandbox server: PlacetoPay API and control API
 	proxy *mpProxy
 	db    *pgxpool.Pool
+	dbURL string
 	gws   []*mpGateway
 	down  *mpGateway
 	// notifyTo is where the relay forwards the sandbox's notifications.
@@ -100,7 +101,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	h := &mpHarness{t: t, db: pool}
+	h := &mpHarness{t: t, db: pool, dbURL: dbURL}
 
 	relay := httptest.NewServer(http.HandlerFunc(h.relay))
 	t.Cleanup(relay.Close)
