@@ -132,13 +132,23 @@ func TestContractErrorSweep(t *testing.T) {
 		body := `{"reference":"AP-SWEEP","description":"gym","recurring":{"type":"FIXED","periodicity":"M","interval":1,"nextPayment":"` +
 			time.Now().AddDate(0, 1, 0).Format("2006-01-02") + `","maxPeriods":-1},"amount":{"currency":"USD","total":"10.00"},"returnUrl":"https://shop.example/r"}`
 		first := make(chan struct{})
-		go func() {
+		var firstStatus int
+		go func() { // not send: t.Fatal must not run off the test's goroutine
 			defer close(first)
-			want(g, 502, http.MethodPost, "/v1/autopay", body, withKey("Idempotency-Key", "sweep-slow"))
+			req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/autopay", strings.NewReader(body))
+			req.Header = withKey("Idempotency-Key", "sweep-slow")
+			if resp, err := mpHTTP.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				firstStatus = resp.StatusCode
+			}
 		}()
 		time.Sleep(300 * time.Millisecond)
 		want(g, 409, http.MethodPost, "/v1/autopay", body, withKey("Idempotency-Key", "sweep-slow"))
 		<-first
+		if firstStatus != 502 {
+			t.Errorf("POST /v1/autopay with the autopay API down = %d, want 502", firstStatus)
+		}
 		// Authorized preauthorizations: a reauthorization and a release whose outcome is lost.
 		held := func() string {
 			o := h.createOrder(g, "20.00", "")
