@@ -23,9 +23,13 @@ run: build
 	echo "gateway: the API key to use is in the log line \"development API key\""; \
 	exec ./bin/gateway serve
 
+# The test binaries leave the API answers they produced in a scratch folder; the contract
+# coverage check then adds them up against internal/http/openapi.yaml.
 test:
 	@eval "$$(scripts/postgres.sh env postgres)"; \
-	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./...
+	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
+	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
+	$(GO) test -count=1 -run '^TestCoverage$$' ./internal/http/contract -args -seen="$$seen"
 
 # Browser test of the demo shop (e2e/): Playwright driving Debian's Chromium, headless.
 # The test builds and starts the gateway itself, on ports 18080, 18090 and 19090.

@@ -31,6 +31,7 @@ const (
 type apHarness struct {
 	*mpHarness
 	autopayCalls atomic.Int64 // requests that reached the autopay API
+	autopayDown  atomic.Bool  // the autopay API answers 503 while set
 }
 
 func newAutopayHarness(t *testing.T) *apHarness {
@@ -49,6 +50,10 @@ func newAutopayHarness(t *testing.T) *apHarness {
 	var sandboxURL atomic.Pointer[string]
 	counter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.autopayCalls.Add(1)
+		if h.autopayDown.Load() {
+			http.Error(w, "down for the test", http.StatusServiceUnavailable)
+			return
+		}
 		mpForward(w, r, *sandboxURL.Load()+r.URL.Path)
 	}))
 	t.Cleanup(counter.Close)
@@ -457,5 +462,40 @@ func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
 	}
 	if got := h.count(`SELECT deliveries FROM autopay_charges WHERE internal_reference = $1 AND status = 'approved'`, ch.InternalReference); got != n+1 {
 		t.Errorf("deliveries = %d, want %d", got, n+1)
+	}
+}
+
+// An enrolment's edits and cancels before it is active are 409s, PATCH edits like POST .../edit, and the autopay API failing is a 502 that changes nothing.
+func TestAutopayConflictsPatchAndOutage(t *testing.T) {
+	h := newAutopayHarness(t)
+	g := h.gws[0]
+	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0009", "25.00"))
+	want := func(status int, method, path string, body any) {
+		t.Helper()
+		if code, raw := h.call(g, method, path, body); code != status {
+			t.Errorf("%s %s = %d, want %d: %s", method, path, code, status, raw)
+		}
+	}
+	edit := map[string]any{"description": "Monthly plan, upgraded"}
+	want(http.StatusConflict, http.MethodPost, "/v1/autopay/"+o.ID+"/edit", edit)
+	want(http.StatusConflict, http.MethodPatch, "/v1/autopay/"+o.ID, edit)
+	want(http.StatusConflict, http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
+
+	h.pay(o.RequestID, mpCardApprove)
+	h.waitDB("enrolment active", 15*time.Second,
+		`SELECT status = 'active' AND provider_id IS NOT NULL FROM autopays WHERE id = $1`, o.ID)
+
+	h.autopayDown.Store(true)
+	want(http.StatusBadGateway, http.MethodGet, "/v1/autopay/"+o.ID+"?refresh=true", nil)
+	want(http.StatusBadGateway, http.MethodPatch, "/v1/autopay/"+o.ID, edit)
+	want(http.StatusBadGateway, http.MethodPost, "/v1/autopay/"+o.ID+"/edit", edit)
+	want(http.StatusBadGateway, http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
+	if e := h.get(o.ID, false); e.Status != "active" {
+		t.Errorf("after the outage the enrolment is %s, want active", e.Status)
+	}
+	h.autopayDown.Store(false)
+
+	if ed := h.open(http.MethodPatch, "/v1/autopay/"+o.ID, edit); ed.RequestID == 0 || ed.ProcessURL == "" {
+		t.Errorf("PATCH edit = %+v, want a session", ed)
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/placetopay-gateway/gateway/internal/http/contract"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
@@ -90,7 +91,8 @@ type mpHarness struct {
 var mpHTTP = &http.Client{
 	Timeout:       20 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	Transport:     &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 0},
+	// Every gateway answer read through it is checked against the OpenAPI document (TestMain).
+	Transport: contract.Transport{Next: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 0}},
 }
 
 func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {

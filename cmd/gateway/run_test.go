@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
+	"github.com/placetopay-gateway/gateway/internal/http/contract"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/migrations"
 )
@@ -107,7 +108,7 @@ func waitForListeners(t testing.TB, logs fmt.Stringer, exited func() bool, names
 	}
 }
 
-var testClient = &http.Client{Timeout: 10 * time.Second}
+var testClient = &http.Client{Timeout: 10 * time.Second, Transport: contract.Transport{}}
 
 // waitReady polls the admin listener's /readyz until it answers 200 {"status":"ready"}.
 func waitReady(t testing.TB, adminAddr string, deadline time.Time) {

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
+	"github.com/placetopay-gateway/gateway/internal/http/contract"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
@@ -51,6 +52,9 @@ func newEnvWith(t *testing.T, cfg gatewayhttp.Config, log *zap.Logger) *env {
 	e.srv = gatewayhttp.NewServer(cfg, svc, e.idem, log, e.reg)
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)
+	// Every answer a handler test reads is checked against the OpenAPI document (TestMain).
+	client := e.ts.Client()
+	client.Transport = contract.Transport{Next: client.Transport}
 	return e
 }
 

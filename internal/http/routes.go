@@ -28,6 +28,8 @@ func (s *Server) routes() {
 
 	// noStore is per route: middleware on the group would make Echo answer 404 for a wrong
 	// method under /v1 instead of 405.
+	e.GET("/openapi.yaml", handleOpenAPI)
+
 	v1 := e.Group("/v1")
 	v1.POST("/orders", s.handleCreateOrder, noStore, s.requireAPIKey, s.idempotent)
 	v1.GET("/orders", s.handleListOrders, noStore, s.requireAPIKey)
