@@ -201,22 +201,30 @@ func (h *mpHarness) relay(w http.ResponseWriter, r *http.Request) {
 	mpForward(w, r, *target)
 }
 
-// mpForward sends r to url and copies the answer back.
-func mpForward(w http.ResponseWriter, r *http.Request, url string) {
+// mpSend sends r's method, headers and body to url and returns the answer, read whole.
+func mpSend(r *http.Request, url string) (*http.Response, []byte, error) {
 	body, _ := io.ReadAll(r.Body)
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, bytes.NewReader(body))
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
+		return nil, nil, err
 	}
 	req.Header = r.Header.Clone()
 	resp, err := mpHTTP.Do(req)
 	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp, out, err
+}
+
+// mpForward sends r to url and copies the answer back.
+func mpForward(w http.ResponseWriter, r *http.Request, url string) {
+	resp, out, err := mpSend(r, url)
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
 	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(out)
@@ -283,20 +291,11 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/transaction" {
 		p.transactions.Add(1)
 	}
-	body, _ := io.ReadAll(r.Body)
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
+	resp, out, err := mpSend(r, p.target+r.URL.RequestURI())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	req.Header = r.Header.Clone()
-	resp, err := mpHTTP.Do(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
 	if r.URL.Path == "/api/collect" && p.loseCollects.Add(-1) >= 0 {
 		http.Error(w, "upstream connection lost", http.StatusBadGateway)
 		return
