@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test e2e build image generate vet fmt clean db-stop
+.PHONY: run test e2e bench chaos build image generate vet fmt clean db-stop
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -39,6 +39,15 @@ e2e:
 	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund)
 	@eval "$$(scripts/postgres.sh env gateway_e2e fresh)"; \
 	cd e2e && node --test
+
+# Load test (docs/benchmarks.md): pgbench with one flow's writes, then the gateway and the
+# sandbox as separate processes under complete storefront flows and a notification stream.
+# Prints the report and writes it as Markdown to bin/bench-report.md. BENCH_FLAGS passes
+# more flags to cmd/loadgen (e.g. BENCH_FLAGS='-duration 60s -concurrency 32').
+bench: build
+	$(GO) build -o bin/loadgen ./cmd/loadgen
+	@eval "$$(scripts/postgres.sh env gateway_bench)"; \
+	./bin/loadgen -bin bin/gateway -dir bin/bench-logs -out bin/bench-report.md $(BENCH_FLAGS)
 
 # Regenerates the sqlc query code after a change to migrations/ or a queries.sql.
 generate:

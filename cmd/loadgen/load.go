@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/loadtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+)
+
+const approvingCard = "4110760000000081"
+
+// phase is one measured stretch of load.
+type phase struct {
+	Name     string
+	Mode     string // "closed, 16 in flight" or "open, 40/s"
+	Elapsed  time.Duration
+	Done     int64 // flows (or notifications) completed
+	Rec      *loadtest.Recorder
+	Usage    loadtest.PhaseUsage
+	Names    []string // the latencies to report, in order
+	Accepted int64    // notification phase: answered 200
+}
+
+func (p *phase) rate() float64 { return float64(p.Done) / p.Elapsed.Seconds() }
+
+// relay stands between the sandbox and the gateway, as PlacetoPay's side of the network: it
+// forwards each notification to the gateway and times the gateway's answer.
+type relay struct {
+	target string
+	http   *http.Client
+	mu     sync.Mutex
+	rec    *loadtest.Recorder
+}
+
+func (rl *relay) use(rec *loadtest.Recorder) {
+	rl.mu.Lock()
+	rl.rec = rec
+	rl.mu.Unlock()
+}
+
+func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rl.mu.Lock()
+	rec := rl.rec
+	rl.mu.Unlock()
+	start := time.Now()
+	resp, err := rl.http.Post(rl.target, "application/json", bytes.NewReader(body))
+	if err != nil {
+		if rec != nil {
+			rec.Error("notification: " + err.Error())
+		}
+		http.Error(w, "relay: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if rec != nil {
+		rec.Observe("notification", time.Since(start))
+		if resp.StatusCode != http.StatusOK {
+			rec.Error("notification: http " + strconv.Itoa(resp.StatusCode))
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+}
+
+func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error {
+	// The relay listens first: the sandbox needs its address.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	rl := &relay{http: loadtest.NewClient(nil, "", "").HTTP}
+	srv := &http.Server{Handler: rl, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	st, err := loadtest.Start(ctx, loadtest.StackConfig{
+		Bin: o.bin, DatabaseURL: o.databaseURL, Replicas: 1, ProbeInterval: o.probe,
+		NotifyURL: "http://" + ln.Addr().String() + "/", Dir: o.dir,
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Stop()
+	gw := st.Gateways[0]
+	rl.target = gw.URL + "/webhooks/placetopay"
+	client := loadtest.NewClient(st.URLs(), st.APIKey, st.SandboxURL)
+	run := strconv.FormatInt(time.Now().Unix()%100000, 36)
+	var seq atomic.Int64
+	ref := func() string { return "L" + run + "-" + strconv.FormatInt(seq.Add(1), 10) }
+
+	var paid []paidSession
+	var paidMu sync.Mutex
+	fullFlow := func(ctx context.Context, rec *loadtest.Recorder, start time.Time) bool {
+		s, o, ok := openCheckout(ctx, client, rec, ref(), start)
+		if !ok {
+			return false
+		}
+		t := time.Now()
+		if err := client.Pay(ctx, s.RequestID, approvingCard); err != nil {
+			rec.Error(loadtest.Kind(err))
+			return false
+		}
+		rec.Observe("sandbox pay", time.Since(t))
+		approved := time.Now()
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if _, err := client.WaitStatus(wctx, o, 10*time.Millisecond, "paid"); err != nil {
+			rec.Error(loadtest.Kind(err))
+			return false
+		}
+		rec.Observe("approval to paid", time.Since(approved))
+		rec.Observe("flow", time.Since(start))
+		paidMu.Lock()
+		paid = append(paid, paidSession{requestID: s.RequestID, reference: o.Reference})
+		paidMu.Unlock()
+		return true
+	}
+	checkoutOnly := func(ctx context.Context, rec *loadtest.Recorder, start time.Time) bool {
+		_, _, ok := openCheckout(ctx, client, rec, ref(), start)
+		if ok {
+			rec.Observe("create-order + checkout", time.Since(start))
+		}
+		return ok
+	}
+	flowNames := []string{"create-order", "checkout", "notification", "approval to paid", "flow"}
+	ccNames := []string{"create-order", "checkout", "create-order + checkout"}
+
+	measure := func(name, mode string, names []string, d time.Duration, drive func(*loadtest.Recorder) int64) *phase {
+		fmt.Fprintf(stdout, "loadgen: %s (%s, %s) ...\n", name, mode, d)
+		rec := loadtest.NewRecorder()
+		rl.use(rec)
+		sampler := loadtest.Sample(gw.Pid())
+		t := time.Now()
+		done := drive(rec)
+		p := &phase{Name: name, Mode: mode, Elapsed: time.Since(t), Done: done, Rec: rec, Usage: sampler.Done(), Names: names}
+		rl.use(nil)
+		r.phases = append(r.phases, p)
+		fmt.Fprintf(stdout, "loadgen:   %.1f/s, %d errors, gateway %.0f MB RSS, %.2f cores\n",
+			p.rate(), rec.ErrorCount(), float64(p.Usage.MaxRSS)/(1<<20), p.Usage.CPU)
+		return p
+	}
+
+	// Warm up connections, caches and the JIT-free but allocation-hungry first requests.
+	closedLoop(ctx, 4, 3*time.Second, loadtest.NewRecorder(), fullFlow)
+
+	measure("full flows, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), flowNames, o.duration,
+		func(rec *loadtest.Recorder) int64 { return closedLoop(ctx, o.concurrency, o.duration, rec, fullFlow) })
+	cc := measure("create-order + checkout, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), ccNames, o.duration,
+		func(rec *loadtest.Recorder) int64 { return closedLoop(ctx, o.concurrency, o.duration, rec, checkoutOnly) })
+	r.checkoutCapacity = cc.rate()
+
+	rate := o.rate
+	if rate <= 0 {
+		rate = 0.125 * r.pgbench.TPS
+		if rate <= 0 {
+			rate = cc.rate() / 2
+		}
+	}
+	r.openRate = rate
+	measure("create-order + checkout, open loop", fmt.Sprintf("open, %.0f/s", rate), ccNames, o.duration,
+		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, rate, o.duration, rec, checkoutOnly) })
+	measure("full flows, open loop", fmt.Sprintf("open, %.0f/s", rate), flowNames, o.duration,
+		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, rate, o.duration, rec, fullFlow) })
+
+	// Notifications for sessions that are paid already, each with its own date so that each
+	// is stored as new, and each makes its session due for a query, as a real one does.
+	if len(paid) == 0 {
+		return fmt.Errorf("no flow reached paid; see the logs in %s", o.dir)
+	}
+	np := measure("notifications, open loop", fmt.Sprintf("open, %.0f/s", o.notifyRate), []string{"notification"}, o.notifyFor,
+		func(rec *loadtest.Recorder) int64 {
+			return notifyLoop(ctx, o.notifyRate, o.notifyFor, rec, client, gw.URL+"/webhooks/placetopay", st.Secret, paid)
+		})
+	np.Accepted = np.Done
+	r.gatewayPeakRSS = peakRSS(gw.Pid())
+	return nil
+}
+
+type paidSession struct {
+	requestID int64
+	reference string
+}
+
+// openCheckout creates an order and opens its checkout, recording both steps.
+func openCheckout(ctx context.Context, c *loadtest.Client, rec *loadtest.Recorder, ref string, start time.Time) (loadtest.Session, loadtest.Order, bool) {
+	o, err := c.CreateOrder(ctx, ref, "59.90", "USD")
+	if err != nil {
+		rec.Error(loadtest.Kind(err))
+		return loadtest.Session{}, o, false
+	}
+	rec.Observe("create-order", time.Since(start))
+	t := time.Now()
+	s, err := c.Checkout(ctx, o.ID)
+	if err != nil {
+		rec.Error(loadtest.Kind(err))
+		return s, o, false
+	}
+	rec.Observe("checkout", time.Since(t))
+	return s, o, true
+}
+
+// closedLoop runs fn from n workers, each starting again as soon as it is done, for d. It
+// returns how many runs succeeded.
+func closedLoop(ctx context.Context, n int, d time.Duration, rec *loadtest.Recorder, fn func(context.Context, *loadtest.Recorder, time.Time) bool) int64 {
+	deadline := time.Now().Add(d)
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				if fn(ctx, rec, time.Now()) {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
+// openLoop starts fn at a fixed rate for d, whatever the answers take (so a slow gateway
+// shows as latency, not as a lower offered load). Latencies count from the scheduled start.
+// At most 4096 runs are in flight; a run that cannot start is an error "load: too many in flight".
+func openLoop(ctx context.Context, rate float64, d time.Duration, rec *loadtest.Recorder, fn func(context.Context, *loadtest.Recorder, time.Time) bool) int64 {
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	total := int(d.Seconds() * rate)
+	sem := make(chan struct{}, 4096)
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for i := range total {
+		at := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(at); wait > 0 {
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return ok.Load()
+			case <-time.After(wait):
+			}
+		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			rec.Error("load: too many in flight")
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if fn(ctx, rec, at) {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
+// notifyLoop posts signed APPROVED notifications for the paid sessions at rate for d and
+// returns how many the gateway accepted (200).
+func notifyLoop(ctx context.Context, rate float64, d time.Duration, rec *loadtest.Recorder, c *loadtest.Client, url, secret string, paid []paidSession) int64 {
+	base := time.Now().Add(-time.Hour)
+	var n atomic.Int64
+	var accepted atomic.Int64
+	openLoop(ctx, rate, d, rec, func(ctx context.Context, rec *loadtest.Recorder, at time.Time) bool {
+		i := n.Add(1) - 1
+		s := paid[int(i)%len(paid)]
+		date := base.Add(-time.Duration(i/int64(len(paid))) * time.Second).Format(time.RFC3339)
+		sig, err := placetopay.NotificationSignature(placetopay.SHA256, s.requestID, "APPROVED", date, secret)
+		if err != nil {
+			rec.Error("notification: " + err.Error())
+			return false
+		}
+		body := fmt.Sprintf(`{"status":{"status":"APPROVED","reason":"00","message":"La petición ha sido aprobada exitosamente","date":%q},"requestId":%d,"reference":%q,"signature":%q}`,
+			date, s.requestID, s.reference, sig)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader([]byte(body)))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			rec.Error("notification: transport")
+			return false
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		rec.Observe("notification", time.Since(at))
+		if resp.StatusCode != http.StatusOK {
+			rec.Error("notification: http " + strconv.Itoa(resp.StatusCode))
+			return false
+		}
+		accepted.Add(1)
+		return true
+	})
+	return accepted.Load()
+}
+
+func peakRSS(pid int) int64 {
+	u, err := loadtest.ReadUsage(pid)
+	if err != nil {
+		return 0
+	}
+	return u.PeakRSS
+}
