@@ -160,7 +160,9 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	measure("full flows, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), flowNames, o.duration,
 		func(rec *loadtest.Recorder) int64 { return closedLoop(ctx, o.concurrency, o.duration, rec, fullFlow) })
 	cc := measure("create-order + checkout, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), ccNames, o.duration,
-		func(rec *loadtest.Recorder) int64 { return closedLoop(ctx, o.concurrency, o.duration, rec, checkoutOnly) })
+		func(rec *loadtest.Recorder) int64 {
+			return closedLoop(ctx, o.concurrency, o.duration, rec, checkoutOnly)
+		})
 	r.checkoutCapacity = cc.rate()
 
 	rate := o.rate

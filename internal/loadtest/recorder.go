@@ -88,7 +88,9 @@ func (r *Recorder) PrintErrors(w io.Writer, indent string) {
 	for k := range errs {
 		kinds = append(kinds, k)
 	}
-	sort.Slice(kinds, func(i, j int) bool { return errs[kinds[i]] > errs[kinds[j]] || errs[kinds[i]] == errs[kinds[j]] && kinds[i] < kinds[j] })
+	sort.Slice(kinds, func(i, j int) bool {
+		return errs[kinds[i]] > errs[kinds[j]] || errs[kinds[i]] == errs[kinds[j]] && kinds[i] < kinds[j]
+	})
 	for _, k := range kinds {
 		fmt.Fprintf(w, "%s%-40s %d\n", indent, k, errs[k])
 	}
