@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/placetopay-gateway/gateway/internal/loadtest"
 )
 
 // flowSQL is one storefront flow's writes, as the gateway makes them: see the comments in
@@ -33,7 +35,7 @@ type pgbenchResult struct {
 // flow script on it.
 func runPgbench(ctx context.Context, o options) (pgbenchResult, error) {
 	res := pgbenchResult{Clients: o.pgbenchConns, Seconds: o.pgbenchFor.Seconds()}
-	pgbench, err := findPgBinary("pgbench")
+	pgbench, err := loadtest.PgBinary("pgbench")
 	if err != nil {
 		return res, err
 	}
@@ -113,16 +115,4 @@ func withDatabase(dbURL, name string) (string, error) {
 	}
 	u.Path = "/" + name
 	return u.String(), nil
-}
-
-// findPgBinary finds a PostgreSQL program on PATH or in Debian's versioned directories.
-func findPgBinary(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(matches) == 0 {
-		return "", fmt.Errorf("%s not found; install PostgreSQL's client programs (Debian: postgresql-client)", name)
-	}
-	return matches[len(matches)-1], nil
 }

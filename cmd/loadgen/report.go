@@ -44,7 +44,7 @@ func describeMachine() string {
 		mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
 	}
 	pg := ""
-	if p, err := findPgBinary("postgres"); err == nil {
+	if p, err := loadtest.PgBinary("postgres"); err == nil {
 		if out, err := exec.Command(p, "--version").Output(); err == nil {
 			pg = ", " + strings.TrimSpace(string(out))
 		}

@@ -1,0 +1,65 @@
+// Command chaos checks that the gateway loses no payment and invents none while things
+// break: it runs several gateway replicas on one private Postgres, behind a balancer, with
+// the sandbox dropping, duplicating and forging notifications; it kills a replica with
+// SIGKILL and restarts it every few seconds and crashes Postgres once mid-run, while it pays
+// orders with approving, declining and pending cards. Then it compares the database with
+// the sandbox's own record of what it approved, prints the counts, and exits 1 on any
+// violation.
+//
+//	chaos -bin bin/gateway -payments 1000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	bin         string
+	dir         string
+	payments    int
+	replicas    int
+	concurrency int
+	killEvery   time.Duration
+	settle      time.Duration
+	seed        uint64
+	drop        float64
+	duplicate   float64
+	forge       float64
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.bin, "bin", "bin/gateway", "the gateway binary")
+	flag.StringVar(&o.dir, "dir", "", "where the cluster and the logs go (default: a new temporary directory)")
+	flag.IntVar(&o.payments, "payments", 1000, "payments to make")
+	flag.IntVar(&o.replicas, "replicas", 3, "gateway replicas on the one database")
+	flag.IntVar(&o.concurrency, "concurrency", 12, "payments in flight")
+	flag.DurationVar(&o.killEvery, "kill-every", 3*time.Second, "SIGKILL one replica (in turn) this often, and restart it")
+	flag.DurationVar(&o.settle, "settle", 2*time.Minute, "how long the gateways get, after the last payment, to learn every outcome")
+	flag.Uint64Var(&o.seed, "seed", uint64(time.Now().UnixNano()), "seed of the sandbox's notification faults and the card mix")
+	flag.Float64Var(&o.drop, "drop", 0.30, "share of notifications the sandbox drops")
+	flag.Float64Var(&o.duplicate, "duplicate", 0.10, "share of notifications the sandbox sends twice")
+	flag.Float64Var(&o.forge, "forge", 0.05, "share of notifications the sandbox signs with a wrong secret (forged)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ok, err := run(ctx, o, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(2)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func say(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "chaos: "+format+"\n", args...)
+}

@@ -1,0 +1,93 @@
+package loadtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Postgres is a private PostgreSQL cluster that a run owns, so that it may restart it.
+type Postgres struct {
+	dir  string
+	port int
+	// owner runs the server programs as the postgres user when we are root (the server
+	// refuses to run as root).
+	owner []string
+}
+
+// PgBinary finds a PostgreSQL program on PATH or in Debian's versioned directories.
+func PgBinary(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	if len(matches) == 0 {
+		return "", fmt.Errorf("%s not found; install PostgreSQL (Debian: apt-get install postgresql)", name)
+	}
+	return matches[len(matches)-1], nil
+}
+
+// StartPostgres makes a cluster in dir (which must not exist yet or be empty) and starts it
+// on a free loopback port.
+func StartPostgres(dir string) (*Postgres, error) {
+	pg := &Postgres{dir: dir}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("running as root needs a postgres user to own the cluster: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return nil, err
+		}
+		pg.owner = []string{"runuser", "-u", "postgres", "--"}
+	}
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	pg.port, _ = strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
+	if err := pg.run("initdb", "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"); err != nil {
+		return nil, err
+	}
+	return pg, pg.run("pg_ctl", "-D", dir, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60",
+		"-o", "-c listen_addresses=127.0.0.1 -p "+strconv.Itoa(pg.port)+" -k "+dir+" -c max_connections=200 -c fsync=off", "start")
+}
+
+// URL is the connection string of database name.
+func (pg *Postgres) URL(name string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, name)
+}
+
+// Restart stops the server the way a crash does (immediate: no checkpoint, every connection
+// cut, recovery at start) and starts it again.
+func (pg *Postgres) Restart() error {
+	return pg.run("pg_ctl", "-D", pg.dir, "-l", filepath.Join(pg.dir, "server.log"), "-m", "immediate", "-w", "-t", "60", "restart")
+}
+
+// Stop stops the server.
+func (pg *Postgres) Stop() error {
+	return pg.run("pg_ctl", "-D", pg.dir, "-m", "fast", "-w", "stop")
+}
+
+func (pg *Postgres) run(program string, args ...string) error {
+	bin, err := PgBinary(program)
+	if err != nil {
+		return err
+	}
+	argv := append(append(append([]string{}, pg.owner...), bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v\n%s", program, err, out)
+	}
+	return nil
+}
