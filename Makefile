@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test e2e bench chaos build image generate vet fmt clean db-stop
+.PHONY: run test e2e bench bench-go chaos build image generate vet fmt clean db-stop
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -30,6 +30,12 @@ test:
 	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
 	$(GO) test -count=1 -run '^TestCoverage$$' ./internal/http/contract -args -seen="$$seen"
+
+# Go benchmarks of the hot paths: notification checks and intake, session decoding, money
+# parsing and the reconcile transaction. The intake and reconcile ones need Postgres, as `test` does.
+bench-go:
+	@eval "$$(scripts/postgres.sh env postgres)"; \
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/placetopay ./internal/webhooks ./internal/orders
 
 # Browser test of the demo shop (e2e/): Playwright driving Debian's Chromium, headless.
 # The test builds and starts the gateway itself, on ports 18080, 18090 and 19090.
