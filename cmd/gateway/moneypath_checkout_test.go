@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -66,6 +68,52 @@ func TestMoneyPathCheckout(t *testing.T) {
 		}
 		if r := h.orderRows(o.ID); r.sessions != 1 || r.openSessions != 1 || r.status != "pending" {
 			t.Errorf("after two checkouts: %+v, want one open session and a pending order", r)
+		}
+	})
+
+	t.Run("a checkout blocked by another in progress is not kept under its Idempotency-Key", func(t *testing.T) {
+		o := h.createOrder(g, "15.50", "")
+		// Another request's attempt, still being opened (or left by a replica that died).
+		if _, err := h.db.Exec(context.Background(), `INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, expires_at)
+			VALUES (gen_random_uuid(), $1, 'payment', 'USD', 1550, now() + interval '30 minutes')`, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		post := func() (*http.Response, []byte) {
+			req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/orders/"+o.ID+"/checkout", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "busy-"+o.ID)
+			resp, err := mpHTTP.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			return resp, raw
+		}
+		resp, raw := post()
+		if resp.StatusCode != http.StatusConflict || resp.Header.Get("Retry-After") != "5" {
+			t.Fatalf("checkout during another's attempt = %d (Retry-After %q) %s, want 409 with Retry-After: 5",
+				resp.StatusCode, resp.Header.Get("Retry-After"), raw)
+		}
+		// The other attempt is given up (here: it is older than the 2 minutes an attempt may
+		// take). The retry with the same key must run, not replay the 409.
+		if _, err := h.db.Exec(context.Background(),
+			`UPDATE checkout_sessions SET created_at = now() - interval '3 minutes' WHERE order_id = $1 AND attempt = 'creating'`, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		resp, raw = post()
+		if resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("retry with the same key = %d (replayed %q) %s, want 201 from a new run",
+				resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), raw)
+		}
+		// And now that answer is kept.
+		again, raw2 := post()
+		if again.StatusCode != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" || string(raw2) != string(raw) {
+			t.Errorf("third call = %d (replayed %q), want the 201 replayed byte for byte", again.StatusCode, again.Header.Get("Idempotent-Replayed"))
+		}
+		if r := h.orderRows(o.ID); r.openSessions != 1 {
+			t.Errorf("after the retry: %+v, want one open session", r)
 		}
 	})
 

@@ -3,6 +3,7 @@ package http
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -54,6 +55,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &domErr):
 		p.Status, p.Code, p.Detail, p.Field = statusOf[domErr.Code], domErr.Code, domErr.Message, domErr.Field
+		if domErr.RetryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(domErr.RetryAfter))
+		}
 	case errors.As(err, &bad):
 		p.Status, p.Code, p.Detail, p.Field = http.StatusBadRequest, "bad_request", bad.detail, bad.field
 	case errors.As(err, &he) && he.Code < 500:

@@ -17,8 +17,8 @@ import (
 
 // idempotent gives POSTs the contract's Idempotency-Key behaviour: the same key and body
 // replay the first response byte for byte, the same key with another body is a 422, and a
-// request still in flight with the key is a 409. Server errors are not kept, so a retry
-// runs again. Requests without the header run as usual.
+// request still in flight with the key is a 409. Server errors and conflicts that pass by
+// themselves (a 409 with Retry-After) are not kept, so a retry runs again. Requests without the header run as usual.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get("Idempotency-Key")
@@ -57,7 +57,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return &orders.Error{Code: orders.EInvalid, Field: "Idempotency-Key",
 				Message: "this Idempotency-Key was used with a different request"}
 		case idempotency.InFlight:
-			return &orders.Error{Code: orders.EConflict, Field: "Idempotency-Key",
+			return &orders.Error{Code: orders.EConflict, Field: "Idempotency-Key", RetryAfter: 5,
 				Message: "a request with this Idempotency-Key is still in progress; retry later"}
 		}
 
@@ -78,7 +78,9 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		settled = true
 		status := c.Response().Status
-		if status >= http.StatusInternalServerError {
+		// Server errors and conflicts that pass by themselves (Retry-After) are not kept:
+		// the retry with the same key runs the request again.
+		if status >= http.StatusInternalServerError || c.Response().Header().Get("Retry-After") != "" {
 			s.releaseKey(ctx, lease)
 			return nil
 		}

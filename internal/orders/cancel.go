@@ -41,7 +41,7 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 		case err != nil:
 			return err
 		case cur.Attempt == "creating":
-			return Errorf(EConflict, "a checkout for order %s is being opened; retry in a few seconds", orderID)
+			return busyf(5, "a checkout for order %s is being opened; retry in a few seconds", orderID)
 		default:
 			requestID = cur.RequestID
 		}
@@ -87,7 +87,7 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 				return err
 			}
 			if !cancelledThere && sess.Status != "REJECTED" && sess.Status != "APPROVED" && sess.Status != "PARTIAL_EXPIRED" {
-				return Errorf(EConflict, "PlacetoPay still reports the session of order %s as %s; retry later", orderID, sess.Status)
+				return busyf(30, "PlacetoPay still reports the session of order %s as %s; retry later", orderID, sess.Status)
 			}
 			// Leave the slot and look once more: PlacetoPay now reports it REJECTED (MC).
 			if err := p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{

@@ -182,7 +182,7 @@ func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm ordersdb.P
 		case !same || last.RequestID != nil:
 			return taken
 		case last.Attempt == "creating" && last.CreatedAt.After(now.Add(-staleAttempt)):
-			return Errorf(EConflict, "a charge with reference %q (order %s) is in progress; retry in a few seconds", cp.Reference, o.ID)
+			return busyf(5, "a charge with reference %q (order %s) is in progress; retry in a few seconds", cp.Reference, o.ID)
 		case last.Attempt == "creating":
 			if err := p.store.q.AbandonSession(ctx, tx, ordersdb.AbandonSessionParams{
 				ID: last.ID, Message: ptr("the attempt did not complete"),

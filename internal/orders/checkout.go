@@ -208,7 +208,7 @@ func (p *Payments) Checkout(ctx context.Context, orderID uuid.UUID, cp CheckoutP
 				return err
 			}
 		case cur.CreatedAt.After(now.Add(-staleAttempt)):
-			return Errorf(EConflict, "a checkout for order %s is being opened; retry in a few seconds", o.ID)
+			return busyf(5, "a checkout for order %s is being opened; retry in a few seconds", o.ID)
 		default:
 			if err := p.store.q.AbandonSession(ctx, tx, ordersdb.AbandonSessionParams{
 				ID: cur.ID, Message: ptr("the attempt did not complete"),

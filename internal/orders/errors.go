@@ -22,6 +22,10 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter, in seconds, marks a conflict that passes by itself (another request is
+	// still working on the order): the answer says when to try again, and it is not kept
+	// under the request's Idempotency-Key, so that the retry runs.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -34,6 +38,11 @@ func (e *Error) Error() string {
 // Errorf returns a domain error with code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// busyf returns a conflict that passes by itself: retry after the given seconds.
+func busyf(seconds int, format string, args ...any) *Error {
+	return &Error{Code: EConflict, Message: fmt.Sprintf(format, args...), RetryAfter: seconds}
 }
 
 // invalidField returns an EInvalid error that names the request field at fault.
