@@ -54,6 +54,16 @@ bench: build
 	$(GO) build -o bin/loadgen ./cmd/loadgen
 	@eval "$$(scripts/postgres.sh env gateway_bench)"; \
 	./bin/loadgen -bin bin/gateway -dir bin/bench-logs -out bin/bench-report.md $(BENCH_FLAGS)
+	$(MAKE) --no-print-directory bench-go
+
+# Chaos check (docs/benchmarks.md): three replicas on a private Postgres, one SIGKILLed and
+# restarted every few seconds, Postgres crashed once, the sandbox dropping, duplicating and
+# forging notifications; then every order is checked against the sandbox's approvals.
+# Exits non-zero on any violation. CI runs it with CHAOS_PAYMENTS=150.
+CHAOS_PAYMENTS ?= 1000
+chaos: build
+	$(GO) build -o bin/chaos ./cmd/chaos
+	./bin/chaos -bin bin/gateway -payments $(CHAOS_PAYMENTS) $(CHAOS_FLAGS)
 
 # Regenerates the sqlc query code after a change to migrations/ or a queries.sql.
 generate:

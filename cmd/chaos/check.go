@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -15,7 +18,8 @@ type result struct {
 	approved      int            // payments the sandbox approved
 	statuses      map[string]int // orders by status
 	unsettled     int            // approved payments whose order is not (yet) paid or in review
-	pendingDenied int            // declined payments whose order is not failed yet (not a loss)
+	unsettledRefs []string
+	pendingDenied int            // not approved, order still pending: its session is still open
 	paidChecked   int            // paid orders whose order.paid events were counted
 	notifications struct{ total, dropped, duplicated, forged, forgedAccepted int }
 	forgedByRun   map[int]int // HTTP answers to the run's own forgeries
@@ -38,9 +42,10 @@ func (r *result) violate(check, format string, args ...any) {
 	r.violations = append(r.violations, msg)
 }
 
-// settled is true when nothing is left to learn: every approval is reflected and every
-// paid-but-declined payment's order has failed.
-func (r *result) settled() bool { return r.unsettled == 0 && r.pendingDenied == 0 && len(r.violations) == 0 }
+// settled is true when every approval is reflected. A declined card does not end a
+// PlacetoPay session (the shopper may try again), so declined orders stay pending until their
+// session expires; they are counted, not waited for.
+func (r *result) settled() bool { return r.unsettled == 0 && len(r.violations) == 0 }
 
 type approvalJSON struct {
 	RequestID int64  `json:"requestId"`
@@ -133,10 +138,12 @@ func check(ctx context.Context, db *pgxpool.Pool, ctl *control, payments []*paym
 				r.violate(checkApproved, "%s: amount changed after checkout, yet the order is paid", ref)
 			} else if o.status != "review" {
 				r.unsettled++
+				r.unsettledRefs = append(r.unsettledRefs, ref+" ("+o.status+", want review)")
 			}
 		case approved[ref]:
 			if o.status != "paid" {
 				r.unsettled++
+				r.unsettledRefs = append(r.unsettledRefs, ref+" ("+o.status+")")
 			}
 		case o.status == "paid" || o.status == "review" || o.status == "partially_paid" || o.status == "authorized":
 			r.violate(checkNoFake, "%s: order is %s but the sandbox approved no payment of it", ref, o.status)
@@ -203,12 +210,17 @@ func signatureOf(body []byte) string {
 }
 
 func (r *result) print(w io.Writer, payments []*payment) {
-	plans, errs := map[string]int{}, map[string]int{}
+	plans, errs, example := map[string]int{}, map[string]int{}, map[string]string{}
 	made := 0
+	var took []time.Duration
 	for _, p := range payments {
 		plans[p.label]++
 		if p.err != "" {
 			errs[p.err]++
+			example[p.err] = p.errBody
+		}
+		if p.took > 0 {
+			took = append(took, p.took)
 		}
 		if p.paid {
 			made++
@@ -216,6 +228,14 @@ func (r *result) print(w io.Writer, payments []*payment) {
 	}
 	say(w, "payments planned: %d (%s)", len(payments), counts(plans))
 	say(w, "payments made at the sandbox: %d; flows that gave up: %d (%s)", made, len(payments)-made, counts(errs))
+	for kind, body := range example {
+		say(w, "  e.g. %s: %s", kind, body)
+	}
+	if len(took) > 0 {
+		slices.Sort(took)
+		say(w, "time per payment (create, checkout, pay; retries included): p50 %s, p99 %s, max %s",
+			took[len(took)/2].Round(time.Millisecond), took[len(took)*99/100].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
+	}
 	say(w, "replica kills: %d; Postgres crashes: 1", r.kills)
 	say(w, "sandbox approved: %d payments", r.approved)
 	say(w, "sandbox notifications: %d (dropped %d, duplicated %d, forged %d: %d accepted)",
@@ -226,11 +246,13 @@ func (r *result) print(w io.Writer, payments []*payment) {
 	}
 	say(w, "forged approvals posted by the run: %s; forged notifications stored: %d", counts(byRun), r.forgedStored)
 	say(w, "orders by status: %s", counts(r.statuses))
-	say(w, "approved payments not reflected: %d; declined payments whose order is not failed yet: %d", r.unsettled, r.pendingDenied)
+	say(w, "approved payments not reflected: %d; not approved and still pending (session open, a declined card does not end it): %d", r.unsettled, r.pendingDenied)
 	for _, c := range []string{checkApproved, checkNoFake, checkOnePaid, checkForged} {
 		v := r.checks[c]
 		if c == checkApproved && r.unsettled > 0 {
-			v = append(v, fmt.Sprintf("%d approved payment(s) whose order is not paid (or in review)", r.unsettled))
+			sort.Strings(r.unsettledRefs)
+			v = append(v, fmt.Sprintf("%d approved payment(s) whose order is not paid (or in review): %s",
+				r.unsettled, strings.Join(r.unsettledRefs[:min(len(r.unsettledRefs), 20)], ", ")))
 		}
 		if len(v) == 0 {
 			say(w, "ok    %s", c)

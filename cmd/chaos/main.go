@@ -32,6 +32,7 @@ type options struct {
 	drop        float64
 	duplicate   float64
 	forge       float64
+	probe       string
 }
 
 func main() {
@@ -40,13 +41,14 @@ func main() {
 	flag.StringVar(&o.dir, "dir", "", "where the cluster and the logs go (default: a new temporary directory)")
 	flag.IntVar(&o.payments, "payments", 1000, "payments to make")
 	flag.IntVar(&o.replicas, "replicas", 3, "gateway replicas on the one database")
-	flag.IntVar(&o.concurrency, "concurrency", 12, "payments in flight")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "payments in flight")
 	flag.DurationVar(&o.killEvery, "kill-every", 3*time.Second, "SIGKILL one replica (in turn) this often, and restart it")
 	flag.DurationVar(&o.settle, "settle", 2*time.Minute, "how long the gateways get, after the last payment, to learn every outcome")
 	flag.Uint64Var(&o.seed, "seed", uint64(time.Now().UnixNano()), "seed of the sandbox's notification faults and the card mix")
 	flag.Float64Var(&o.drop, "drop", 0.30, "share of notifications the sandbox drops")
 	flag.Float64Var(&o.duplicate, "duplicate", 0.10, "share of notifications the sandbox sends twice")
 	flag.Float64Var(&o.forge, "forge", 0.05, "share of notifications the sandbox signs with a wrong secret (forged)")
+	flag.StringVar(&o.probe, "probe-interval", "1s", "the gateways' GATEWAY_PROBE_INTERVAL: how soon they query a session no notification told them about")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -62,7 +62,17 @@ type payment struct {
 	orderID   string
 	requestID int64
 	paid      bool   // the sandbox took the card
-	err       string // the step that failed, when one did
+	err       string // the step that failed, when one did, and how
+	errBody   string
+	took      time.Duration
+}
+
+func (p *payment) fail(err error) {
+	p.err = loadtest.Kind(err)
+	var e *loadtest.Error
+	if errors.As(err, &e) {
+		p.errBody = e.Body
+	}
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
@@ -107,7 +117,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	notifyURL := "http://" + ln.Addr().String() + "/webhooks/placetopay"
 
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
-		Bin: o.bin, DatabaseURL: pg.URL("gateway"), Replicas: o.replicas, ProbeInterval: "1s",
+		Bin: o.bin, DatabaseURL: pg.URL("gateway"), Replicas: o.replicas, ProbeInterval: o.probe,
 		NotifyURL: notifyURL, Dir: o.dir,
 	})
 	if err != nil {
@@ -236,15 +246,17 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 // amount behind the gateway's back, pay with the card, and forge an approval for a card that
 // is not approved.
 func pay(ctx context.Context, c *loadtest.Client, db *pgxpool.Pool, lb *balancer, notifyURL, secret string, p *payment, minor int64, forged *forgeries) {
+	start := time.Now()
+	defer func() { p.took = time.Since(start) }()
 	o, err := c.CreateOrder(ctx, p.reference, loadtest.Amount(minor), "USD")
 	if err != nil {
-		p.err = loadtest.Kind(err)
+		p.fail(err)
 		return
 	}
 	p.orderID = o.ID
 	s, err := c.Checkout(ctx, o.ID)
 	if err != nil {
-		p.err = loadtest.Kind(err)
+		p.fail(err)
 		return
 	}
 	p.requestID = s.RequestID
@@ -260,7 +272,7 @@ func pay(ctx context.Context, c *loadtest.Client, db *pgxpool.Pool, lb *balancer
 		}
 	}
 	if err := c.Pay(ctx, s.RequestID, p.card); err != nil {
-		p.err = loadtest.Kind(err)
+		p.fail(err)
 		return
 	}
 	p.paid = true
