@@ -19,8 +19,8 @@ type result struct {
 	statuses      map[string]int // orders by status
 	unsettled     int            // approved payments whose order is not (yet) paid or in review
 	unsettledRefs []string
-	pendingDenied int            // not approved, order still pending: its session is still open
-	paidChecked   int            // paid orders whose order.paid events were counted
+	pendingDenied int // not approved, order still pending: its session is still open
+	paidChecked   int // paid orders whose order.paid events were counted
 	notifications struct{ total, dropped, duplicated, forged, forgedAccepted int }
 	forgedByRun   map[int]int // HTTP answers to the run's own forgeries
 	forgedStored  int
