@@ -36,6 +36,7 @@ type config struct {
 	CORSOrigins        []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
 	Env                string        `env:"GATEWAY_ENV" envDefault:"development"`
 	TokenKey           string        `env:"GATEWAY_TOKEN_KEY"`
+	Pprof              bool          `env:"GATEWAY_PPROF"`
 
 	// tokenKeys is GATEWAY_TOKEN_KEY parsed; nil when it is not set (development only).
 	tokenKeys *tokens.Keyring
@@ -236,6 +237,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
 		"GATEWAY_CONFIRMATION_WINDOW":         c.ConfirmationWindow.String(),
+		"GATEWAY_PPROF":                       c.Pprof,
 	}
 }
 

@@ -217,6 +217,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		return nil
 	}
 	admin := gatewayhttp.NewAdminHandler(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if cfg.Pprof {
+		admin = gatewayhttp.WithProfiling(admin)
+	}
 
 	if cfg.generatedKey != "" {
 		log.Info("development API key (GATEWAY_API_KEYS is empty, so one was generated for this run)",

@@ -236,6 +236,21 @@ func TestAdminHandler(t *testing.T) {
 			}
 		})
 	}
+	t.Run("no profiles unless asked for", func(t *testing.T) {
+		admin.do(t, http.MethodGet, "/debug/pprof/", "", nil).wantStatus(t, http.StatusNotFound)
+	})
+	t.Run("profiles with WithProfiling, admin routes unchanged", func(t *testing.T) {
+		readyErr.Store(new(error))
+		prof := &env{ts: httptest.NewServer(gatewayhttp.WithProfiling(gatewayhttp.NewAdminHandler(ready, promhttp.HandlerFor(e.reg, promhttp.HandlerOpts{}))))}
+		t.Cleanup(prof.ts.Close)
+		r := prof.do(t, http.MethodGet, "/debug/pprof/heap?debug=1", "", nil)
+		r.wantStatus(t, http.StatusOK)
+		if !strings.Contains(string(r.body), "heap profile") {
+			t.Errorf("/debug/pprof/heap?debug=1 = %.200s, want a heap profile", r.body)
+		}
+		prof.do(t, http.MethodGet, "/readyz", "", nil).wantStatus(t, http.StatusOK)
+		prof.do(t, http.MethodGet, "/metrics", "", nil).wantStatus(t, http.StatusOK)
+	})
 	t.Run("metrics", func(t *testing.T) {
 		r := admin.do(t, http.MethodGet, "/metrics", "", nil)
 		r.wantStatus(t, http.StatusOK)

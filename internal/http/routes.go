@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -75,6 +76,19 @@ func (s *Server) routes() {
 		e.POST("/webhooks/placetopay/autopay/webhook", s.handleAutopayWebhook, s.autopayBasicAuth)
 		e.POST("/webhooks/placetopay/autopay/settlement", s.handleAutopaySettlement, s.autopayBasicAuth)
 	}
+}
+
+// WithProfiling serves Go's profiles (net/http/pprof) under /debug/pprof/ beside admin's
+// routes: GATEWAY_PPROF=true, for measuring the gateway under load.
+func WithProfiling(admin http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", admin)
+	return mux
 }
 
 // NewAdminHandler returns the admin listener's handler: liveness, readiness and metrics.
