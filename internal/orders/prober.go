@@ -140,30 +140,20 @@ type Notification struct {
 	Body              []byte
 }
 
-// AcceptNotification stores a verified notification raw and, in the same transaction, makes
+// AcceptNotification stores a verified notification raw and, in the same statement, makes
 // its session due for a check; the query decides, never the body. duplicate reports a
 // notification seen before.
 func (p *Payments) AcceptNotification(ctx context.Context, n Notification) (duplicate bool, err error) {
-	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
-		inserted, err := p.store.q.InsertNotification(ctx, tx, ordersdb.InsertNotificationParams{
-			Kind: n.Kind, RequestID: nonZero(n.RequestID), InternalReference: nonZero(n.InternalReference),
-			Reference: nullable(n.Reference), Status: n.Status, SignatureAlgorithm: n.Algorithm,
-			DedupeKey: n.DedupeKey, Body: n.Body,
-		})
-		if err != nil {
-			return err
-		}
-		duplicate = !inserted
-		if n.RequestID != 0 {
-			_, err = p.store.q.MarkSessionDue(ctx, tx, &n.RequestID)
-		}
-		return err
+	inserted, err := p.store.q.AcceptNotification(ctx, p.store.pool, ordersdb.AcceptNotificationParams{
+		Kind: n.Kind, RequestID: nonZero(n.RequestID), InternalReference: nonZero(n.InternalReference),
+		Reference: nullable(n.Reference), Status: n.Status, SignatureAlgorithm: n.Algorithm,
+		DedupeKey: n.DedupeKey, Body: n.Body,
 	})
 	if err != nil {
 		return false, fmt.Errorf("orders: accept notification: %w", err)
 	}
 	p.Wake()
-	return duplicate, nil
+	return !inserted, nil
 }
 
 func nonZero(v int64) *int64 {

@@ -84,11 +84,6 @@ UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
 WHERE id = $1;
 
--- name: MarkSessionDue :execrows
--- A notification or a browser return asks for a check now.
-UPDATE checkout_sessions SET next_check_at = now()
-WHERE request_id = $1 AND attempt IN ('open', 'closed');
-
 -- name: ClaimDueSessions :many
 -- Claims sessions due for a check, skipping those another replica holds, and leases them so
 -- that a replica that dies mid-check only delays the next one.
@@ -121,12 +116,22 @@ RETURNING (xmax = 0) AS inserted;
 -- name: SetOrderPaid :exec
 UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1;
 
--- name: InsertNotification :one
--- Stores a verified PlacetoPay notification raw; a duplicate (same dedupe key) only counts.
-INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
-RETURNING (xmax = 0) AS inserted;
+-- name: AcceptNotification :one
+-- Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
+-- and makes its session due for a check now, in one statement: one round trip, atomic. A
+-- session already due is left as it is, so that a burst does not keep pushing it back.
+WITH stored AS (
+    INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
+    RETURNING (xmax = 0) AS inserted
+), due AS (
+    UPDATE checkout_sessions SET next_check_at = now()
+    WHERE request_id = $2 AND attempt IN ('open', 'closed')
+      AND (next_check_at IS NULL OR next_check_at > now())
+    RETURNING id
+)
+SELECT stored.inserted::bool AS inserted FROM stored;
 
 -- name: ListOrderSessionsForCheck :many
 SELECT request_id FROM checkout_sessions

@@ -43,6 +43,51 @@ func (q *Queries) AbandonStaleAttempts(ctx context.Context, db DBTX, createdAt t
 	return result.RowsAffected(), nil
 }
 
+const acceptNotification = `-- name: AcceptNotification :one
+WITH stored AS (
+    INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
+    RETURNING (xmax = 0) AS inserted
+), due AS (
+    UPDATE checkout_sessions SET next_check_at = now()
+    WHERE request_id = $2 AND attempt IN ('open', 'closed')
+      AND (next_check_at IS NULL OR next_check_at > now())
+    RETURNING id
+)
+SELECT stored.inserted::bool AS inserted FROM stored
+`
+
+type AcceptNotificationParams struct {
+	Kind               string
+	RequestID          *int64
+	InternalReference  *int64
+	Reference          *string
+	Status             string
+	SignatureAlgorithm string
+	DedupeKey          []byte
+	Body               []byte
+}
+
+// Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
+// and makes its session due for a check now, in one statement: one round trip, atomic. A
+// session already due is left as it is, so that a burst does not keep pushing it back.
+func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNotificationParams) (bool, error) {
+	row := db.QueryRow(ctx, acceptNotification,
+		arg.Kind,
+		arg.RequestID,
+		arg.InternalReference,
+		arg.Reference,
+		arg.Status,
+		arg.SignatureAlgorithm,
+		arg.DedupeKey,
+		arg.Body,
+	)
+	var inserted bool
+	err := row.Scan(&inserted)
+	return inserted, err
+}
+
 const claimDueSessions = `-- name: ClaimDueSessions :many
 UPDATE checkout_sessions SET next_check_at = now() + make_interval(secs => $1::float8)
 WHERE id IN (
@@ -273,41 +318,6 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 		&i.FailedAt,
 	)
 	return i, err
-}
-
-const insertNotification = `-- name: InsertNotification :one
-INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
-RETURNING (xmax = 0) AS inserted
-`
-
-type InsertNotificationParams struct {
-	Kind               string
-	RequestID          *int64
-	InternalReference  *int64
-	Reference          *string
-	Status             string
-	SignatureAlgorithm string
-	DedupeKey          []byte
-	Body               []byte
-}
-
-// Stores a verified PlacetoPay notification raw; a duplicate (same dedupe key) only counts.
-func (q *Queries) InsertNotification(ctx context.Context, db DBTX, arg InsertNotificationParams) (bool, error) {
-	row := db.QueryRow(ctx, insertNotification,
-		arg.Kind,
-		arg.RequestID,
-		arg.InternalReference,
-		arg.Reference,
-		arg.Status,
-		arg.SignatureAlgorithm,
-		arg.DedupeKey,
-		arg.Body,
-	)
-	var inserted bool
-	err := row.Scan(&inserted)
-	return inserted, err
 }
 
 const insertOrder = `-- name: InsertOrder :one
@@ -696,20 +706,6 @@ func (q *Queries) ListTimeline(ctx context.Context, db DBTX, orderID uuid.UUID) 
 		return nil, err
 	}
 	return items, nil
-}
-
-const markSessionDue = `-- name: MarkSessionDue :execrows
-UPDATE checkout_sessions SET next_check_at = now()
-WHERE request_id = $1 AND attempt IN ('open', 'closed')
-`
-
-// A notification or a browser return asks for a check now.
-func (q *Queries) MarkSessionDue(ctx context.Context, db DBTX, requestID *int64) (int64, error) {
-	result, err := db.Exec(ctx, markSessionDue, requestID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const openSession = `-- name: OpenSession :one

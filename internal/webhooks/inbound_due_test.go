@@ -1,0 +1,86 @@
+package webhooks_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
+)
+
+// A notification stores its row and makes the session due in one statement: a session due
+// later is brought forward to now, one already due keeps its place in the queue, and a
+// duplicate is counted, not stored again.
+func TestReceiveMakesTheSessionDue(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	store := orders.NewStore(pool)
+	pay := orders.NewPayments(store, sessionOpener{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	const reference, secret = "ORDER-DUE-1", "due-test-site-secret"
+	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{
+		Reference: reference, Description: "due test", Amount: orders.Money{Minor: 5000, Currency: "USD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
+		t.Fatal(err)
+	}
+	in := webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+	body := func(date string) []byte {
+		sig, err := placetopay.NotificationSignature(placetopay.SHA256, benchRequestID, "APPROVED", date, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Appendf(nil, `{"status":{"status":"APPROVED","reason":"00","message":"ok","date":%q},"requestId":%d,"reference":%q,"signature":%q}`,
+			date, benchRequestID, reference, sig)
+	}
+	setNext := func(sql string) {
+		if _, err := pool.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = `+sql+` WHERE request_id = $1`, benchRequestID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func() (due bool, at time.Time) {
+		if err := pool.QueryRow(ctx, `SELECT next_check_at <= now(), next_check_at FROM checkout_sessions WHERE request_id = $1`,
+			benchRequestID).Scan(&due, &at); err != nil {
+			t.Fatal(err)
+		}
+		return due, at
+	}
+	rows := func() (n, dups int) {
+		if err := pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(duplicates), 0) FROM notifications`).Scan(&n, &dups); err != nil {
+			t.Fatal(err)
+		}
+		return n, dups
+	}
+
+	setNext("now() + interval '1 hour'")
+	if err := in.Receive(ctx, body("2026-03-10T09:31:12-05:00")); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := next(); !due {
+		t.Error("a session due in an hour is not due after a notification")
+	}
+
+	setNext("now() - interval '10 seconds'")
+	_, before := next()
+	if err := in.Receive(ctx, body("2026-03-10T09:31:13-05:00")); err != nil {
+		t.Fatal(err)
+	}
+	if due, after := next(); !due || !after.Equal(before) {
+		t.Errorf("an already due session: next check %s -> %s (due %v), want it left where it was", before, after, due)
+	}
+
+	if err := in.Receive(ctx, body("2026-03-10T09:31:13-05:00")); err != nil {
+		t.Fatal(err)
+	}
+	if n, dups := rows(); n != 2 || dups != 1 {
+		t.Errorf("notifications: %d rows with %d duplicates, want 2 rows and 1 duplicate", n, dups)
+	}
+}
