@@ -7,7 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,9 +90,13 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
+	var gatewayEnv []string
+	if o.profile {
+		gatewayEnv = append(gatewayEnv, "GATEWAY_PPROF=true")
+	}
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
 		Bin: o.bin, DatabaseURL: o.databaseURL, Replicas: 1, ProbeInterval: o.probe,
-		NotifyURL: "http://" + ln.Addr().String() + "/", Dir: o.dir,
+		NotifyURL: "http://" + ln.Addr().String() + "/", Dir: o.dir, GatewayEnv: gatewayEnv,
 	})
 	if err != nil {
 		return err
@@ -144,8 +151,19 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 		rec := loadtest.NewRecorder()
 		rl.use(rec)
 		sampler := loadtest.Sample(gw.Pid())
+		var profiled chan error
+		if o.profile {
+			profiled = make(chan error, 1)
+			file := filepath.Join(o.dir, "cpu-"+strings.NewReplacer(" ", "-", ",", "", "+", "and").Replace(name)+".pprof")
+			go func() { profiled <- saveProfile(ctx, gw.AdminURL, d-time.Second, file) }()
+		}
 		t := time.Now()
 		done := drive(rec)
+		if profiled != nil {
+			if err := <-profiled; err != nil {
+				fmt.Fprintf(stdout, "loadgen:   profile: %v\n", err)
+			}
+		}
 		p := &phase{Name: name, Mode: mode, Elapsed: time.Since(t), Done: done, Rec: rec, Usage: sampler.Done(), Names: names}
 		rl.use(nil)
 		r.phases = append(r.phases, p)
@@ -175,6 +193,10 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	r.openRate = rate
 	measure("create-order + checkout, open loop", fmt.Sprintf("open, %.0f/s", rate), ccNames, o.duration,
 		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, rate, o.duration, rec, checkoutOnly) })
+	// And at half the capacity this machine showed, whatever pgbench said.
+	half := cc.rate() / 2
+	measure("create-order + checkout, open loop at half capacity", fmt.Sprintf("open, %.0f/s", half), ccNames, o.duration,
+		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, half, o.duration, rec, checkoutOnly) })
 	measure("full flows, open loop", fmt.Sprintf("open, %.0f/s", rate), flowNames, o.duration,
 		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, rate, o.duration, rec, fullFlow) })
 
@@ -309,6 +331,32 @@ func notifyLoop(ctx context.Context, rate float64, d time.Duration, rec *loadtes
 		return true
 	})
 	return accepted.Load()
+}
+
+// saveProfile saves the gateway's CPU profile over the next d in file.
+func saveProfile(ctx context.Context, adminURL string, d time.Duration, file string) error {
+	secs := max(int(d.Seconds()), 1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", req.URL, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func peakRSS(pid int) int64 {

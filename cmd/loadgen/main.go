@@ -32,6 +32,7 @@ type options struct {
 	probe        string
 	out          string
 	skipPgbench  bool
+	profile      bool
 }
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 	flag.StringVar(&o.probe, "probe-interval", "1m", "the gateway's GATEWAY_PROBE_INTERVAL: approvals must reach it by notification")
 	flag.StringVar(&o.out, "out", "", "also write the report, as Markdown, to this file")
 	flag.BoolVar(&o.skipPgbench, "skip-pgbench", false, "do not run pgbench (no ratio is printed)")
+	flag.BoolVar(&o.profile, "profile", false, "run the gateway with GATEWAY_PPROF=true and save a CPU profile of each phase in -dir")
 	flag.Parse()
 	if o.databaseURL == "" {
 		fmt.Fprintln(os.Stderr, "loadgen: set DATABASE_URL or -database-url (make bench does)")
