@@ -1,0 +1,107 @@
+package loadtest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRecorderPercentiles(t *testing.T) {
+	r := NewRecorder()
+	for i := 100; i >= 1; i-- { // out of order on purpose
+		r.Observe("x", time.Duration(i)*time.Millisecond)
+	}
+	got := r.Latency("x")
+	want := Latency{N: 100, P50: 50 * time.Millisecond, P95: 95 * time.Millisecond, P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}
+	if got != want {
+		t.Errorf("Latency = %+v, want %+v", got, want)
+	}
+	if l := r.Latency("none"); l.N != 0 {
+		t.Errorf("Latency of nothing = %+v", l)
+	}
+	r.Error("a: http 500")
+	r.Error("a: http 500")
+	r.Error("b: refused")
+	if n := r.ErrorCount(); n != 3 {
+		t.Errorf("ErrorCount = %d, want 3", n)
+	}
+}
+
+func TestReadUsageOfThisProcess(t *testing.T) {
+	u, err := ReadUsage(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.RSS <= 0 || u.PeakRSS < u.RSS {
+		t.Errorf("usage %+v: want a positive RSS no larger than the peak", u)
+	}
+	// Burn some CPU and see it counted.
+	deadline := time.Now().Add(150 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	after, err := ReadUsage(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.CPU <= u.CPU {
+		t.Errorf("CPU time did not grow: %s then %s", u.CPU, after.CPU)
+	}
+}
+
+// A retrying client sends the same Idempotency-Key until the conflict passes; one that does
+// not retry reports the first failure by kind.
+func TestClientRetriesWithTheSameKey(t *testing.T) {
+	var calls atomic.Int32
+	keys := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys <- r.Header.Get("Idempotency-Key")
+		if calls.Add(1) < 3 {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, `{"code":"conflict"}`, http.StatusConflict)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"o1","reference":"R1","status":"pending","clientSecret":"cs"}`))
+	}))
+	defer srv.Close()
+
+	c := NewClient([]string{srv.URL}, "key", "")
+	c.Retry = 10 * time.Second
+	o, err := c.CreateOrder(context.Background(), "R1", "1.00", "USD")
+	if err != nil || o.ID != "o1" {
+		t.Fatalf("CreateOrder = %+v, %v; want o1", o, err)
+	}
+	close(keys)
+	for k := range keys {
+		if k != "create-R1" {
+			t.Errorf("Idempotency-Key %q, want create-R1 on every attempt", k)
+		}
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("%d calls, want 3", n)
+	}
+
+	calls.Store(0)
+	keys = make(chan string, 10)
+	c.Retry = 0
+	if _, err := c.CreateOrder(context.Background(), "R1", "1.00", "USD"); Kind(err) != "create-order: http 409" {
+		t.Errorf("without retries: %v (kind %q), want create-order: http 409", err, Kind(err))
+	}
+	srv.Close()
+	if _, err := c.CreateOrder(context.Background(), "R2", "1.00", "USD"); Kind(err) != "create-order: refused" {
+		t.Errorf("server gone: kind %q, want create-order: refused", Kind(err))
+	}
+}
+
+func TestAmount(t *testing.T) {
+	for minor, want := range map[int64]string{1: "0.01", 1000: "10.00", 5990: "59.90", 123456: "1234.56"} {
+		if got := Amount(minor); got != want {
+			t.Errorf("Amount(%d) = %q, want %q", minor, got, want)
+		}
+	}
+}
