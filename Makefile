@@ -24,18 +24,21 @@ run: build
 	exec ./bin/gateway serve
 
 # The test binaries leave the API answers they produced in a scratch folder; the contract
-# coverage check then adds them up against internal/http/openapi.yaml.
+# coverage check then adds them up against internal/http/openapi.yaml. Every Go benchmark
+# then runs once: each checks its own results, so it is also a test.
 test:
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
-	$(GO) test -count=1 -run '^TestCoverage$$' ./internal/http/contract -args -seen="$$seen"
+	$(GO) test -count=1 -run '^TestCoverage$$' ./internal/http/contract -args -seen="$$seen" && \
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)
 
 # Go benchmarks of the hot paths: notification checks and intake, session decoding, money
 # parsing and the reconcile transaction. The intake and reconcile ones need Postgres, as `test` does.
+BENCH_PKGS := ./internal/placetopay ./internal/webhooks ./internal/orders
 bench-go:
 	@eval "$$(scripts/postgres.sh env postgres)"; \
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/placetopay ./internal/webhooks ./internal/orders
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(BENCH_PKGS)
 
 # Browser test of the demo shop (e2e/): Playwright driving Debian's Chromium, headless.
 # The test builds and starts the gateway itself, on ports 18080, 18090 and 19090.

@@ -29,12 +29,17 @@ const (
 )
 
 // RunProber checks due sessions until ctx ends: every quarter probe interval, and at once
-// after Wake.
+// after Wake. A full batch means more may be due: it goes on without waiting, so a backlog
+// is worked off at full speed.
 func (p *Payments) RunProber(ctx context.Context) {
 	tick := time.NewTicker(p.sweepEvery())
 	defer tick.Stop()
 	for {
-		p.ProbeDue(ctx)
+		for ctx.Err() == nil {
+			if p.ProbeDue(ctx) < claimBatch {
+				break
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -58,15 +63,24 @@ func (p *Payments) Wake() {
 	}
 }
 
-// ProbeDue claims the sessions due now and reconciles them; it returns how many it checked.
+// ProbeDue claims up to claimBatch sessions and reconciles them: first those a
+// notification asked about, then those due for a routine check. It returns how many it
+// claimed.
 func (p *Payments) ProbeDue(ctx context.Context) int {
 	if _, err := p.store.q.AbandonStaleAttempts(ctx, p.store.pool, p.cfg.Clock().Add(-staleAttempt)); err != nil && ctx.Err() == nil {
 		p.log.Warn("abandon stale checkout attempts", zap.Error(err))
 	}
-	ids, err := p.store.q.ClaimDueSessions(ctx, p.store.pool, ordersdb.ClaimDueSessionsParams{
+	ids, err := p.store.q.ClaimNotifiedSessions(ctx, p.store.pool, ordersdb.ClaimNotifiedSessionsParams{
 		LeaseSeconds: claimLease.Seconds(), MaxRows: claimBatch,
 	})
-	if err != nil {
+	if err == nil && len(ids) < claimBatch {
+		var due []*int64
+		due, err = p.store.q.ClaimDueSessions(ctx, p.store.pool, ordersdb.ClaimDueSessionsParams{
+			LeaseSeconds: claimLease.Seconds(), MaxRows: int32(claimBatch - len(ids)),
+		})
+		ids = append(ids, due...)
+	}
+	if err != nil && len(ids) == 0 {
 		if ctx.Err() == nil {
 			p.log.Warn("claim due sessions", zap.Error(err))
 		}

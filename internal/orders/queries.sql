@@ -84,6 +84,19 @@ UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
 WHERE id = $1;
 
+-- name: ClaimNotifiedSessions :many
+-- Claims sessions a notification asked about, oldest first, before any routine check:
+-- skipping those another replica holds, and leased like ClaimDueSessions.
+UPDATE checkout_sessions
+SET next_check_at = now() + make_interval(secs => sqlc.arg('lease_seconds')::float8), notified_at = NULL
+WHERE id IN (
+    SELECT id FROM checkout_sessions
+    WHERE notified_at IS NOT NULL AND attempt IN ('open', 'closed')
+    ORDER BY notified_at
+    LIMIT sqlc.arg('max_rows')
+    FOR UPDATE SKIP LOCKED)
+RETURNING request_id;
+
 -- name: ClaimDueSessions :many
 -- Claims sessions due for a check, skipping those another replica holds, and leases them so
 -- that a replica that dies mid-check only delays the next one.
@@ -118,17 +131,17 @@ UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1;
 
 -- name: AcceptNotification :one
 -- Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
--- and makes its session due for a check now, in one statement: one round trip, atomic. A
--- session already due is left as it is, so that a burst does not keep pushing it back.
+-- and marks its session for a check ahead of routine ones (ClaimNotifiedSessions), in one
+-- statement: one round trip, atomic. A session already marked keeps its place in that queue,
+-- so that a burst does not keep pushing it back.
 WITH stored AS (
     INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
     RETURNING (xmax = 0) AS inserted
 ), due AS (
-    UPDATE checkout_sessions SET next_check_at = now()
-    WHERE request_id = $2 AND attempt IN ('open', 'closed')
-      AND (next_check_at IS NULL OR next_check_at > now())
+    UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
+    WHERE request_id = $2 AND attempt IN ('open', 'closed') AND notified_at IS NULL
     RETURNING id
 )
 SELECT stored.inserted::bool AS inserted FROM stored;

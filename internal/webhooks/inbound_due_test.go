@@ -15,9 +15,9 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
-// A notification stores its row and makes the session due in one statement: a session due
-// later is brought forward to now, one already due keeps its place in the queue, and a
-// duplicate is counted, not stored again.
+// A notification stores its row and marks the session for a check ahead of routine ones, in
+// one statement: a session due later is brought forward to now, one already marked keeps its
+// place in the queue, and a duplicate is counted, not stored again.
 func TestReceiveMakesTheSessionDue(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
@@ -66,6 +66,10 @@ func TestReceiveMakesTheSessionDue(t *testing.T) {
 	}
 	if due, _ := next(); !due {
 		t.Error("a session due in an hour is not due after a notification")
+	}
+	var notified bool
+	if err := pool.QueryRow(ctx, `SELECT notified_at IS NOT NULL FROM checkout_sessions WHERE request_id = $1`, benchRequestID).Scan(&notified); err != nil || !notified {
+		t.Errorf("notified_at set: %v, %v; want the session marked for the notified queue", notified, err)
 	}
 
 	setNext("now() - interval '10 seconds'")

@@ -32,6 +32,7 @@ type CheckoutSession struct {
 	UpdatedAt         time.Time
 	CustomerReference *string
 	PaymentMethodID   *uuid.UUID
+	NotifiedAt        *time.Time
 }
 
 type ConfirmAction struct {

@@ -50,9 +50,8 @@ WITH stored AS (
     ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
     RETURNING (xmax = 0) AS inserted
 ), due AS (
-    UPDATE checkout_sessions SET next_check_at = now()
-    WHERE request_id = $2 AND attempt IN ('open', 'closed')
-      AND (next_check_at IS NULL OR next_check_at > now())
+    UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
+    WHERE request_id = $2 AND attempt IN ('open', 'closed') AND notified_at IS NULL
     RETURNING id
 )
 SELECT stored.inserted::bool AS inserted FROM stored
@@ -70,8 +69,9 @@ type AcceptNotificationParams struct {
 }
 
 // Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
-// and makes its session due for a check now, in one statement: one round trip, atomic. A
-// session already due is left as it is, so that a burst does not keep pushing it back.
+// and marks its session for a check ahead of routine ones (ClaimNotifiedSessions), in one
+// statement: one round trip, atomic. A session already marked keeps its place in that queue,
+// so that a burst does not keep pushing it back.
 func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNotificationParams) (bool, error) {
 	row := db.QueryRow(ctx, acceptNotification,
 		arg.Kind,
@@ -126,6 +126,45 @@ func (q *Queries) ClaimDueSessions(ctx context.Context, db DBTX, arg ClaimDueSes
 	return items, nil
 }
 
+const claimNotifiedSessions = `-- name: ClaimNotifiedSessions :many
+UPDATE checkout_sessions
+SET next_check_at = now() + make_interval(secs => $1::float8), notified_at = NULL
+WHERE id IN (
+    SELECT id FROM checkout_sessions
+    WHERE notified_at IS NOT NULL AND attempt IN ('open', 'closed')
+    ORDER BY notified_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+RETURNING request_id
+`
+
+type ClaimNotifiedSessionsParams struct {
+	LeaseSeconds float64
+	MaxRows      int32
+}
+
+// Claims sessions a notification asked about, oldest first, before any routine check:
+// skipping those another replica holds, and leased like ClaimDueSessions.
+func (q *Queries) ClaimNotifiedSessions(ctx context.Context, db DBTX, arg ClaimNotifiedSessionsParams) ([]*int64, error) {
+	rows, err := db.Query(ctx, claimNotifiedSessions, arg.LeaseSeconds, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*int64
+	for rows.Next() {
+		var request_id *int64
+		if err := rows.Scan(&request_id); err != nil {
+			return nil, err
+		}
+		items = append(items, request_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteSessionAttempt = `-- name: DeleteSessionAttempt :exec
 DELETE FROM checkout_sessions WHERE id = $1 AND attempt = 'creating'
 `
@@ -136,7 +175,7 @@ func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUI
 }
 
 const getOpenSession = `-- name: GetOpenSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions
 WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE
 `
@@ -165,6 +204,7 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.UpdatedAt,
 		&i.CustomerReference,
 		&i.PaymentMethodID,
+		&i.NotifiedAt,
 	)
 	return i, err
 }
@@ -222,7 +262,7 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 }
 
 const getSessionByRequestID = `-- name: GetSessionByRequestID :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions WHERE request_id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions WHERE request_id = $1
 `
 
 func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -249,12 +289,13 @@ func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID 
 		&i.UpdatedAt,
 		&i.CustomerReference,
 		&i.PaymentMethodID,
+		&i.NotifiedAt,
 	)
 	return i, err
 }
 
 const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -281,6 +322,7 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 		&i.UpdatedAt,
 		&i.CustomerReference,
 		&i.PaymentMethodID,
+		&i.NotifiedAt,
 	)
 	return i, err
 }
@@ -373,7 +415,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 const insertSessionAttempt = `-- name: InsertSessionAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at
 `
 
 type InsertSessionAttemptParams struct {
@@ -420,6 +462,7 @@ func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertS
 		&i.UpdatedAt,
 		&i.CustomerReference,
 		&i.PaymentMethodID,
+		&i.NotifiedAt,
 	)
 	return i, err
 }
@@ -628,7 +671,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 }
 
 const listSessions = `-- name: ListSessions :many
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) ([]CheckoutSession, error) {
@@ -661,6 +704,7 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.UpdatedAt,
 			&i.CustomerReference,
 			&i.PaymentMethodID,
+			&i.NotifiedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -712,7 +756,7 @@ const openSession = `-- name: OpenSession :one
 UPDATE checkout_sessions
 SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
 WHERE id = $1 AND attempt = 'creating'
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at
 `
 
 type OpenSessionParams struct {
@@ -752,6 +796,7 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 		&i.UpdatedAt,
 		&i.CustomerReference,
 		&i.PaymentMethodID,
+		&i.NotifiedAt,
 	)
 	return i, err
 }
