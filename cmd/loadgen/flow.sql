@@ -41,19 +41,24 @@ UPDATE idempotency_keys SET state = 'done', response_status = 201, response_head
   response_body = convert_to(repeat('s', 180), 'UTF8')
 WHERE owner = 'bench' AND key = 'checkout-' || :rid AND state = 'in_flight';
 
--- POST /webhooks/placetopay: the notification stored raw, the session made due.
-BEGIN;
-INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-VALUES ('checkout', :rid, NULL, 'B' || :rid, 'APPROVED', 'sha256', sha256(('n' || :rid)::bytea), convert_to(repeat('n', 280), 'UTF8'))
-ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
-RETURNING (xmax = 0) AS inserted;
-UPDATE checkout_sessions SET next_check_at = now() WHERE request_id = :rid AND attempt IN ('open', 'closed');
-COMMIT;
+-- POST /webhooks/placetopay: the notification stored raw and the session marked, in one
+-- statement.
+WITH stored AS (
+    INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
+    VALUES ('checkout', :rid, NULL, 'B' || :rid, 'APPROVED', 'sha256', sha256(('n' || :rid)::bytea), convert_to(repeat('n', 280), 'UTF8'))
+    ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
+    RETURNING (xmax = 0) AS inserted
+), due AS (
+    UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
+    WHERE request_id = :rid AND attempt IN ('open', 'closed') AND notified_at IS NULL
+    RETURNING id
+)
+SELECT stored.inserted FROM stored;
 
--- The probe claims the due session (SKIP LOCKED, with a lease) ...
-UPDATE checkout_sessions SET next_check_at = now() + interval '60 seconds'
-WHERE id IN (SELECT id FROM checkout_sessions WHERE next_check_at <= now() AND attempt IN ('open', 'closed')
-             ORDER BY next_check_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+-- The probe claims the notified session (SKIP LOCKED, with a lease) ...
+UPDATE checkout_sessions SET next_check_at = now() + interval '60 seconds', notified_at = NULL
+WHERE id IN (SELECT id FROM checkout_sessions WHERE notified_at IS NOT NULL AND attempt IN ('open', 'closed')
+             ORDER BY notified_at LIMIT 20 FOR UPDATE SKIP LOCKED)
 RETURNING request_id;
 SELECT id FROM checkout_sessions WHERE request_id = :rid;
 
