@@ -109,3 +109,85 @@ func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 		t.Errorf("%d queries for %d due sessions, want one each", len(calls), sessions)
 	}
 }
+
+// The routine check of a session still pending with nothing paid writes only its schedule;
+// anything else (a first answer, a transaction) is applied in full.
+func TestRoutineCheckOfAPendingSessionOnlyMovesItsSchedule(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	store := orders.NewStore(pool)
+	prov := &memoryProvider{next: 6_000_000, sessions: map[int64]orders.ProviderSession{}}
+	pay := orders.NewPayments(store, prov, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "TOUCH-1", Description: "touch", Amount: orders.Money{Minor: 990, Currency: "USD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"})
+	if err != nil || s.RequestID == nil {
+		t.Fatalf("checkout: %+v, %v", s, err)
+	}
+	id := *s.RequestID
+	pending := orders.ProviderSession{RequestID: id, Status: "PENDING", Reason: "PC", Message: "La petición se encuentra activa",
+		Payload: []byte(`{"status":{"status":"PENDING","reason":"PC"}}`)}
+	prov.sessions[id] = pending
+	type state struct {
+		timeline, payments int
+		reason             string
+		checked            bool
+		next               time.Time
+	}
+	read := func() state {
+		var st state
+		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM order_timeline WHERE order_id = s.order_id),
+			(SELECT count(*) FROM payments WHERE order_id = s.order_id), coalesce(s.reason, ''), s.last_checked_at IS NOT NULL, s.next_check_at
+			FROM checkout_sessions s WHERE s.request_id = $1`, id).Scan(&st.timeline, &st.payments, &st.reason, &st.checked, &st.next); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	before := read()
+	// The first answer is news (reason PC): applied in full, with a timeline entry.
+	if err := pay.Reconcile(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	first := read()
+	if first.timeline != before.timeline+1 || first.reason != "PC" || !first.checked {
+		t.Fatalf("after the first check: %+v (before %+v), want one provider_status entry and reason PC", first, before)
+	}
+	// The same answer again: only the schedule moves, without the order's lock (held here
+	// by another transaction, which the full path would wait for).
+	if _, err := pool.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = now() - interval '1 second', last_checked_at = NULL WHERE request_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(ctx, `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 3*time.Second)
+	err = pay.Reconcile(short, id)
+	cancel()
+	if rerr := lock.Rollback(ctx); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil {
+		t.Fatalf("routine check while the order is locked: %v; want it done without the order's lock", err)
+	}
+	second := read()
+	if second.timeline != first.timeline || !second.checked || !second.next.After(time.Now().Add(20*time.Second)) {
+		t.Errorf("after the same answer: %+v, want no timeline entry, last_checked_at set and the next check about a minute away", second)
+	}
+	// A declined attempt appears: applied in full (the payment is recorded).
+	declined := pending
+	declined.Payments = []orders.ProviderPayment{{InternalReference: id*10 + 1, Reference: "TOUCH-1", Status: "REJECTED", Reason: "05",
+		Message: "Rechazada", Currency: "USD", Total: "9.90", AmountMinor: 990, AmountOK: true, Date: time.Now()}}
+	prov.sessions[id] = declined
+	if err := pay.Reconcile(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if third := read(); third.payments != 1 || third.timeline != second.timeline+1 {
+		t.Errorf("after a declined attempt: %+v, want its payment recorded and a timeline entry", third)
+	}
+}

@@ -84,6 +84,18 @@ UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
 WHERE id = $1;
 
+-- name: TouchPendingSession :execrows
+-- The routine check of a session that is still pending with nothing paid on the order: only
+-- its schedule moves. Guarded, so that it changes nothing (0 rows) unless the session, its
+-- order and their payments are still as the caller saw them; the caller then applies the
+-- answer in full.
+UPDATE checkout_sessions s
+SET next_check_at = $2, last_checked_at = now(), updated_at = now()
+WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
+  AND coalesce(s.reason, '') = sqlc.arg('reason')::text
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = s.order_id);
+
 -- name: ClaimNotifiedSessions :many
 -- Claims sessions a notification asked about, oldest first, before any routine check:
 -- skipping those another replica holds, and leased like ClaimDueSessions.

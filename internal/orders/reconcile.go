@@ -51,6 +51,13 @@ func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
 		p.metrics.reconciles.WithLabelValues("query_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: query: %w", requestID, err)
 	}
+	if touched, err := p.touchIfUnchanged(ctx, sess, info); err != nil || touched {
+		if err != nil {
+			return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
+		}
+		p.metrics.reconciles.WithLabelValues("ok").Inc()
+		return nil
+	}
 	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
 		// Lock order: the order, then its session, as Checkout does.
 		orow, err := p.store.q.GetOrderForUpdate(ctx, tx, sess.OrderID)
@@ -73,6 +80,26 @@ func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
 	}
 	p.metrics.reconciles.WithLabelValues("ok").Inc()
 	return nil
+}
+
+// touchIfUnchanged is the routine check of a payment session that PlacetoPay still reports
+// pending with no transaction, as it was: apply would change nothing but the schedule, so
+// only the schedule is written, in one guarded statement without the order's lock (most of
+// the probe's work when many shoppers leave their checkout open). It reports false, having
+// written nothing, whenever the guard does not hold; the caller then applies the answer.
+func (p *Payments) touchIfUnchanged(ctx context.Context, sess ordersdb.CheckoutSession, info ProviderSession) (bool, error) {
+	if sess.Kind != "payment" || sess.Attempt != "open" || sess.Status != "PENDING" || info.Status != "PENDING" ||
+		len(info.Payments) != 0 || info.Reason != deref(sess.Reason) {
+		return false, nil
+	}
+	attempt, next := p.schedule(sess, info, p.cfg.Clock())
+	if attempt != sess.Attempt || next == nil {
+		return false, nil
+	}
+	n, err := p.store.q.TouchPendingSession(ctx, p.store.pool, ordersdb.TouchPendingSessionParams{
+		ID: sess.ID, NextCheckAt: next, Reason: info.Reason,
+	})
+	return n == 1, err
 }
 
 // apply writes what PlacetoPay said about sess into the order, inside tx.

@@ -827,6 +827,33 @@ func (q *Queries) SetOrderPaid(ctx context.Context, db DBTX, arg SetOrderPaidPar
 	return err
 }
 
+const touchPendingSession = `-- name: TouchPendingSession :execrows
+UPDATE checkout_sessions s
+SET next_check_at = $2, last_checked_at = now(), updated_at = now()
+WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
+  AND coalesce(s.reason, '') = $3::text
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = s.order_id)
+`
+
+type TouchPendingSessionParams struct {
+	ID          uuid.UUID
+	NextCheckAt *time.Time
+	Reason      string
+}
+
+// The routine check of a session that is still pending with nothing paid on the order: only
+// its schedule moves. Guarded, so that it changes nothing (0 rows) unless the session, its
+// order and their payments are still as the caller saw them; the caller then applies the
+// answer in full.
+func (q *Queries) TouchPendingSession(ctx context.Context, db DBTX, arg TouchPendingSessionParams) (int64, error) {
+	result, err := db.Exec(ctx, touchPendingSession, arg.ID, arg.NextCheckAt, arg.Reason)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const updateOrderStatus = `-- name: UpdateOrderStatus :execrows
 UPDATE orders SET status = $1, updated_at = now()
 WHERE id = $2 AND status = $3
