@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -38,24 +39,32 @@ func (sessionOpener) TransactionAction(context.Context, int64, string, *orders.M
 	return orders.ProviderPayment{}, errors.New("sessionOpener: no transaction actions")
 }
 
+// inboxWithSession is an Inbox verifying with secret on a fresh database that holds one
+// order (reference, total) with its session benchRequestID open.
+func inboxWithSession(tb testing.TB, reference, secret string, total orders.Money) (*pgxpool.Pool, *webhooks.Inbox) {
+	tb.Helper()
+	ctx := context.Background()
+	pool := pgtest.Pool(tb)
+	store := orders.NewStore(pool)
+	pay := orders.NewPayments(store, sessionOpener{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{
+		Reference: reference, Description: "notification test order", Amount: total})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
+		tb.Fatal(err)
+	}
+	return pool, webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+}
+
 // BenchmarkInboxReceive measures the whole intake of a notification against Postgres:
 // signature check, the stored row and the session made due, in one statement. Each
 // notification of "accepted" is new (its own date); "duplicate" posts one already stored.
 func BenchmarkInboxReceive(b *testing.B) {
 	ctx := context.Background()
-	pool := pgtest.Pool(b)
-	store := orders.NewStore(pool)
-	pay := orders.NewPayments(store, sessionOpener{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
 	const reference, secret = "ORDER-2026-000184", "024h1IlD-site-secret-key"
-	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{
-		Reference: reference, Description: "benchmark order", Amount: orders.Money{Minor: 184900_00, Currency: "COP"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
-		b.Fatal(err)
-	}
-	in := webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+	pool, in := inboxWithSession(b, reference, secret, orders.Money{Minor: 184900_00, Currency: "COP"})
 
 	start := time.Date(2026, 3, 10, 9, 31, 12, 0, time.FixedZone("COT", -5*60*60))
 	dated := 0 // notifications made so far: each gets the next second as its date

@@ -6,13 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
-
 	"github.com/placetopay-gateway/gateway/internal/orders"
-	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
-	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // A notification stores its row and marks the session for a check ahead of routine ones, in
@@ -20,19 +15,8 @@ import (
 // place in the queue, and a duplicate is counted, not stored again.
 func TestReceiveMakesTheSessionDue(t *testing.T) {
 	ctx := context.Background()
-	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
-	pay := orders.NewPayments(store, sessionOpener{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
 	const reference, secret = "ORDER-DUE-1", "due-test-site-secret"
-	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{
-		Reference: reference, Description: "due test", Amount: orders.Money{Minor: 5000, Currency: "USD"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
-		t.Fatal(err)
-	}
-	in := webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+	pool, in := inboxWithSession(t, reference, secret, orders.Money{Minor: 5000, Currency: "USD"})
 	body := func(date string) []byte {
 		sig, err := placetopay.NotificationSignature(placetopay.SHA256, benchRequestID, "APPROVED", date, secret)
 		if err != nil {
