@@ -201,7 +201,7 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, rate, o.duration, rec, fullFlow) })
 
 	// Notifications for sessions that are paid already, each with its own date so that each
-	// is stored as new, and each makes its session due for a query, as a real one does.
+	// is stored as new and marks its session for a query, as a real one does.
 	if len(paid) == 0 {
 		return fmt.Errorf("no flow reached paid; see the logs in %s", o.dir)
 	}
