@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/placetopay-gateway/gateway/internal/loadtest"
 )
 
 // result is what the database and the sandbox say after the run.
@@ -67,14 +70,14 @@ type orderRow struct {
 	paidEvents, paidTransitions int
 }
 
-func check(ctx context.Context, db *pgxpool.Pool, ctl *control, payments []*payment, forged *forgeries) (*result, error) {
+func check(ctx context.Context, db *pgxpool.Pool, sandbox *loadtest.Client, payments []*payment, forged *forgeries) (*result, error) {
 	r := &result{statuses: map[string]int{}, checks: map[string][]string{}}
 	var approvals struct{ Data []approvalJSON }
-	if err := ctl.get("/sandbox/approvals", &approvals); err != nil {
+	if err := sandbox.SandboxControl(ctx, "approvals", http.MethodGet, "/sandbox/approvals", nil, &approvals); err != nil {
 		return nil, err
 	}
 	var notes struct{ Data []notificationJSON }
-	if err := ctl.get("/sandbox/notifications", &notes); err != nil {
+	if err := sandbox.SandboxControl(ctx, "notifications", http.MethodGet, "/sandbox/notifications", nil, &notes); err != nil {
 		return nil, err
 	}
 	rows, err := db.Query(ctx, `

@@ -3,26 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/placetopay-gateway/gateway/internal/loadtest"
-	"github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
 // The sandbox's test cards (GET /sandbox/cards).
@@ -97,7 +92,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 		return false, err
 	}
 	defer pg.Stop()
-	if err := createDatabase(ctx, pg.URL("postgres"), "gateway"); err != nil {
+	if err := loadtest.RecreateDatabase(ctx, pg.URL("gateway")); err != nil {
 		return false, err
 	}
 	db, err := pgxpool.New(ctx, pg.URL("gateway"))
@@ -106,15 +101,14 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	}
 	defer db.Close()
 
-	lb := &balancer{http: loadtest.NewClient(nil, "", "").HTTP}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// PlacetoPay posts to one address: a balancer in front of the replicas.
+	lb := loadtest.NewRelay()
+	lbURL, stopLB, err := lb.Listen()
 	if err != nil {
 		return false, err
 	}
-	srv := &http.Server{Handler: lb, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	notifyURL := "http://" + ln.Addr().String() + "/webhooks/placetopay"
+	defer stopLB()
+	notifyURL := lbURL + "/webhooks/placetopay"
 
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
 		Bin: o.bin, DatabaseURL: pg.URL("gateway"), Replicas: o.replicas, ProbeInterval: o.probe,
@@ -124,13 +118,12 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 		return false, err
 	}
 	defer st.Stop()
-	lb.urls = st.URLs()
-	ctl := &control{base: st.SandboxURL, http: loadtest.NewClient(nil, "", "").HTTP}
-	if err := ctl.put("/sandbox/notifications/faults", map[string]any{
-		"drop": o.drop, "duplicate": o.duplicate, "corrupt": o.forge, "seed": o.seed}); err != nil {
+	lb.SetTargets(st.URLs())
+	client := loadtest.NewClient(st.URLs(), st.APIKey, st.SandboxURL)
+	if err := client.SandboxControl(ctx, "faults", http.MethodPut, "/sandbox/notifications/faults", map[string]any{
+		"drop": o.drop, "duplicate": o.duplicate, "corrupt": o.forge, "seed": o.seed}, nil); err != nil {
 		return false, err
 	}
-	client := loadtest.NewClient(st.URLs(), st.APIKey, st.SandboxURL)
 	client.Retry = 3 * time.Minute // longer than an idempotency lease left by a killed replica
 
 	// The chaos: a replica killed and restarted every killEvery, Postgres crashed once when
@@ -185,7 +178,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				pay(ctx, client, db, lb, notifyURL, st.Secret, payments[i], int64(1000+i%9000), &forged)
+				pay(ctx, client, db, notifyURL, st.Secret, payments[i], int64(1000+i%9000), &forged)
 				if done.Add(1) == int64(o.payments*2/5) {
 					crashPostgres()
 				}
@@ -219,7 +212,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 			return false, err
 		}
 	}
-	if err := ctl.post("/sandbox/clock", map[string]string{"advance": "3m"}); err != nil {
+	if err := client.SandboxControl(ctx, "clock", http.MethodPost, "/sandbox/clock", map[string]string{"advance": "3m"}, nil); err != nil {
 		return false, err
 	}
 
@@ -228,7 +221,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	deadline := time.Now().Add(o.settle)
 	var res *result
 	for {
-		res, err = check(ctx, db, ctl, payments, &forged)
+		res, err = check(ctx, db, client, payments, &forged)
 		if err == nil && res.settled() || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
@@ -245,7 +238,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 // pay runs one payment: create the order, open its checkout, optionally change the order's
 // amount behind the gateway's back, pay with the card, and forge an approval for a card that
 // is not approved.
-func pay(ctx context.Context, c *loadtest.Client, db *pgxpool.Pool, lb *balancer, notifyURL, secret string, p *payment, minor int64, forged *forgeries) {
+func pay(ctx context.Context, c *loadtest.Client, db *pgxpool.Pool, notifyURL, secret string, p *payment, minor int64, forged *forgeries) {
 	start := time.Now()
 	defer func() { p.took = time.Since(start) }()
 	o, err := c.CreateOrder(ctx, p.reference, loadtest.Amount(minor), "USD")
@@ -278,7 +271,7 @@ func pay(ctx context.Context, c *loadtest.Client, db *pgxpool.Pool, lb *balancer
 	p.paid = true
 	if p.card != cardApprove {
 		// A forged approval for a payment that is declined or pending, signed with a wrong key.
-		forged.post(ctx, lb, notifyURL, secret, s.RequestID, p.reference)
+		forged.post(ctx, c.HTTP, notifyURL, secret, s.RequestID, p.reference)
 	}
 }
 
@@ -300,17 +293,12 @@ type forgeries struct {
 	answers    map[int]int // HTTP status (0: not delivered) -> count
 }
 
-func (f *forgeries) post(ctx context.Context, lb *balancer, url, secret string, requestID int64, reference string) {
-	date := time.Now().UTC().Format(time.RFC3339)
-	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, requestID, "APPROVED", date, secret+"-forged")
-	body, _ := json.Marshal(map[string]any{
-		"status":    map[string]string{"status": "APPROVED", "reason": "00", "message": "Aprobada", "date": date},
-		"requestId": requestID, "reference": reference, "signature": sig,
-	})
+func (f *forgeries) post(ctx context.Context, hc *http.Client, url, secret string, requestID int64, reference string) {
+	body, sig := loadtest.Approval(requestID, reference, time.Now().UTC().Format(time.RFC3339), secret+"-forged")
 	code := 0
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if resp, err := lb.http.Do(req); err == nil {
+	if resp, err := hc.Do(req); err == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		code = resp.StatusCode
@@ -322,79 +310,4 @@ func (f *forgeries) post(ctx context.Context, lb *balancer, url, secret string, 
 	}
 	f.signatures = append(f.signatures, sig)
 	f.answers[code]++
-}
-
-// balancer spreads notifications over the replicas as a load balancer in front of them
-// does: in turn, trying the next replica when one refuses the connection.
-type balancer struct {
-	urls []string
-	next atomic.Uint64
-	http *http.Client
-}
-
-func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	for range b.urls {
-		u := b.urls[int(b.next.Add(1)-1)%len(b.urls)]
-		resp, err := b.http.Post(u+r.URL.Path, "application/json", bytes.NewReader(body))
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			continue
-		}
-		if err != nil {
-			http.Error(w, "balancer: "+err.Error(), http.StatusBadGateway)
-			return
-		}
-		out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(out)
-		return
-	}
-	http.Error(w, "balancer: no replica is up", http.StatusBadGateway)
-}
-
-// control calls the sandbox's control API.
-type control struct {
-	base string
-	http *http.Client
-}
-
-func (c *control) put(path string, body any) error  { return c.do(http.MethodPut, path, body, nil) }
-func (c *control) post(path string, body any) error { return c.do(http.MethodPost, path, body, nil) }
-func (c *control) get(path string, out any) error   { return c.do(http.MethodGet, path, nil, out) }
-
-func (c *control) do(method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("sandbox %s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
-}
-
-func createDatabase(ctx context.Context, adminURL, name string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	return err
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,79 +15,32 @@ import (
 	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/loadtest"
-	"github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
 const approvingCard = "4110760000000081"
 
 // phase is one measured stretch of load.
 type phase struct {
-	Name     string
-	Mode     string // "closed, 16 in flight" or "open, 40/s"
-	Elapsed  time.Duration
-	Done     int64 // flows (or notifications) completed
-	Rec      *loadtest.Recorder
-	Usage    loadtest.PhaseUsage
-	Names    []string // the latencies to report, in order
-	Accepted int64    // notification phase: answered 200
+	Name    string
+	Mode    string // "closed, 16 in flight" or "open, 40/s"
+	Elapsed time.Duration
+	Done    int64 // flows completed (notifications accepted)
+	Rec     *loadtest.Recorder
+	Usage   loadtest.PhaseUsage
+	Names   []string // the latencies to report, in order
 }
 
 func (p *phase) rate() float64 { return float64(p.Done) / p.Elapsed.Seconds() }
 
-// relay stands between the sandbox and the gateway, as PlacetoPay's side of the network: it
-// forwards each notification to the gateway and times the gateway's answer.
-type relay struct {
-	target string
-	http   *http.Client
-	mu     sync.Mutex
-	rec    *loadtest.Recorder
-}
-
-func (rl *relay) use(rec *loadtest.Recorder) {
-	rl.mu.Lock()
-	rl.rec = rec
-	rl.mu.Unlock()
-}
-
-func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	rl.mu.Lock()
-	rec := rl.rec
-	rl.mu.Unlock()
-	start := time.Now()
-	resp, err := rl.http.Post(rl.target, "application/json", bytes.NewReader(body))
-	if err != nil {
-		if rec != nil {
-			rec.Error("notification: " + err.Error())
-		}
-		http.Error(w, "relay: "+err.Error(), http.StatusBadGateway)
-		return
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if rec != nil {
-		rec.Observe("notification", time.Since(start))
-		if resp.StatusCode != http.StatusOK {
-			rec.Error("notification: http " + strconv.Itoa(resp.StatusCode))
-		}
-	}
-	w.WriteHeader(resp.StatusCode)
-}
-
 func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error {
-	// The relay listens first: the sandbox needs its address.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The relay between the sandbox and the gateway listens first: the sandbox needs its
+	// address. It times the gateway's answer to each notification.
+	rl := loadtest.NewRelay()
+	relayURL, stopRelay, err := rl.Listen()
 	if err != nil {
 		return err
 	}
-	rl := &relay{http: loadtest.NewClient(nil, "", "").HTTP}
-	srv := &http.Server{Handler: rl, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer stopRelay()
 
 	var gatewayEnv []string
 	if o.profile {
@@ -96,14 +48,14 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	}
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
 		Bin: o.bin, DatabaseURL: o.databaseURL, Replicas: 1, ProbeInterval: o.probe,
-		NotifyURL: "http://" + ln.Addr().String() + "/", Dir: o.dir, GatewayEnv: gatewayEnv,
+		NotifyURL: relayURL + "/webhooks/placetopay", Dir: o.dir, GatewayEnv: gatewayEnv,
 	})
 	if err != nil {
 		return err
 	}
 	defer st.Stop()
 	gw := st.Gateways[0]
-	rl.target = gw.URL + "/webhooks/placetopay"
+	rl.SetTargets(st.URLs())
 	client := loadtest.NewClient(st.URLs(), st.APIKey, st.SandboxURL)
 	run := strconv.FormatInt(time.Now().Unix()%100000, 36)
 	var seq atomic.Int64
@@ -149,7 +101,17 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	measure := func(name, mode string, names []string, d time.Duration, drive func(*loadtest.Recorder) int64) *phase {
 		fmt.Fprintf(stdout, "loadgen: %s (%s, %s) ...\n", name, mode, d)
 		rec := loadtest.NewRecorder()
-		rl.use(rec)
+		rl.Observe(func(d time.Duration, status int, err error) {
+			switch {
+			case err != nil:
+				rec.Error("notification: " + err.Error())
+			case status != http.StatusOK:
+				rec.Error("notification: http " + strconv.Itoa(status))
+				fallthrough
+			default:
+				rec.Observe("notification", d)
+			}
+		})
 		sampler := loadtest.Sample(gw.Pid())
 		var profiled chan error
 		if o.profile {
@@ -165,7 +127,7 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 			}
 		}
 		p := &phase{Name: name, Mode: mode, Elapsed: time.Since(t), Done: done, Rec: rec, Usage: sampler.Done(), Names: names}
-		rl.use(nil)
+		rl.Observe(nil)
 		r.phases = append(r.phases, p)
 		fmt.Fprintf(stdout, "loadgen:   %.1f/s, %d errors, gateway %.0f MB RSS, %.2f cores\n",
 			p.rate(), rec.ErrorCount(), float64(p.Usage.MaxRSS)/(1<<20), p.Usage.CPU)
@@ -205,11 +167,10 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	if len(paid) == 0 {
 		return fmt.Errorf("no flow reached paid; see the logs in %s", o.dir)
 	}
-	np := measure("notifications, open loop", fmt.Sprintf("open, %.0f/s", o.notifyRate), []string{"notification"}, o.notifyFor,
+	measure("notifications, open loop", fmt.Sprintf("open, %.0f/s", o.notifyRate), []string{"notification"}, o.notifyFor,
 		func(rec *loadtest.Recorder) int64 {
 			return notifyLoop(ctx, o.notifyRate, o.notifyFor, rec, client, gw.URL+"/webhooks/placetopay", st.Secret, paid)
 		})
-	np.Accepted = np.Done
 	r.gatewayPeakRSS = peakRSS(gw.Pid())
 	return nil
 }
@@ -306,14 +267,8 @@ func notifyLoop(ctx context.Context, rate float64, d time.Duration, rec *loadtes
 		i := n.Add(1) - 1
 		s := paid[int(i)%len(paid)]
 		date := base.Add(-time.Duration(i/int64(len(paid))) * time.Second).Format(time.RFC3339)
-		sig, err := placetopay.NotificationSignature(placetopay.SHA256, s.requestID, "APPROVED", date, secret)
-		if err != nil {
-			rec.Error("notification: " + err.Error())
-			return false
-		}
-		body := fmt.Sprintf(`{"status":{"status":"APPROVED","reason":"00","message":"La petición ha sido aprobada exitosamente","date":%q},"requestId":%d,"reference":%q,"signature":%q}`,
-			date, s.requestID, s.reference, sig)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader([]byte(body)))
+		body, _ := loadtest.Approval(s.requestID, s.reference, date, secret)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := c.HTTP.Do(req)
 		if err != nil {

@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/loadtest"
 )
 
 type options struct {
@@ -87,7 +89,7 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		r.pgbench = res
 		fmt.Fprintf(stdout, "loadgen: pgbench %.0f tps\n", res.TPS)
 	}
-	if err := recreateDatabase(ctx, o.databaseURL); err != nil {
+	if err := loadtest.RecreateDatabase(ctx, o.databaseURL); err != nil {
 		return err
 	}
 	if err := runLoad(ctx, o, r, stdout); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/placetopay-gateway/gateway/internal/loadtest"
 )
@@ -39,11 +36,11 @@ func runPgbench(ctx context.Context, o options) (pgbenchResult, error) {
 	if err != nil {
 		return res, err
 	}
-	dbURL, err := withDatabase(o.databaseURL, databaseName(o.databaseURL)+"_pgbench")
+	dbURL, err := loadtest.WithDatabase(o.databaseURL, loadtest.DatabaseName(o.databaseURL)+"_pgbench")
 	if err != nil {
 		return res, err
 	}
-	if err := recreateDatabase(ctx, dbURL); err != nil {
+	if err := loadtest.RecreateDatabase(ctx, dbURL); err != nil {
 		return res, err
 	}
 	migrate := exec.CommandContext(ctx, o.bin, "migrate", "up")
@@ -74,45 +71,4 @@ func runPgbench(ctx context.Context, o options) (pgbenchResult, error) {
 		return res, fmt.Errorf("pgbench: %s transactions failed:\n%s", failed[1], out)
 	}
 	return res, nil
-}
-
-// recreateDatabase drops and creates the database that dbURL names, through the server's
-// postgres database.
-func recreateDatabase(ctx context.Context, dbURL string) error {
-	name := databaseName(dbURL)
-	if name == "" || name == "postgres" {
-		return fmt.Errorf("refusing to recreate database %q", name)
-	}
-	admin, err := withDatabase(dbURL, "postgres")
-	if err != nil {
-		return err
-	}
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	ident := pgx.Identifier{name}.Sanitize()
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-		return err
-	}
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+ident)
-	return err
-}
-
-func databaseName(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimPrefix(u.Path, "/")
-}
-
-func withDatabase(dbURL, name string) (string, error) {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return "", fmt.Errorf("DATABASE_URL: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
 }

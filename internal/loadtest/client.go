@@ -22,9 +22,9 @@ type Client struct {
 	Bases   []string // gateway public URLs; calls rotate over them
 	Key     string   // merchant API key
 	Sandbox string   // sandbox base URL
-	// Retry is how long a call is retried, with the same Idempotency-Key, after a transport
-	// error, a 5xx or a 409 (a request still in flight at a replica that died). Zero: one
-	// attempt, and every failure is reported.
+	// Retry is how long a merchant API call is retried, with the same Idempotency-Key, after
+	// a transport error, a 5xx or a 409 (a request still in flight at a replica that died).
+	// Zero: one attempt, and every failure is reported. Sandbox calls are never retried.
 	Retry time.Duration
 
 	next atomic.Uint64
@@ -99,8 +99,14 @@ func (c *Client) Order(ctx context.Context, id string) (Order, error) {
 
 // Pay pays the session with a sandbox test card, as the shopper on the hosted page.
 func (c *Client) Pay(ctx context.Context, requestID int64, card string) error {
-	return c.call(ctx, "pay", http.MethodPost, c.Sandbox+"/sandbox/sessions/"+strconv.FormatInt(requestID, 10)+"/pay",
-		"", map[string]string{"card": card}, http.StatusOK, nil, false)
+	return c.SandboxControl(ctx, "pay", http.MethodPost, "/sandbox/sessions/"+strconv.FormatInt(requestID, 10)+"/pay",
+		map[string]string{"card": card}, nil)
+}
+
+// SandboxControl calls the sandbox's control API (path from /sandbox/...): body, if any, is
+// sent as JSON and a 200 answer is decoded into out, if any.
+func (c *Client) SandboxControl(ctx context.Context, step, method, path string, body, out any) error {
+	return c.call(ctx, step, method, c.Sandbox+path, "", body, http.StatusOK, out, false)
 }
 
 // WaitStatus reads the order as the shopper's return page does (with its client secret)
@@ -150,7 +156,11 @@ func (c *Client) call(ctx context.Context, step, method, url, idemKey string, bo
 			return err
 		}
 	}
-	deadline := time.Now().Add(c.Retry)
+	retry := time.Duration(0)
+	if gateway {
+		retry = c.Retry
+	}
+	deadline := time.Now().Add(retry)
 	wait := 50 * time.Millisecond
 	for {
 		target := url
@@ -172,7 +182,7 @@ func (c *Client) call(ctx context.Context, step, method, url, idemKey string, bo
 		}
 		err = c.send(req, step, want, out)
 		var e *Error
-		if err == nil || !errors.As(err, &e) || !retryable(e) || c.Retry == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		if err == nil || !errors.As(err, &e) || !retryable(e) || retry == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}
 		select {

@@ -2,9 +2,14 @@ package loadtest
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,5 +108,70 @@ func TestAmount(t *testing.T) {
 		if got := Amount(minor); got != want {
 			t.Errorf("Amount(%d) = %q, want %q", minor, got, want)
 		}
+	}
+}
+
+// The relay forwards each post, path and body, to its targets in turn, skips one that
+// refuses the connection, and tells what the gateway answered.
+func TestRelayForwardsInTurnAndSkipsADeadTarget(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	target := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got = append(got, name+" "+r.URL.Path+" "+string(b))
+			mu.Unlock()
+			w.WriteHeader(http.StatusBadRequest)
+		}))
+	}
+	a, b := target("a"), target("b")
+	defer a.Close()
+	defer b.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+
+	rl := NewRelay()
+	rl.SetTargets([]string{a.URL, dead.URL, b.URL})
+	var statuses []int
+	rl.Observe(func(_ time.Duration, status int, err error) {
+		if err != nil {
+			t.Errorf("observed error %v", err)
+		}
+		statuses = append(statuses, status)
+	})
+	url, stop, err := rl.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for i := range 3 {
+		resp, err := http.Post(url+"/webhooks/placetopay", "application/json", strings.NewReader(fmt.Sprint(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("post %d answered %d, want the target's 400", i, resp.StatusCode)
+		}
+	}
+	want := []string{"a /webhooks/placetopay 0", "b /webhooks/placetopay 1", "a /webhooks/placetopay 2"}
+	if !slices.Equal(got, want) || !slices.Equal(statuses, []int{400, 400, 400}) {
+		t.Errorf("forwarded %q with statuses %v, want %q, each 400", got, statuses, want)
+	}
+}
+
+// Sandbox calls are not retried, whatever Retry says: a 409 there means "not payable".
+func TestSandboxCallsAreNotRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Error(w, `{"error":"not payable"}`, http.StatusConflict)
+	}))
+	defer srv.Close()
+	c := NewClient([]string{srv.URL}, "key", srv.URL)
+	c.Retry = 10 * time.Second
+	if err := c.Pay(context.Background(), 7, "4110760000000081"); Kind(err) != "pay: http 409" || calls.Load() != 1 {
+		t.Errorf("Pay = %v after %d call(s), want one call and pay: http 409", err, calls.Load())
 	}
 }

@@ -1,13 +1,17 @@
 package loadtest
 
 import (
+	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Postgres is a private PostgreSQL cluster that a run owns, so that it may restart it.
@@ -90,4 +94,47 @@ func (pg *Postgres) run(program string, args ...string) error {
 		return fmt.Errorf("%s: %v\n%s", program, err, out)
 	}
 	return nil
+}
+
+// RecreateDatabase drops and creates the database that dbURL names, through the server's
+// postgres database.
+func RecreateDatabase(ctx context.Context, dbURL string) error {
+	name := DatabaseName(dbURL)
+	if name == "" || name == "postgres" {
+		return fmt.Errorf("refusing to recreate database %q", name)
+	}
+	admin, err := WithDatabase(dbURL, "postgres")
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+ident)
+	return err
+}
+
+// DatabaseName is the database a Postgres URL names.
+func DatabaseName(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// WithDatabase is dbURL naming database name instead.
+func WithDatabase(dbURL, name string) (string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }
