@@ -14,29 +14,31 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/placetopay-gateway/gateway/internal/tokens"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // config is the contract's environment variables.
 type config struct {
-	DatabaseURL        string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable"`
-	Addr               string        `env:"GATEWAY_ADDR" envDefault:":8080"`
-	AdminAddr          string        `env:"GATEWAY_ADMIN_ADDR" envDefault:":9090"`
-	PublicURL          string        `env:"GATEWAY_PUBLIC_URL" envDefault:"http://localhost:8080"`
-	APIKeys            []string      `env:"GATEWAY_API_KEYS" envSeparator:","`
-	PlacetoPayBaseURL  string        `env:"PLACETOPAY_BASE_URL"`
-	PlacetoPayLogin    string        `env:"PLACETOPAY_LOGIN"`
-	PlacetoPaySecret   string        `env:"PLACETOPAY_SECRET_KEY"`
-	AutopayURL         string        `env:"PLACETOPAY_AUTOPAY_URL"`
-	AutopayHookUser    string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_USER"`
-	AutopayHookPass    string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD"`
-	ProbeInterval      time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
-	ConfirmationWindow time.Duration `env:"GATEWAY_CONFIRMATION_WINDOW"` // zero: 30 minutes
-	MerchantWebhookURL string        `env:"MERCHANT_WEBHOOK_URL"`
-	MerchantWebhookKey string        `env:"MERCHANT_WEBHOOK_SECRET"`
-	CORSOrigins        []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
-	Env                string        `env:"GATEWAY_ENV" envDefault:"development"`
-	TokenKey           string        `env:"GATEWAY_TOKEN_KEY"`
-	Pprof              bool          `env:"GATEWAY_PPROF"`
+	DatabaseURL            string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable"`
+	Addr                   string        `env:"GATEWAY_ADDR" envDefault:":8080"`
+	AdminAddr              string        `env:"GATEWAY_ADMIN_ADDR" envDefault:":9090"`
+	PublicURL              string        `env:"GATEWAY_PUBLIC_URL" envDefault:"http://localhost:8080"`
+	APIKeys                []string      `env:"GATEWAY_API_KEYS" envSeparator:","`
+	PlacetoPayBaseURL      string        `env:"PLACETOPAY_BASE_URL"`
+	PlacetoPayLogin        string        `env:"PLACETOPAY_LOGIN"`
+	PlacetoPaySecret       string        `env:"PLACETOPAY_SECRET_KEY"`
+	AutopayURL             string        `env:"PLACETOPAY_AUTOPAY_URL"`
+	AutopayHookUser        string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_USER"`
+	AutopayHookPass        string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD"`
+	ProbeInterval          time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
+	ConfirmationWindow     time.Duration `env:"GATEWAY_CONFIRMATION_WINDOW"` // zero: 30 minutes
+	MerchantWebhookURL     string        `env:"MERCHANT_WEBHOOK_URL"`
+	MerchantWebhookKey     string        `env:"MERCHANT_WEBHOOK_SECRET"`
+	MerchantWebhookTimeout time.Duration `env:"MERCHANT_WEBHOOK_TIMEOUT" envDefault:"15s"`
+	CORSOrigins            []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
+	Env                    string        `env:"GATEWAY_ENV" envDefault:"development"`
+	TokenKey               string        `env:"GATEWAY_TOKEN_KEY"`
+	Pprof                  bool          `env:"GATEWAY_PPROF"`
 
 	// tokenKeys is GATEWAY_TOKEN_KEY parsed; nil when it is not set (development only).
 	tokenKeys *tokens.Keyring
@@ -130,6 +132,9 @@ func (c *config) validate() error {
 		if err := checkBaseURL(c.MerchantWebhookURL); err != nil {
 			return bad("MERCHANT_WEBHOOK_URL", "%v", err)
 		}
+	}
+	if c.MerchantWebhookTimeout < webhooks.MinTimeout || c.MerchantWebhookTimeout > webhooks.MaxTimeout {
+		return bad("MERCHANT_WEBHOOK_TIMEOUT", "must be between %s and %s, not %s", webhooks.MinTimeout, webhooks.MaxTimeout, c.MerchantWebhookTimeout)
 	}
 	for _, o := range c.CORSOrigins {
 		if o == "*" {
@@ -232,7 +237,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_BASE_URL": c.PlacetoPayBaseURL, "PLACETOPAY_LOGIN": c.PlacetoPayLogin,
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
-		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
+		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "MERCHANT_WEBHOOK_TIMEOUT": c.MerchantWebhookTimeout.String(), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),

@@ -53,6 +53,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		PublicURL:     "http://localhost:8080",
 		ProbeInterval: time.Minute,
 		Env:           "development",
+
+		MerchantWebhookTimeout: 15 * time.Second,
 	}
 	// Empty and nil slices are both "none".
 	if len(cfg.CORSOrigins) == 0 {
@@ -76,6 +78,7 @@ func TestLoadConfigValid(t *testing.T) {
 		"GATEWAY_PROBE_INTERVAL=30s",
 		"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks",
 		"MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef01234567",
+		"MERCHANT_WEBHOOK_TIMEOUT=25s",
 	)
 	cfg, err := loadConfig(environ)
 	if err != nil {
@@ -89,6 +92,9 @@ func TestLoadConfigValid(t *testing.T) {
 	}
 	if cfg.ProbeInterval != 30*time.Second {
 		t.Errorf("ProbeInterval = %v, want 30s", cfg.ProbeInterval)
+	}
+	if cfg.MerchantWebhookTimeout != 25*time.Second {
+		t.Errorf("MerchantWebhookTimeout = %v, want 25s", cfg.MerchantWebhookTimeout)
 	}
 	if cfg.generatedKey != "" {
 		t.Errorf("generatedKey = %q with GATEWAY_API_KEYS set", cfg.generatedKey)
@@ -108,6 +114,8 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"unparsable probe interval", []string{"GATEWAY_PROBE_INTERVAL=banana"}, "GATEWAY_PROBE_INTERVAL"},
 		{"probe interval too short", []string{"GATEWAY_PROBE_INTERVAL=1ns"}, "GATEWAY_PROBE_INTERVAL"},
 		{"probe interval too long", []string{"GATEWAY_PROBE_INTERVAL=48h"}, "GATEWAY_PROBE_INTERVAL"},
+		{"webhook timeout too short", []string{"MERCHANT_WEBHOOK_TIMEOUT=100ms"}, "MERCHANT_WEBHOOK_TIMEOUT"},
+		{"webhook timeout too long", []string{"MERCHANT_WEBHOOK_TIMEOUT=2m"}, "MERCHANT_WEBHOOK_TIMEOUT"},
 		{"confirmation window too short", []string{"GATEWAY_CONFIRMATION_WINDOW=10s"}, "GATEWAY_CONFIRMATION_WINDOW"},
 		{"unparsable confirmation window", []string{"GATEWAY_CONFIRMATION_WINDOW=soon"}, "GATEWAY_CONFIRMATION_WINDOW"},
 		{"public address without port", []string{"GATEWAY_ADDR=nonsense"}, "GATEWAY_ADDR"},

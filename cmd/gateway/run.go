@@ -240,7 +240,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	// Merchant event delivery, only when a webhook URL is set; otherwise events are only stored.
 	deliveryMetrics := webhooks.NewDeliveryMetrics(reg)
 	if cfg.MerchantWebhookURL != "" {
-		deliverer, err := webhooks.NewDeliverer(pool, cfg.MerchantWebhookURL, cfg.MerchantWebhookKey, nil, log.Named("webhooks"), nil, deliveryMetrics)
+		deliverer, err := webhooks.NewDeliverer(pool, webhooks.Endpoint{URL: cfg.MerchantWebhookURL, Secret: cfg.MerchantWebhookKey, Timeout: cfg.MerchantWebhookTimeout}, nil, log.Named("webhooks"), nil, deliveryMetrics)
 		if err != nil {
 			return fmt.Errorf("invalid configuration: MERCHANT_WEBHOOK_SECRET: %w", err)
 		}

@@ -22,7 +22,6 @@ import (
 // out when its replica is gone.
 const (
 	batchSize     = 16               // events claimed, and posted concurrently, per pass
-	postTimeout   = 10 * time.Second // the whole POST: connect, send, response and its body
 	claimLease    = time.Minute      // how long a claim keeps other replicas off an event
 	pollInterval  = time.Second      // pause between passes that found less than a batch
 	retryWindow   = 72 * time.Hour   // failed events are retried at least this long after creation
@@ -55,21 +54,46 @@ type Deliverer struct {
 	backoff func(attempt int) time.Duration
 }
 
-// NewDeliverer returns a Deliverer that posts to rawURL and signs with secret: a Standard
-// Webhooks secret ("whsec_" and base64) or, otherwise, the secret's bytes as the HMAC key.
-// client may be nil for a default client; clock may be nil for time.Now; metrics may be nil. The clock times
-// claims, retries and the give-up, and stamps webhook-timestamp.
-func NewDeliverer(pool *pgxpool.Pool, rawURL, secret string, client *http.Client, log *zap.Logger, clock func() time.Time, metrics *DeliveryMetrics) (*Deliverer, error) {
+// Post timeouts. Standard Webhooks recommends giving the receiver 15 to 30 seconds; every
+// post must still end well within the claim lease, so that a claim only runs out when its
+// replica is gone.
+const (
+	DefaultTimeout = 15 * time.Second
+	MinTimeout     = time.Second
+	MaxTimeout     = 30 * time.Second
+)
+
+// Endpoint is where events are posted and how: the URL, the signing secret (a Standard
+// Webhooks secret, "whsec_" and base64, or otherwise the secret's bytes as the HMAC key) and
+// the time one POST may take, connect to body (zero means DefaultTimeout).
+type Endpoint struct {
+	URL     string
+	Secret  string
+	Timeout time.Duration
+}
+
+// NewDeliverer returns a Deliverer that posts to the endpoint. client may be nil for a
+// default client; clock may be nil for time.Now; metrics may be nil. The clock times claims,
+// retries and the give-up, and stamps webhook-timestamp.
+func NewDeliverer(pool *pgxpool.Pool, ep Endpoint, client *http.Client, log *zap.Logger, clock func() time.Time, metrics *DeliveryMetrics) (*Deliverer, error) {
 	if pool == nil || log == nil {
 		panic("webhooks: NewDeliverer needs a pool and a logger")
 	}
+	rawURL := ep.URL
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("webhooks: the merchant webhook URL must be an absolute http or https URL")
 	}
-	signer, err := newSigner(secret)
+	signer, err := newSigner(ep.Secret)
 	if err != nil {
 		return nil, err
+	}
+	timeout := ep.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	if timeout < MinTimeout || timeout > MaxTimeout {
+		return nil, fmt.Errorf("webhooks: the delivery timeout must be between %s and %s, not %s", MinTimeout, MaxTimeout, timeout)
 	}
 	if client == nil {
 		client = &http.Client{}
@@ -84,7 +108,7 @@ func NewDeliverer(pool *pgxpool.Pool, rawURL, secret string, client *http.Client
 	return &Deliverer{
 		pool: pool, q: webhooksdb.New(), url: rawURL, host: u.Host, signer: signer, client: &c,
 		log: log, now: clock, stats: metrics,
-		timeout: postTimeout, lease: claimLease, poll: pollInterval, backoff: backoff,
+		timeout: timeout, lease: claimLease, poll: pollInterval, backoff: backoff,
 	}, nil
 }
 

@@ -33,6 +33,9 @@ func (d *Deliverer) SetTimingForTest(timeout, poll time.Duration, backoff func(a
 	}
 }
 
+// TimeoutForTest is the deliverer's POST timeout.
+func (d *Deliverer) TimeoutForTest() time.Duration { return d.timeout }
+
 // ClaimOnlyForTest claims due events like a pass and then does nothing with them, as a
 // replica that crashes right after its claim would.
 func (d *Deliverer) ClaimOnlyForTest(ctx context.Context) (int, error) {

@@ -166,7 +166,7 @@ func verify(t *testing.T, secret string, r received, checkTime bool) {
 func newTestDeliverer(t *testing.T, pool *pgxpool.Pool, m *merchant, secret string, clock func() time.Time) (*webhooks.Deliverer, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
-	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, m.srv.Client(), zap.New(core), clock, nil)
+	d, err := webhooks.NewDeliverer(pool, webhooks.Endpoint{URL: m.srv.URL + "/hooks?token=url-token-s3cr3t", Secret: secret}, m.srv.Client(), zap.New(core), clock, nil)
 	if err != nil {
 		t.Fatalf("NewDeliverer: %v", err)
 	}

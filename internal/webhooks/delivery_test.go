@@ -107,7 +107,7 @@ func TestNewDelivererRejectsBadSettings(t *testing.T) {
 		{"whsec not base64", "https://shop.example/hooks", "whsec_not*base64!"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := webhooks.NewDeliverer(pool, tc.url, tc.secret, nil, zap.NewNop(), nil, nil)
+			_, err := webhooks.NewDeliverer(pool, webhooks.Endpoint{URL: tc.url, Secret: tc.secret}, nil, zap.NewNop(), nil, nil)
 			if err == nil {
 				t.Fatal("NewDeliverer accepted it")
 			}
@@ -115,6 +115,49 @@ func TestNewDelivererRejectsBadSettings(t *testing.T) {
 				t.Errorf("error %q quotes the secret", err)
 			}
 		})
+	}
+	for _, timeout := range []time.Duration{500 * time.Millisecond, 31 * time.Second, -time.Second} {
+		ep := webhooks.Endpoint{URL: "https://shop.example/hooks", Secret: "secret", Timeout: timeout}
+		if _, err := webhooks.NewDeliverer(pool, ep, nil, zap.NewNop(), nil, nil); err == nil || !strings.Contains(err.Error(), "timeout") {
+			t.Errorf("timeout %s: NewDeliverer said %v, want a refusal naming the timeout", timeout, err)
+		}
+	}
+}
+
+// TestDeliveryTimeoutIsTheEndpointsSetting: a merchant that never answers is given up on
+// after the endpoint's timeout (the default when none is set), and the attempt says so.
+func TestDeliveryTimeoutIsTheEndpointsSetting(t *testing.T) {
+	pool := pgtest.Pool(t)
+	m := newMerchant(t, func(_ http.ResponseWriter, r *http.Request, _ int, _ string) { <-r.Context().Done() })
+	for _, tc := range []struct {
+		timeout time.Duration
+		want    string
+	}{
+		{0, "no response within 15s"},
+		{time.Second, "no response within 1s"},
+	} {
+		ep := webhooks.Endpoint{URL: m.srv.URL + "/hooks", Secret: testSecret(t), Timeout: tc.timeout}
+		d, err := webhooks.NewDeliverer(pool, ep, m.srv.Client(), zap.NewNop(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.timeout == 0 {
+			if got := d.TimeoutForTest(); got != 15*time.Second {
+				t.Errorf("default timeout %s, want 15s", got)
+			}
+			continue
+		}
+		insertEvent(t, pool, insertOrder(t, pool), "order.paid")
+		if _, err := d.DeliverDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		attempts := attemptsOf(t, pool)
+		if len(attempts) != 1 || attempts[0].errText == nil || *attempts[0].errText != tc.want {
+			t.Fatalf("attempts %+v, want one that failed with %q", attempts, tc.want)
+		}
+		if attempts[0].durationMs < 900 {
+			t.Errorf("the attempt was given up after %dms, before the 1s timeout", attempts[0].durationMs)
+		}
 	}
 }
 
@@ -158,7 +201,7 @@ func TestRetriesUntilTheMerchantRecovers(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	core, logs := observer.New(zap.DebugLevel)
 	reg := prometheus.NewRegistry()
-	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, client, zap.New(core), nil, webhooks.NewDeliveryMetrics(reg))
+	d, err := webhooks.NewDeliverer(pool, webhooks.Endpoint{URL: m.srv.URL + "/hooks?token=url-token-s3cr3t", Secret: secret}, client, zap.New(core), nil, webhooks.NewDeliveryMetrics(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +319,7 @@ func TestFailingEventHoldsBackOnlyItsOrderUntilGivenUp(t *testing.T) {
 	clock := &fakeClock{now: created}
 	core, logs := observer.New(zap.DebugLevel)
 	reg := prometheus.NewRegistry()
-	d, err := webhooks.NewDeliverer(pool, m.srv.URL+"/hooks?token=url-token-s3cr3t", secret, m.srv.Client(), zap.New(core), clock.Now,
+	d, err := webhooks.NewDeliverer(pool, webhooks.Endpoint{URL: m.srv.URL + "/hooks?token=url-token-s3cr3t", Secret: secret}, m.srv.Client(), zap.New(core), clock.Now,
 		webhooks.NewDeliveryMetrics(reg)) // the production backoff
 	if err != nil {
 		t.Fatal(err)
