@@ -144,3 +144,31 @@ func mustInt(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// TestCollectEchoesWhatTheSDKReads: PlacetoPay's PHP SDK builds its RedirectRequest from the
+// collect answer's request echo and fails on one without returnUrl, payment.allowPartial
+// and payment.subscribe; PlacetoPay's recorded answers carry all three even when the charge
+// sent none.
+func TestCollectEchoesWhatTheSDKReads(t *testing.T) {
+	h := newHarness(t)
+	tok, _ := h.tokenize(cardApprove)
+	body := collectBody("ECHO-1", map[string]any{"token": tok}, 25)
+	if _, ok := body["returnUrl"]; ok {
+		t.Fatal("the charge must not send a returnUrl for this test")
+	}
+	r := h.api("/api/collect", body).want(t, http.StatusOK)
+	for _, path := range [][]any{{"request", "payment", "allowPartial"}, {"request", "payment", "subscribe"}} {
+		if v, ok := get(r.Body, path...).(bool); !ok || v {
+			t.Errorf("%v = %#v, want false", path, get(r.Body, path...))
+		}
+	}
+	if u, _ := get(r.Body, "request", "returnUrl").(string); u != str(subscriptionSession("SUB-T"), "returnUrl") {
+		t.Errorf("request.returnUrl = %q, want the saving session's", u)
+	}
+
+	body = collectBody("ECHO-2", map[string]any{"token": tok}, 25)
+	body["returnUrl"] = "https://shop.example/own"
+	if u := str(h.api("/api/collect", body).want(t, http.StatusOK).Body, "request", "returnUrl"); u != "https://shop.example/own" {
+		t.Errorf("request.returnUrl = %q, want the one the charge sent", u)
+	}
+}

@@ -65,8 +65,8 @@ type Config struct {
 	// ExpiryReason is the reason of a session that expired with nothing approved ("EX";
 	// PlacetoPay does not document it, so clients must not depend on it).
 	ExpiryReason string
-	// IDStart is the first requestId and internalReference. Zero means the current Unix
-	// time in tenths of a second, so that a restarted sandbox does not give out ids an
+	// IDStart is the first requestId and internalReference. Zero means the tenths of a
+	// second since 2020 (DefaultIDStart), so that a restarted sandbox does not give out ids an
 	// earlier run gave out (the gateway stores them as unique keys).
 	IDStart int64
 	// TickInterval is how often pending payments, expiries and delayed notifications are
@@ -126,9 +126,19 @@ func (c *Config) setDefaults() error {
 		c.ExpiryReason = "EX"
 	}
 	if c.IDStart <= 0 {
-		c.IDStart = time.Now().UnixMilli() / 100
+		c.IDStart = DefaultIDStart(time.Now())
 	}
 	return nil
+}
+
+// idEpoch is where DefaultIDStart counts from.
+var idEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultIDStart is the first id of a sandbox started at now: the tenths of a second since
+// 2020. It has 10 digits, as PlacetoPay's requestIds and internalReferences have at most,
+// until 2051, and it grows faster than a sandbox that is restarted gives ids out.
+func DefaultIDStart(now time.Time) int64 {
+	return now.Sub(idEpoch).Milliseconds() / 100
 }
 
 func defaultInt(v *int, d int) {

@@ -84,6 +84,7 @@ func (sb *Sandbox) handleCollect(w http.ResponseWriter, r *http.Request, body []
 			refusal = invalidToken()
 			return
 		}
+		echoCollect(echo, tok)
 		s := &session{
 			ID: sb.newID(), Kind: kindCollect, Created: now, ExpiresAt: now.Add(sb.cfg.DefaultExpiry),
 			Reference: req.Payment.Reference, Description: req.Payment.Description, Amount: amount,
@@ -102,4 +103,21 @@ func (sb *Sandbox) handleCollect(w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	sb.writeJSON(w, http.StatusOK, view)
+}
+
+// echoCollect completes a collect's request echo as PlacetoPay's recorded answers show it:
+// the payment's allowPartial and subscribe, and a returnUrl (the one of the session that
+// saved the card when the charge names none). PlacetoPay's PHP SDK reads all three and
+// fails on an answer without them.
+func echoCollect(echo map[string]any, tok *token) {
+	if pay, ok := echo["payment"].(map[string]any); ok {
+		for _, k := range []string{"allowPartial", "subscribe"} {
+			if _, ok := pay[k].(bool); !ok {
+				pay[k] = false
+			}
+		}
+	}
+	if u, ok := echo["returnUrl"].(string); !ok || u == "" {
+		echo["returnUrl"] = tok.ReturnURL
+	}
 }

@@ -154,7 +154,7 @@ func (sb *Sandbox) settleLocked(s *session, at time.Time) {
 	switch {
 	case approved > 0 && (!s.AllowPartial || approved >= s.Amount.Cents):
 		if s.Subscribe && s.Token == nil {
-			s.Token = sb.newTokenLocked(lastApproved(s).Card, at)
+			s.Token = sb.newTokenLocked(s, lastApproved(s).Card, at)
 		}
 		sb.finishLocked(s, sb.stateAt(at, pp.StatusApproved, "00", msgApproved), true)
 	case busy: // the payment in progress decides
@@ -192,7 +192,7 @@ func (sb *Sandbox) finishLocked(s *session, st state, notify bool) {
 func (sb *Sandbox) tokenizeLocked(s *session, a cardAttempt, now time.Time) {
 	switch a.outcome(money{}) {
 	case approve, pendingApprove:
-		s.Token = sb.newTokenLocked(a.Card, now)
+		s.Token = sb.newTokenLocked(s, a.Card, now)
 		if s.Kind == kindAutopay {
 			sb.enrollLocked(s, now)
 		}

@@ -128,6 +128,7 @@ func (t *transaction) remainingCents() int64 { return t.Amount.Cents - t.Refunde
 type token struct {
 	Token, Subtoken string
 	Card            card
+	ReturnURL       string // of the session that saved the card
 	ValidUntil      string
 	Invalidated     bool
 }

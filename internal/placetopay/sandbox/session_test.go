@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +231,24 @@ func TestUnknownPath(t *testing.T) {
 	r := h.send(http.MethodGet, "/api/session", "", nil).want(t, http.StatusNotFound)
 	if got := status(r.Body, "status"); got != "FAILED/NA" {
 		t.Errorf("status = %s, want FAILED/NA", got)
+	}
+}
+
+// TestDefaultIDsHaveTenDigits: PlacetoPay's requestIds and internalReferences have at most
+// 10 digits, and storefronts' columns are sized for them; a sandbox started on defaults
+// gives out ids of exactly 10 digits, larger at every later start.
+func TestDefaultIDsHaveTenDigits(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.IDStart = 0 })
+	id, _ := h.create(basicSession("TEN-DIGITS"))
+	if n := len(strconv.FormatInt(id, 10)); n != 10 {
+		t.Errorf("requestId %d has %d digits, want 10", id, n)
+	}
+	for _, at := range []time.Time{time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC), time.Date(2050, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		if n := len(strconv.FormatInt(DefaultIDStart(at), 10)); n != 10 {
+			t.Errorf("DefaultIDStart(%s) has %d digits, want 10", at.Format(time.DateOnly), n)
+		}
+	}
+	if a, b := DefaultIDStart(testEpoch), DefaultIDStart(testEpoch.Add(time.Second)); b-a != 10 {
+		t.Errorf("one second later the start moved by %d, want 10 ids", b-a)
 	}
 }

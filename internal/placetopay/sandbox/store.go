@@ -85,10 +85,10 @@ func (sb *Sandbox) newTxLocked(s *session, kind txKind, amount money, c card) *t
 	return t
 }
 
-// newTokenLocked tokenizes card c.
-func (sb *Sandbox) newTokenLocked(c card, now time.Time) *token {
+// newTokenLocked tokenizes card c, paid on session s.
+func (sb *Sandbox) newTokenLocked(s *session, c card, now time.Time) *token {
 	tok := &token{
-		Token: randomHex(32), Subtoken: randomDigits(16), Card: c,
+		Token: randomHex(32), Subtoken: randomDigits(16), Card: c, ReturnURL: s.ReturnURL,
 		ValidUntil: fmt.Sprintf("%d-12-31", now.Year()+4),
 	}
 	sb.tokens[tok.Token] = tok
