@@ -183,22 +183,22 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	// The domain and the servers.
 	store := orders.NewStore(pool)
 	ordersSvc := orders.NewService(store, log.Named("orders"))
-	payments := orders.NewPayments(store, placetopay.Provider{Client: ppClient}, orders.PaymentsConfig{
-		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval, Registerer: reg,
-		ConfirmationWindow: cfg.ConfirmationWindow,
-	}, log.Named("payments"))
-	inbox := webhooks.NewInbox(ppCreds.SecretKey, payments, reg)
 	reg.MustRegister(orders.NewStateCollector(pool, log.Named("metrics"), 2*time.Second, nil))
 	tokenKeys := cfg.tokenKeys
 	if tokenKeys == nil { // development only: production refuses to start without it
 		tokenKeys = tokens.Generate()
 		log.Warn("development mode: GATEWAY_TOKEN_KEY is not set, so a token key was generated for this run: stored payment methods cannot be charged after a restart")
 	}
-	wallet := orders.NewWallet(payments, placetopay.Provider{Client: ppClient}, tokenKeys, log.Named("wallet"))
+	money := wireMoneyPath(store, placetopay.Provider{Client: ppClient}, tokenKeys, orders.Config{
+		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
+		ConfirmationWindow: cfg.ConfirmationWindow,
+	}, log, reg)
+	inbox := webhooks.NewInbox(ppCreds.SecretKey, money.notifications, reg)
 	idem := idempotency.NewStore(pool, time.Minute)
 	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
-		Payments: payments, Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: wallet,
+		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
+		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,
 		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL,
 		Autopay: autopaySvc, AutopayWebhook: autopayHook}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
@@ -232,7 +232,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	background.Add(1)
-	go func() { defer background.Done(); payments.RunProber(bgCtx) }()
+	go func() { defer background.Done(); money.prober.Run(bgCtx) }()
 	if autopaySvc != nil {
 		background.Add(1)
 		go func() { defer background.Done(); autopaySvc.RunChecks(bgCtx, cfg.ProbeInterval) }()

@@ -100,8 +100,8 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if c.QueryParam("refresh") == "true" && s.payments != nil {
-			if err := s.payments.RefreshOrder(ctx, id); err != nil {
+		if c.QueryParam("refresh") == "true" && s.money != nil {
+			if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			} else if o, err = s.orders.Get(ctx, id); err != nil {
 				return err
@@ -109,8 +109,8 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		}
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderStatusJSON(o))
 	}
-	if c.QueryParam("refresh") == "true" && s.payments != nil {
-		if err := s.payments.RefreshOrder(ctx, id); err != nil {
+	if c.QueryParam("refresh") == "true" && s.money != nil {
+		if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 			s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			c.Response().Header().Set("Refresh-Error", "PlacetoPay could not be queried; the order is as last known")
 		}
@@ -156,8 +156,8 @@ func (s *Server) handleCancelOrder(c echo.Context) error {
 		return err
 	}
 	cancel := s.orders.Cancel
-	if s.payments != nil {
-		cancel = s.payments.Cancel
+	if s.money != nil {
+		cancel = s.money.Checkouts.Cancel
 	}
 	if _, err := cancel(c.Request().Context(), id); err != nil {
 		return err
