@@ -14,7 +14,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
-// The confirmation flow (API-NOTES §4.4): a session opened with requiresConfirmation keeps an
+// The confirmation flow (docs/placetopay.md#confirmation-flow): a session opened with requiresConfirmation keeps an
 // approved card payment in PENDING_CONFIRMATION until the merchant confirms or cancels it,
 // within a window after which PlacetoPay rejects it.
 

@@ -175,7 +175,7 @@ func (p *Payments) Refund(ctx context.Context, orderID uuid.UUID, amount *Money)
 }
 
 // alreadyRefunded recognises PlacetoPay's answer to a reverse of a transaction refunded
-// before (API-NOTES §2.6, §2.7), in the current and the legacy wording.
+// before (docs/placetopay.md#refunds), in the current and the legacy wording.
 func alreadyRefunded(e *ProviderError) bool {
 	m := strings.ToLower(e.Message)
 	return e.Refused && (strings.Contains(m, "already refunded") || strings.Contains(m, "already been refunded") ||
