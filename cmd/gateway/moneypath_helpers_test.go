@@ -37,7 +37,7 @@ const (
 	mpReturnURL = "https://shop.moneypath.test/thanks"
 )
 
-// Test cards of the sandbox (internal/placetopay/sandbox/cards.go, API-NOTES §4.5).
+// Test cards of the sandbox (internal/placetopay/sandbox/cards.go, docs/placetopay.md#test-cards).
 const (
 	mpCardApprove        = "4110760000000081"
 	mpCardDeny           = "4110760000000016"

@@ -25,7 +25,7 @@ func (h *mpHarness) mpNotify(g *mpGateway, body []byte) (int, []byte) {
 	return resp.StatusCode, out
 }
 
-// mpNotificationBody is a PlacetoPay notification (API-NOTES §3.2) signed with secret.
+// mpNotificationBody is a PlacetoPay notification (docs/placetopay.md#notification-body) signed with secret.
 func mpNotificationBody(t *testing.T, alg placetopay.Algorithm, requestID int64, reference, status, date, signedStatus, secret string) []byte {
 	t.Helper()
 	sig, err := placetopay.NotificationSignature(alg, requestID, signedStatus, date, secret)

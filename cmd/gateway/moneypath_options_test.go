@@ -11,7 +11,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// TestMoneyPathSessionOptions: the session options of the seeds end to end, through the
+// TestMoneyPathSessionOptions: the session options of the "Create a Session" page end to end, through the
 // merchant API, the real sandbox over HTTP and its signed notifications: partial payments
 // (paid in parts, and expired with money taken), dispersion, recurring payments and their
 // recurring-charge notifications.

@@ -1,5 +1,5 @@
 // Package autopay manages autopay enrolments: PlacetoPay's automatic recurring debits of a
-// saved instrument (API-NOTES §2.10, §3.5). The gateway opens the enrolment session, learns
+// saved instrument (docs/placetopay.md#autopay). The gateway opens the enrolment session, learns
 // PlacetoPay's autopay id from its own queries, follows the autopay's status through
 // webhooks and /autopay/search, and records the charges PlacetoPay settles, each confirmed by
 // the gateway's own /autopay/transactions query before it counts as approved.
@@ -136,7 +136,7 @@ func invalid(field, msg string) error {
 	return &orders.Error{Code: orders.EInvalid, Field: field, Message: msg}
 }
 
-// validateTerms checks the documented rules of an autopay (API-NOTES §2.10) at time now:
+// validateTerms checks the documented rules of an autopay (docs/placetopay.md#autopay) at time now:
 // dueDay 1-28, an amount for FIXED and only for FIXED, a schedule PlacetoPay accepts.
 func validateTerms(t Terms, now time.Time) error {
 	if n := utf8.RuneCountInString(t.Description); n < 1 || n > 250 {

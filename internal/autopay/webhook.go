@@ -16,7 +16,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// Autopay webhook types (API-NOTES §3.5).
+// Autopay webhook types (docs/placetopay.md#autopay-webhooks).
 const (
 	EventCreated           = "AUTOPAY_CREATED"
 	EventUpdated           = "AUTOPAY_UPDATED"

@@ -5,7 +5,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// sessionRequest is the POST /autopay/session body (API-NOTES §2.10) for action on terms.
+// sessionRequest is the POST /autopay/session body (docs/placetopay.md#autopay) for action on terms.
 func sessionRequest(action, providerID, reference string, t Terms, returnURL, locale, ip, ua string) pp.CreateSessionRequest {
 	r := t.Recurring
 	a := &pp.AutopayRequest{
@@ -44,7 +44,7 @@ func toPerson(p *orders.Person) *pp.Person {
 	return out
 }
 
-// statusOf maps PlacetoPay's autopay status (DOCS/autopay status.mdx) to the gateway's.
+// statusOf maps PlacetoPay's autopay status (docs/placetopay.md#autopay) to the gateway's.
 func statusOf(st pp.Status) Status {
 	switch st.Status {
 	case pp.StatusApproved:

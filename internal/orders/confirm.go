@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// The confirmation flow (API-NOTES §4.4): a session opened with requiresConfirmation keeps an
+// The confirmation flow (docs/placetopay.md#confirmation-flow): a session opened with requiresConfirmation keeps an
 // approved card payment in PENDING_CONFIRMATION until the merchant confirms or cancels it,
 // within a window after which PlacetoPay rejects it.
 

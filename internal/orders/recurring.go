@@ -13,11 +13,11 @@ import (
 // Recurring charges. A session opened with a recurrence (payment.recurring) makes PlacetoPay
 // charge the card again on its schedule once the first payment is approved. Each charge is
 // reported by a notification with no requestId: the charge's internalReference, the order's
-// reference, its status and the recurrence's state {tries, enabled} (docs/placetopay.md#notifications), signed
+// reference, its status and the recurrence's state {tries, enabled} (docs/placetopay.md#recurring-charge-notifications), signed
 // like any notification with the internalReference in place of the requestId.
 //
 // PlacetoPay offers no merchant query for such a charge (a session query shows only the
-// session's own transactions; later changes are not reflected in it, docs/placetopay.md#statuses), so
+// session's own transactions; later changes are not reflected in it, docs/placetopay.md#session-statuses), so
 // the verified notification is the only source: the charge is recorded as a payment of kind
 // recurring, marked reported_by notification, with a timeline entry. It never changes the
 // order's status, paid amount or events: an order is marked paid only from a session query.

@@ -19,7 +19,7 @@ type CreateParams struct {
 	ReturnURL   string
 }
 
-// Limits from PlacetoPay's request schema (API-NOTES §2.2).
+// Limits from PlacetoPay's request schema (docs/placetopay.md#create-a-session).
 const (
 	maxReference   = 32
 	maxDescription = 250

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Each documented error answer (API-NOTES §1.5, §2.3 to §2.8, §2.10) becomes an *APIError
+// Each documented error answer (docs/placetopay.md#endpoints) becomes an *APIError
 // with the HTTP status, reason and message, and AuthCode for authentication failures.
 func TestDocumentedErrors(t *testing.T) {
 	const date = "2021-11-30T15:12:25-05:00"

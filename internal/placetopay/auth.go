@@ -31,7 +31,7 @@ func (a Algorithm) newHash() (hash.Hash, error) {
 }
 
 // TranKey computes Base64(digest(rawNonce + seed + secretKey)) over the raw digest bytes,
-// exactly as API-NOTES §1.2 documents.
+// exactly as docs/placetopay.md#trankey documents.
 func TranKey(alg Algorithm, rawNonce []byte, seed, secretKey string) (string, error) {
 	h, err := alg.newHash()
 	if err != nil {

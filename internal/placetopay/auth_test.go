@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The documented vectors of API-NOTES §1.2.
+// The documented vectors (docs/placetopay.md#trankey).
 func TestTranKeyVectors(t *testing.T) {
 	raw := []byte("ifYEPnAcJbpDVR1t")
 	seed := "2016-10-26T21:37:00+00:00"

@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Real payloads (API-NOTES §2.3): numbers as strings and strings as numbers, payment null or
+// Real payloads (docs/placetopay.md#payload-quirks): numbers as strings and strings as numbers, payment null or
 // in the legacy {"transaction": [...]} shape, processorFields as {"item": [...]}, dates with
 // fractional seconds and fields the client does not know, all through a session query.
 func TestQueryDecodesRealPayloads(t *testing.T) {

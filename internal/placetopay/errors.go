@@ -30,10 +30,10 @@ func (e *APIError) Reason() string { return string(e.Status.Reason) }
 var authCodeRE = regexp.MustCompile(`(\d{3,5})\s*$`)
 
 // autopayMissingAuth starts the autopay API's answer to an auth object with missing fields,
-// which it sends as HTTP 400 instead of Checkout's 401 code 100 (API-NOTES §1.5).
+// which it sends as HTTP 400 instead of Checkout's 401 code 100 (docs/placetopay.md#authentication-errors).
 const autopayMissingAuth = "authentication does not include all required parameters"
 
-// AuthCode returns the authentication failure code (100 to 107, API-NOTES §1.5) parsed from
+// AuthCode returns the authentication failure code (100 to 107, docs/placetopay.md#authentication-errors) parsed from
 // the end of the message, and whether this is an authentication failure at all. The autopay
 // API's 400 "authentication does not include all required parameters" is reported as 100.
 func (e *APIError) AuthCode() (int, bool) {

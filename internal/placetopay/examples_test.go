@@ -144,9 +144,9 @@ var exampleCalls = map[string]func(*Client) (any, error){
 // exampleWithoutCall lists the paths with examples that the client has no method for, and
 // why: their examples are only checked to carry a status the client can read.
 var exampleWithoutCall = map[string]string{
-	"/api/notify":              "x-internal, not for merchants (API-NOTES §2.9)",
-	"/api/gateway/information": "the docs send integrators to the Gateway API instead (§2.9)",
-	"/api/gateway/token":       "the docs send integrators to the Gateway API instead (§2.9)",
+	"/api/notify":              "x-internal, not for merchants (docs/placetopay.md#paths-the-client-does-not-call)",
+	"/api/gateway/information": "the docs send integrators to the Gateway API instead",
+	"/api/gateway/token":       "the docs send integrators to the Gateway API instead",
 }
 
 // wantExamples is what each successful example decodes to.

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Requests for every session option of the seeds (seeds/000: basic, partial, recurring,
-// dispersion, checkin, subscription, subscribe) and every operation, built on the test clock.
+// Requests for every session option of the seeds (testdata/docs/checkout-create-session.txt:
+// basic, partial, recurring, dispersion, checkin, subscription, subscribe) and every
+// operation, built on the test clock.
 
 func dec(s string) *Decimal { d := Decimal(s); return &d }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// PlacetoPay's payloads are loose about JSON types (API-NOTES §2.3): the same field arrives as
+// PlacetoPay's payloads are loose about JSON types (docs/placetopay.md#payload-quirks): the same field arrives as
 // a number in one response and as a string in the next. These types accept both and always
 // send the documented form.
 

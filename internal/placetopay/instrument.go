@@ -25,7 +25,7 @@ func (t Token) String() string {
 // GoString hides them from %#v too.
 func (t Token) GoString() string { return t.String() }
 
-// Credit is the type of credit a card charge uses (installment plans, API-NOTES §2.3). The
+// Credit is the type of credit a card charge uses (installment plans, docs/placetopay.md#query-a-session). The
 // field names follow the Credit schema of the OpenAPI document.
 type Credit struct {
 	Code        string `json:"code,omitempty"`

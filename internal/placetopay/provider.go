@@ -57,7 +57,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 			Qty: Int64(it.Qty), Price: DecimalFromMinor(it.PriceMinor, exp), Tax: &tax})
 	}
 	if r.Kind == orders.KindSubscription {
-		// Tokenization only: a subscription instead of a payment (API-NOTES §2.2).
+		// Tokenization only: a subscription instead of a payment (docs/placetopay.md#create-a-session).
 		req.Subscription = &SubscriptionRequest{Reference: req.Payment.Reference, Description: req.Payment.Description}
 		req.Payment = nil
 	}

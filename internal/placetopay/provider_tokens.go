@@ -46,7 +46,7 @@ func (p Provider) InvalidateToken(ctx context.Context, token string) error {
 }
 
 // instrumentOf returns the token an approved session issued: the subscription's instrument
-// when its status is OK (API-NOTES §4.3), else the processor fields of the newest approved
+// when its status is OK (docs/placetopay.md#deciding-that-a-session-is-paid), else the processor fields of the newest approved
 // payment of a subscribe session that carry a token.
 func instrumentOf(info *SessionInformation) *orders.ProviderInstrument {
 	if info.Status.Status != StatusApproved {

@@ -13,22 +13,25 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/placetopay-gateway/gateway/internal/placetopay/openapitest"
 )
+
+// The seed documents are the pages of PlacetoPay's public documentation the client was
+// specified from, as rendered text in testdata/docs (one file per page, named for it; the
+// first line gives the page's address).
 
 // seedBlock is a JSON snippet of a seed document: a line "{" up to its matching "}", with
 // the heading line before it.
 type seedBlock struct {
-	file, label string
-	index       int // among the file's blocks
+	file, label string // file is the document's name without .txt
+	index       int    // among the file's blocks
 	text        string
 }
 
 func seedBlocks(t *testing.T) []seedBlock {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(openapitest.Dir(t), "..", "seeds", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", "docs", "*.txt"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no seeds: %v", err)
+		t.Fatalf("no seed documents: %v", err)
 	}
 	var out []seedBlock
 	for _, f := range files {
@@ -37,6 +40,11 @@ func seedBlocks(t *testing.T) []seedBlock {
 			t.Fatal(err)
 		}
 		lines := strings.Split(string(raw), "\n")
+		if !strings.HasPrefix(lines[0], "Source: ") {
+			t.Fatalf("%s: the first line should name the page's address, not %q", f, lines[0])
+		}
+		lines = lines[1:]
+		name := strings.TrimSuffix(filepath.Base(f), ".txt")
 		label, n := "", 0
 		for i := 0; i < len(lines); i++ {
 			if strings.TrimSpace(lines[i]) != "{" {
@@ -52,7 +60,7 @@ func seedBlocks(t *testing.T) []seedBlock {
 					break
 				}
 			}
-			out = append(out, seedBlock{filepath.Base(f)[:3], label, n, strings.Join(lines[i:j+1], "\n")})
+			out = append(out, seedBlock{name, label, n, strings.Join(lines[i:j+1], "\n")})
 			n++
 			i = j
 		}
@@ -113,8 +121,9 @@ type seedTransaction struct {
 	TransactionRequest
 }
 
-// Every request snippet of the seeds (the session options of seeds/000) decodes into the
-// client's request types with no unknown field.
+// Every request snippet of the seeds (the session options of the "Create a Session" page,
+// testdata/docs/checkout-create-session.txt) decodes into the client's request types with no
+// unknown field.
 func TestSeedRequests(t *testing.T) {
 	checks := map[string]func(t *testing.T, b []byte){
 		"CreateSessionRequest - Simple": func(t *testing.T, b []byte) {
@@ -229,7 +238,7 @@ func TestSeedResponses(t *testing.T) {
 		// This snippet elides the session status ("status": {...}), which a real answer always
 		// has; the client refuses a 2xx answer without status as malformed (the outcome of
 		// the call is unknown), so the snippet is also decoded directly.
-		"000/12 Respuesta Query[SessionRequest": {func(c *Client) (any, error) {
+		"checkout-create-session/12 Respuesta Query[SessionRequest": {func(c *Client) (any, error) {
 			_, err := c.QuerySession(bg, 1)
 			var te *TransportError
 			if !errors.As(err, &te) || !strings.Contains(err.Error(), "no status") {
@@ -238,7 +247,7 @@ func TestSeedResponses(t *testing.T) {
 			return nil, nil
 		}, func(t *testing.T, _ any) {
 			var info SessionInformation
-			body := lenient(seedText(t, "000", 12))
+			body := lenient(seedText(t, "checkout-create-session", 12))
 			if err := json.Unmarshal(body, &info); err != nil {
 				t.Fatal(err)
 			}
@@ -248,12 +257,12 @@ func TestSeedResponses(t *testing.T) {
 				t.Errorf("token %q, request %+v, %v", tok, req.Payment, err)
 			}
 		}},
-		"001/0 Response": {func(c *Client) (any, error) { return c.CreateSession(bg, sessionBasic()) }, func(t *testing.T, got any) {
+		"checkout-api-session/0 Response": {func(c *Client) (any, error) { return c.CreateSession(bg, sessionBasic()) }, func(t *testing.T, got any) {
 			if r := got.(*CreateSessionResponse); r.RequestID != 1 || !strings.HasPrefix(r.ProcessURL, "https://checkout-co.placetopay.com/session/1/") {
 				t.Errorf("= %+v", r)
 			}
 		}},
-		"001/1 Response": {query, func(t *testing.T, got any) {
+		"checkout-api-session/1 Response": {query, func(t *testing.T, got any) {
 			info := got.(*SessionInformation)
 			tx, ok := info.LastApprovedTransaction()
 			// The snippet spells the amount keys "currency " and "total " (repaired by lenient).
@@ -272,32 +281,32 @@ func TestSeedResponses(t *testing.T) {
 				t.Errorf("%d instrument fields, want 8", n)
 			}
 		}},
-		"001/2 Respuesta": {func(c *Client) (any, error) { return c.CancelSession(bg, 28) }, func(t *testing.T, got any) {
+		"checkout-api-session/2 Respuesta": {func(c *Client) (any, error) { return c.CancelSession(bg, 28) }, func(t *testing.T, got any) {
 			r := got.(*CancelSessionResponse)
 			if r.Status.Status != StatusOK || r.Session.RequestID != 28 || r.Session.Status.Reason != "MC" || r.Session.Payment != nil {
 				t.Errorf("= %+v", r)
 			}
 		}},
-		"002/0 Response": {func(c *Client) (any, error) { return c.Reverse(bg, ReverseRequest{InternalReference: 1}) }, func(t *testing.T, got any) {
+		"checkout-api-payment/0 Response": {func(c *Client) (any, error) { return c.Reverse(bg, ReverseRequest{InternalReference: 1}) }, func(t *testing.T, got any) {
 			r := got.(*TransactionResponse)
 			if r.Payment.InternalReference != 1 || r.Payment.Authorization != "123456" || len(r.Payment.ProcessorFields) != 12 {
 				t.Errorf("= %+v", r.Payment)
 			}
 		}},
-		"003/0 Response": {func(c *Client) (any, error) { return c.Collect(bg, collectRequest()) }, func(t *testing.T, got any) {
+		"checkout-api-token/0 Response": {func(c *Client) (any, error) { return c.Collect(bg, collectRequest()) }, func(t *testing.T, got any) {
 			info := got.(*SessionInformation)
 			if info.Status.Status != StatusApproved || len(info.Payment) != 1 || info.Payment[0].Franchise != "DF_VS" {
 				t.Errorf("= %+v", info)
 			}
 		}},
-		"003/1 Response": {func(c *Client) (any, error) {
+		"checkout-api-token/1 Response": {func(c *Client) (any, error) {
 			return c.InvalidateToken(bg, InvalidateTokenRequest{Instrument: Instrument{Token: &Token{Token: "a3bf"}}})
 		}, func(t *testing.T, got any) {
 			if r := got.(*InvalidateTokenResponse); r.Status.Status != StatusApproved || r.Status.Reason != "00" {
 				t.Errorf("= %+v", r)
 			}
 		}},
-		"004/0 Respuesta": {func(c *Client) (any, error) { return c.CreateAutopaySession(bg, sessionAutopay()) }, func(t *testing.T, got any) {
+		"autopay-api-session-es/0 Respuesta": {func(c *Client) (any, error) { return c.CreateAutopaySession(bg, sessionAutopay()) }, func(t *testing.T, got any) {
 			if r := got.(*CreateSessionResponse); r.RequestID != 1 || r.Status.Reason != "00" {
 				t.Errorf("= %+v", r)
 			}
@@ -310,7 +319,7 @@ func TestSeedResponses(t *testing.T) {
 		}
 		key := b.file + "/" + strconv.Itoa(b.index) + " " + b.label
 		t.Run(key, func(t *testing.T) {
-			if key == "002/1 Response" {
+			if key == "checkout-api-payment/1 Response" {
 				// Under the "Response" heading of Transaction actions the seed renders the
 				// PaymentRequest schema (a documentation glitch: the answer to a transaction
 				// action is {status, payment}, as in the OpenAPI examples). It decodes,

@@ -9,7 +9,7 @@ import (
 )
 
 // approvedSession is a session query answer as PlacetoPay sends it for a paid checkout
-// (API-NOTES §2.3): the original request echoed, the approved transaction first, an earlier
+// (docs/placetopay.md#query-a-session): the original request echoed, the approved transaction first, an earlier
 // rejected attempt after it, processorFields with values of every JSON type, a string receipt
 // and numeric totals, no subscription.
 const approvedSession = `{"requestId":2983457,

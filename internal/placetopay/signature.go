@@ -11,7 +11,7 @@ import (
 )
 
 // Notification is the body PlacetoPay posts when a session reaches a final state
-// (API-NOTES §3.2). Recurring-charge notifications carry InternalReference and Recurring
+// (docs/placetopay.md#notification-body). Recurring-charge notifications carry InternalReference and Recurring
 // instead of RequestID.
 type Notification struct {
 	Status            Status          `json:"status"`
@@ -60,7 +60,7 @@ func VerifyNotification(body []byte, secretKey string) (Notification, Algorithm,
 	id := int64(n.RequestID)
 	if id == 0 {
 		// Recurring charges have no session; the signature's first term is then, by the
-		// best available evidence (API-NOTES §3.2), the internal reference.
+		// best available evidence (docs/placetopay.md#recurring-charge-notifications), the internal reference.
 		id = int64(n.InternalReference)
 	}
 	if id <= 0 {
@@ -83,7 +83,7 @@ func VerifyNotification(body []byte, secretKey string) (Notification, Algorithm,
 	return n, alg, nil
 }
 
-// AutopayWebhook is the body PlacetoPay posts to a merchant's /autopay/webhook (§3.5).
+// AutopayWebhook is the body PlacetoPay posts to a merchant's /autopay/webhook (docs/placetopay.md#autopay-webhooks).
 type AutopayWebhook struct {
 	ID         string          `json:"id"`
 	Reference  String          `json:"reference"`

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// approvedNotification is a notification as PlacetoPay posts it (API-NOTES §3.2), signed with sig.
+// approvedNotification is a notification as PlacetoPay posts it (docs/placetopay.md#notification-body), signed with sig.
 func approvedNotification(sig string) []byte {
 	return fmt.Appendf(nil, `{"status":{"status":"APPROVED","reason":"00","message":"La petición ha sido aprobada exitosamente",`+
 		`"date":"2026-11-23T10:15:42-05:00"},"requestId":2983457,"reference":"ORDER-2026-000184","signature":%q}`, sig)

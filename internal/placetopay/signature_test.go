@@ -11,7 +11,7 @@ func notificationBody(requestID, status, date, signature string) []byte {
 		status, date, requestID, signature))
 }
 
-// The documented vectors of API-NOTES §3.3.
+// The documented vectors (docs/placetopay.md#notification-signature).
 func TestVerifyNotificationVectors(t *testing.T) {
 	const secret = "024h1IlD"
 	tests := []struct {

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// Transaction actions of POST /api/transaction (API-NOTES §2.6).
+// Transaction actions of POST /api/transaction (docs/placetopay.md#transaction-actions).
 const (
 	// ActionCheckout closes a checkin preauthorization: it captures Amount, or releases the
 	// hold when Amount.Total is 0.

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Session and transaction statuses (API-NOTES §4.1). OK and FAILED are operation results.
+// Session and transaction statuses (docs/placetopay.md#statuses). OK and FAILED are operation results.
 const (
 	StatusOK                  = "OK"
 	StatusFailed              = "FAILED"
@@ -31,7 +31,7 @@ type Status struct {
 // Time parses Date (RFC 3339, with or without fractional seconds).
 func (s Status) Time() (time.Time, error) { return time.Parse(time.RFC3339Nano, s.Date) }
 
-// Auth is the authentication object every request carries (API-NOTES §1.1).
+// Auth is the authentication object every request carries (docs/placetopay.md#the-auth-object).
 type Auth struct {
 	Login   string `json:"login"`
 	TranKey string `json:"tranKey"`
@@ -179,7 +179,7 @@ type Dispersion struct {
 }
 
 // MarshalJSON sends a numeric agreement as a JSON number, as the OpenAPI document types it
-// (DispersionDetail.agreement: number) and the seeds show ("agreement": 30); any other
+// (DispersionDetail.agreement: number) and PlacetoPay's pages show ("agreement": 30); any other
 // agreement is sent as a string.
 func (d Dispersion) MarshalJSON() ([]byte, error) {
 	var agreement json.RawMessage

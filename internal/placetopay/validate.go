@@ -11,10 +11,10 @@ import (
 )
 
 // The client refuses, before sending anything, a request that breaks one of PlacetoPay's
-// documented rules (API-NOTES §2, the OpenAPI documents and the seeds). The first broken
+// documented rules (docs/placetopay.md#request-validation, its OpenAPI documents and pages). The first broken
 // rule is reported as a *ValidationError naming the field and the rule, never the value.
 
-// MinExpiration is how far ahead a session's expiration must be (API-NOTES §4.4).
+// MinExpiration is how far ahead a session's expiration must be (docs/placetopay.md#expiration-and-the-attempts-limit).
 const MinExpiration = 5 * time.Minute
 
 // MaxDispersions is PlacetoPay's default limit of dispersion destinations per payment.

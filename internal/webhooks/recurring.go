@@ -10,7 +10,7 @@ import (
 )
 
 // recurringCharge reads what a verified recurring-charge notification says of the charge and
-// of its recurrence ({"tries": 2, "enabled": 0}, API-NOTES §3.2). Unreadable recurrence
+// of its recurrence ({"tries": 2, "enabled": 0}, docs/placetopay.md#recurring-charge-notifications). Unreadable recurrence
 // fields are left out, never guessed.
 func recurringCharge(note orders.Notification, n placetopay.Notification) orders.RecurringNotification {
 	out := orders.RecurringNotification{Notification: note, Reason: string(n.Status.Reason), Message: string(n.Status.Message)}

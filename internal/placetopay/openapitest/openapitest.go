@@ -1,6 +1,6 @@
 // Package openapitest validates HTTP requests and responses against PlacetoPay's own OpenAPI
-// 3.1 descriptions (../shared/placetopay beside the repository), for the client's and the
-// sandbox's tests.
+// 3.1 descriptions (copies in internal/placetopay/testdata/spec, each naming its source on its
+// first line), for the client's and the sandbox's tests.
 package openapitest
 
 import (
@@ -50,20 +50,18 @@ var patches = []struct {
 	{"trailing space in names", regexp.MustCompile(`'(currency|total|dueDate|notificationUrl) ':`), "${1}:"},
 }
 
-// Dir returns the folder holding the PlacetoPay specs: $PLACETOPAY_SPEC_DIR, or
-// shared/placetopay beside the repository root.
+// Dir returns the folder holding the PlacetoPay specs, internal/placetopay/testdata/spec, found
+// from the module root (the first folder with a go.mod above the working directory), so that
+// the tests of any package in the module read the same copies.
 func Dir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("PLACETOPAY_SPEC_DIR"); d != "" {
-		return d
-	}
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "placetopay")
+			return filepath.Join(dir, "internal", "placetopay", "testdata", "spec")
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

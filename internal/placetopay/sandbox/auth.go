@@ -13,7 +13,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// Authentication failure codes (API-NOTES §1.5).
+// Authentication failure codes (docs/placetopay.md#authentication-errors).
 const (
 	authMalformed    = 100 // no auth, a blank field, a body that is not JSON, or not sent as JSON
 	authUnknownLogin = 101
@@ -22,7 +22,7 @@ const (
 )
 
 // maxSeedSkew is how far the seed may be from the real time (the clock's base), either way
-// (§1.3).
+// (docs/placetopay.md#nonce-and-seed).
 const maxSeedSkew = 5 * time.Minute
 
 // flavour is the API a route belongs to: Checkout and autopay report failures differently.
@@ -53,7 +53,7 @@ func (sb *Sandbox) api(f flavour, h apiHandler) http.HandlerFunc {
 }
 
 // authenticate returns 0 for a valid auth object, or the failure code. It checks, in the
-// blueprint's order (§7): shape, login, seed age, then the tranKey, which may be SHA-256 or
+// order of docs/placetopay.md#authentication-errors: shape, login, seed age, then the tranKey, which may be SHA-256 or
 // legacy SHA-1, told apart by the digest's length.
 func (sb *Sandbox) authenticate(r *http.Request, body []byte) int {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -107,7 +107,7 @@ func (sb *Sandbox) authenticate(r *http.Request, body []byte) int {
 }
 
 // authFailure answers a failed authentication. Checkout says 401 with reason 401 and the
-// code in the message; autopay says 400 for missing fields (§1.5) and otherwise 401 with
+// code in the message; autopay says 400 for missing fields (docs/placetopay.md#authentication-errors) and otherwise 401 with
 // the code as reason, as its status schema lists.
 func (sb *Sandbox) authFailure(w http.ResponseWriter, f flavour, code int) {
 	msg := fmt.Sprintf("Authentication failed %d", code)

@@ -9,7 +9,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// autopayRequest is the autopay object of a create-session request (API-NOTES §2.10).
+// autopayRequest is the autopay object of a create-session request (docs/placetopay.md#autopay).
 type autopayRequest struct {
 	Action      string            `json:"action"`
 	ID          string            `json:"id"`

@@ -13,7 +13,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// Autopay calls to the merchant (API-NOTES §3.5): PlacetoPay posts webhooks to
+// Autopay calls to the merchant (docs/placetopay.md#autopay-webhooks): PlacetoPay posts webhooks to
 // {merchant}/autopay/webhook and approved charges to {merchant}/autopay/settlement, both with
 // HTTP Basic credentials the merchant chose. Webhooks are signed
 // SHA-256(id + type + date + secretKey); settlements are not signed.
@@ -24,7 +24,7 @@ const (
 	autopayUpdated   = "AUTOPAY_UPDATED"
 	autopayCanceled  = "AUTOPAY_CANCELED"
 	autopayTxFailed  = "AUTOPAY_TRANSACTION_FAILED"
-	autopayDateStyle = "2006-01-02 15:04:05" // the webhook's date, not ISO (API-NOTES §3.5)
+	autopayDateStyle = "2006-01-02 15:04:05" // the webhook's date, not ISO (docs/placetopay.md#autopay-webhooks)
 )
 
 // autopayCall is one webhook or settlement for the merchant, from the moment it was decided

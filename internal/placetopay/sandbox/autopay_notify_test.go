@@ -17,7 +17,7 @@ type merchantCall struct {
 	body             []byte
 }
 
-// The autopay calls to the merchant (API-NOTES §3.5): signed webhooks and settlements, with
+// The autopay calls to the merchant (docs/placetopay.md#autopay-webhooks): signed webhooks and settlements, with
 // the merchant's Basic credentials, at {AutopayURL}/autopay/webhook and /autopay/settlement.
 func TestAutopayMerchantCalls(t *testing.T) {
 	calls := make(chan merchantCall, 100)

@@ -9,7 +9,7 @@ import (
 
 // Like the rest of the state machine (machine.go), this runs with sb.mu held.
 
-// cancelByMerchantLocked is POST /api/session/{id}/cancel (API-NOTES §2.4).
+// cancelByMerchantLocked is POST /api/session/{id}/cancel (docs/placetopay.md#cancel-a-session).
 func (sb *Sandbox) cancelByMerchantLocked(s *session, now time.Time) *apiError {
 	if s.State.Status != pp.StatusPending || s.approvedCents() > 0 || s.inProgress() != nil {
 		return refuse(http.StatusBadRequest, "action_not_allowed", "Sessions that are not pending cannot be cancelled")

@@ -29,7 +29,7 @@ var (
 	diners = brand{"diners", "Diners Club", "CR_DN", "BANCO DAVIVIENDA S.A."}
 )
 
-// card is one documented PlacetoPay test card (API-NOTES §4.5).
+// card is one documented PlacetoPay test card (docs/placetopay.md#test-cards).
 type card struct {
 	Number    string
 	Brand     brand

@@ -101,7 +101,7 @@ func everyOperation() []crossOp {
 }
 
 // TestClientAuthFailures sends every operation with each documented way of failing
-// authentication (API-NOTES §1.5): every one is an *APIError, HTTP 401, with the code.
+// authentication (docs/placetopay.md#authentication-errors): every one is an *APIError, HTTP 401, with the code.
 func TestClientAuthFailures(t *testing.T) {
 	e := newEnv(t)
 	kinds := []struct {
@@ -135,7 +135,7 @@ func TestClientAuthFailures(t *testing.T) {
 				}
 				httpStatus, reason, msg := http.StatusUnauthorized, "401", fmt.Sprintf("Authentication failed %d", k.code)
 				switch {
-				case op.autopay && k.code == 100: // API-NOTES §1.5: the autopay API says 400
+				case op.autopay && k.code == 100: // the autopay API says 400 (docs/placetopay.md#authentication-errors)
 					httpStatus, reason, msg = http.StatusBadRequest, "400", "authentication does not include all required parameters"
 				case op.autopay:
 					reason = fmt.Sprint(k.code) // the autopay API puts the code in the reason

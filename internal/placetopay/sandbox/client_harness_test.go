@@ -33,7 +33,7 @@ const (
 // crossEpoch is the base of the sandbox clock: time only moves when a test advances it.
 var crossEpoch = time.Date(2026, 3, 2, 15, 4, 5, 0, time.UTC)
 
-// Documented test cards (API-NOTES §4.5, sandbox/cards.go) by what they do.
+// Documented test cards (docs/placetopay.md#test-cards, sandbox/cards.go) by what they do.
 const (
 	visaApprove        = "4110760000000081"
 	visaDeny           = "4110760000000016"
@@ -330,7 +330,7 @@ var (
 )
 
 // sameValue compares decimals by value, exactly, in hundredths: the sandbox writes 40.00 as
-// 40 (and PlacetoPay sends both forms, API-NOTES §2.3), so their text may differ.
+// 40 (and PlacetoPay sends both forms, docs/placetopay.md#payload-quirks), so their text may differ.
 var sameValue = cmp.Comparer(func(a, b placetopay.Decimal) bool {
 	x, errA := a.Minor(2)
 	y, errB := b.Minor(2)

@@ -18,7 +18,7 @@ import (
 
 func decimalPtr(d placetopay.Decimal) *placetopay.Decimal { return &d }
 
-// sessionRequests are the session options of the seeds, each as the client sends them.
+// sessionRequests are the session options of the "Create a Session" page, each as the client sends them.
 func sessionRequests() []struct {
 	name    string
 	req     placetopay.CreateSessionRequest
@@ -383,7 +383,7 @@ func TestClientExpiry(t *testing.T) {
 	}
 }
 
-// TestClientAttemptsLimit: the tenth declined payment rejects the session (§4.4).
+// TestClientAttemptsLimit: the tenth declined payment rejects the session (docs/placetopay.md#expiration-and-the-attempts-limit).
 func TestClientAttemptsLimit(t *testing.T) {
 	e := newEnv(t)
 	created := e.create(basicRequest("ATTEMPTS", "10.00"))
@@ -408,7 +408,7 @@ func TestClientAttemptsLimit(t *testing.T) {
 }
 
 // TestClientCancelSession covers POST /api/session/{id}/cancel and its documented errors
-// (API-NOTES §2.4).
+// (docs/placetopay.md#cancel-a-session).
 func TestClientCancelSession(t *testing.T) {
 	e := newEnv(t)
 	t.Run("pending", func(t *testing.T) {

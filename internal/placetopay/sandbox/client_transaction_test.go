@@ -53,7 +53,7 @@ func usd(total placetopay.Decimal) *placetopay.Amount {
 	return &placetopay.Amount{Currency: "USD", Total: total}
 }
 
-// TestClientCollect charges a token through /api/collect (API-NOTES §2.5).
+// TestClientCollect charges a token through /api/collect (docs/placetopay.md#collect).
 func TestClientCollect(t *testing.T) {
 	e := newEnv(t)
 	tok := e.tokenize("COL-TOKEN", masterApprove)
@@ -186,7 +186,7 @@ func TestClientCollectKinds(t *testing.T) {
 }
 
 // TestClientReverse refunds approved payments with /api/transaction action reverse
-// (API-NOTES §2.6, DOCS/refund).
+// (docs/placetopay.md#refunds).
 func TestClientReverse(t *testing.T) {
 	e := newEnv(t)
 	reverse := func(t *testing.T, ref placetopay.Int64, amount *placetopay.Amount) (*placetopay.TransactionResponse, error) {
@@ -267,7 +267,7 @@ func TestClientReverse(t *testing.T) {
 	})
 }
 
-// TestClientLegacyReverse refunds through the deprecated /api/reverse (API-NOTES §2.7).
+// TestClientLegacyReverse refunds through the deprecated /api/reverse (docs/placetopay.md#legacy-reverse).
 func TestClientLegacyReverse(t *testing.T) {
 	e := newEnv(t)
 	t.Run("full, then BR", func(t *testing.T) {
@@ -306,7 +306,7 @@ func TestClientLegacyReverse(t *testing.T) {
 }
 
 // TestClientPreauthorization runs a checkin session through reauthorization and checkout
-// (API-NOTES §2.6, §4.4).
+// (docs/placetopay.md#preauthorization).
 func TestClientPreauthorization(t *testing.T) {
 	e := newEnv(t)
 	action := func(t *testing.T, ref placetopay.Int64, act string, amount *placetopay.Amount) (*placetopay.TransactionResponse, error) {
@@ -405,8 +405,8 @@ func TestClientPreauthorization(t *testing.T) {
 	})
 }
 
-// TestClientConfirmation runs the confirmation flow (metadata.requiresConfirmation, API-NOTES
-// §4.4): confirm approves, cancel rejects with ?C, both only on PENDING_CONFIRMATION.
+// TestClientConfirmation runs the confirmation flow (metadata.requiresConfirmation,
+// docs/placetopay.md#confirmation-flow): confirm approves, cancel rejects with ?C, both only on PENDING_CONFIRMATION.
 func TestClientConfirmation(t *testing.T) {
 	e := newEnv(t)
 	action := func(t *testing.T, ref placetopay.Int64, act string) (*placetopay.TransactionResponse, error) {
@@ -474,7 +474,7 @@ func TestClientConfirmation(t *testing.T) {
 	})
 }
 
-// TestClientInvalidateToken retires tokens (API-NOTES §2.8).
+// TestClientInvalidateToken retires tokens (docs/placetopay.md#invalidate-a-token).
 func TestClientInvalidateToken(t *testing.T) {
 	e := newEnv(t)
 	invalidate := func(t *testing.T, tok placetopay.Token) (*placetopay.InvalidateTokenResponse, error) {

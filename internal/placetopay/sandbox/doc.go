@@ -3,7 +3,7 @@
 // PlacetoPay's authentication, status codes and body shapes, a hosted payment page at every
 // processUrl, and one signed notification per final state of a session.
 //
-// Its behaviour follows shared/placetopay/API-NOTES.md: the documented test cards approve,
+// Its behaviour follows docs/placetopay.md: the documented test cards approve,
 // decline or stay pending before resolving; sessions expire, hit the attempts limit, go
 // partially approved; tokens are issued and charged with /api/collect; transactions are
 // refunded, captured, confirmed or cancelled with /api/transaction.

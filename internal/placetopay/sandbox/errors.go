@@ -24,12 +24,12 @@ func invalid(format string, args ...any) *apiError {
 	return refuse(http.StatusBadRequest, "request_not_valid", format, args...)
 }
 
-// sessionNotFound is the answer for an unknown requestId (API-NOTES §2.4).
+// sessionNotFound is the answer for an unknown requestId (docs/placetopay.md#cancel-a-session).
 func sessionNotFound() *apiError {
 	return refuse(http.StatusNotFound, "request_not_valid", "The requested session does not exist")
 }
 
-// invalidToken is the answer for an unknown or invalidated token (§2.5, §2.8).
+// invalidToken is the answer for an unknown or invalidated token (docs/placetopay.md#collect and #invalidate-a-token).
 func invalidToken() *apiError {
 	return refuse(http.StatusBadRequest, "XN", "The token used is invalid")
 }

@@ -52,7 +52,7 @@ func (req *collectRequest) validate() (money, *apiError) {
 	return m, nil
 }
 
-// handleCollect is POST /api/collect: a charge of a token, without the payer (§2.5). The
+// handleCollect is POST /api/collect: a charge of a token, without the payer (docs/placetopay.md#collect). The
 // same reference, total and currency within 24 hours answers the first charge again.
 func (sb *Sandbox) handleCollect(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req collectRequest

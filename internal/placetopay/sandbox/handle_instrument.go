@@ -7,7 +7,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// handleInvalidate is POST /api/instrument/invalidate (API-NOTES §2.8): a token or subtoken
+// handleInvalidate is POST /api/instrument/invalidate (docs/placetopay.md#invalidate-a-token): a token or subtoken
 // stops working for /api/collect.
 func (sb *Sandbox) handleInvalidate(w http.ResponseWriter, _ *http.Request, body []byte) {
 	var req struct {

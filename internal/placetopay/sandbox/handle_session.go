@@ -14,7 +14,7 @@ type createResponse struct {
 	ProcessURL string     `json:"processUrl"`
 }
 
-// handleCreateSession is POST /api/session and POST /autopay/session (API-NOTES §2.2).
+// handleCreateSession is POST /api/session and POST /autopay/session (docs/placetopay.md#create-a-session).
 func (sb *Sandbox) handleCreateSession(f flavour) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		var req createRequest
@@ -99,7 +99,7 @@ func (sb *Sandbox) createSessionLocked(req *createRequest, echo map[string]any, 
 	return s, nil
 }
 
-// handleQuerySession is POST /api/session/{id} and POST /autopay/session/{id} (§2.3).
+// handleQuerySession is POST /api/session/{id} and POST /autopay/session/{id} (docs/placetopay.md#query-a-session).
 func (sb *Sandbox) handleQuerySession(f flavour) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -123,7 +123,7 @@ type cancelResponse struct {
 	Session sessionJSON `json:"session"`
 }
 
-// handleCancelSession is POST /api/session/{id}/cancel (§2.4).
+// handleCancelSession is POST /api/session/{id}/cancel (docs/placetopay.md#cancel-a-session).
 func (sb *Sandbox) handleCancelSession(w http.ResponseWriter, r *http.Request, _ []byte) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var resp cancelResponse

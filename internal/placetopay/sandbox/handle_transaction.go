@@ -20,12 +20,12 @@ type transactionResponse struct {
 	Payment transactionJSON `json:"payment"`
 }
 
-// handleTransaction is POST /api/transaction (API-NOTES §2.6).
+// handleTransaction is POST /api/transaction (docs/placetopay.md#transaction-actions).
 func (sb *Sandbox) handleTransaction(w http.ResponseWriter, _ *http.Request, body []byte) {
 	sb.transactionAction(w, body, false)
 }
 
-// handleLegacyReverse is the deprecated POST /api/reverse (§2.7): a reverse action that
+// handleLegacyReverse is the deprecated POST /api/reverse (docs/placetopay.md#legacy-reverse): a reverse action that
 // says BR when the transaction was already reversed.
 func (sb *Sandbox) handleLegacyReverse(w http.ResponseWriter, _ *http.Request, body []byte) {
 	sb.transactionAction(w, body, true)
@@ -185,7 +185,7 @@ func (sb *Sandbox) reauthorizeLocked(t *transaction, amount *amountRequest, now 
 	return re, nil
 }
 
-// confirmLocked confirms or cancels a PENDING_CONFIRMATION transaction (§4.4).
+// confirmLocked confirms or cancels a PENDING_CONFIRMATION transaction (docs/placetopay.md#confirmation-flow).
 func (sb *Sandbox) confirmLocked(t *transaction, action string, now time.Time) (*transaction, *apiError) {
 	s := t.Session
 	switch {

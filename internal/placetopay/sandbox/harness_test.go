@@ -119,7 +119,7 @@ func (h *harness) send(method, path, contentType string, raw []byte) reply {
 			h.t.Fatalf("%s %s: answer is not a JSON object: %v: %s", method, path, err, b)
 		}
 	}
-	// The legacy /api/reverse was removed from the document (API-NOTES §2.7); its answers
+	// The legacy /api/reverse was removed from the document (docs/placetopay.md#legacy-reverse); its answers
 	// are checked field by field by its test.
 	api := strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/autopay/")
 	if method == http.MethodPost && api && path != "/api/reverse" {

@@ -8,7 +8,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// The session state machine (API-NOTES §4 and §7). Every function here runs with sb.mu
+// The session state machine (docs/placetopay.md#statuses and #where-the-documents-are-silent). Every function here runs with sb.mu
 // held and takes the time of the event it applies, which is not always "now": pending
 // payments and expiries that came due between two requests are applied at the time they
 // were due, in order, so their dates do not depend on when someone looked.

@@ -12,7 +12,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// notification is one notification of a session's final state (API-NOTES §3), from the
+// notification is one notification of a session's final state (docs/placetopay.md#notifications), from the
 // moment it was decided to its delivery. The sandbox keeps every one, for GET
 // /sandbox/notifications.
 type notification struct {
@@ -36,7 +36,7 @@ type delivery struct {
 
 func (d delivery) ok() bool { return d.Error == "" && d.Status < 300 }
 
-// notificationBody is what PlacetoPay posts (API-NOTES §3.2).
+// notificationBody is what PlacetoPay posts (docs/placetopay.md#notification-body).
 type notificationBody struct {
 	Status    statusJSON `json:"status"`
 	RequestID int64      `json:"requestId"`

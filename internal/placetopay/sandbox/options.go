@@ -10,7 +10,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// Dispersion and recurring payments (API-NOTES §2.2, §3.2, §4.4; the "Create a Session"
+// Dispersion and recurring payments (docs/placetopay.md#request-validation and #recurring-payments; the "Create a Session"
 // document): a dispersion splits the total between up to three agreements, in the payment's
 // currency, adding up exactly to it, and is neither partial nor a preauthorization; a
 // recurrence has a periodicity (D, M, Y), an interval of at least 1, maxPeriods (-1 for no
@@ -168,7 +168,7 @@ func dispersionView(t *transaction) []transactionDispersionJSON {
 	return out
 }
 
-// recurringNotificationBody is the notification of a recurring charge (API-NOTES §3.2): no
+// recurringNotificationBody is the notification of a recurring charge (docs/placetopay.md#recurring-charge-notifications): no
 // requestId, the charge's internalReference, and the recurrence's state.
 type recurringNotificationBody struct {
 	Status            statusJSON `json:"status"`
@@ -187,7 +187,7 @@ type recurringNotificationBody struct {
 // new transaction of the session's amount on the card of its approved payment; as at
 // PlacetoPay, it is not shown by the session query. Its notification is signed over the
 // charge's internalReference in place of a requestId (the documents leave this formula
-// unstated; API-NOTES §3.2) and posted to the recurrence's notificationUrl, or to the
+// unstated; docs/placetopay.md#recurring-charge-notifications) and posted to the recurrence's notificationUrl, or to the
 // site's notification URL when it has none. 404 unknown session, 409 not an approved
 // recurring session.
 func (sb *Sandbox) handleControlRecurringCharge(w http.ResponseWriter, r *http.Request) {

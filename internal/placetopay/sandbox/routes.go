@@ -41,7 +41,7 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("POST /sandbox/autopay/{id}/charge", sb.handleControlAutopayCharge)
 	mux.HandleFunc("GET /sandbox/autopay/calls", sb.handleControlAutopayCalls)
 
-	// Anything else is PlacetoPay's 404 (API-NOTES §2.4).
+	// Anything else is PlacetoPay's 404 (docs/placetopay.md#cancel-a-session).
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		sb.fail(w, http.StatusNotFound, "NA", "Page not found")
 	})

@@ -14,7 +14,7 @@ import (
 )
 
 // defect is a precise place where PlacetoPay's published OpenAPI documents contradict
-// PlacetoPay's own examples and API-NOTES, so that a faithful answer cannot validate. A
+// PlacetoPay's own examples and docs/placetopay.md, so that a faithful answer cannot validate. A
 // field error is excused only when it matches the pattern on the named operation and the
 // answer really holds the documented shape there.
 type defect struct {
@@ -34,7 +34,7 @@ var (
 
 var defects = []defect{
 	{anyPath, regexp.MustCompile(`^\$(\.session|\.subscription|\.session\.subscription)?\.status\.status value must be one of 'APPROVED'`), isOK,
-		"Status.status lists no OK, the status of create (OK/PC), cancel (OK/00) and subscriptions (API-NOTES §2.2, §2.4, §4.3)"},
+		"Status.status lists no OK, the status of create (OK/PC), cancel (OK/00) and subscriptions (docs/placetopay.md#the-status-object)"},
 	{isQuery, regexp.MustCompile(`^\$(\.session)?\.payment got null, want array$`), isNull,
 		"RedirectInformation.payment is an array, but PlacetoPay sends null before any payment (the document's own PENDING example)"},
 	{anyPath, regexp.MustCompile(`^\$(\.session)?\.subscription got null, want object$`), isNull,
@@ -44,7 +44,7 @@ var defects = []defect{
 	{isQuery, regexp.MustCompile(`^\$\.request missing properties 'auth', 'returnUrl'$`), func(v any) bool { return get(v, "returnUrl") == nil },
 		"the same, for the query of a collect, whose request has no returnUrl"},
 	{regexp.MustCompile(`^/api/collect$`), regexp.MustCompile(`^\$\.payment got array, want object$`), isList,
-		"CollectResponse.payment is one object, but its examples and API-NOTES §2.5 show a list, like a query"},
+		"CollectResponse.payment is one object, but its examples show a list, like a query (docs/placetopay.md#collect)"},
 	{regexp.MustCompile(`^/api/transaction$`), regexp.MustCompile(`^ missing properties 'reference', 'amount'$`), func(v any) bool { return get(v, "payment", "status") != nil },
 		"the 200 of /api/transaction is typed PaymentRequest (a request schema); its examples are {status, payment}"},
 	{regexp.MustCompile(`^/autopay/(search|transactions)$`), regexp.MustCompile(`^\$\.pagination\.total minimum: got 0, want 1$`), func(v any) bool { return v == 0.0 },
@@ -60,9 +60,9 @@ var defects = []defect{
 		return true
 	}, "the array branch of autopay's oneOf fails only on the dueDay defect above, so the validator reports the null branch"},
 	{regexp.MustCompile(`^/autopay/session/\d+$`), regexp.MustCompile(`^\$\.status\.status value must be one of 'OK', 'FAILED', 'REJECTED'$`), func(v any) bool { return v == "PENDING" || v == "APPROVED" },
-		"the autopay Status lists only OK, FAILED and REJECTED, but a session query reports the session's PENDING or APPROVED (API-NOTES §2.10)"},
+		"the autopay Status lists only OK, FAILED and REJECTED, but a session query reports the session's PENDING or APPROVED (docs/placetopay.md#autopay)"},
 	{regexp.MustCompile(`^/autopay/`), regexp.MustCompile(`^\$(\.data\[\d+\])?\.status\.reason (value must be one of|got number, want string)`), autopayReason,
-		"the autopay Status.reason is a string enum that lists 100-104 as numbers and neither the session reasons PT and PC nor ?C (cancelled, API-NOTES §2.10)"},
+		"the autopay Status.reason is a string enum that lists 100-104 as numbers and neither the session reasons PT and PC nor ?C (cancelled, docs/placetopay.md#autopay)"},
 }
 
 // autopayReason holds for the reasons the autopay document cannot describe.
@@ -75,7 +75,7 @@ var undocumentedCode = regexp.MustCompile(`^POST operation request response code
 
 // checkSpec fails the test for every way resp breaks PlacetoPay's published document,
 // except the defects above. An error status the document does not list for the operation
-// (API-NOTES documents them; the OpenAPI file does not) must still be a FAILED status.
+// (docs/placetopay.md#endpoints lists them; the OpenAPI file does not) must still be a FAILED status.
 func checkSpec(t *testing.T, req *http.Request, resp *http.Response) {
 	t.Helper()
 	spec := openapitest.Checkout

@@ -40,7 +40,7 @@ func newStore(idStart int64) store {
 	}
 }
 
-// collectKey is what /api/collect is idempotent on for 24 hours (API-NOTES §2.5).
+// collectKey is what /api/collect is idempotent on for 24 hours (docs/placetopay.md#collect).
 type collectKey struct {
 	Reference string
 	Amount    money

@@ -54,7 +54,7 @@ const minExpiry = 5 * time.Minute
 
 var localePattern = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
 
-// validate applies PlacetoPay's documented rules (API-NOTES §2.2, §4.4) and returns the
+// validate applies PlacetoPay's documented rules (docs/placetopay.md#request-validation) and returns the
 // session's expiry.
 func (req *createRequest) validate(now time.Time, defaultExpiry time.Duration) (time.Time, *apiError) {
 	if e := checkURL("returnUrl", req.ReturnURL, true); e != nil {
@@ -165,7 +165,7 @@ func checkURL(field, raw string, required bool) *apiError {
 	return nil
 }
 
-// validate applies the payer rules of API 2.33 (API-NOTES §6.11).
+// validate applies the payer rules of API 2.33 (docs/placetopay.md#request-validation).
 func (p *personRequest) validate() *apiError {
 	if p == nil {
 		return nil

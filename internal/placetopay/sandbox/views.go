@@ -7,7 +7,7 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// The wire shapes of sessions and transactions (API-NOTES §2.3). They are the sandbox's
+// The wire shapes of sessions and transactions (docs/placetopay.md#query-a-session). They are the sandbox's
 // own, not the client's types, so that a bug in one is not mirrored in the other.
 
 // nameValue is a NameValuePair.
