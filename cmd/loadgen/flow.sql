@@ -51,6 +51,8 @@ WITH stored AS (
 ), due AS (
     UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
     WHERE request_id = :rid AND attempt IN ('open', 'closed') AND notified_at IS NULL
+      AND (SELECT inserted FROM stored)
+      AND (last_checked_at IS NULL OR last_checked_at < now() + interval '1 minute')
     RETURNING id
 )
 SELECT stored.inserted FROM stored;

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -32,14 +33,16 @@ type Notification struct {
 	InternalReference int64
 	Reference         string
 	Status            ProviderStatus
-	Algorithm         string // sha1 or sha256
+	Date              time.Time // the notification's status.date
+	Algorithm         string    // sha1 or sha256
 	DedupeKey         []byte
 	Body              []byte
 }
 
 // AcceptNotification stores a verified notification raw and, in the same statement, makes
-// its session due for a check; the query decides, never the body. duplicate reports a
-// notification seen before.
+// its session due for a check, unless it was checked since the notification's date; the
+// query decides, never the body. duplicate reports a notification seen before, which is
+// only counted.
 func (n *Notifications) AcceptNotification(ctx context.Context, note Notification) (duplicate bool, err error) {
 	inserted, err := n.store.acceptNotification(ctx, note)
 	if err != nil {

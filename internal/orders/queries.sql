@@ -144,8 +144,11 @@ UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1;
 -- name: AcceptNotification :one
 -- Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
 -- and marks its session for a check ahead of routine ones (ClaimNotifiedSessions), in one
--- statement: one round trip, atomic. A session already marked keeps its place in that queue,
--- so that a burst does not keep pushing it back.
+-- statement: one round trip, atomic. Only a new notification marks it, and only when the
+-- session was not checked since the notification's date (with a minute's margin for the
+-- clocks): a replay, or an old notification of a session already settled, costs no query. A
+-- session already marked keeps its place in that queue, so that a burst does not keep
+-- pushing it back.
 WITH stored AS (
     INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -154,6 +157,8 @@ WITH stored AS (
 ), due AS (
     UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
     WHERE request_id = $2 AND attempt IN ('open', 'closed') AND notified_at IS NULL
+      AND (SELECT inserted FROM stored)
+      AND (last_checked_at IS NULL OR last_checked_at < sqlc.arg('status_date')::timestamptz + interval '1 minute')
     RETURNING id
 )
 SELECT stored.inserted::bool AS inserted FROM stored;

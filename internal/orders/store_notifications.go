@@ -16,7 +16,7 @@ func (s *Store) acceptNotification(ctx context.Context, n Notification) (inserte
 	return s.q.AcceptNotification(ctx, s.pool, ordersdb.AcceptNotificationParams{
 		Kind: n.Kind, RequestID: nonZero(n.RequestID), InternalReference: nonZero(n.InternalReference),
 		Reference: nullable(n.Reference), Status: string(n.Status), SignatureAlgorithm: n.Algorithm,
-		DedupeKey: n.DedupeKey, Body: n.Body,
+		DedupeKey: n.DedupeKey, Body: n.Body, StatusDate: n.Date,
 	})
 }
 

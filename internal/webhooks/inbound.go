@@ -69,9 +69,10 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	}
 	key := sha256.Sum256([]byte(kind + "|" + strconv.FormatInt(signedID, 10) + "|" + n.Status.Status + "|" +
 		n.Status.Date + "|" + string(alg)))
+	date, _ := n.Status.Time() // zero when it does not parse: the notification then wakes nothing
 	note := orders.Notification{
 		Kind: kind, RequestID: int64(n.RequestID), InternalReference: int64(n.InternalReference),
-		Reference: string(n.Reference), Status: orders.ProviderStatus(n.Status.Status), Algorithm: string(alg),
+		Reference: string(n.Reference), Status: orders.ProviderStatus(n.Status.Status), Date: date, Algorithm: string(alg),
 		DedupeKey: key[:], Body: body,
 	}
 	var dup bool

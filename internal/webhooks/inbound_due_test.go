@@ -72,3 +72,67 @@ func TestReceiveMakesTheSessionDue(t *testing.T) {
 		t.Errorf("notifications: %d rows with %d duplicates, want 2 rows and 1 duplicate", n, dups)
 	}
 }
+
+// TestReplaysCostNoQuery: a replayed notification (a duplicate) only counts, and one dated
+// before the session's last check (an old notification of a session already settled) is
+// kept but asks for no query: neither can make PlacetoPay be queried again.
+func TestReplaysCostNoQuery(t *testing.T) {
+	ctx := context.Background()
+	const reference, secret = "ORDER-REPLAY-1", "replay-test-site-secret"
+	pool, in := inboxWithSession(t, reference, secret, orders.Money{Minor: 5000, Currency: "USD"})
+	body := func(date string) []byte {
+		sig, err := placetopay.NotificationSignature(placetopay.SHA256, benchRequestID, "APPROVED", date, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Appendf(nil, `{"status":{"status":"APPROVED","reason":"00","message":"ok","date":%q},"requestId":%d,"reference":%q,"signature":%q}`,
+			date, benchRequestID, reference, sig)
+	}
+	// As the probe leaves a session it has just checked: not due for an hour, not marked.
+	checked := func() {
+		if _, err := pool.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = now() + interval '1 hour',
+			notified_at = NULL, last_checked_at = now() WHERE request_id = $1`, benchRequestID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marked := func() bool {
+		var m bool
+		if err := pool.QueryRow(ctx, `SELECT notified_at IS NOT NULL OR next_check_at <= now() FROM checkout_sessions WHERE request_id = $1`,
+			benchRequestID).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+
+	checked()
+	if err := in.Receive(ctx, body("2019-06-01T10:00:00-05:00")); err != nil {
+		t.Fatal(err)
+	}
+	if marked() {
+		t.Error("a notification dated 2019 made a session checked today due")
+	}
+
+	fresh := body(time.Now().Format(time.RFC3339))
+	if err := in.Receive(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if !marked() {
+		t.Fatal("a new notification did not make the session due")
+	}
+	checked()
+	for range 50 {
+		if err := in.Receive(ctx, fresh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if marked() {
+		t.Error("50 replays of a notification already applied made the session due again")
+	}
+	var rows, dups int
+	if err := pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(duplicates), 0) FROM notifications`).Scan(&rows, &dups); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 || dups != 50 {
+		t.Errorf("notifications: %d rows, %d duplicates; want 2 rows (both kept) and 50 duplicates", rows, dups)
+	}
+}

@@ -52,6 +52,8 @@ WITH stored AS (
 ), due AS (
     UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
     WHERE request_id = $2 AND attempt IN ('open', 'closed') AND notified_at IS NULL
+      AND (SELECT inserted FROM stored)
+      AND (last_checked_at IS NULL OR last_checked_at < $9::timestamptz + interval '1 minute')
     RETURNING id
 )
 SELECT stored.inserted::bool AS inserted FROM stored
@@ -66,12 +68,16 @@ type AcceptNotificationParams struct {
 	SignatureAlgorithm string
 	DedupeKey          []byte
 	Body               []byte
+	StatusDate         time.Time
 }
 
 // Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
 // and marks its session for a check ahead of routine ones (ClaimNotifiedSessions), in one
-// statement: one round trip, atomic. A session already marked keeps its place in that queue,
-// so that a burst does not keep pushing it back.
+// statement: one round trip, atomic. Only a new notification marks it, and only when the
+// session was not checked since the notification's date (with a minute's margin for the
+// clocks): a replay, or an old notification of a session already settled, costs no query. A
+// session already marked keeps its place in that queue, so that a burst does not keep
+// pushing it back.
 func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNotificationParams) (bool, error) {
 	row := db.QueryRow(ctx, acceptNotification,
 		arg.Kind,
@@ -82,6 +88,7 @@ func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNot
 		arg.SignatureAlgorithm,
 		arg.DedupeKey,
 		arg.Body,
+		arg.StatusDate,
 	)
 	var inserted bool
 	err := row.Scan(&inserted)
