@@ -78,6 +78,7 @@ INSERT INTO payments (id, order_id, session_id, internal_reference, kind, refere
 VALUES (gen_random_uuid(), :order_id, :session_id, :iref, 'payment', 'B' || :rid, 'APPROVED', '00', 'Aprobada',
     '999999', '1234567890', 'visa', 'visa', 'Visa', 'Banco de pruebas', '0081', 'USD', 5990, false, now())
 ON CONFLICT (internal_reference) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id
 RETURNING (xmax = 0) AS inserted;
 SELECT id FROM payments WHERE order_id = :order_id ORDER BY created_at DESC, id DESC;
 SELECT payment_id FROM refunds WHERE order_id = :order_id AND status IN ('requested', 'unknown');

@@ -136,7 +136,14 @@ SET status = CASE WHEN payments.status IN ('APPROVED', 'REJECTED', 'FAILED', 'RE
     authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
     franchise = EXCLUDED.franchise, refunded = payments.refunded OR EXCLUDED.refunded,
     provider_date = EXCLUDED.provider_date, updated_at = now()
+-- A payment never moves between orders: one reported under another order's session
+-- changes nothing here (no row comes back), and the caller puts both orders in review.
+WHERE payments.order_id = EXCLUDED.order_id
 RETURNING (xmax = 0) AS inserted;
+
+-- name: PaymentOrder :one
+-- The order a payment belongs to.
+SELECT order_id FROM payments WHERE internal_reference = $1;
 
 -- name: SetOrderPaid :exec
 UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1;

@@ -140,7 +140,7 @@ func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Sessio
 		// committed first): final session states never go back. Look again soon.
 		return r.store.setSession(ctx, tx, sess, ptr(now.Add(r.cfg.sweepEvery())))
 	}
-	changed, err := r.recordTransactions(ctx, tx, o, sess, info)
+	changed, elsewhere, err := r.recordTransactions(ctx, tx, o, sess, info)
 	if err != nil {
 		return err
 	}
@@ -166,6 +166,11 @@ func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Sessio
 	}
 	f.otherOpen = open && other.ID != sess.ID
 	d := decide(f)
+	if len(elsewhere) > 0 {
+		if d, err = r.misplacedReview(ctx, tx, o, sess, elsewhere, d); err != nil {
+			return err
+		}
+	}
 
 	before := *o
 	if d.paidMinor != o.PaidMinor {
@@ -185,13 +190,14 @@ func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Sessio
 }
 
 // recordTransactions stores every transaction of the answer; changed reports an answer that
-// differs from what the session row held.
-func (r *Reconciler) recordTransactions(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession) (changed bool, err error) {
+// differs from what the session row held. Transactions that belong to another order are
+// left as they are and returned.
+func (r *Reconciler) recordTransactions(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession) (changed bool, elsewhere []misplaced, err error) {
 	changed = info.Status != sess.Status || info.Reason != sess.Reason
 	var holdRef int64 // a checkin with a preauthorization action in flight
 	if sess.Kind == KindCheckin {
 		if holdRef, err = r.store.preauthInFlight(ctx, tx, o.ID); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
 	for _, pay := range info.Payments {
@@ -202,13 +208,16 @@ func (r *Reconciler) recordTransactions(ctx context.Context, tx pgx.Tx, o *Order
 			r.log.Warn("unknown PlacetoPay transaction status", zap.String("status", string(pay.Status)), zap.Int64("internalReference", pay.InternalReference))
 			continue
 		}
-		inserted, err := r.store.recordTransaction(ctx, tx, o.ID, sess.ID, paymentKind(sess.Kind), pay)
+		inserted, other, err := r.store.recordTransaction(ctx, tx, o.ID, sess.ID, paymentKind(sess.Kind), pay)
 		if err != nil {
-			return false, fmt.Errorf("payment %d: %w", pay.InternalReference, err)
+			return false, nil, fmt.Errorf("payment %d: %w", pay.InternalReference, err)
+		}
+		if other != uuid.Nil {
+			elsewhere = append(elsewhere, misplaced{internalReference: pay.InternalReference, order: other})
 		}
 		changed = changed || inserted
 	}
-	return changed, nil
+	return changed, elsewhere, nil
 }
 
 // move carries out d's status, if the status machine allows it.

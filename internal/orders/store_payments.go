@@ -34,15 +34,17 @@ func (s *Store) orderPayment(ctx context.Context, db ordersdb.DBTX, orderID uuid
 
 // recordTransaction stores one transaction of a session's answer against its order, kind
 // naming where it came from. Statuses only move forward (UpsertPayment). inserted is true
-// for a transaction not seen before.
-func (s *Store) recordTransaction(ctx context.Context, tx pgx.Tx, orderID, sessionID uuid.UUID, kind PaymentKind, pay ProviderPayment) (inserted bool, err error) {
+// for a transaction not seen before. A payment never moves between orders: when the
+// internalReference is another order's payment, nothing is written and elsewhere names
+// that order.
+func (s *Store) recordTransaction(ctx context.Context, tx pgx.Tx, orderID, sessionID uuid.UUID, kind PaymentKind, pay ProviderPayment) (inserted bool, elsewhere uuid.UUID, err error) {
 	currency := pay.Currency
 	if !pay.AmountOK || !currencyRE.MatchString(currency) {
 		// An amount the gateway cannot read exactly is recorded in ISO 4217's "no
 		// currency", which no order uses: an approval of it can only go to review.
 		currency = "XXX"
 	}
-	return s.q.UpsertPayment(ctx, tx, ordersdb.UpsertPaymentParams{
+	inserted, err = s.q.UpsertPayment(ctx, tx, ordersdb.UpsertPaymentParams{
 		ID: uuid.Must(uuid.NewV7()), OrderID: orderID, SessionID: &sessionID, InternalReference: pay.InternalReference,
 		Kind: string(kind), Reference: pay.Reference, Status: string(pay.Status), Reason: nullable(pay.Reason), Message: nullable(pay.Message),
 		AuthorizationCode: nullable(pay.Authorization), Receipt: nullable(pay.Receipt), Franchise: nullable(pay.Franchise),
@@ -50,6 +52,11 @@ func (s *Store) recordTransaction(ctx context.Context, tx pgx.Tx, orderID, sessi
 		IssuerName: nullable(pay.IssuerName), LastDigits: nullable(lastDigits(pay.LastDigits)),
 		Currency: currency, AmountMinor: max(pay.AmountMinor, 0), Refunded: pay.Refunded, ProviderDate: timeOrNil(pay.Date),
 	})
+	if ok, err := found(err); ok || err != nil {
+		return inserted, uuid.Nil, err
+	}
+	elsewhere, err = s.q.PaymentOrder(ctx, tx, pay.InternalReference)
+	return false, elsewhere, err
 }
 
 // refundablePayments returns the order's approved payments with money left to refund,

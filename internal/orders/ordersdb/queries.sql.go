@@ -808,6 +808,18 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 	return i, err
 }
 
+const paymentOrder = `-- name: PaymentOrder :one
+SELECT order_id FROM payments WHERE internal_reference = $1
+`
+
+// The order a payment belongs to.
+func (q *Queries) PaymentOrder(ctx context.Context, db DBTX, internalReference int64) (uuid.UUID, error) {
+	row := db.QueryRow(ctx, paymentOrder, internalReference)
+	var order_id uuid.UUID
+	err := row.Scan(&order_id)
+	return order_id, err
+}
+
 const sessionNotified = `-- name: SessionNotified :one
 SELECT EXISTS (SELECT 1 FROM notifications WHERE request_id = $1::bigint)
 `
@@ -921,6 +933,7 @@ SET status = CASE WHEN payments.status IN ('APPROVED', 'REJECTED', 'FAILED', 'RE
     authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
     franchise = EXCLUDED.franchise, refunded = payments.refunded OR EXCLUDED.refunded,
     provider_date = EXCLUDED.provider_date, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id
 RETURNING (xmax = 0) AS inserted
 `
 
@@ -949,6 +962,8 @@ type UpsertPaymentParams struct {
 
 // Monotonic, so that an answer older than one already applied changes nothing: a settled
 // transaction never goes back to pending, and a refund is never forgotten.
+// A payment never moves between orders: one reported under another order's session
+// changes nothing here (no row comes back), and the caller puts both orders in review.
 func (q *Queries) UpsertPayment(ctx context.Context, db DBTX, arg UpsertPaymentParams) (bool, error) {
 	row := db.QueryRow(ctx, upsertPayment,
 		arg.ID,
