@@ -36,17 +36,21 @@ type sessionJSON struct {
 }
 
 type paymentJSON struct {
-	InternalReference int64     `json:"internalReference"`
-	Status            string    `json:"status"`
-	Reason            string    `json:"reason,omitempty"`
-	Authorization     string    `json:"authorization,omitempty"`
-	Receipt           string    `json:"receipt,omitempty"`
-	Franchise         string    `json:"franchise,omitempty"`
-	PaymentMethod     string    `json:"paymentMethod,omitempty"`
-	Amount            moneyJSON `json:"amount"`
-	Refunded          bool      `json:"refunded"`
-	RefundedAmount    moneyJSON `json:"refundedAmount"`
-	CreatedAt         time.Time `json:"createdAt"`
+	InternalReference int64  `json:"internalReference"`
+	Kind              string `json:"kind"`
+	// Status is PlacetoPay's, or "unconfirmed" for a payment known only from a notification;
+	// ReportedStatus is then what the notification said.
+	Status         string    `json:"status"`
+	ReportedStatus string    `json:"reportedStatus,omitempty"`
+	Reason         string    `json:"reason,omitempty"`
+	Authorization  string    `json:"authorization,omitempty"`
+	Receipt        string    `json:"receipt,omitempty"`
+	Franchise      string    `json:"franchise,omitempty"`
+	PaymentMethod  string    `json:"paymentMethod,omitempty"`
+	Amount         moneyJSON `json:"amount"`
+	Refunded       bool      `json:"refunded"`
+	RefundedAmount moneyJSON `json:"refundedAmount"`
+	CreatedAt      time.Time `json:"createdAt"`
 }
 
 // orderJSON is an Order as the merchant API shows it.
@@ -89,11 +93,15 @@ func toOrderJSON(o orders.Order) orderJSON {
 			Status: string(s.Status), Reason: s.Reason, Message: s.Message, ExpiresAt: s.ExpiresAt, CreatedAt: s.CreatedAt})
 	}
 	for _, p := range o.Payments {
-		out.Payments = append(out.Payments, paymentJSON{InternalReference: p.InternalReference, Status: string(p.Status),
+		pj := paymentJSON{InternalReference: p.InternalReference, Kind: p.Kind.Source(), Status: string(p.Status),
 			Reason: p.Reason, Authorization: p.Authorization, Receipt: p.Receipt, Franchise: p.Franchise,
 			PaymentMethod: p.PaymentMethod, Amount: toMoneyJSON(p.Amount), Refunded: p.Refunded,
 			RefundedAmount: toMoneyJSON(orders.Money{Minor: p.RefundedMinor, Currency: p.Amount.Currency}),
-			CreatedAt:      p.CreatedAt})
+			CreatedAt:      p.CreatedAt}
+		if p.Unconfirmed {
+			pj.Status, pj.ReportedStatus = "unconfirmed", string(p.Status)
+		}
+		out.Payments = append(out.Payments, pj)
 	}
 	return out
 }

@@ -84,8 +84,8 @@ func checkinSettled(payments []Payment) bool {
 // gateway's own ledger (refunded in part or with a refund in flight).
 func counts(pay Payment, refunding []uuid.UUID) bool {
 	// Captures are actions on a checkin; a recurring charge is money after the order's
-	// payment (recurring.go).
-	if pay.ParentID != nil || pay.Kind == PaymentRecurring {
+	// payment (recurring.go); a payment known only from a notification counts for nothing.
+	if pay.ParentID != nil || pay.Kind == PaymentRecurring || pay.Unconfirmed {
 		return false
 	}
 	if refunded := pay.Refunded || pay.Status == ProviderRefunded; refunded {

@@ -42,6 +42,18 @@ const (
 	PaymentRecurring PaymentKind = "recurring" // a recurring charge, known from its notification
 )
 
+// Source is where a payment came from as the merchant API names it: checkout (a session's
+// transaction, preauthorizations included), recurring, collect or autopay.
+func (k PaymentKind) Source() string {
+	switch k {
+	case PaymentRecurring:
+		return "recurring"
+	case PaymentCollect:
+		return "collect"
+	}
+	return "checkout"
+}
+
 // paymentKind is the kind of the payments a session of kind k reports.
 func paymentKind(k SessionKind) PaymentKind {
 	switch k {

@@ -122,8 +122,11 @@ type Payment struct {
 	Franchise         string
 	PaymentMethod     string
 	Amount            Money
-	Refunded          bool  // PlacetoPay reports it refunded
-	RefundedMinor     int64 // what the gateway's refund ledger holds of it
+	// Unconfirmed marks a payment known only from a notification (a recurring charge),
+	// which no query of the gateway's has shown: it is never counted.
+	Unconfirmed   bool
+	Refunded      bool  // PlacetoPay reports it refunded
+	RefundedMinor int64 // what the gateway's refund ledger holds of it
 	// A preauthorization's hold: the amount it holds now (after reauthorizations), whether it
 	// was captured or released, and, for a capture, the hold it closed.
 	HeldMinor    *int64

@@ -128,14 +128,15 @@ INSERT INTO payments (id, order_id, session_id, internal_reference, kind, refere
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 ON CONFLICT (internal_reference) DO UPDATE
 -- Monotonic, so that an answer older than one already applied changes nothing: a settled
--- transaction never goes back to pending, and a refund is never forgotten.
+-- transaction never goes back to pending, and a refund is never forgotten. A session query
+-- that lists a payment known only from a notification confirms it.
 SET status = CASE WHEN payments.status IN ('APPROVED', 'REJECTED', 'FAILED', 'REFUNDED')
                    AND EXCLUDED.status IN ('PENDING', 'PENDING_VALIDATION', 'PENDING_CONFIRMATION')
                   THEN payments.status ELSE EXCLUDED.status END,
     reason = EXCLUDED.reason, message = EXCLUDED.message,
     authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
     franchise = EXCLUDED.franchise, refunded = payments.refunded OR EXCLUDED.refunded,
-    provider_date = EXCLUDED.provider_date, updated_at = now()
+    provider_date = EXCLUDED.provider_date, confirmed = true, updated_at = now()
 -- A payment never moves between orders: one reported under another order's session
 -- changes nothing here (no row comes back), and the caller puts both orders in review.
 WHERE payments.order_id = EXCLUDED.order_id

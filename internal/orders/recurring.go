@@ -18,9 +18,11 @@ import (
 //
 // PlacetoPay offers no merchant query for such a charge (a session query shows only the
 // session's own transactions; later changes are not reflected in it, docs/placetopay.md#session-statuses), so
-// the verified notification is the only source: the charge is recorded as a payment of kind
-// recurring, marked reported_by notification, with a timeline entry. It never changes the
-// order's status, paid amount or events: an order is marked paid only from a session query.
+// the verified notification is the only source: the charge is recorded as an unconfirmed
+// payment of kind recurring, marked reported_by notification, with a timeline entry. Neither
+// its type nor its reference is signed, so any signed checkout notification could be recast
+// as one: it never changes the order's status, paid amount or events, and the merchant API
+// shows it as unconfirmed until a session query lists it (UpsertPayment confirms it then).
 
 // RecurringNotification is a verified recurring-charge notification.
 type RecurringNotification struct {
@@ -92,7 +94,7 @@ func (n *Notifications) recordCharge(ctx context.Context, tx pgx.Tx, id int64, r
 		"recurring": map[string]any{"tries": rn.Tries, "enabled": rn.Enabled}, "reportedBy": "notification",
 	})
 	if err := n.store.providerAnswer(ctx, tx, o.ID, &sess.ID, rn.Status, rn.Reason,
-		fmt.Sprintf("recurring charge %d of %s: %s, as reported by PlacetoPay's notification (PlacetoPay offers no query to confirm it)",
+		fmt.Sprintf("recurring charge %d of %s: %s, as reported by PlacetoPay's notification; unconfirmed (no query of the gateway's has shown it), so never counted",
 			rn.InternalReference, amount, rn.Status), payload); err != nil {
 		return "", err
 	}

@@ -56,7 +56,7 @@ func paymentFromRow(r ordersdb.Payment) Payment {
 		Authorization: deref(r.AuthorizationCode), Receipt: deref(r.Receipt),
 		Franchise: deref(r.Franchise), PaymentMethod: deref(r.PaymentMethod),
 		Amount:   Money{Minor: r.AmountMinor, Currency: r.Currency},
-		Refunded: r.Refunded, RefundedMinor: r.RefundedMinor,
+		Unconfirmed: !r.Confirmed, Refunded: r.Refunded, RefundedMinor: r.RefundedMinor,
 		HeldMinor: r.HeldMinor, Settled: deref(r.Settled), ParentID: r.ParentID,
 		ProviderDate: r.ProviderDate, CreatedAt: r.CreatedAt,
 	}

@@ -120,6 +120,7 @@ type Payment struct {
 	Settled           *string
 	ParentID          *uuid.UUID
 	ConfirmWarnedAt   *time.Time
+	Confirmed         bool
 }
 
 type PaymentMethod struct {

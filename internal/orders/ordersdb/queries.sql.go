@@ -626,7 +626,7 @@ func (q *Queries) ListOrders(ctx context.Context, db DBTX, arg ListOrdersParams)
 }
 
 const listPayments = `-- name: ListPayments :many
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Payment, error) {
@@ -666,6 +666,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.Settled,
 			&i.ParentID,
 			&i.ConfirmWarnedAt,
+			&i.Confirmed,
 		); err != nil {
 			return nil, err
 		}
@@ -932,7 +933,7 @@ SET status = CASE WHEN payments.status IN ('APPROVED', 'REJECTED', 'FAILED', 'RE
     reason = EXCLUDED.reason, message = EXCLUDED.message,
     authorization_code = EXCLUDED.authorization_code, receipt = EXCLUDED.receipt,
     franchise = EXCLUDED.franchise, refunded = payments.refunded OR EXCLUDED.refunded,
-    provider_date = EXCLUDED.provider_date, updated_at = now()
+    provider_date = EXCLUDED.provider_date, confirmed = true, updated_at = now()
 WHERE payments.order_id = EXCLUDED.order_id
 RETURNING (xmax = 0) AS inserted
 `
@@ -961,7 +962,8 @@ type UpsertPaymentParams struct {
 }
 
 // Monotonic, so that an answer older than one already applied changes nothing: a settled
-// transaction never goes back to pending, and a refund is never forgotten.
+// transaction never goes back to pending, and a refund is never forgotten. A session query
+// that lists a payment known only from a notification confirms it.
 // A payment never moves between orders: one reported under another order's session
 // changes nothing here (no row comes back), and the caller puts both orders in review.
 func (q *Queries) UpsertPayment(ctx context.Context, db DBTX, arg UpsertPaymentParams) (bool, error) {

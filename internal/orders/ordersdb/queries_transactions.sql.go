@@ -53,7 +53,7 @@ WHERE id IN (
       AND w.provider_date <= $1::timestamptz
     LIMIT 50
     FOR UPDATE SKIP LOCKED)
-RETURNING id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at
+RETURNING id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed
 `
 
 // PENDING_CONFIRMATION payments whose window closes soon and that were not warned about yet.
@@ -94,6 +94,7 @@ func (q *Queries) ClaimConfirmationWarnings(ctx context.Context, db DBTX, entere
 			&i.Settled,
 			&i.ParentID,
 			&i.ConfirmWarnedAt,
+			&i.Confirmed,
 		); err != nil {
 			return nil, err
 		}
@@ -154,7 +155,7 @@ func (q *Queries) CountRefundsInFlight(ctx context.Context, db DBTX, orderID uui
 }
 
 const getOpenCheckin = `-- name: GetOpenCheckin :one
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments
 WHERE order_id = $1 AND kind = 'checkin' AND status = 'APPROVED' AND settled IS NULL AND parent_id IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT 1
@@ -192,12 +193,13 @@ func (q *Queries) GetOpenCheckin(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.Settled,
 		&i.ParentID,
 		&i.ConfirmWarnedAt,
+		&i.Confirmed,
 	)
 	return i, err
 }
 
 const getOrderPayment = `-- name: GetOrderPayment :one
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments WHERE order_id = $1 AND internal_reference = $2
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments WHERE order_id = $1 AND internal_reference = $2
 `
 
 type GetOrderPaymentParams struct {
@@ -236,12 +238,13 @@ func (q *Queries) GetOrderPayment(ctx context.Context, db DBTX, arg GetOrderPaym
 		&i.Settled,
 		&i.ParentID,
 		&i.ConfirmWarnedAt,
+		&i.Confirmed,
 	)
 	return i, err
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments WHERE id = $1
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Payment, error) {
@@ -275,6 +278,7 @@ func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Paymen
 		&i.Settled,
 		&i.ParentID,
 		&i.ConfirmWarnedAt,
+		&i.Confirmed,
 	)
 	return i, err
 }
@@ -520,7 +524,7 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 
 const listRefundablePayments = `-- name: ListRefundablePayments :many
 
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at FROM payments
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments
 WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind NOT IN ('checkin', 'recurring')
   AND refunded_minor < amount_minor
 ORDER BY created_at, id
@@ -566,6 +570,7 @@ func (q *Queries) ListRefundablePayments(ctx context.Context, db DBTX, orderID u
 			&i.Settled,
 			&i.ParentID,
 			&i.ConfirmWarnedAt,
+			&i.Confirmed,
 		); err != nil {
 			return nil, err
 		}

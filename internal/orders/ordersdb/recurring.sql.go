@@ -185,12 +185,12 @@ func (q *Queries) UpsertRecurringCharge(ctx context.Context, db DBTX, arg Upsert
 
 const upsertRecurringPayment = `-- name: UpsertRecurringPayment :one
 INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
-    authorization_code, receipt, currency, amount_minor, provider_date)
-VALUES ($1, $2, $3, $4, 'recurring', $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    authorization_code, receipt, currency, amount_minor, provider_date, confirmed)
+VALUES ($1, $2, $3, $4, 'recurring', $5, $6, $7, $8, $9, $10, $11, $12, $13, false)
 ON CONFLICT (internal_reference) DO UPDATE
 SET status = excluded.status, reason = excluded.reason, message = excluded.message,
     provider_date = excluded.provider_date, updated_at = now()
-WHERE payments.kind = 'recurring' AND payments.order_id = excluded.order_id
+WHERE payments.kind = 'recurring' AND payments.order_id = excluded.order_id AND NOT payments.confirmed
   AND payments.status <> 'APPROVED' AND payments.status <> excluded.status
 RETURNING id, (xmax = 0) AS inserted
 `
@@ -216,9 +216,10 @@ type UpsertRecurringPaymentRow struct {
 	Inserted bool
 }
 
-// A recurring charge by its internalReference. Only a charge already known as recurring, of
-// the same order, is updated, and an approval is never taken back by a later report: no row
-// comes back when nothing was written.
+// A recurring charge by its internalReference, unconfirmed: only a notification reports it.
+// Only a charge already known as recurring and unconfirmed, of the same order, is updated,
+// and an approval is never taken back by a later report: no row comes back when nothing
+// was written.
 func (q *Queries) UpsertRecurringPayment(ctx context.Context, db DBTX, arg UpsertRecurringPaymentParams) (UpsertRecurringPaymentRow, error) {
 	row := db.QueryRow(ctx, upsertRecurringPayment,
 		arg.ID,
