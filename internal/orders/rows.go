@@ -55,7 +55,7 @@ func paymentFromRow(r ordersdb.Payment) Payment {
 		Reason: deref(r.Reason), Message: deref(r.Message),
 		Authorization: deref(r.AuthorizationCode), Receipt: deref(r.Receipt),
 		Franchise: deref(r.Franchise), PaymentMethod: deref(r.PaymentMethod),
-		Amount:   Money{Minor: r.AmountMinor, Currency: r.Currency},
+		Amount:      Money{Minor: r.AmountMinor, Currency: r.Currency},
 		Unconfirmed: !r.Confirmed, Refunded: r.Refunded, RefundedMinor: r.RefundedMinor,
 		HeldMinor: r.HeldMinor, Settled: deref(r.Settled), ParentID: r.ParentID,
 		ProviderDate: r.ProviderDate, CreatedAt: r.CreatedAt,
