@@ -194,7 +194,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		ConfirmationWindow: cfg.ConfirmationWindow,
 	}, log, reg)
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, money.notifications, reg)
-	idem := idempotency.NewStore(pool, time.Minute)
+	idem := idempotency.NewStore(pool, time.Minute, tokenKeys)
 	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},

@@ -21,6 +21,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/tokens"
 )
 
 const (
@@ -48,7 +49,7 @@ func newEnvWith(t *testing.T, cfg gatewayhttp.Config, log *zap.Logger) *env {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	svc := orders.NewService(orders.NewStore(pool), zap.NewNop())
-	e := &env{pool: pool, reg: prometheus.NewRegistry(), idem: idempotency.NewStore(pool, time.Minute)}
+	e := &env{pool: pool, reg: prometheus.NewRegistry(), idem: idempotency.NewStore(pool, time.Minute, tokens.Generate())}
 	e.srv = gatewayhttp.NewServer(cfg, svc, e.idem, log, e.reg)
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)

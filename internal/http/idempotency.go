@@ -26,7 +26,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if len(key) > 255 {
-			return &badRequest{field: "Idempotency-Key", detail: "the Idempotency-Key header is longer than 255 characters"}
+			return &badRequest{field: "Idempotency-Key", detail: "the Idempotency-Key header is longer than 255 bytes"}
 		}
 		body, err := io.ReadAll(c.Request().Body)
 		if err != nil {
@@ -59,6 +59,10 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		case idempotency.InFlight:
 			return &orders.Error{Code: orders.EConflict, Field: "Idempotency-Key", RetryAfter: 5,
 				Message: "a request with this Idempotency-Key is still in progress; retry later"}
+		case idempotency.Unreadable:
+			return &orders.Error{Code: orders.EConflict, Field: "Idempotency-Key",
+				Message: "a request with this Idempotency-Key already ran, but its stored answer was sealed with a key this gateway does not hold " +
+					"(GATEWAY_TOKEN_KEY differs between replicas or was removed); it is not run again: read the result with a GET"}
 		}
 
 		// The record is settled even when the client has gone (its retry must find the

@@ -19,7 +19,7 @@ RETURNING owner;
 
 -- name: Complete :execrows
 UPDATE idempotency_keys
-SET state = 'done', response_status = $4, response_headers = $5, response_body = $6
+SET state = 'done', response_status = $4, response_headers = $5, response_body = $6, response_key_id = $7
 WHERE owner = $1 AND key = $2 AND lock_token = $3 AND state = 'in_flight';
 
 -- name: Release :execrows

@@ -31,7 +31,18 @@ const (
 	Mismatch
 	// InFlight: another caller is running the same request now.
 	InFlight
+	// Unreadable: the request already ran, but its response was sealed with a key this
+	// process does not have (GATEWAY_TOKEN_KEY differs between replicas, or changed): it
+	// cannot be replayed, and the request must not run again.
+	Unreadable
 )
+
+// Sealer encrypts stored responses, bound to their key, and names the key it used so that
+// keys can be rotated. internal/tokens satisfies it.
+type Sealer interface {
+	Seal(plaintext, aad []byte) (keyID string, sealed []byte, err error)
+	Open(keyID string, sealed, aad []byte) ([]byte, error)
+}
 
 // Response is a stored response, replayed byte for byte: status, the headers the handler
 // set, and body.
@@ -49,19 +60,26 @@ type Lease struct {
 }
 
 // Store keeps idempotency records. lease bounds how long a holder that vanished (a crashed
-// replica) blocks its key; it must exceed the longest request.
+// replica) blocks its key; it must exceed the longest request. Response bodies are stored
+// sealed: a create answer holds the order's client secret and the buyer's personal data.
 type Store struct {
-	pool  *pgxpool.Pool
-	q     *idempotencydb.Queries
-	lease time.Duration
+	pool   *pgxpool.Pool
+	q      *idempotencydb.Queries
+	lease  time.Duration
+	sealer Sealer
 }
 
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool, lease time.Duration) *Store {
-	if pool == nil || lease <= 0 {
-		panic("idempotency: NewStore needs a pool and a positive lease")
+// NewStore returns a Store on pool that seals response bodies with sealer.
+func NewStore(pool *pgxpool.Pool, lease time.Duration, sealer Sealer) *Store {
+	if pool == nil || lease <= 0 || sealer == nil {
+		panic("idempotency: NewStore needs a pool, a positive lease and a sealer")
 	}
-	return &Store{pool: pool, q: idempotencydb.New(), lease: lease}
+	return &Store{pool: pool, q: idempotencydb.New(), lease: lease, sealer: sealer}
+}
+
+// aad binds a sealed response to its record.
+func aad(owner, key string) []byte {
+	return []byte("idempotency:" + owner + "\x00" + key)
 }
 
 // Begin claims key for owner and the request identified by hash (which covers method, path
@@ -96,6 +114,14 @@ func (s *Store) Begin(ctx context.Context, owner, key, method, path string, hash
 			if err := json.Unmarshal(rec.ResponseHeaders, &resp.Header); err != nil {
 				return 0, nil, Lease{}, fmt.Errorf("idempotency: stored headers: %w", err)
 			}
+			if rec.ResponseKeyID != nil { // nil: stored in clear before bodies were sealed
+				if resp.Body, err = s.sealer.Open(*rec.ResponseKeyID, rec.ResponseBody, aad(owner, key)); err != nil {
+					return Unreadable, nil, Lease{}, nil
+				}
+				if resp.Body == nil {
+					resp.Body = []byte{} // an empty body is a response too
+				}
+			}
 			return Replay, resp, Lease{}, nil
 		}
 		_, err = s.q.TakeOver(ctx, s.pool, idempotencydb.TakeOverParams{
@@ -120,9 +146,6 @@ var ErrLeaseLost = errors.New("idempotency: the key is no longer held by this re
 func (s *Store) Complete(ctx context.Context, l Lease, r Response) error {
 	status := int32(r.Status)
 	body := r.Body
-	if body == nil {
-		body = []byte{} // an empty body is a response too; NULL would mean none
-	}
 	header := r.Header
 	if header == nil {
 		header = http.Header{}
@@ -131,9 +154,13 @@ func (s *Store) Complete(ctx context.Context, l Lease, r Response) error {
 	if err != nil {
 		return fmt.Errorf("idempotency: complete: headers: %w", err)
 	}
+	keyID, sealed, err := s.sealer.Seal(body, aad(l.Owner, l.Key))
+	if err != nil {
+		return fmt.Errorf("idempotency: complete: seal: %w", err)
+	}
 	n, err := s.q.Complete(ctx, s.pool, idempotencydb.CompleteParams{
 		Owner: l.Owner, Key: l.Key, LockToken: l.token,
-		ResponseStatus: &status, ResponseHeaders: headerJSON, ResponseBody: body,
+		ResponseStatus: &status, ResponseHeaders: headerJSON, ResponseBody: sealed, ResponseKeyID: &keyID,
 	})
 	if err != nil {
 		return fmt.Errorf("idempotency: complete: %w", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/tokens"
 )
 
 func hash(s string) []byte {
@@ -36,6 +37,8 @@ func outcomeName(o idempotency.Outcome) string {
 		return "Mismatch"
 	case idempotency.InFlight:
 		return "InFlight"
+	case idempotency.Unreadable:
+		return "Unreadable"
 	}
 	return "unknown"
 }
@@ -81,10 +84,13 @@ func wantLeaseLost(t *testing.T, what string, err error) {
 	}
 }
 
+// testKeys seal the stored responses of these tests.
+var testKeys = tokens.Generate()
+
 func newStore(t *testing.T) (*pgxpool.Pool, *idempotency.Store) {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	return pool, idempotency.NewStore(pool, time.Minute)
+	return pool, idempotency.NewStore(pool, time.Minute, testKeys)
 }
 
 func TestBeginClaimsOnce(t *testing.T) {
@@ -229,8 +235,8 @@ func TestReleaseFreesTheKey(t *testing.T) {
 func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	short := idempotency.NewStore(pool, time.Millisecond)
-	long := idempotency.NewStore(pool, time.Hour)
+	short := idempotency.NewStore(pool, time.Millisecond, testKeys)
+	long := idempotency.NewStore(pool, time.Hour, testKeys)
 
 	t.Run("live lease holds", func(t *testing.T) {
 		begin(t, long, "o", "live", bodyA, idempotency.Proceed)
@@ -360,7 +366,7 @@ func TestDeleteOlderThan(t *testing.T) {
 
 func TestStoreErrors(t *testing.T) {
 	pool := pgtest.Pool(t)
-	s := idempotency.NewStore(pool, time.Minute)
+	s := idempotency.NewStore(pool, time.Minute, testKeys)
 	_, lease := begin(t, s, "o", "k", bodyA, idempotency.Proceed)
 	pool.Close()
 	ctx := context.Background()
@@ -397,7 +403,7 @@ func TestNewStoreRefusesMissingDependencies(t *testing.T) {
 					t.Error("NewStore did not panic")
 				}
 			}()
-			idempotency.NewStore(tt.pool, tt.lease)
+			idempotency.NewStore(tt.pool, tt.lease, testKeys)
 		})
 	}
 }

@@ -44,6 +44,8 @@ type Gateway struct {
 // gateway applies the migrations).
 func Start(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	st := &Stack{APIKey: "sk_load_" + token(16), Login: "load-login", Secret: token(24)}
+	// One key for every replica: each one replays the answers another stored (sealed).
+	tokenKey := "load:" + token(32) // 32 random bytes, as 64 hex digits
 	sbAddr, err := FreeAddr()
 	if err != nil {
 		return nil, err
@@ -76,6 +78,7 @@ func Start(ctx context.Context, cfg StackConfig) (*Stack, error) {
 			"GATEWAY_ADDR=" + addr, "GATEWAY_ADMIN_ADDR=" + admin, "GATEWAY_PUBLIC_URL=http://" + addr,
 			"GATEWAY_API_KEYS=" + st.APIKey, "GATEWAY_PROBE_INTERVAL=" + cfg.ProbeInterval,
 			"PLACETOPAY_BASE_URL=" + st.SandboxURL, "PLACETOPAY_LOGIN=" + st.Login, "PLACETOPAY_SECRET_KEY=" + st.Secret,
+			"GATEWAY_TOKEN_KEY=" + tokenKey,
 		}, cfg.GatewayEnv...)
 		g := &Gateway{Proc: NewProc("gateway-"+strconv.Itoa(i+1), cfg.Bin, []string{"serve"}, env,
 			filepath.Join(cfg.Dir, "gateway-"+strconv.Itoa(i+1)+".log")), URL: "http://" + addr, AdminURL: "http://" + admin}

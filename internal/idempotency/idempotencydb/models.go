@@ -23,4 +23,5 @@ type IdempotencyKey struct {
 	ResponseHeaders []byte
 	ResponseBody    []byte
 	CreatedAt       time.Time
+	ResponseKeyID   *string
 }

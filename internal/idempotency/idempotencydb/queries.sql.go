@@ -48,7 +48,7 @@ func (q *Queries) Claim(ctx context.Context, db DBTX, arg ClaimParams) (string, 
 
 const complete = `-- name: Complete :execrows
 UPDATE idempotency_keys
-SET state = 'done', response_status = $4, response_headers = $5, response_body = $6
+SET state = 'done', response_status = $4, response_headers = $5, response_body = $6, response_key_id = $7
 WHERE owner = $1 AND key = $2 AND lock_token = $3 AND state = 'in_flight'
 `
 
@@ -59,6 +59,7 @@ type CompleteParams struct {
 	ResponseStatus  *int32
 	ResponseHeaders []byte
 	ResponseBody    []byte
+	ResponseKeyID   *string
 }
 
 func (q *Queries) Complete(ctx context.Context, db DBTX, arg CompleteParams) (int64, error) {
@@ -69,6 +70,7 @@ func (q *Queries) Complete(ctx context.Context, db DBTX, arg CompleteParams) (in
 		arg.ResponseStatus,
 		arg.ResponseHeaders,
 		arg.ResponseBody,
+		arg.ResponseKeyID,
 	)
 	if err != nil {
 		return 0, err
@@ -89,7 +91,7 @@ func (q *Queries) DeleteOlderThan(ctx context.Context, db DBTX, createdAt time.T
 }
 
 const get = `-- name: Get :one
-SELECT owner, key, method, path, request_hash, state, lock_token, locked_until, response_status, response_headers, response_body, created_at FROM idempotency_keys WHERE owner = $1 AND key = $2
+SELECT owner, key, method, path, request_hash, state, lock_token, locked_until, response_status, response_headers, response_body, created_at, response_key_id FROM idempotency_keys WHERE owner = $1 AND key = $2
 `
 
 type GetParams struct {
@@ -113,6 +115,7 @@ func (q *Queries) Get(ctx context.Context, db DBTX, arg GetParams) (IdempotencyK
 		&i.ResponseHeaders,
 		&i.ResponseBody,
 		&i.CreatedAt,
+		&i.ResponseKeyID,
 	)
 	return i, err
 }
