@@ -68,9 +68,12 @@ chaos: build
 	$(GO) build -o bin/chaos ./cmd/chaos
 	./bin/chaos -bin bin/gateway -payments $(CHAOS_PAYMENTS) $(CHAOS_FLAGS)
 
-# Regenerates the sqlc query code after a change to migrations/ or a queries.sql.
+# Regenerates the sqlc query code after a change to migrations/ or a queries.sql, and the
+# Go client of the merchant API that the tests drive (internal/http/contract/apiclient: its
+# go:generate line pins oapi-codegen) after a change to internal/http/openapi.yaml.
 generate:
 	$(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1 generate
+	$(GO) generate ./internal/http/contract/apiclient
 
 vet:
 	$(GO) vet ./...
