@@ -531,6 +531,30 @@ func (e RefundStatus) Valid() bool {
 	}
 }
 
+// Defines values for AutopayWebhookType.
+const (
+	AutopayWebhookTypeAUTOPAYCANCELED          AutopayWebhookType = "AUTOPAY_CANCELED"
+	AutopayWebhookTypeAUTOPAYCREATED           AutopayWebhookType = "AUTOPAY_CREATED"
+	AutopayWebhookTypeAUTOPAYTRANSACTIONFAILED AutopayWebhookType = "AUTOPAY_TRANSACTION_FAILED"
+	AutopayWebhookTypeAUTOPAYUPDATED           AutopayWebhookType = "AUTOPAY_UPDATED"
+)
+
+// Valid indicates whether the value is a known member of the AutopayWebhookType enum.
+func (e AutopayWebhookType) Valid() bool {
+	switch e {
+	case AutopayWebhookTypeAUTOPAYCANCELED:
+		return true
+	case AutopayWebhookTypeAUTOPAYCREATED:
+		return true
+	case AutopayWebhookTypeAUTOPAYTRANSACTIONFAILED:
+		return true
+	case AutopayWebhookTypeAUTOPAYUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PlacetopayNotification200JSONResponseBodyStatus.
 const (
 	Received PlacetopayNotification200JSONResponseBodyStatus = "received"
@@ -540,6 +564,69 @@ const (
 func (e PlacetopayNotification200JSONResponseBodyStatus) Valid() bool {
 	switch e {
 	case Received:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayWebhookShortJSONBodyType.
+const (
+	AutopayWebhookShortJSONBodyTypeAUTOPAYCANCELED          AutopayWebhookShortJSONBodyType = "AUTOPAY_CANCELED"
+	AutopayWebhookShortJSONBodyTypeAUTOPAYCREATED           AutopayWebhookShortJSONBodyType = "AUTOPAY_CREATED"
+	AutopayWebhookShortJSONBodyTypeAUTOPAYTRANSACTIONFAILED AutopayWebhookShortJSONBodyType = "AUTOPAY_TRANSACTION_FAILED"
+	AutopayWebhookShortJSONBodyTypeAUTOPAYUPDATED           AutopayWebhookShortJSONBodyType = "AUTOPAY_UPDATED"
+)
+
+// Valid indicates whether the value is a known member of the AutopayWebhookShortJSONBodyType enum.
+func (e AutopayWebhookShortJSONBodyType) Valid() bool {
+	switch e {
+	case AutopayWebhookShortJSONBodyTypeAUTOPAYCANCELED:
+		return true
+	case AutopayWebhookShortJSONBodyTypeAUTOPAYCREATED:
+		return true
+	case AutopayWebhookShortJSONBodyTypeAUTOPAYTRANSACTIONFAILED:
+		return true
+	case AutopayWebhookShortJSONBodyTypeAUTOPAYUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopaySettlementJSONBodyTransactionStatusStatus.
+const (
+	APPROVED AutopaySettlementJSONBodyTransactionStatusStatus = "APPROVED"
+)
+
+// Valid indicates whether the value is a known member of the AutopaySettlementJSONBodyTransactionStatusStatus enum.
+func (e AutopaySettlementJSONBodyTransactionStatusStatus) Valid() bool {
+	switch e {
+	case APPROVED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayWebhookJSONBodyType.
+const (
+	AutopayWebhookJSONBodyTypeAUTOPAYCANCELED          AutopayWebhookJSONBodyType = "AUTOPAY_CANCELED"
+	AutopayWebhookJSONBodyTypeAUTOPAYCREATED           AutopayWebhookJSONBodyType = "AUTOPAY_CREATED"
+	AutopayWebhookJSONBodyTypeAUTOPAYTRANSACTIONFAILED AutopayWebhookJSONBodyType = "AUTOPAY_TRANSACTION_FAILED"
+	AutopayWebhookJSONBodyTypeAUTOPAYUPDATED           AutopayWebhookJSONBodyType = "AUTOPAY_UPDATED"
+)
+
+// Valid indicates whether the value is a known member of the AutopayWebhookJSONBodyType enum.
+func (e AutopayWebhookJSONBodyType) Valid() bool {
+	switch e {
+	case AutopayWebhookJSONBodyTypeAUTOPAYCANCELED:
+		return true
+	case AutopayWebhookJSONBodyTypeAUTOPAYCREATED:
+		return true
+	case AutopayWebhookJSONBodyTypeAUTOPAYTRANSACTIONFAILED:
+		return true
+	case AutopayWebhookJSONBodyTypeAUTOPAYUPDATED:
 		return true
 	default:
 		return false
@@ -864,16 +951,22 @@ type Money struct {
 
 // Notification PlacetoPay's notification (a session's, or a recurring charge's with `internalReference` instead of `requestId`).
 type Notification struct {
-	InternalReference *int64  `json:"internalReference,omitempty"`
-	Reference         *string `json:"reference,omitempty"`
-	RequestId         *int64  `json:"requestId,omitempty"`
-	Signature         *string `json:"signature,omitempty"`
-	Status            *struct {
-		Date    *string `json:"date,omitempty"`
+	InternalReference *int64 `json:"internalReference,omitempty"`
+
+	// Recurring A recurring charge's schedule.
+	Recurring *map[string]interface{} `json:"recurring,omitempty"`
+	Reference *string                 `json:"reference,omitempty"`
+	RequestId *int64                  `json:"requestId,omitempty"`
+
+	// Signature `sha256:` and a hex digest, or a bare SHA-1 hex digest, of requestId (or internalReference) + status + date + secretKey.
+	Signature string `json:"signature"`
+	Status    struct {
+		// Date Signed exactly as sent.
+		Date    string  `json:"date"`
 		Message *string `json:"message,omitempty"`
 		Reason  *string `json:"reason,omitempty"`
-		Status  *string `json:"status,omitempty"`
-	} `json:"status,omitempty"`
+		Status  string  `json:"status"`
+	} `json:"status"`
 }
 
 // Order defines model for Order.
@@ -1312,13 +1405,20 @@ type UnsupportedMediaType = Problem
 
 // AutopayWebhook defines model for AutopayWebhook.
 type AutopayWebhook struct {
-	Date      *string `json:"date,omitempty"`
-	Id        *string `json:"id,omitempty"`
-	Signature *string `json:"signature,omitempty"`
+	Additional *map[string]interface{} `json:"additional,omitempty"`
+	Date       string                  `json:"date"`
 
-	// Type Examples: AUTOPAY_CREATED, AUTOPAY_UPDATED, AUTOPAY_CANCELED, AUTOPAY_TRANSACTION_FAILED
-	Type *string `json:"type,omitempty"`
+	// Id PlacetoPay's autopay id.
+	Id        openapi_types.UUID `json:"id"`
+	Reference *string            `json:"reference,omitempty"`
+
+	// Signature `sha256:` and the hex digest of id + type + date + secretKey.
+	Signature string             `json:"signature"`
+	Type      AutopayWebhookType `json:"type"`
 }
+
+// AutopayWebhookType defines model for AutopayWebhook.Type.
+type AutopayWebhookType string
 
 // ListAutopayParams defines parameters for ListAutopay.
 type ListAutopayParams struct {
@@ -1455,30 +1555,55 @@ type PlacetopayNotification200JSONResponseBodyStatus string
 
 // AutopayWebhookShortJSONBody defines parameters for AutopayWebhookShort.
 type AutopayWebhookShortJSONBody struct {
-	Date      *string `json:"date,omitempty"`
-	Id        *string `json:"id,omitempty"`
-	Signature *string `json:"signature,omitempty"`
+	Additional *map[string]interface{} `json:"additional,omitempty"`
+	Date       string                  `json:"date"`
 
-	// Type Examples: AUTOPAY_CREATED, AUTOPAY_UPDATED, AUTOPAY_CANCELED, AUTOPAY_TRANSACTION_FAILED
-	Type *string `json:"type,omitempty"`
+	// Id PlacetoPay's autopay id.
+	Id        openapi_types.UUID `json:"id"`
+	Reference *string            `json:"reference,omitempty"`
+
+	// Signature `sha256:` and the hex digest of id + type + date + secretKey.
+	Signature string                          `json:"signature"`
+	Type      AutopayWebhookShortJSONBodyType `json:"type"`
 }
+
+// AutopayWebhookShortJSONBodyType defines parameters for AutopayWebhookShort.
+type AutopayWebhookShortJSONBodyType string
 
 // AutopaySettlementJSONBody defines parameters for AutopaySettlement.
 type AutopaySettlementJSONBody struct {
-	Id          *string                 `json:"id,omitempty"`
-	Reference   *string                 `json:"reference,omitempty"`
-	Transaction *map[string]interface{} `json:"transaction,omitempty"`
+	// Id PlacetoPay's autopay id.
+	Id        openapi_types.UUID `json:"id"`
+	Reference *string            `json:"reference,omitempty"`
+
+	// Transaction PlacetoPay's transaction; only an approved one is settled.
+	Transaction struct {
+		InternalReference int64 `json:"internalReference"`
+		Status            struct {
+			Status AutopaySettlementJSONBodyTransactionStatusStatus `json:"status"`
+		} `json:"status"`
+	} `json:"transaction"`
 }
+
+// AutopaySettlementJSONBodyTransactionStatusStatus defines parameters for AutopaySettlement.
+type AutopaySettlementJSONBodyTransactionStatusStatus string
 
 // AutopayWebhookJSONBody defines parameters for AutopayWebhook.
 type AutopayWebhookJSONBody struct {
-	Date      *string `json:"date,omitempty"`
-	Id        *string `json:"id,omitempty"`
-	Signature *string `json:"signature,omitempty"`
+	Additional *map[string]interface{} `json:"additional,omitempty"`
+	Date       string                  `json:"date"`
 
-	// Type Examples: AUTOPAY_CREATED, AUTOPAY_UPDATED, AUTOPAY_CANCELED, AUTOPAY_TRANSACTION_FAILED
-	Type *string `json:"type,omitempty"`
+	// Id PlacetoPay's autopay id.
+	Id        openapi_types.UUID `json:"id"`
+	Reference *string            `json:"reference,omitempty"`
+
+	// Signature `sha256:` and the hex digest of id + type + date + secretKey.
+	Signature string                     `json:"signature"`
+	Type      AutopayWebhookJSONBodyType `json:"type"`
 }
+
+// AutopayWebhookJSONBodyType defines parameters for AutopayWebhook.
+type AutopayWebhookJSONBodyType string
 
 // CreateAutopayJSONRequestBody defines body for CreateAutopay for application/json ContentType.
 type CreateAutopayJSONRequestBody = CreateAutopay
