@@ -41,13 +41,15 @@ bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(BENCH_PKGS)
 
 # Browser test of the demo shop (e2e/): Playwright driving Debian's Chromium, headless.
-# The test builds and starts the gateway itself, on ports 18080, 18090 and 19090.
+# The test builds and starts the gateway itself, on ports 18080, 18090 and 19090. First,
+# npm test generates openapi-typescript's types of internal/http/openapi.yaml and compiles
+# the test's typed API calls (e2e/api.ts) with tsc: a disagreement fails here.
 e2e:
 	@test -x /usr/bin/chromium || { echo "e2e: /usr/bin/chromium is missing; install it (Debian: apt-get install chromium)" >&2; exit 1; }
 	@command -v npm >/dev/null || { echo "e2e: node and npm are missing; install them (Debian: apt-get install nodejs npm)" >&2; exit 1; }
-	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund)
+	@cd e2e && { npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund; }
 	@eval "$$(scripts/postgres.sh env gateway_e2e fresh)"; \
-	cd e2e && node --test
+	cd e2e && npm test
 
 # Load test (docs/benchmarks.md): pgbench with one flow's writes, then the gateway and the
 # sandbox as separate processes under complete storefront flows and a notification stream.
@@ -68,9 +70,12 @@ chaos: build
 	$(GO) build -o bin/chaos ./cmd/chaos
 	./bin/chaos -bin bin/gateway -payments $(CHAOS_PAYMENTS) $(CHAOS_FLAGS)
 
-# Regenerates the sqlc query code after a change to migrations/ or a queries.sql.
+# Regenerates the sqlc query code after a change to migrations/ or a queries.sql, and the
+# Go client of the merchant API that the tests drive (internal/http/contract/apiclient: its
+# go:generate line pins oapi-codegen) after a change to internal/http/openapi.yaml.
 generate:
 	$(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1 generate
+	$(GO) generate ./internal/http/contract/apiclient
 
 vet:
 	$(GO) vet ./...

@@ -1,6 +1,8 @@
 // Browser test of the demo shop (/demo) against the embedded PlacetoPay sandbox.
 // Builds and starts the gateway itself (development mode: no PLACETOPAY_*), then drives
 // Debian's Chromium headless through Playwright. Needs DATABASE_URL (`make e2e` sets it).
+// Its merchant API calls go through build/api.js, compiled from api.ts, which is typed with
+// openapi-typescript's types of the OpenAPI document (`npm test` builds it first).
 // Screenshots and the gateway's log land in e2e/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +13,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
+import { Merchant } from "./build/api.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -26,7 +29,7 @@ const CARD_PENDING_APPROVED = "4110760000000073";
 
 let gateway; // the child process
 let gatewayExit; // resolves when it exits
-let apiKey;
+let merchant; // the merchant API, with the development API key
 const logTail = [];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -87,8 +90,9 @@ before(async () => {
     if (Date.now() > readyBy) fail("the gateway was not ready on /readyz within 30s");
     await sleep(200);
   }
-  apiKey = await Promise.race([keyPromise, deadline(5_000)]);
+  const apiKey = await Promise.race([keyPromise, deadline(5_000)]);
   if (!apiKey) fail('no "development API key" log line with an apiKey field');
+  merchant = new Merchant(GATEWAY, apiKey);
 });
 
 after(async () => {
@@ -166,14 +170,8 @@ async function orderOf(page, ref) {
   return id;
 }
 
-async function apiOrder(id) {
-  const r = await fetch(`${GATEWAY}/v1/orders/${id}`, { headers: { Authorization: `Bearer ${apiKey}` } });
-  assert.equal(r.status, 200, `GET /v1/orders/${id}: ${r.status} ${await r.clone().text()}`);
-  return r.json();
-}
-
 async function assertOrder(page, ref, status) {
-  const o = await apiOrder(await orderOf(page, ref));
+  const o = await merchant.order(await orderOf(page, ref));
   assert.equal(o.status, status, `order ${ref} through the API: ${JSON.stringify(o)}`);
   return o;
 }
@@ -189,7 +187,11 @@ test("approved card: Paid", T, () =>
     await assert.doesNotReject(page.locator("#detail", { hasText: "received" }).waitFor());
     assert.equal(await page.locator("#retry").isVisible(), false);
     await shot();
-    await assertOrder(page, ref, "paid");
+    const o = await assertOrder(page, ref, "paid");
+    const ev = await merchant.paidEvent(o.id);
+    assert.equal(ev.data.status, "paid");
+    assert.equal(ev.data.reference, o.reference);
+    assert.deepEqual(ev.data.paidAmount, o.amount, `order.paid event ${JSON.stringify(ev)}`);
   }));
 
 test("declined card, then an approved one: Paid", T, () =>

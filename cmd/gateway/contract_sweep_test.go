@@ -12,8 +12,9 @@ import (
 
 // TestContractErrorSweep produces, on real gateways, the error answers every operation of
 // the OpenAPI document declares and the feature tests have no reason to: no API key (401),
-// an unknown id (404), a too long Idempotency-Key (400), a reused one with another body
-// (422), an oversized body (413), a body that is not JSON (415), and PlacetoPay down (502).
+// an unknown id (404), a parameter of the wrong type (400, 404, 422), a too long
+// Idempotency-Key (400), a reused one with another body (422), an oversized body (413), a
+// body that is not JSON (415), and PlacetoPay down (502).
 // TestMain validates each answer against the document; here each status is also asserted.
 func TestContractErrorSweep(t *testing.T) {
 	// The autopay API fails, slowly: long enough for a second request to find the first in
@@ -97,6 +98,23 @@ func TestContractErrorSweep(t *testing.T) {
 		want(g, 404, http.MethodGet, ord+"/refunds", "", withKey())
 		want(g, 404, http.MethodGet, ap, "", withKey())
 		want(g, 404, http.MethodGet, "/return/not-an-order", "", nil)
+	})
+	t.Run("parameters of the wrong type", func(t *testing.T) {
+		// The document types them: a boolean refresh, UUID ids, integer references and limits.
+		for _, q := range []string{"yes", "1", ""} {
+			want(g, 400, http.MethodGet, ord+"?refresh="+q, "", withKey())
+			want(g, 400, http.MethodGet, ap+"?refresh="+q, "", withKey())
+		}
+		want(g, 404, http.MethodGet, "/v1/orders/not-a-uuid", "", withKey())
+		want(g, 404, http.MethodGet, "/v1/autopay/not-a-uuid", "", withKey())
+		want(g, 404, http.MethodPost, ord+"/payments/not-a-number/confirm", "", withKey())
+		want(g, 404, http.MethodPost, ord+"/payments/-5/cancel", "", withKey())
+		want(g, 404, http.MethodDelete, pm+"/not-a-uuid", "", withKey())
+		for _, p := range []string{"/v1/orders", "/v1/events", "/v1/autopay"} {
+			for _, l := range []string{"abc", "1.5", "0", "101"} {
+				want(g, 422, http.MethodGet, p+"?limit="+l, "", withKey())
+			}
+		}
 	})
 	t.Run("422 Idempotency-Key reused with another body", func(t *testing.T) {
 		for i, p := range posts {

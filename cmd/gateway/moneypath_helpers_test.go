@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,7 +179,57 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	}
 	target := h.gws[0].url + "/webhooks/placetopay"
 	h.notifyTo.Store(&target)
+	// Last, before the gateways stop: the whole events feed is read through mpHTTP, so that
+	// every event the test's flows wrote is checked against the document (TestMain).
+	t.Cleanup(h.readEvents)
 	return h
+}
+
+// readEvents reads the events feed to its end from the first gateway still answering. It
+// reports nothing itself: what matters is that mpHTTP validates each page.
+func (h *mpHarness) readEvents() {
+	var stored int
+	if err := h.db.QueryRow(context.Background(), `SELECT count(*) FROM events`).Scan(&stored); err != nil {
+		return
+	}
+	for _, g := range h.gws {
+		if readFeed(g, stored) {
+			return
+		}
+	}
+}
+
+// readFeed reads g's events feed page by page until it has listed want events, or for 10 s
+// (the feed holds an event back while an older transaction, of any test, is still open);
+// false when g did not answer (a test may have stopped it).
+func readFeed(g *mpGateway, want int) bool {
+	cursor, listed := "", 0
+	for deadline := time.Now().Add(10 * time.Second); listed < want && time.Now().Before(deadline); {
+		req, err := http.NewRequest(http.MethodGet, g.url+"/v1/events?limit=100&after="+url.QueryEscape(cursor), nil)
+		if err != nil {
+			return false
+		}
+		req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+		resp, err := mpHTTP.Do(req)
+		if err != nil {
+			return false
+		}
+		var page struct {
+			Data       []json.RawMessage `json:"data"`
+			NextCursor string            `json:"nextCursor"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return false
+		}
+		if len(page.Data) == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		listed += len(page.Data)
+		cursor = page.NextCursor
+	}
+	return true
 }
 
 // mpClosedPortURL returns the URL of a port nothing listens on.

@@ -136,7 +136,11 @@ func (s *Server) handleGetAutopay(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.autopay.Get(c.Request().Context(), id, c.QueryParam("refresh") == "true")
+	refresh, err := refreshParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.autopay.Get(c.Request().Context(), id, refresh)
 	if err != nil {
 		return err
 	}
@@ -145,13 +149,9 @@ func (s *Server) handleGetAutopay(c echo.Context) error {
 
 // handleListAutopay is GET /v1/autopay?reference=&status=&limit=.
 func (s *Server) handleListAutopay(c echo.Context) error {
-	limit := 20
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return &orders.Error{Code: orders.EInvalid, Field: "limit", Message: "must be between 1 and 100"}
-		}
-		limit = n
+	limit, err := limitParam(c, 20)
+	if err != nil {
+		return err
 	}
 	list, err := s.autopay.List(c.Request().Context(), autopay.ListParams{
 		Reference: c.QueryParam("reference"), Status: autopay.Status(c.QueryParam("status")), Limit: limit,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,13 +32,9 @@ func (s *Server) handleListEvents(c echo.Context) error {
 	if s.events == nil {
 		return errors.New("http: GET /v1/events: the server was built without an event lister")
 	}
-	limit := webhooks.DefaultListLimit
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > webhooks.MaxListLimit {
-			return &orders.Error{Code: orders.EInvalid, Field: "limit", Message: "must be a whole number between 1 and 100"}
-		}
-		limit = n
+	limit, err := limitParam(c, webhooks.DefaultListLimit)
+	if err != nil {
+		return err
 	}
 	page, err := s.events.List(c.Request().Context(), c.QueryParam("after"), limit)
 	if errors.Is(err, webhooks.ErrInvalidCursor) {

@@ -94,13 +94,18 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	refresh, err := refreshParam(c)
+	if err != nil {
+		return err
+	}
+	refresh = refresh && s.money != nil
 	ctx := c.Request().Context()
 	if _, withKey := c.Get(ownerKey).(string); !withKey {
 		o, err := s.orders.GetWithClientSecret(ctx, id, c.Request().Header.Get("X-Client-Secret"))
 		if err != nil {
 			return err
 		}
-		if c.QueryParam("refresh") == "true" && s.money != nil {
+		if refresh {
 			if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			} else if o, err = s.orders.Get(ctx, id); err != nil {
@@ -109,7 +114,7 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		}
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderStatusJSON(o))
 	}
-	if c.QueryParam("refresh") == "true" && s.money != nil {
+	if refresh {
 		if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 			s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			c.Response().Header().Set("Refresh-Error", "PlacetoPay could not be queried; the order is as last known")
@@ -124,14 +129,11 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 
 // handleListOrders is GET /v1/orders.
 func (s *Server) handleListOrders(c echo.Context) error {
-	p := orders.ListParams{Status: orders.Status(c.QueryParam("status")), Cursor: c.QueryParam("cursor")}
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 { // 0 would otherwise mean the default
-			return &orders.Error{Code: orders.EInvalid, Field: "limit", Message: "must be a whole number between 1 and 100"}
-		}
-		p.Limit = n
+	limit, err := limitParam(c, 20)
+	if err != nil {
+		return err
 	}
+	p := orders.ListParams{Status: orders.Status(c.QueryParam("status")), Cursor: c.QueryParam("cursor"), Limit: limit}
 	list, next, err := s.orders.List(c.Request().Context(), p)
 	if err != nil {
 		return err

@@ -396,6 +396,33 @@ func TestGetOrder(t *testing.T) {
 	}
 }
 
+// TestGetOrderRefreshIsTrueOrFalse: refresh is a boolean; any other value is a 400 naming
+// the parameter, for API-key and client-secret callers alike, never silently a read
+// without refresh.
+func TestGetOrderRefreshIsTrueOrFalse(t *testing.T) {
+	e := newEnv(t)
+	o := e.createOrder(t, usd("", "5.00"))
+	callers := map[string]http.Header{
+		"API key":       auth(apiKey),
+		"client secret": {"X-Client-Secret": {o.ClientSecret}},
+	}
+	for name, header := range callers {
+		for _, q := range []string{"refresh=true", "refresh=false", ""} {
+			t.Run(name+" "+q, func(t *testing.T) {
+				e.do(t, http.MethodGet, "/v1/orders/"+o.ID+"?"+q, "", header).wantStatus(t, http.StatusOK)
+			})
+		}
+		for _, q := range []string{"refresh=yes", "refresh=1", "refresh=TRUE", "refresh=", "refresh=true&refresh=x"} {
+			t.Run(name+" "+q, func(t *testing.T) {
+				p := e.do(t, http.MethodGet, "/v1/orders/"+o.ID+"?"+q, "", header).wantProblem(t, http.StatusBadRequest, "bad_request", "refresh")
+				if !strings.Contains(p.Detail, "true or false") {
+					t.Errorf("detail %q does not say what refresh may be", p.Detail)
+				}
+			})
+		}
+	}
+}
+
 // listPage is the body of GET /v1/orders.
 type listPage struct {
 	Data       []order `json:"data"`

@@ -1,7 +1,9 @@
 // Package contract checks the gateway's HTTP answers against its own OpenAPI document
 // (internal/http/openapi.yaml), for the handler tests and the money-path tests: every
 // response is validated, and the (path, method, status) triples seen are recorded so that a
-// test binary can tell which documented answers no test produced.
+// test binary can tell which documented answers no test produced. The events feed counts
+// once more per event type: each type the Event schema maps is a documented answer of its
+// own, produced when a valid page of GET /v1/events holds an event of that type.
 package contract
 
 import (
@@ -23,14 +25,25 @@ import (
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 )
 
-// Operation is one documented answer: a path template, a method and a status code.
+// Operation is one documented answer: a path template, a method and a status code; for the
+// events feed, also the type of an event it listed.
 type Operation struct {
 	Path   string `json:"path"`
 	Method string `json:"method"`
 	Status string `json:"status"`
+	Event  string `json:"event,omitempty"`
 }
 
-func (o Operation) String() string { return o.Method + " " + o.Path + " " + o.Status }
+func (o Operation) String() string {
+	s := o.Method + " " + o.Path + " " + o.Status
+	if o.Event != "" {
+		s += " " + o.Event
+	}
+	return s
+}
+
+// eventsFeed is the documented answer whose events are counted by type.
+var eventsFeed = Operation{Path: "/v1/events", Method: http.MethodGet, Status: "200"}
 
 type route struct {
 	template string
@@ -43,6 +56,7 @@ var (
 	loadErr  error
 	val      validator.Validator
 	routes   []route
+	events   []string // the event types the Event schema's discriminator maps
 	mu       sync.Mutex
 	seen     = map[Operation]bool{}
 	failures []string
@@ -81,6 +95,13 @@ func load() {
 		}
 		routes = append(routes, r)
 	}
+	if ev := model.Model.Components.Schemas.GetOrZero("Event"); ev != nil {
+		if d := ev.Schema().Discriminator; d != nil && d.Mapping != nil {
+			for pair := d.Mapping.First(); pair != nil; pair = pair.Next() {
+				events = append(events, pair.Key())
+			}
+		}
+	}
 }
 
 // Load parses the document and builds the validator once; it reports what keeps the
@@ -99,9 +120,14 @@ func Documented() []Operation {
 	for _, r := range routes {
 		for m, codes := range r.methods {
 			for _, c := range codes {
-				out = append(out, Operation{r.template, m, c})
+				out = append(out, Operation{Path: r.template, Method: m, Status: c})
 			}
 		}
+	}
+	for _, typ := range events {
+		op := eventsFeed
+		op.Event = typ
+		out = append(out, op)
 	}
 	sortOps(out)
 	return out
@@ -124,8 +150,10 @@ func Check(req *http.Request, resp *http.Response) []string {
 	return errs
 }
 
-// check is Check, also returning the documented operation answered (nil when none).
-func check(req *http.Request, resp *http.Response) (*Operation, []string) {
+// check is Check, also returning the documented answers produced: the operation answered
+// and, for a valid page of the events feed, one per type of event it lists (none when the
+// request is not the merchant API's).
+func check(req *http.Request, resp *http.Response) ([]Operation, []string) {
 	if err := Load(); err != nil {
 		return nil, []string{"contract: the OpenAPI document does not load: " + err.Error()}
 	}
@@ -138,15 +166,16 @@ func check(req *http.Request, resp *http.Response) (*Operation, []string) {
 		return nil, nil
 	}
 	status := fmt.Sprint(resp.StatusCode)
-	op := &Operation{r.template, req.Method, status}
+	op := Operation{Path: r.template, Method: req.Method, Status: status}
+	ops := []Operation{op}
 	if !contains(codes, status) {
-		return op, []string{fmt.Sprintf("%s: status %s is not documented", op, status)}
+		return ops, []string{fmt.Sprintf("%s: status %s is not documented", op, status)}
 	}
 	var body []byte
 	if resp.Body != nil {
 		b, err := io.ReadAll(resp.Body)
 		if err != nil {
-			return op, []string{fmt.Sprintf("%s: read body: %v", op, err)}
+			return ops, []string{fmt.Sprintf("%s: read body: %v", op, err)}
 		}
 		body = b
 		resp.Body = io.NopCloser(bytes.NewReader(b))
@@ -160,7 +189,10 @@ func check(req *http.Request, resp *http.Response) (*Operation, []string) {
 	okv, errs := val.ValidateHttpResponse(vreq, &vresp)
 	mu.Unlock()
 	if okv {
-		return op, nil
+		if op == eventsFeed {
+			ops = append(ops, eventTypes(body)...)
+		}
+		return ops, nil
 	}
 	var out []string
 	for _, e := range errs {
@@ -173,7 +205,26 @@ func check(req *http.Request, resp *http.Response) (*Operation, []string) {
 		}
 		out = append(out, line+fmt.Sprintf(" (body %.300s)", body))
 	}
-	return op, out
+	return ops, out
+}
+
+// eventTypes returns one answer of the events feed per event type listed in body.
+func eventTypes(body []byte) []Operation {
+	var page struct {
+		Data []struct {
+			Type string `json:"type"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(body, &page) != nil {
+		return nil
+	}
+	var out []Operation
+	for _, ev := range page.Data {
+		op := eventsFeed
+		op.Event = ev.Type
+		out = append(out, op)
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
@@ -199,10 +250,10 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	op, errs := check(req, resp)
+	ops, errs := check(req, resp)
 	mu.Lock()
-	if op != nil {
-		seen[*op] = true
+	for _, op := range ops {
+		seen[op] = true
 	}
 	failures = append(failures, errs...)
 	mu.Unlock()
