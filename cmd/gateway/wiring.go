@@ -27,7 +27,7 @@ func wireMoneyPath(store *orders.Store, provider placetopay.Provider, sealer ord
 	m.checkouts = orders.NewCheckouts(store, provider, m.reconciler, waker, cfg, log)
 	m.actions = orders.NewActions(store, provider, m.reconciler, waker, cfg, log, metrics)
 	m.notifications = orders.NewNotifications(store, waker, log)
-	m.prober = orders.NewProber(store, m.reconciler, waker, cfg, log, m.actions.Sweep)
+	m.prober = orders.NewProber(store, m.reconciler, waker, cfg, log, metrics, m.actions.Sweep)
 	m.wallet = orders.NewWallet(store, m.reconciler, provider, sealer, cfg, log.Named("wallet"))
 	return m
 }

@@ -83,7 +83,7 @@ RETURNING (xmax = 0) AS inserted;
 SELECT id FROM payments WHERE order_id = :order_id ORDER BY created_at DESC, id DESC;
 SELECT payment_id FROM refunds WHERE order_id = :order_id AND status IN ('requested', 'unknown');
 UPDATE checkout_sessions SET status = 'APPROVED', reason = '00', message = 'Aprobada', attempt = 'closed',
-  next_check_at = NULL, last_checked_at = now(), updated_at = now()
+  next_check_at = NULL, last_checked_at = now(), check_failures = 0, updated_at = now()
 WHERE id = :session_id;
 UPDATE orders SET status = 'paid', updated_at = now() WHERE id = :order_id AND status = 'pending';
 UPDATE orders SET paid_minor = 5990, updated_at = now() WHERE id = :order_id;

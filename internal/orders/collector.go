@@ -33,7 +33,9 @@ SELECT
     count(*) FILTER (WHERE expires_at + interval '5 minutes' < $1::timestamptz),
     (SELECT count(*) FROM events WHERE delivered_at IS NULL AND failed_at IS NULL),
     (SELECT coalesce(extract(epoch FROM $1::timestamptz - min(created_at)), 0)::float8
-        FROM events WHERE delivered_at IS NULL AND failed_at IS NULL)
+        FROM events WHERE delivered_at IS NULL AND failed_at IS NULL),
+    (SELECT count(*) FROM checkout_sessions
+        WHERE check_failures >= $2 AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL)
 FROM pending`
 
 // StateCollector reports, at each scrape, gauges read from Postgres: orders in review,
@@ -50,7 +52,7 @@ type StateCollector struct {
 	mu     sync.Mutex
 	failed bool
 
-	review, pending, pastExpiry, undelivered, oldest *prometheus.Desc
+	review, pending, pastExpiry, undelivered, oldest, failing *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*StateCollector)(nil)
@@ -78,12 +80,14 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 			"Order events neither delivered to the merchant nor given up.", nil, nil),
 		oldest: prometheus.NewDesc("gateway_outbox_oldest_undelivered_age_seconds",
 			"Age of the oldest order event neither delivered nor given up; 0 when there is none.", nil, nil),
+		failing: prometheus.NewDesc("gateway_sessions_query_failing",
+			"Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).", nil, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest} {
+	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing} {
 		ch <- d
 	}
 }
@@ -92,11 +96,11 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	var review, pastExpiry, undelivered int64
+	var review, pastExpiry, undelivered, failing int64
 	var buckets [5]int64
 	var oldest float64
-	err := c.pool.QueryRow(ctx, stateQuery, c.clock()).Scan(&review,
-		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest)
+	err := c.pool.QueryRow(ctx, stateQuery, c.clock(), failuresToReport).Scan(&review,
+		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest, &failing)
 	c.mu.Lock()
 	logIt := err != nil && !c.failed
 	c.failed = err != nil
@@ -114,4 +118,5 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.pastExpiry, prometheus.GaugeValue, float64(pastExpiry))
 	ch <- prometheus.MustNewConstMetric(c.undelivered, prometheus.GaugeValue, float64(undelivered))
 	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, max(oldest, 0))
+	ch <- prometheus.MustNewConstMetric(c.failing, prometheus.GaugeValue, float64(failing))
 }

@@ -70,6 +70,11 @@ func TestStateCollector(t *testing.T) {
 	session("abandoned", "PENDING", 48*time.Hour, time.Hour)              // never opened: not counted
 	exec(`INSERT INTO checkout_sessions (id, order_id, attempt, currency, total_minor, expires_at, created_at)
 		VALUES ($1, $2, 'creating', 'USD', 100, $3, $3)`, uuid.Must(uuid.NewV7()), order("pending"), now) // no request id yet
+	// Queries that keep failing: 5 in a row counts, 4 does not, nor a session no longer checked.
+	exec(`UPDATE checkout_sessions SET check_failures = 5, next_check_at = $1 WHERE attempt = 'open' AND status = 'PENDING'
+		AND created_at = (SELECT min(created_at) FROM checkout_sessions WHERE attempt = 'open' AND status = 'PENDING')`, now)
+	exec(`UPDATE checkout_sessions SET check_failures = 4, next_check_at = $1 WHERE attempt = 'open' AND status = 'APPROVED'`, now)
+	exec(`UPDATE checkout_sessions SET check_failures = 9, next_check_at = NULL WHERE attempt = 'closed' AND status = 'REJECTED'`)
 	event(90*time.Second, false, false)
 	event(30*time.Second, false, false)
 	event(time.Hour, true, false)   // delivered
@@ -97,6 +102,9 @@ gateway_outbox_undelivered_events 2
 # HELP gateway_outbox_oldest_undelivered_age_seconds Age of the oldest order event neither delivered nor given up; 0 when there is none.
 # TYPE gateway_outbox_oldest_undelivered_age_seconds gauge
 gateway_outbox_oldest_undelivered_age_seconds 90
+# HELP gateway_sessions_query_failing Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).
+# TYPE gateway_sessions_query_failing gauge
+gateway_sessions_query_failing 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)

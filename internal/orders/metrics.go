@@ -10,6 +10,8 @@ type Metrics struct {
 	transitions *prometheus.CounterVec
 	review      prometheus.Counter
 	reconciles  *prometheus.CounterVec
+	// queryFailures counts failed queries of the probe (Prober.retryLater).
+	queryFailures prometheus.Counter
 	// The transaction actions.
 	refunds         *prometheus.CounterVec
 	preauthActions  *prometheus.CounterVec
@@ -38,6 +40,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_reconcile_total",
 			Help: "Session reconciliations (query and apply), by outcome: ok, query_failed, apply_failed.",
 		}, []string{"outcome"}),
+		queryFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gateway_session_query_failures_total",
+			Help: "Probe queries of a session that failed and were rescheduled, each later than the last.",
+		}),
 		refunds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_refunds_total",
 			Help: "Refunds settled, by outcome: succeeded, failed, unknown (PlacetoPay did not answer; resolved by a session query).",
@@ -64,7 +70,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Orders made paid by a session query whose session never received a PlacetoPay notification.",
 		}),
 	}
-	reg.MustRegister(m.transitions, m.review, m.reconciles, m.refunds, m.preauthActions, m.confirmWarnings,
+	reg.MustRegister(m.transitions, m.review, m.reconciles, m.queryFailures, m.refunds, m.preauthActions, m.confirmWarnings,
 		m.approvedAmount, m.approvalToPaid, m.foundByProbe)
 	return m
 }

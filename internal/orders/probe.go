@@ -2,10 +2,10 @@ package orders
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 )
 
@@ -46,6 +46,7 @@ func (w *Waker) Wake() {
 type Prober struct {
 	store      *Store
 	reconciler *Reconciler
+	metrics    *Metrics
 	sweeps     []func(context.Context) int
 	waker      *Waker
 	cfg        Config
@@ -54,11 +55,11 @@ type Prober struct {
 
 // NewProber returns the probe of store's sessions. Every sweep runs after the sessions'
 // checks (Actions.Sweep resolves unknown refunds and warns of closing confirmation windows).
-func NewProber(store *Store, reconciler *Reconciler, waker *Waker, cfg Config, log *zap.Logger, sweeps ...func(context.Context) int) *Prober {
-	if store == nil || reconciler == nil || waker == nil || log == nil {
-		panic("orders: NewProber needs a store, a reconciler, a waker and a logger")
+func NewProber(store *Store, reconciler *Reconciler, waker *Waker, cfg Config, log *zap.Logger, metrics *Metrics, sweeps ...func(context.Context) int) *Prober {
+	if store == nil || reconciler == nil || waker == nil || log == nil || metrics == nil {
+		panic("orders: NewProber needs a store, a reconciler, a waker, a logger and metrics")
 	}
-	return &Prober{store: store, reconciler: reconciler, sweeps: sweeps, waker: waker, cfg: cfg.withDefaults(), log: log}
+	return &Prober{store: store, reconciler: reconciler, metrics: metrics, sweeps: sweeps, waker: waker, cfg: cfg.withDefaults(), log: log}
 }
 
 // Run checks due sessions until ctx ends: every quarter probe interval, and at once after a
@@ -116,18 +117,31 @@ func (p *Prober) ProbeDue(ctx context.Context) int {
 	return len(ids)
 }
 
-// retryLater brings a failed check forward from the claim lease to a short retry.
+// failuresToReport is how many failed queries of a session in a row are said on its order's
+// timeline (once) and counted as a session PlacetoPay cannot be asked about.
+const failuresToReport = 5
+
+// retryLater brings a failed check forward from the claim lease, backing off: the first retry
+// comes after min(10 s, the probe interval), each next one twice as late, up to an hour.
 func (p *Prober) retryLater(ctx context.Context, requestID int64) {
-	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
-		s, err := p.store.lockSession(ctx, tx, requestID)
-		if err != nil {
-			return err
+	now := p.cfg.Clock()
+	sess, failures, ok, err := p.store.checkFailed(ctx, requestID, min(failedRetry, p.cfg.ProbeInterval), now)
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("probe: reschedule", zap.Error(err))
 		}
-		return p.store.setSession(ctx, tx, s, ptr(p.cfg.Clock().Add(min(failedRetry, p.cfg.ProbeInterval))))
-	})
-	if ok, err := found(err); !ok && err != nil && ctx.Err() == nil {
-		p.log.Warn("probe: reschedule", zap.Error(err))
+		return
 	}
+	p.metrics.queryFailures.Inc()
+	if failures != failuresToReport {
+		return
+	}
+	msg := fmt.Sprintf("PlacetoPay could not be queried about session %d %d times in a row; the gateway keeps asking, less and less often (next at %s)",
+		requestID, failures, sess.NextCheckAt.UTC().Format(time.RFC3339))
+	if err := p.store.note(ctx, p.store.pool, sess.OrderID, &sess.ID, "query_failing", msg); err != nil {
+		p.log.Warn("note failing queries", zap.Error(err))
+	}
+	p.log.Error("session queries keep failing", zap.Int64("requestId", requestID), zap.Int("failures", failures))
 }
 
 // schedule says whether sess stays open and when to look at it next, given PlacetoPay's

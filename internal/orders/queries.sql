@@ -81,8 +81,20 @@ SELECT * FROM checkout_sessions WHERE request_id = $1;
 
 -- name: UpdateSessionState :exec
 UPDATE checkout_sessions
-SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
+SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(),
+    check_failures = 0, updated_at = now()
 WHERE id = $1;
+
+-- name: SessionCheckFailed :one
+-- A query of the session failed: the next one waits twice as long as the last, from
+-- first_retry up to an hour.
+UPDATE checkout_sessions
+SET check_failures = check_failures + 1,
+    next_check_at = sqlc.arg('now')::timestamptz + make_interval(secs => least(
+        sqlc.arg('first_retry_seconds')::float8 * power(2, least(check_failures, 30)), 3600)),
+    updated_at = now()
+WHERE request_id = sqlc.arg('request_id') AND attempt IN ('open', 'closed')
+RETURNING id, order_id, check_failures, next_check_at;
 
 -- name: TouchPendingSession :execrows
 -- The routine check of a session that is still pending with nothing paid on the order: only
@@ -90,7 +102,7 @@ WHERE id = $1;
 -- order and their payments are still as the caller saw them; the caller then applies the
 -- answer in full.
 UPDATE checkout_sessions s
-SET next_check_at = $2, last_checked_at = now(), updated_at = now()
+SET next_check_at = $2, last_checked_at = now(), check_failures = 0, updated_at = now()
 WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
   AND coalesce(s.reason, '') = sqlc.arg('reason')::text
   AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')

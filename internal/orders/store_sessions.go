@@ -121,6 +121,19 @@ func (s *Store) touchPending(ctx context.Context, id uuid.UUID, reason string, n
 	return n == 1, err
 }
 
+// checkFailed records a failed query of the session and makes it due again after a delay
+// that doubles with every failure in a row, from firstRetry up to an hour. It returns the
+// failures in a row; ok is false when the session is no longer checked.
+func (s *Store) checkFailed(ctx context.Context, requestID int64, firstRetry time.Duration, now time.Time) (sess Session, failures int, ok bool, err error) {
+	row, err := s.q.SessionCheckFailed(ctx, s.pool, ordersdb.SessionCheckFailedParams{
+		Now: now, FirstRetrySeconds: firstRetry.Seconds(), RequestID: &requestID,
+	})
+	if ok, err = found(err); !ok {
+		return Session{}, 0, false, err
+	}
+	return Session{ID: row.ID, OrderID: row.OrderID, RequestID: &requestID, NextCheckAt: row.NextCheckAt}, int(row.CheckFailures), true, nil
+}
+
 // claimDue leases up to max sessions for a check, first those a notification asked about,
 // then those due for a routine check, and returns their requestIds.
 func (s *Store) claimDue(ctx context.Context, lease time.Duration, max int) ([]int64, error) {

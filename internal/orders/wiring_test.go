@@ -33,6 +33,6 @@ func wire(store *orders.Store, provider orders.Provider, cfg orders.Config) mone
 	m.checkouts = orders.NewCheckouts(store, provider, m.reconciler, waker, cfg, log)
 	m.actions = orders.NewActions(store, provider, m.reconciler, waker, cfg, log, metrics)
 	m.notifications = orders.NewNotifications(store, waker, log)
-	m.prober = orders.NewProber(store, m.reconciler, waker, cfg, log, m.actions.Sweep)
+	m.prober = orders.NewProber(store, m.reconciler, waker, cfg, log, metrics, m.actions.Sweep)
 	return m
 }

@@ -33,6 +33,7 @@ type CheckoutSession struct {
 	CustomerReference *string
 	PaymentMethodID   *uuid.UUID
 	NotifiedAt        *time.Time
+	CheckFailures     int32
 }
 
 type ConfirmAction struct {

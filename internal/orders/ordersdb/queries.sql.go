@@ -182,7 +182,7 @@ func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUI
 }
 
 const getOpenSession = `-- name: GetOpenSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions
 WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE
 `
@@ -212,6 +212,7 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.CustomerReference,
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
+		&i.CheckFailures,
 	)
 	return i, err
 }
@@ -269,7 +270,7 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 }
 
 const getSessionByRequestID = `-- name: GetSessionByRequestID :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions WHERE request_id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions WHERE request_id = $1
 `
 
 func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -297,12 +298,13 @@ func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID 
 		&i.CustomerReference,
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
+		&i.CheckFailures,
 	)
 	return i, err
 }
 
 const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -330,6 +332,7 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 		&i.CustomerReference,
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
+		&i.CheckFailures,
 	)
 	return i, err
 }
@@ -422,7 +425,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 const insertSessionAttempt = `-- name: InsertSessionAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures
 `
 
 type InsertSessionAttemptParams struct {
@@ -470,6 +473,7 @@ func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertS
 		&i.CustomerReference,
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
+		&i.CheckFailures,
 	)
 	return i, err
 }
@@ -679,7 +683,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 }
 
 const listSessions = `-- name: ListSessions :many
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) ([]CheckoutSession, error) {
@@ -713,6 +717,7 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.CustomerReference,
 			&i.PaymentMethodID,
 			&i.NotifiedAt,
+			&i.CheckFailures,
 		); err != nil {
 			return nil, err
 		}
@@ -764,7 +769,7 @@ const openSession = `-- name: OpenSession :one
 UPDATE checkout_sessions
 SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
 WHERE id = $1 AND attempt = 'creating'
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures
 `
 
 type OpenSessionParams struct {
@@ -805,6 +810,7 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 		&i.CustomerReference,
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
+		&i.CheckFailures,
 	)
 	return i, err
 }
@@ -819,6 +825,43 @@ func (q *Queries) PaymentOrder(ctx context.Context, db DBTX, internalReference i
 	var order_id uuid.UUID
 	err := row.Scan(&order_id)
 	return order_id, err
+}
+
+const sessionCheckFailed = `-- name: SessionCheckFailed :one
+UPDATE checkout_sessions
+SET check_failures = check_failures + 1,
+    next_check_at = $1::timestamptz + make_interval(secs => least(
+        $2::float8 * power(2, least(check_failures, 30)), 3600)),
+    updated_at = now()
+WHERE request_id = $3 AND attempt IN ('open', 'closed')
+RETURNING id, order_id, check_failures, next_check_at
+`
+
+type SessionCheckFailedParams struct {
+	Now               time.Time
+	FirstRetrySeconds float64
+	RequestID         *int64
+}
+
+type SessionCheckFailedRow struct {
+	ID            uuid.UUID
+	OrderID       uuid.UUID
+	CheckFailures int32
+	NextCheckAt   *time.Time
+}
+
+// A query of the session failed: the next one waits twice as long as the last, from
+// first_retry up to an hour.
+func (q *Queries) SessionCheckFailed(ctx context.Context, db DBTX, arg SessionCheckFailedParams) (SessionCheckFailedRow, error) {
+	row := db.QueryRow(ctx, sessionCheckFailed, arg.Now, arg.FirstRetrySeconds, arg.RequestID)
+	var i SessionCheckFailedRow
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.CheckFailures,
+		&i.NextCheckAt,
+	)
+	return i, err
 }
 
 const sessionNotified = `-- name: SessionNotified :one
@@ -849,7 +892,7 @@ func (q *Queries) SetOrderPaid(ctx context.Context, db DBTX, arg SetOrderPaidPar
 
 const touchPendingSession = `-- name: TouchPendingSession :execrows
 UPDATE checkout_sessions s
-SET next_check_at = $2, last_checked_at = now(), updated_at = now()
+SET next_check_at = $2, last_checked_at = now(), check_failures = 0, updated_at = now()
 WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
   AND coalesce(s.reason, '') = $3::text
   AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')
@@ -896,7 +939,8 @@ func (q *Queries) UpdateOrderStatus(ctx context.Context, db DBTX, arg UpdateOrde
 
 const updateSessionState = `-- name: UpdateSessionState :exec
 UPDATE checkout_sessions
-SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(), updated_at = now()
+SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(),
+    check_failures = 0, updated_at = now()
 WHERE id = $1
 `
 
