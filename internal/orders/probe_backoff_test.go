@@ -15,7 +15,7 @@ import (
 // failingProvider opens sessions and then can never be queried.
 type failingProvider struct{ fakeProvider }
 
-func (failingProvider) QuerySession(context.Context, int64) (orders.ProviderSession, error) {
+func (*failingProvider) QuerySession(context.Context, int64) (orders.ProviderSession, error) {
 	return orders.ProviderSession{}, errors.New("placetopay: connection refused")
 }
 
