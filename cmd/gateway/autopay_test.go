@@ -148,23 +148,14 @@ func (h *apHarness) open(method, path string, body any) apOpened {
 	return o
 }
 
-type apCharge struct {
-	InternalReference int64 `json:"internalReference"`
-	Settlements       []struct {
-		Status int    `json:"status"`
-		Error  string `json:"error"`
-	} `json:"settlements"`
-}
-
-func (h *apHarness) charge(autopayID string, body map[string]any) apCharge {
+// charge makes the sandbox charge an autopay's token now.
+func (h *apHarness) charge(autopayID string, c sandbox.AutopayCharge) sandbox.ChargeRecord {
 	h.t.Helper()
-	code, raw := h.control(http.MethodPost, "/sandbox/autopay/"+autopayID+"/charge", body)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox charge %s = %d %s", autopayID, code, raw)
+	ch, err := h.sandbox.ChargeAutopay(h.t.Context(), autopayID, c)
+	if err != nil {
+		h.t.Fatalf("sandbox charge %s: %v", autopayID, err)
 	}
-	var c apCharge
-	h.decode(raw, &c)
-	return c
+	return ch
 }
 
 // post sends body to a gateway webhook path with the given Basic credentials (none when
@@ -247,7 +238,7 @@ func TestAutopayLifecycle(t *testing.T) {
 
 	// An approved charge whose settlement arrives twice is recorded once, approved by the
 	// gateway's own query.
-	ch := h.charge(e.AutopayID, map[string]any{"settlements": 2})
+	ch := h.charge(e.AutopayID, sandbox.AutopayCharge{Settlements: 2})
 	if len(ch.Settlements) != 2 || ch.Settlements[0].Status != 200 || ch.Settlements[1].Status != 200 {
 		t.Fatalf("settlements = %+v, want two answered 200", ch.Settlements)
 	}
@@ -256,7 +247,7 @@ func TestAutopayLifecycle(t *testing.T) {
 	}
 
 	// A declined charge: AUTOPAY_TRANSACTION_FAILED, recorded from the gateway's query.
-	failed := h.charge(e.AutopayID, map[string]any{"outcome": "fail"})
+	failed := h.charge(e.AutopayID, sandbox.AutopayCharge{Fail: true})
 	h.waitDB("failed charge recorded", 15*time.Second,
 		`SELECT count(*) = 1 FROM autopay_charges WHERE internal_reference = $1 AND status = 'failed' AND source = 'webhook'`, failed.InternalReference)
 	e = h.get(o.ID, false)
@@ -417,25 +408,21 @@ func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
 	h.pay(o.RequestID, mpCardApprove)
 	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
 	e := h.get(o.ID, false)
-	ch := h.charge(e.AutopayID, nil)
+	ch := h.charge(e.AutopayID, sandbox.AutopayCharge{})
 
 	// The settlement exactly as the sandbox posted it.
-	code, raw := h.control(http.MethodGet, "/sandbox/autopay/calls", nil)
-	var calls struct {
-		Data []struct {
-			Kind string          `json:"kind"`
-			Body json.RawMessage `json:"body"`
-		} `json:"data"`
+	calls, err := h.sandbox.AutopayCalls(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
-	h.decode(raw, &calls)
 	var body []byte
-	for _, c := range calls.Data {
+	for _, c := range calls {
 		if c.Kind == "settlement" {
 			body = c.Body
 		}
 	}
-	if code != http.StatusOK || body == nil {
-		t.Fatalf("sandbox calls = %d %s: no settlement", code, raw)
+	if body == nil {
+		t.Fatalf("sandbox calls = %+v: no settlement", calls)
 	}
 	const n = 8
 	codes := make(chan int, n)

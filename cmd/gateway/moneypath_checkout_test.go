@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -269,8 +270,12 @@ func TestMoneyPathCheckout(t *testing.T) {
 		}
 		// If the shopper could still pay it, the approval must at least never make the
 		// order paid: review.
-		pc, _ := h.control(http.MethodPost, "/sandbox/sessions/"+mpJSONInt(s.RequestID)+"/pay", map[string]string{"card": mpCardApprove})
-		if pc == http.StatusOK {
+		_, err := h.sandbox.Pay(t.Context(), s.RequestID, mpCardApprove)
+		var refused *sandbox.ControlError
+		if err != nil && !errors.As(err, &refused) {
+			t.Fatal(err)
+		}
+		if err == nil {
 			t.Errorf("the shopper paid the session of a cancelled order")
 			if got := h.order(g, o.ID, true); got.Status != "review" {
 				t.Errorf("a payment approved after the cancel left the order %s, want review", got.Status)

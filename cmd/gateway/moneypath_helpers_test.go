@@ -25,6 +25,7 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/http/contract"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
@@ -75,14 +76,14 @@ type mpGateway struct {
 }
 
 type mpHarness struct {
-	t     *testing.T
-	sb    *sandbox.Sandbox
-	sbURL string // the sandbox server: PlacetoPay API and control API
-	proxy *mpProxy
-	db    *pgxpool.Pool
-	dbURL string
-	gws   []*mpGateway
-	down  *mpGateway
+	t       *testing.T
+	sbURL   string          // the sandbox server: PlacetoPay API and control API
+	sandbox sandbox.Control // its control API
+	proxy   *mpProxy
+	db      *pgxpool.Pool
+	dbURL   string
+	gws     []*mpGateway
+	down    *mpGateway
 	// notifyTo is where the relay forwards the sandbox's notifications.
 	notifyTo atomic.Pointer[string]
 }
@@ -118,7 +119,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.Close) // runs before srv.Close: deliveries in flight finish first
-	h.sb, h.sbURL = sb, srv.URL
+	h.sbURL, h.sandbox = srv.URL, sandbox.Control{BaseURL: srv.URL, HTTP: mpHTTP}
 
 	ppURL := srv.URL
 	if cfg.proxy {
@@ -492,63 +493,28 @@ func (h *mpHarness) waitStatus(g *mpGateway, id, want string, within time.Durati
 
 // --- the sandbox's control API ---
 
-type mpControlSession struct {
-	RequestID int64 `json:"requestId"`
-	Status    struct {
-		Status string `json:"status"`
-		Reason string `json:"reason"`
-		Date   string `json:"date"`
-	} `json:"status"`
-	Reference string `json:"reference"`
-	Payments  []struct {
-		InternalReference int64 `json:"internalReference"`
-		Status            struct {
-			Status string `json:"status"`
-		} `json:"status"`
-	} `json:"payments"`
+// pay applies a test card to the session, as the shopper on the hosted page.
+func (h *mpHarness) pay(requestID int64, card string) {
+	h.t.Helper()
+	if _, err := h.sandbox.Pay(h.t.Context(), requestID, card); err != nil {
+		h.t.Fatalf("pay %d with %s: %v", requestID, card, err)
+	}
 }
 
-func (h *mpHarness) control(method, path string, body any) (int, []byte) {
+// payPart pays amount of a partial session with the approving card.
+func (h *mpHarness) payPart(requestID int64, amount string) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
+	if _, err := h.sandbox.PayPart(h.t.Context(), requestID, mpCardApprove, placetopay.Decimal(amount)); err != nil {
+		h.t.Fatalf("pay %s of %d: %v", amount, requestID, err)
 	}
-	req, err := http.NewRequest(method, h.sbURL+path, rd)
+}
+
+func (h *mpHarness) sandboxSession(requestID int64) sandbox.SessionRecord {
+	h.t.Helper()
+	s, err := h.sandbox.Session(h.t.Context(), requestID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := mpHTTP.Do(req)
-	if err != nil {
-		h.t.Fatalf("sandbox %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
-}
-
-// pay applies a test card to the session, as the shopper on the hosted page.
-func (h *mpHarness) pay(requestID int64, card string) mpControlSession {
-	h.t.Helper()
-	code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", requestID), map[string]string{"card": card})
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox pay %d with %s = %d %s", requestID, card, code, raw)
-	}
-	var s mpControlSession
-	h.decode(raw, &s)
-	return s
-}
-
-func (h *mpHarness) sandboxSession(requestID int64) mpControlSession {
-	h.t.Helper()
-	code, raw := h.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", requestID), nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox session %d = %d %s", requestID, code, raw)
-	}
-	var s mpControlSession
-	h.decode(raw, &s)
 	return s
 }
 
@@ -557,44 +523,28 @@ func (h *mpHarness) sandboxSession(requestID int64) mpControlSession {
 // less than that in total.
 func (h *mpHarness) advance(d time.Duration) {
 	h.t.Helper()
-	if code, raw := h.control(http.MethodPost, "/sandbox/clock", map[string]string{"advance": d.String()}); code != http.StatusOK {
-		h.t.Fatalf("sandbox clock advance %s = %d %s", d, code, raw)
+	if err := h.sandbox.Advance(h.t.Context(), d); err != nil {
+		h.t.Fatal(err)
 	}
 }
 
 // dropNotifications sets the sandbox's notification drop rate (1: none is sent).
 func (h *mpHarness) dropNotifications(rate float64) {
 	h.t.Helper()
-	if code, raw := h.control(http.MethodPut, "/sandbox/notifications/faults", map[string]any{"drop": rate}); code != http.StatusOK {
-		h.t.Fatalf("sandbox faults = %d %s", code, raw)
+	if err := h.sandbox.SetFaults(h.t.Context(), sandbox.Faults{Drop: rate}); err != nil {
+		h.t.Fatal(err)
 	}
-}
-
-type mpSandboxNotification struct {
-	RequestID  int64           `json:"requestId"`
-	Status     string          `json:"status"`
-	Body       json.RawMessage `json:"body"`
-	Faults     []string        `json:"faults"`
-	Outcome    string          `json:"outcome"`
-	Deliveries []struct {
-		Status int    `json:"status"`
-		Error  string `json:"error"`
-	} `json:"deliveries"`
 }
 
 // sandboxNotifications returns the notifications the sandbox decided for requestID.
-func (h *mpHarness) sandboxNotifications(requestID int64) []mpSandboxNotification {
+func (h *mpHarness) sandboxNotifications(requestID int64) []sandbox.NotificationRecord {
 	h.t.Helper()
-	code, raw := h.control(http.MethodGet, "/sandbox/notifications", nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox notifications = %d %s", code, raw)
+	list, err := h.sandbox.Notifications(h.t.Context())
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	var list struct {
-		Data []mpSandboxNotification `json:"data"`
-	}
-	h.decode(raw, &list)
-	var out []mpSandboxNotification
-	for _, n := range list.Data {
+	var out []sandbox.NotificationRecord
+	for _, n := range list {
 		if n.RequestID == requestID {
 			out = append(out, n)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,8 +70,8 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 			"unknown algorithm": bytes.Replace(mpNotificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", mpSecretKey),
 				[]byte(`"sha256:`), []byte(`"md5:`), 1),
 			"no signature": []byte(`{"status":{"status":"APPROVED","reason":"00","message":"ok","date":"` + now + `"},"requestId":` +
-				mpJSONInt(s.RequestID) + `,"reference":"` + o.Reference + `"}`),
-			"not JSON": []byte(`status=APPROVED&requestId=` + mpJSONInt(s.RequestID)),
+				strconv.FormatInt(s.RequestID, 10) + `,"reference":"` + o.Reference + `"}`),
+			"not JSON": []byte(`status=APPROVED&requestId=` + strconv.FormatInt(s.RequestID, 10)),
 		}
 		for name, body := range forged {
 			code, raw := h.mpNotify(g, body)
@@ -185,9 +186,4 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mpJSONInt(v int64) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

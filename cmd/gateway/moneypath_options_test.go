@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // TestMoneyPathSessionOptions: the session options of the "Create a Session" page end to end, through the
@@ -33,14 +35,6 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		var s mpSession
 		h.decode(raw, &s)
 		return s
-	}
-	payPart := func(requestID int64, amount string) {
-		t.Helper()
-		code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", requestID),
-			map[string]string{"card": mpCardApprove, "amount": amount})
-		if code != http.StatusOK {
-			t.Fatalf("sandbox pay %s on %d = %d %s", amount, requestID, code, raw)
-		}
 	}
 	// partialEvents returns the data of the order's order.partially_paid events, oldest first.
 	partialEvents := func(orderID string) []map[string]any {
@@ -77,7 +71,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if n := h.count(`SELECT count(*) FROM checkout_sessions WHERE request_id = $1 AND allow_partial`, s.RequestID); n != 1 {
 			t.Fatalf("the session is not stored as partial")
 		}
-		payPart(s.RequestID, "10.00")
+		h.payPart(s.RequestID, "10.00")
 		// APPROVED_PARTIAL is not final: PlacetoPay sends no notification; the refresh asks.
 		got := h.order(g, o.ID, true)
 		if got.Status != "partially_paid" || got.PaidAmount.Total != "10.00" {
@@ -86,7 +80,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if again := checkoutWith(o.ID, map[string]any{"allowPartial": true}); again.RequestID != s.RequestID {
 			t.Errorf("checkout of the partially paid order = session %d, want its open partial session %d", again.RequestID, s.RequestID)
 		}
-		payPart(s.RequestID, "5.00")
+		h.payPart(s.RequestID, "5.00")
 		got = h.order(g, o.ID, true)
 		if got.Status != "partially_paid" || got.PaidAmount.Total != "15.00" {
 			t.Fatalf("after 15.00 of 30.00: %s paid %s, want partially_paid 15.00", got.Status, got.PaidAmount.Total)
@@ -95,7 +89,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if len(ev) != 2 || paid(ev[0]) != "10.00" || paid(ev[1]) != "15.00" || ev[1]["sessionStatus"] != "APPROVED_PARTIAL" {
 			t.Fatalf("order.partially_paid events %v, want one at 10.00 and one at 15.00 (sessionStatus APPROVED_PARTIAL)", ev)
 		}
-		payPart(s.RequestID, "15.00") // the session is APPROVED: notified
+		h.payPart(s.RequestID, "15.00") // the session is APPROVED: notified
 		got, _ = h.waitStatus(g, o.ID, "paid", 10*time.Second)
 		if got.PaidAmount.Total != "30.00" {
 			t.Errorf("paid order's paidAmount = %s, want 30.00", got.PaidAmount.Total)
@@ -313,15 +307,10 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 
 		charge := func(status string) (int64, json.RawMessage) {
 			t.Helper()
-			code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/recurring-charge", s.RequestID), map[string]string{"status": status})
-			if code != http.StatusOK {
-				t.Fatalf("recurring charge = %d %s", code, raw)
+			out, err := h.sandbox.RecurringCharge(t.Context(), s.RequestID, status)
+			if err != nil {
+				t.Fatalf("recurring charge: %v", err)
 			}
-			var out struct {
-				InternalReference int64           `json:"internalReference"`
-				Notification      json.RawMessage `json:"notification"`
-			}
-			h.decode(raw, &out)
 			return out.InternalReference, out.Notification
 		}
 		ref, body := charge("APPROVED")
@@ -390,8 +379,9 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		plain := h.createOrder(g, "9.00", "")
 		ps := checkoutWith(plain.ID, nil)
 		h.pay(ps.RequestID, mpCardApprove)
-		if code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/recurring-charge", ps.RequestID), nil); code != http.StatusConflict {
-			t.Errorf("recurring charge of a plain session = %d %s, want 409", code, raw)
+		var refused *sandbox.ControlError
+		if _, err := h.sandbox.RecurringCharge(t.Context(), ps.RequestID, ""); !errors.As(err, &refused) || refused.StatusCode != http.StatusConflict {
+			t.Errorf("recurring charge of a plain session: %v, want 409", err)
 		}
 	})
 
@@ -399,7 +389,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 	t.Run("a partial session that expires with money taken", func(t *testing.T) {
 		o := h.createOrder(g, "20.00", "")
 		s := checkoutWith(o.ID, map[string]any{"allowPartial": true, "expiresIn": 300})
-		payPart(s.RequestID, "5.00")
+		h.payPart(s.RequestID, "5.00")
 		if got := h.order(g, o.ID, true); got.Status != "partially_paid" {
 			t.Fatalf("after 5.00 of 20.00 the order is %s, want partially_paid", got.Status)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,10 +22,7 @@ func TestMoneyPathRefundOfOpenPartialSession(t *testing.T) {
 	}
 	var s mpSession
 	h.decode(raw, &s)
-	if code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", s.RequestID),
-		map[string]string{"card": mpCardApprove, "amount": "50.00"}); code != http.StatusOK {
-		t.Fatalf("sandbox pay 50.00 = %d %s", code, raw)
-	}
+	h.payPart(s.RequestID, "50.00")
 	if got := h.order(g, o.ID, true); got.Status != "partially_paid" || got.PaidAmount.Total != "50.00" {
 		t.Fatalf("after 50.00 of 100.00: %s paid %s, want partially_paid 50.00", got.Status, got.PaidAmount.Total)
 	}
@@ -42,10 +38,7 @@ func TestMoneyPathRefundOfOpenPartialSession(t *testing.T) {
 		t.Errorf("order after the refused refund: %+v, want partially_paid with nothing refunded", got)
 	}
 	// The shopper pays the rest on the same session: the order is paid, and refundable.
-	if code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", s.RequestID),
-		map[string]string{"card": mpCardApprove, "amount": "50.00"}); code != http.StatusOK {
-		t.Fatalf("sandbox pay the other 50.00 = %d %s", code, raw)
-	}
+	h.payPart(s.RequestID, "50.00")
 	h.waitStatus(g, o.ID, "paid", 10*time.Second)
 	if code, r, p := h.refund(g, o.ID, usd("50.00")); code != http.StatusCreated || r.Status != "succeeded" {
 		t.Fatalf("refund of the paid order = %d %+v %+v, want 201 succeeded", code, r, p)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -72,16 +71,9 @@ func (h *mpTokens) paymentMethods(customer string) []mpPaymentMethod {
 // sandboxToken returns the token and subtoken the sandbox issued in a session.
 func (h *mpTokens) sandboxToken(requestID int64) (string, string) {
 	h.t.Helper()
-	code, raw := h.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", requestID), nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox session %d = %d %s", requestID, code, raw)
-	}
-	var s struct {
-		Token map[string]string `json:"token"`
-	}
-	h.decode(raw, &s)
+	s := h.sandboxSession(requestID)
 	if s.Token["token"] == "" || s.Token["subtoken"] == "" {
-		h.t.Fatalf("sandbox session %d issued no token: %s", requestID, raw)
+		h.t.Fatalf("sandbox session %d issued no token: %+v", requestID, s)
 	}
 	return s.Token["token"], s.Token["subtoken"]
 }
@@ -107,16 +99,12 @@ func (h *mpTokens) collectDirect(token, reference, total string) (*placetopay.Se
 // sandboxCollects counts the collects the sandbox approved for reference.
 func (h *mpTokens) sandboxCollects(reference string) int {
 	h.t.Helper()
-	_, raw := h.control(http.MethodGet, "/sandbox/approvals", nil)
-	var out struct {
-		Data []struct {
-			Kind      string `json:"kind"`
-			Reference string `json:"reference"`
-		} `json:"data"`
+	approvals, err := h.sandbox.Approvals(h.t.Context())
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	h.decode(raw, &out)
 	n := 0
-	for _, a := range out.Data {
+	for _, a := range approvals {
 		if a.Kind == "collect" && a.Reference == reference {
 			n++
 		}
