@@ -23,7 +23,7 @@ func TestDevelopmentAutopayWithTheEmbeddedSandbox(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	logs, addrs, _ := startCommand(t, []string{"serve"}, []string{
+	logs, addrs, _ := startRun(t, []string{"serve"}, []string{
 		"DATABASE_URL=" + pgtest.URL(t), "GATEWAY_ADDR=" + addr, "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://" + addr,
 	}, "public", "admin", "sandbox")

@@ -19,7 +19,7 @@ import (
 // order to paid.
 func TestDemoShopPaysAnOrder(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	_, addrs, _ := startCommand(t, []string{"serve"}, []string{
+	_, addrs, _ := startRun(t, []string{"serve"}, []string{
 		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://gateway.test",
 	}, "public", "admin", "sandbox")

@@ -152,7 +152,7 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		return vars
 	}
 	start := func(base string) *mpGateway {
-		logs, addrs, stop := startRun(t, env(base))
+		logs, addrs, stop := startRun(t, nil, env(base), "public", "admin")
 		waitReady(t, addrs["admin"], time.Now().Add(30*time.Second))
 		g := &mpGateway{url: "http://" + addrs["public"], admin: "http://" + addrs["admin"], logs: logs, stop: stop}
 		t.Cleanup(func() {

@@ -40,7 +40,7 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 		"PLACETOPAY_BASE_URL=" + h.sbURL, "PLACETOPAY_LOGIN=" + mpLogin,
 		"PLACETOPAY_SECRET_KEY=not-the-secret-key", "GATEWAY_PROBE_INTERVAL=1m",
 	}
-	_, badAddrs, stopBad := startRun(t, badEnv)
+	_, badAddrs, stopBad := startRun(t, nil, badEnv, "public", "admin")
 	t.Cleanup(func() { _ = stopBad() })
 	waitReady(t, badAddrs["admin"], time.Now().Add(30*time.Second))
 	bad := &mpGateway{url: "http://" + badAddrs["public"], admin: "http://" + badAddrs["admin"]}

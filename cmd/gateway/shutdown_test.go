@@ -19,18 +19,6 @@ func serveInBackground(ctx context.Context, servers []*http.Server, names []stri
 	return logs, done
 }
 
-func exitedFunc(done chan error) func() bool {
-	return func() bool {
-		select {
-		case err := <-done:
-			done <- err
-			return true
-		default:
-			return false
-		}
-	}
-}
-
 // waitUntil polls cond until it holds, failing the test after a minute.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
