@@ -58,12 +58,12 @@ func TestDevelopmentAutopayWithTheEmbeddedSandbox(t *testing.T) {
 
 	code, opened := call(http.MethodPost, "/v1/autopay", map[string]any{
 		"reference": "DEV-1", "description": "Dev plan", "returnUrl": "https://shop.example/back",
-		"recurring": map[string]any{"type": "TOTAL_BALANCE", "periodicity": "M", "interval": 1, "nextPayment": apNextMonth()},
+		"recurring": map[string]any{"type": "TOTAL_BALANCE", "periodicity": "M", "interval": 1, "nextPayment": nextMonth()},
 	})
 	if code != http.StatusCreated {
 		t.Fatalf("POST /v1/autopay = %d %v", code, opened)
 	}
-	if _, err := control.Pay(t.Context(), int64(opened["requestId"].(float64)), mpCardApprove); err != nil {
+	if _, err := control.Pay(t.Context(), int64(opened["requestId"].(float64)), cardApprove); err != nil {
 		t.Fatalf("sandbox pay: %v", err)
 	}
 	var e map[string]any

@@ -15,11 +15,11 @@ import (
 // refuses the cancel. Nothing is lost and nothing is cancelled that was paid.
 func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, sandbox: sandbox.Config{Faults: sandbox.Faults{Drop: 1}}})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, sandbox: sandbox.Config{Faults: sandbox.Faults{Drop: 1}}})
+	g := h.gateways[0]
 	o := h.createOrder(g, "64.00", "")
 	s := h.mustCheckout(g, o.ID)
-	h.pay(s.RequestID, mpCardApprove)
+	h.pay(s.RequestID, cardApprove)
 	if got := h.txOrder(g, o.ID); got.Status != "pending" {
 		t.Fatalf("before the cancel the gateway already knows: %s; the test needs it not to", got.Status)
 	}
@@ -28,7 +28,7 @@ func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	if code != http.StatusConflict {
 		t.Fatalf("cancel of an order whose session PlacetoPay approved = %d %s, want 409", code, raw)
 	}
-	var p mpProblem
+	var p problemJSON
 	h.decode(raw, &p)
 	if p.Code != "conflict" {
 		t.Errorf("problem %+v, want code conflict", p)

@@ -19,20 +19,20 @@ import (
 // recurring-charge notifications.
 func TestMoneyPathSessionOptions(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, proxy: true, publicRelay: true})
-	g := h.gws[0]
-	problem := func(raw []byte) mpProblem {
-		var p mpProblem
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, proxy: true, publicRelay: true})
+	g := h.gateways[0]
+	problem := func(raw []byte) problemJSON {
+		var p problemJSON
 		h.decode(raw, &p)
 		return p
 	}
-	checkoutWith := func(orderID string, body map[string]any) mpSession {
+	checkoutWith := func(orderID string, body map[string]any) checkoutJSON {
 		t.Helper()
 		code, raw := h.checkout(g, orderID, body)
 		if code != http.StatusCreated {
 			t.Fatalf("checkout %v = %d %s, want 201", body, code, raw)
 		}
-		var s mpSession
+		var s checkoutJSON
 		h.decode(raw, &s)
 		return s
 	}
@@ -58,8 +58,8 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		m, _ := d["paidAmount"].(map[string]any)
 		return fmt.Sprint(m["total"])
 	}
-	client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-		Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+	client, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
+		Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 			{"agreement": 1299, "agreementType": "MERCHANT", "amount": map[string]string{"currency": "USD", "total": "20.00"}},
 			{"agreement": "30", "agreementType": "AIRLINE", "amount": map[string]any{"currency": "USD", "total": 30}},
 		}})
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		got, _ := h.waitStatus(g, o.ID, "paid", 10*time.Second)
 		if got.PaidAmount.Total != "50.00" {
 			t.Errorf("paidAmount = %s, want 50.00", got.PaidAmount.Total)
@@ -220,7 +220,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if code != http.StatusCreated {
 			t.Fatalf("create = %d %s", code, raw)
 		}
-		var o mpOrder
+		var o orderJSON
 		h.decode(raw, &o)
 		code, raw = h.checkout(g, o.ID, map[string]any{"allowPartial": true})
 		if code != http.StatusUnprocessableEntity || !strings.Contains(problem(raw).Detail, "taxes") {
@@ -301,7 +301,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 			!strings.HasSuffix(fmt.Sprint(r["notificationUrl"]), "/webhooks/placetopay") {
 			t.Fatalf("PlacetoPay received recurring %v, want the schedule and the gateway's notification URL", r)
 		}
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		h.waitStatus(g, o.ID, "paid", 10*time.Second)
 		eventsBefore := h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID)
 
@@ -378,7 +378,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		// A charge of a session with no recurrence is refused by the sandbox.
 		plain := h.createOrder(g, "9.00", "")
 		ps := checkoutWith(plain.ID, nil)
-		h.pay(ps.RequestID, mpCardApprove)
+		h.pay(ps.RequestID, cardApprove)
 		var refused *sandbox.ControlError
 		if _, err := h.sandbox.RecurringCharge(t.Context(), ps.RequestID, ""); !errors.As(err, &refused) || refused.StatusCode != http.StatusConflict {
 			t.Errorf("recurring charge of a plain session: %v, want 409", err)
@@ -428,9 +428,9 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 }
 
 // postNotification posts body to the gateway's notification endpoint as PlacetoPay would.
-func postNotification(t *testing.T, g *mpGateway, body []byte) int {
+func postNotification(t *testing.T, g *runningGateway, body []byte) int {
 	t.Helper()
-	resp, err := mpHTTP.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(string(body)))
+	resp, err := harnessClient.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(string(body)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,14 +13,14 @@ import (
 // unseen); once the session is over it can.
 func TestMoneyPathRefundOfOpenPartialSession(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, proxy: true})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, proxy: true})
+	g := h.gateways[0]
 	o := h.createOrder(g, "100.00", "")
 	code, raw := h.checkout(g, o.ID, map[string]any{"allowPartial": true})
 	if code != http.StatusCreated {
 		t.Fatalf("checkout = %d %s", code, raw)
 	}
-	var s mpSession
+	var s checkoutJSON
 	h.decode(raw, &s)
 	h.payPart(s.RequestID, "50.00")
 	if got := h.order(g, o.ID, true); got.Status != "partially_paid" || got.PaidAmount.Total != "50.00" {
@@ -49,11 +49,11 @@ func TestMoneyPathRefundOfOpenPartialSession(t *testing.T) {
 // leave the hold in place, so it is refused and points to release.
 func TestMoneyPathCancelAuthorized(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, proxy: true})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, proxy: true})
+	g := h.gateways[0]
 	o, _ := h.approvedOrder(g, "40.00", map[string]any{"type": "checkin"}, "authorized")
 	code, raw := h.call(g, http.MethodPost, "/v1/orders/"+o.ID+"/cancel", nil)
-	var p mpProblem
+	var p problemJSON
 	if code != http.StatusConflict {
 		t.Fatalf("cancel of an authorized order = %d %s, want 409", code, raw)
 	}

@@ -16,30 +16,30 @@ import (
 
 // txOrder is an order with what refunds and captures change.
 type txOrder struct {
-	ID             string  `json:"id"`
-	Status         string  `json:"status"`
-	Amount         mpMoney `json:"amount"`
-	PaidAmount     mpMoney `json:"paidAmount"`
-	RefundedAmount mpMoney `json:"refundedAmount"`
+	ID             string    `json:"id"`
+	Status         string    `json:"status"`
+	Amount         moneyJSON `json:"amount"`
+	PaidAmount     moneyJSON `json:"paidAmount"`
+	RefundedAmount moneyJSON `json:"refundedAmount"`
 	Payments       []struct {
-		InternalReference int64   `json:"internalReference"`
-		Status            string  `json:"status"`
-		Amount            mpMoney `json:"amount"`
-		Refunded          bool    `json:"refunded"`
-		RefundedAmount    mpMoney `json:"refundedAmount"`
+		InternalReference int64     `json:"internalReference"`
+		Status            string    `json:"status"`
+		Amount            moneyJSON `json:"amount"`
+		Refunded          bool      `json:"refunded"`
+		RefundedAmount    moneyJSON `json:"refundedAmount"`
 	} `json:"payments"`
 }
 
 type txRefund struct {
-	ID                       string  `json:"id"`
-	OrderID                  string  `json:"orderId"`
-	PaymentInternalReference int64   `json:"paymentInternalReference"`
-	Amount                   mpMoney `json:"amount"`
-	Status                   string  `json:"status"`
-	Reason                   string  `json:"reason"`
+	ID                       string    `json:"id"`
+	OrderID                  string    `json:"orderId"`
+	PaymentInternalReference int64     `json:"paymentInternalReference"`
+	Amount                   moneyJSON `json:"amount"`
+	Status                   string    `json:"status"`
+	Reason                   string    `json:"reason"`
 }
 
-func (h *mpHarness) txOrder(g *mpGateway, id string) txOrder {
+func (h *harness) txOrder(g *runningGateway, id string) txOrder {
 	h.t.Helper()
 	code, raw := h.call(g, http.MethodGet, "/v1/orders/"+id, nil)
 	if code != http.StatusOK {
@@ -52,25 +52,25 @@ func (h *mpHarness) txOrder(g *mpGateway, id string) txOrder {
 
 // approvedOrder creates an order of total, opens a session (body may be nil) and pays it
 // with the approving card, then waits for want.
-func (h *mpHarness) approvedOrder(g *mpGateway, total string, body any, want string) (txOrder, int64) {
+func (h *harness) approvedOrder(g *runningGateway, total string, body any, want string) (txOrder, int64) {
 	h.t.Helper()
 	o := h.createOrder(g, total, "")
 	code, raw := h.checkout(g, o.ID, body)
 	if code != http.StatusCreated {
 		h.t.Fatalf("checkout = %d %s", code, raw)
 	}
-	var s mpSession
+	var s checkoutJSON
 	h.decode(raw, &s)
-	h.pay(s.RequestID, mpCardApprove)
+	h.pay(s.RequestID, cardApprove)
 	h.waitStatus(g, o.ID, want, 10*time.Second)
 	return h.txOrder(g, o.ID), s.RequestID
 }
 
-func (h *mpHarness) refund(g *mpGateway, orderID string, body any) (int, txRefund, mpProblem) {
+func (h *harness) refund(g *runningGateway, orderID string, body any) (int, txRefund, problemJSON) {
 	h.t.Helper()
 	code, raw := h.call(g, http.MethodPost, "/v1/orders/"+orderID+"/refunds", body)
 	var r txRefund
-	var p mpProblem
+	var p problemJSON
 	if code < 300 {
 		h.decode(raw, &r)
 	} else {
@@ -81,7 +81,7 @@ func (h *mpHarness) refund(g *mpGateway, orderID string, body any) (int, txRefun
 
 // queryAgain makes session requestID due, as a notification does, and waits until the
 // probe has queried it and applied the answer. It may run outside the test's goroutine.
-func (h *mpHarness) queryAgain(requestID int64) error {
+func (h *harness) queryAgain(requestID int64) error {
 	ctx := context.Background()
 	if _, err := h.db.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
 		return err
@@ -107,13 +107,13 @@ func usd(total string) map[string]any {
 // an answer lost on the way back, concurrent requests.
 func TestMoneyPathRefunds(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: 400 * time.Millisecond, proxy: true})
+	g := h.gateways[0]
 
 	t.Run("full refund, and the next query leaves the order refunded", func(t *testing.T) {
 		o, requestID := h.approvedOrder(g, "20.00", nil, "paid")
 		code, r, p := h.refund(g, o.ID, nil)
-		if code != http.StatusCreated || r.Status != "succeeded" || r.Amount != (mpMoney{"USD", "20.00"}) ||
+		if code != http.StatusCreated || r.Status != "succeeded" || r.Amount != (moneyJSON{"USD", "20.00"}) ||
 			r.PaymentInternalReference != o.Payments[0].InternalReference || r.OrderID != o.ID {
 			t.Fatalf("refund = %d %+v %+v, want 201 succeeded 20.00 USD of payment %d", code, r, p, o.Payments[0].InternalReference)
 		}
@@ -124,8 +124,8 @@ func TestMoneyPathRefunds(t *testing.T) {
 		}
 		var data struct {
 			Refund struct {
-				ID     string  `json:"id"`
-				Amount mpMoney `json:"amount"`
+				ID     string    `json:"id"`
+				Amount moneyJSON `json:"amount"`
 			} `json:"refund"`
 			Status string `json:"status"`
 		}
@@ -246,8 +246,8 @@ func TestMoneyPathRefunds(t *testing.T) {
 
 	t.Run("already refunded at PlacetoPay is matched, not a failure", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "12.00", nil, "paid")
-		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+		client, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
+			Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,8 +315,8 @@ func TestMoneyPathRefunds(t *testing.T) {
 
 	t.Run("a refund PlacetoPay refuses fails and changes nothing", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
-		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+		client, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
+			Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,14 +391,14 @@ func TestMoneyPathRefunds(t *testing.T) {
 // TestMoneyPathPreauthorization: capture, reauthorize and release of a checkin.
 func TestMoneyPathPreauthorization(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: 400 * time.Millisecond, proxy: true})
+	g := h.gateways[0]
 	checkin := map[string]any{"type": "checkin"}
-	post := func(path string, body any) (int, txOrder, mpProblem) {
+	post := func(path string, body any) (int, txOrder, problemJSON) {
 		t.Helper()
 		code, raw := h.call(g, http.MethodPost, path, body)
 		var o txOrder
-		var p mpProblem
+		var p problemJSON
 		if code < 300 {
 			h.decode(raw, &o)
 		} else {
@@ -428,10 +428,10 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 			t.Errorf("gateway_approved_amount_minor_total{currency=\"USD\"} grew by %v with the capture, want 8000", after-before)
 		}
 		var data struct {
-			PaidAmount mpMoney `json:"paidAmount"`
+			PaidAmount moneyJSON `json:"paidAmount"`
 			Capture    struct {
-				InternalReference int64   `json:"internalReference"`
-				Amount            mpMoney `json:"amount"`
+				InternalReference int64     `json:"internalReference"`
+				Amount            moneyJSON `json:"amount"`
 			} `json:"capture"`
 		}
 		var raw []byte
@@ -608,8 +608,8 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 // TestMoneyPathConfirmation: the confirmation flow, confirmed, cancelled, and too late.
 func TestMoneyPathConfirmation(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}, proxy: true, instances: 2})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}, proxy: true, instances: 2})
+	g := h.gateways[0]
 	confirmable := func(total string) (txOrder, int64) {
 		t.Helper()
 		o := h.createOrder(g, total, "")
@@ -617,9 +617,9 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		if code != http.StatusCreated {
 			t.Fatalf("checkout = %d %s", code, raw)
 		}
-		var s mpSession
+		var s checkoutJSON
 		h.decode(raw, &s)
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		h.waitDB("the payment awaits confirmation", 10*time.Second,
 			`SELECT count(*) = 1 FROM payments WHERE order_id = $1 AND status = 'PENDING_CONFIRMATION'`, o.ID)
 		got := h.txOrder(g, o.ID)
@@ -628,11 +628,11 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		}
 		return got, s.RequestID
 	}
-	actOn := func(g *mpGateway, o txOrder, action string) (int, txOrder, mpProblem) {
+	actOn := func(g *runningGateway, o txOrder, action string) (int, txOrder, problemJSON) {
 		path := fmt.Sprintf("/v1/orders/%s/payments/%d/%s", o.ID, o.Payments[0].InternalReference, action)
 		code, raw := h.call(g, http.MethodPost, path, nil)
 		var got txOrder
-		var p mpProblem
+		var p problemJSON
 		if code < 300 {
 			h.decode(raw, &got)
 		} else {
@@ -640,7 +640,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		}
 		return code, got, p
 	}
-	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
+	act := func(o txOrder, action string) (int, txOrder, problemJSON) {
 		t.Helper()
 		return actOn(g, o, action)
 	}
@@ -654,7 +654,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				codes[i], _, _ = actOn(h.gws[i], o, action)
+				codes[i], _, _ = actOn(h.gateways[i], o, action)
 			}()
 		}
 		wg.Wait()
