@@ -19,14 +19,16 @@ func (sb *Sandbox) controlError(w http.ResponseWriter, code int, msg string) {
 	sb.writeJSON(w, code, map[string]string{"error": msg})
 }
 
-// decodeControl reads a control request body into v; an empty body is an empty object.
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) error {
+// decodeControl reads a control request body into v; an empty body is an empty object. It
+// answers a body that does not fit with 400 and returns false.
+func (sb *Sandbox) decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+		return false
 	}
-	return nil
+	return true
 }
 
 // payRequest is POST /sandbox/sessions/{id}/pay: what the shopper enters on the hosted
@@ -43,8 +45,7 @@ type payRequest struct {
 // card or unusable amount.
 func (sb *Sandbox) handleControlPay(w http.ResponseWriter, r *http.Request) {
 	var req payRequest
-	if err := decodeControl(w, r, &req); err != nil {
-		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+	if !sb.decodeControl(w, r, &req) {
 		return
 	}
 	c, ok := lookupCard(req.Card)
@@ -119,8 +120,7 @@ type clockRequest struct {
 func (sb *Sandbox) handleControlClock(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		var req clockRequest
-		if err := decodeControl(w, r, &req); err != nil {
-			sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+		if !sb.decodeControl(w, r, &req) {
 			return
 		}
 		d, err := time.ParseDuration(req.Advance)

@@ -24,8 +24,7 @@ type autopayChargeRequest struct {
 // sends the AUTOPAY_TRANSACTION_FAILED webhook. Both are listed by /autopay/transactions.
 func (sb *Sandbox) handleControlAutopayCharge(w http.ResponseWriter, r *http.Request) {
 	var req autopayChargeRequest
-	if err := decodeControl(w, r, &req); err != nil {
-		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+	if !sb.decodeControl(w, r, &req) {
 		return
 	}
 	switch {

@@ -9,24 +9,23 @@ import (
 // in order, with what was refunded of it since, as of the sandbox's current time. Kinds: payment (a session's), collect,
 // preauthorization (a hold), capture (a checkout of a hold), autopay (a charge).
 func (sb *Sandbox) handleControlApprovals(w http.ResponseWriter, _ *http.Request) {
-	list := listRecord[TransactionRecord]{Data: []TransactionRecord{}}
-	sb.locked(func(now time.Time) {
-		sb.advanceAllLocked(now)
-		for _, t := range sb.approvals {
-			list.Data = append(list.Data, sb.transactionRecord(t))
-		}
-	})
-	sb.writeJSON(w, http.StatusOK, list)
+	writeRecords(sb, w, func() []*transaction { return sb.approvals }, sb.transactionRecord)
 }
 
 // handleControlNotifications is GET /sandbox/notifications: every notification decided,
 // with its faults and what the receiver answered.
 func (sb *Sandbox) handleControlNotifications(w http.ResponseWriter, _ *http.Request) {
-	list := listRecord[NotificationRecord]{Data: []NotificationRecord{}}
+	writeRecords(sb, w, func() []*notification { return sb.outbox }, sb.notificationRecord)
+}
+
+// writeRecords answers with the record of every item that items lists, as of the sandbox's
+// current time: whatever came due is applied first. items runs under the lock.
+func writeRecords[T, R any](sb *Sandbox, w http.ResponseWriter, items func() []T, record func(T) R) {
+	list := listRecord[R]{Data: []R{}}
 	sb.locked(func(now time.Time) {
 		sb.advanceAllLocked(now)
-		for _, n := range sb.outbox {
-			list.Data = append(list.Data, sb.notificationRecord(n))
+		for _, item := range items() {
+			list.Data = append(list.Data, record(item))
 		}
 	})
 	sb.writeJSON(w, http.StatusOK, list)

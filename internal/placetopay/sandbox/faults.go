@@ -89,8 +89,7 @@ func recordOfFaults(f Faults) faultsRecord {
 func (sb *Sandbox) handleControlFaults(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPut {
 		var req faultsRecord
-		if err := decodeControl(w, r, &req); err != nil {
-			sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+		if !sb.decodeControl(w, r, &req) {
 			return
 		}
 		f := Faults{Drop: req.Drop, Duplicate: req.Duplicate, Corrupt: req.Corrupt, Delay: req.Delay, Seed: req.Seed}

@@ -197,8 +197,7 @@ type recurringChargeRequest struct {
 // recurring session.
 func (sb *Sandbox) handleControlRecurringCharge(w http.ResponseWriter, r *http.Request) {
 	var req recurringChargeRequest
-	if err := decodeControl(w, r, &req); err != nil {
-		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+	if !sb.decodeControl(w, r, &req) {
 		return
 	}
 	if req.Status == "" {
