@@ -148,6 +148,16 @@ func (h *autopayHarness) open(method, path string, body any) openedEnrolmentJSON
 	return o
 }
 
+// activeEnrolment opens a FIXED enrolment of total, pays its session as the shopper and
+// waits until the gateway has it active.
+func (h *autopayHarness) activeEnrolment(reference, total string) enrolmentJSON {
+	h.t.Helper()
+	o := h.open(http.MethodPost, "/v1/autopay", fixedAutopayBody(reference, total))
+	h.pay(o.RequestID, cardApprove)
+	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
+	return h.get(o.ID, false)
+}
+
 // charge makes the sandbox charge an autopay's token now.
 func (h *autopayHarness) charge(autopayID string, c sandbox.AutopayCharge) sandbox.ChargeRecord {
 	h.t.Helper()
@@ -272,10 +282,7 @@ func TestAutopayLifecycle(t *testing.T) {
 
 func TestAutopayWebhookAuthentication(t *testing.T) {
 	h := newAutopayHarness(t)
-	o := h.open(http.MethodPost, "/v1/autopay", fixedAutopayBody("ACC-0002", "10.00"))
-	h.pay(o.RequestID, cardApprove)
-	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
-	e := h.get(o.ID, false)
+	e := h.activeEnrolment("ACC-0002", "10.00")
 	notifications := h.count(`SELECT count(*) FROM notifications`)
 
 	date := time.Now().Format("2006-01-02 15:04:05")
@@ -312,7 +319,7 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM autopay_charges`); n != 0 {
 		t.Errorf("charges = %d after refused settlements, want 0", n)
 	}
-	if got := h.get(o.ID, false); got.Status != "active" {
+	if got := h.get(e.ID, false); got.Status != "active" {
 		t.Errorf("enrolment = %s after refused calls, want active", got.Status)
 	}
 
@@ -321,7 +328,7 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 	if code, raw := h.post("/webhooks/placetopay/autopay", autopayHookUser, autopayHookPass, good); code != 200 || !strings.Contains(string(raw), `"OK"`) {
 		t.Fatalf("signed webhook = %d %s, want 200 OK", code, raw)
 	}
-	if got := h.get(o.ID, false); got.Status != "active" {
+	if got := h.get(e.ID, false); got.Status != "active" {
 		t.Errorf("enrolment = %s after a webhook PlacetoPay's search contradicts, want active", got.Status)
 	}
 	// The same webhook again is stored once.
@@ -404,10 +411,7 @@ func TestAutopayInvalidInput(t *testing.T) {
 // The same settlement delivered many times at once, as PlacetoPay may, records one charge.
 func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
 	h := newAutopayHarness(t)
-	o := h.open(http.MethodPost, "/v1/autopay", fixedAutopayBody("ACC-0004", "15.00"))
-	h.pay(o.RequestID, cardApprove)
-	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
-	e := h.get(o.ID, false)
+	e := h.activeEnrolment("ACC-0004", "15.00")
 	ch := h.charge(e.AutopayID, sandbox.AutopayCharge{})
 
 	// The settlement exactly as the sandbox posted it.
@@ -425,22 +429,13 @@ func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
 		t.Fatalf("sandbox calls = %+v: no settlement", calls)
 	}
 	const n = 8
-	codes := make(chan int, n)
-	for range n {
-		go func() {
-			req, _ := http.NewRequest(http.MethodPost, h.gateways[0].url+"/webhooks/placetopay/autopay/settlement", bytes.NewReader(body))
-			req.SetBasicAuth(autopayHookUser, autopayHookPass)
-			resp, err := harnessClient.Do(req)
-			if err != nil {
-				codes <- 0
-				return
-			}
-			resp.Body.Close()
-			codes <- resp.StatusCode
-		}()
-	}
-	for range n {
-		if c := <-codes; c != http.StatusOK {
+	codes := sendAtOnce(n, func() *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, h.gateways[0].url+"/webhooks/placetopay/autopay/settlement", bytes.NewReader(body))
+		req.SetBasicAuth(autopayHookUser, autopayHookPass)
+		return req
+	})
+	for _, c := range codes {
+		if c != http.StatusOK {
 			t.Errorf("concurrent settlement answered %d, want 200", c)
 		}
 	}

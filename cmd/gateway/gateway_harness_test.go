@@ -494,7 +494,19 @@ func (h *harness) waitStatus(g *runningGateway, id, want string, within time.Dur
 	}
 }
 
-// --- the sandbox's control API ---
+// --- the sandbox ---
+
+// placetopayClient is a PlacetoPay client of the harness's site at the sandbox: what a test
+// uses to act at PlacetoPay behind the gateway's back.
+func (h *harness) placetopayClient() *placetopay.Client {
+	h.t.Helper()
+	c, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
+		Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
 
 // pay applies a test card to the session, as the shopper on the hosted page.
 func (h *harness) pay(requestID int64, card string) {
@@ -595,6 +607,27 @@ func (h *harness) waitDB(what string, within time.Duration, query string, args .
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// sendAtOnce sends n requests that newRequest makes, all at once, and returns their status
+// codes (0 for a request that got no answer).
+func sendAtOnce(n int, newRequest func() *http.Request) []int {
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := harnessClient.Do(newRequest())
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	return codes
 }
 
 // getOrder is GET /v1/orders/{id} for goroutines: it reports errors instead of failing.

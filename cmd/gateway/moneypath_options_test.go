@@ -58,11 +58,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		m, _ := d["paidAmount"].(map[string]any)
 		return fmt.Sprint(m["total"])
 	}
-	client, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
-		Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := h.placetopayClient()
 	tomorrow := time.Now().UTC().Add(36 * time.Hour).Format(time.DateOnly)
 
 	t.Run("a partial session paid in three parts: partially_paid, then paid once", func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,11 +79,7 @@ func (h *tokensHarness) sandboxToken(requestID int64) (string, string) {
 
 // collectDirect charges token at the sandbox directly, as the gateway would.
 func (h *tokensHarness) collectDirect(token, reference, total string) (*placetopay.SessionInformation, error) {
-	c, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
-		Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	c := h.placetopayClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.Collect(ctx, placetopay.CollectRequest{
@@ -297,7 +292,7 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 
 	// 8. A token PlacetoPay no longer accepts (XN): 422 with the reason, the order failed.
-	c, _ := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL, Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
+	c := h.placetopayClient()
 	if _, err := c.InvalidateToken(context.Background(), placetopay.InvalidateTokenRequest{
 		Instrument: placetopay.Instrument{Token: &placetopay.Token{Token: tok2}}}); err != nil {
 		t.Fatal(err)
@@ -421,29 +416,16 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 	t.Run("concurrent identical charges", func(t *testing.T) {
 		pm := h.storeCard(customer, cardApprove)
 		body := chargeBody(customer, pm, "race-1", "7.00")
-		codes := make(chan int, 6)
-		var wg sync.WaitGroup
-		for range cap(codes) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				raw, _ := json.Marshal(body)
-				req, _ := http.NewRequest(http.MethodPost, h.gateways[0].url+"/v1/charges", bytes.NewReader(raw))
-				req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := harnessClient.Do(req)
-				if err != nil {
-					codes <- 0
-					return
-				}
-				resp.Body.Close()
-				codes <- resp.StatusCode
-			}()
-		}
-		wg.Wait()
-		close(codes)
+		const n = 6
+		codes := sendAtOnce(n, func() *http.Request {
+			raw, _ := json.Marshal(body)
+			req, _ := http.NewRequest(http.MethodPost, h.gateways[0].url+"/v1/charges", bytes.NewReader(raw))
+			req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
+			req.Header.Set("Content-Type", "application/json")
+			return req
+		})
 		created, conflicts := 0, 0
-		for c := range codes {
+		for _, c := range codes {
 			switch c {
 			case http.StatusCreated:
 				created++
@@ -453,8 +435,8 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 				t.Errorf("a concurrent charge answered %d", c)
 			}
 		}
-		if created != 1 || conflicts != cap(codes)-1 {
-			t.Fatalf("%d created and %d conflicts, want 1 and %d", created, conflicts, cap(codes)-1)
+		if created != 1 || conflicts != n-1 {
+			t.Fatalf("%d created and %d conflicts, want 1 and %d", created, conflicts, n-1)
 		}
 		if n := h.sandboxCollects("race-1"); n != 1 {
 			t.Fatalf("the sandbox approved %d collects, want 1", n)

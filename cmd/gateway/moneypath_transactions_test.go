@@ -246,11 +246,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 
 	t.Run("already refunded at PlacetoPay is matched, not a failure", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "12.00", nil, "paid")
-		client, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
-			Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := h.placetopayClient()
 		// Refunded in PlacetoPay's console, behind the gateway's back.
 		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
 			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
@@ -315,11 +311,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 
 	t.Run("a refund PlacetoPay refuses fails and changes nothing", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
-		client, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
-			Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := h.placetopayClient()
 		// 5.00 refunded in PlacetoPay's console: PlacetoPay refuses 8.00 more.
 		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
 			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
