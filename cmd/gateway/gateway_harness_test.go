@@ -364,13 +364,15 @@ type moneyJSON struct {
 	Total    string `json:"total"`
 }
 
+// orderJSON is an order as the merchant API shows it.
 type orderJSON struct {
-	ID         string    `json:"id"`
-	Reference  string    `json:"reference"`
-	Status     string    `json:"status"`
-	Amount     moneyJSON `json:"amount"`
-	PaidAmount moneyJSON `json:"paidAmount"`
-	Sessions   []struct {
+	ID             string    `json:"id"`
+	Reference      string    `json:"reference"`
+	Status         string    `json:"status"`
+	Amount         moneyJSON `json:"amount"`
+	PaidAmount     moneyJSON `json:"paidAmount"`
+	RefundedAmount moneyJSON `json:"refundedAmount"`
+	Sessions       []struct {
 		RequestID  *int64 `json:"requestId"`
 		ProcessURL string `json:"processUrl"`
 		Status     string `json:"status"`
@@ -379,6 +381,8 @@ type orderJSON struct {
 		InternalReference int64     `json:"internalReference"`
 		Status            string    `json:"status"`
 		Amount            moneyJSON `json:"amount"`
+		Refunded          bool      `json:"refunded"`
+		RefundedAmount    moneyJSON `json:"refundedAmount"`
 	} `json:"payments"`
 }
 

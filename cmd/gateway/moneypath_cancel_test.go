@@ -20,7 +20,7 @@ func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	o := h.createOrder(g, "64.00", "")
 	s := h.mustCheckout(g, o.ID)
 	h.pay(s.RequestID, cardApprove)
-	if got := h.txOrder(g, o.ID); got.Status != "pending" {
+	if got := h.order(g, o.ID, false); got.Status != "pending" {
 		t.Fatalf("before the cancel the gateway already knows: %s; the test needs it not to", got.Status)
 	}
 
@@ -36,7 +36,7 @@ func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	if st := h.sandboxSession(s.RequestID).Status; st.Status != "APPROVED" {
 		t.Errorf("the PlacetoPay session is %s after the refused cancel, want APPROVED", st.Status)
 	}
-	got := h.txOrder(g, o.ID)
+	got := h.order(g, o.ID, false)
 	if got.Status != "paid" || got.PaidAmount.Total != "64.00" {
 		t.Errorf("order after the refused cancel: %s paid %s, want paid 64.00", got.Status, got.PaidAmount.Total)
 	}

@@ -33,7 +33,7 @@ func TestMoneyPathRefundOfOpenPartialSession(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 0 {
 		t.Errorf("%d refund rows after a refused refund, want 0", n)
 	}
-	got := h.txOrder(g, o.ID)
+	got := h.order(g, o.ID, false)
 	if got.Status != "partially_paid" || got.RefundedAmount.Total != "0.00" {
 		t.Errorf("order after the refused refund: %+v, want partially_paid with nothing refunded", got)
 	}
@@ -61,7 +61,7 @@ func TestMoneyPathCancelAuthorized(t *testing.T) {
 	if !strings.Contains(p.Detail, "/release") {
 		t.Errorf("cancel of an authorized order: %q, want it to point to /release", p.Detail)
 	}
-	if got := h.txOrder(g, o.ID); got.Status != "authorized" || h.eventsOf(o.ID, "order.cancelled") != 0 {
+	if got := h.order(g, o.ID, false); got.Status != "authorized" || h.eventsOf(o.ID, "order.cancelled") != 0 {
 		t.Errorf("after the refused cancel: %s with %d order.cancelled events, want authorized and none", got.Status, h.eventsOf(o.ID, "order.cancelled"))
 	}
 	// Release is the way: the hold goes, the order is cancelled.
@@ -69,7 +69,7 @@ func TestMoneyPathCancelAuthorized(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("release = %d %s", code, raw)
 	}
-	if got := h.txOrder(g, o.ID); got.Status != "cancelled" {
+	if got := h.order(g, o.ID, false); got.Status != "cancelled" {
 		t.Errorf("after release: %s, want cancelled", got.Status)
 	}
 }
