@@ -64,11 +64,11 @@ func (s *Server) handleCheckout(c echo.Context) error {
 	if p.UserAgent == "" {
 		p.UserAgent = c.Request().UserAgent()
 	}
-	sess, _, err := s.payments.Checkout(c.Request().Context(), id, p)
+	sess, _, err := s.money.Checkouts.Checkout(c.Request().Context(), id, p)
 	if err != nil {
 		return err
 	}
-	out := checkoutSessionJSON{ProcessURL: sess.ProcessURL, ExpiresAt: sess.ExpiresAt, Status: sess.Status}
+	out := checkoutSessionJSON{ProcessURL: sess.ProcessURL, ExpiresAt: sess.ExpiresAt, Status: string(sess.Status)}
 	if sess.RequestID != nil {
 		out.RequestID = *sess.RequestID
 	}

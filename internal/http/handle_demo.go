@@ -84,7 +84,7 @@ func (s *Server) handleDemoRetry(c echo.Context) error {
 }
 
 func (s *Server) demoCheckout(c echo.Context, o orders.Order) error {
-	sess, _, err := s.payments.Checkout(c.Request().Context(), o.ID, orders.CheckoutParams{
+	sess, _, err := s.money.Checkouts.Checkout(c.Request().Context(), o.ID, orders.CheckoutParams{
 		Locale: "en_US", IPAddress: c.RealIP(), UserAgent: c.Request().UserAgent(),
 	})
 	if err != nil {

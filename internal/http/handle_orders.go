@@ -98,7 +98,7 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	refresh = refresh && s.payments != nil
+	refresh = refresh && s.money != nil
 	ctx := c.Request().Context()
 	if _, withKey := c.Get(ownerKey).(string); !withKey {
 		o, err := s.orders.GetWithClientSecret(ctx, id, c.Request().Header.Get("X-Client-Secret"))
@@ -106,7 +106,7 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 			return err
 		}
 		if refresh {
-			if err := s.payments.RefreshOrder(ctx, id); err != nil {
+			if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			} else if o, err = s.orders.Get(ctx, id); err != nil {
 				return err
@@ -115,7 +115,7 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderStatusJSON(o))
 	}
 	if refresh {
-		if err := s.payments.RefreshOrder(ctx, id); err != nil {
+		if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 			s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			c.Response().Header().Set("Refresh-Error", "PlacetoPay could not be queried; the order is as last known")
 		}
@@ -158,8 +158,8 @@ func (s *Server) handleCancelOrder(c echo.Context) error {
 		return err
 	}
 	cancel := s.orders.Cancel
-	if s.payments != nil {
-		cancel = s.payments.Cancel
+	if s.money != nil {
+		cancel = s.money.Checkouts.Cancel
 	}
 	if _, err := cancel(c.Request().Context(), id); err != nil {
 		return err

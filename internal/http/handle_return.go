@@ -25,7 +25,7 @@ func (s *Server) handleReturn(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
-	if err := s.payments.RefreshOrder(ctx, id); err != nil {
+	if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 		s.log.Warn("return: refresh failed; the probe will catch up", zap.String("order", id.String()), zap.Error(err))
 	}
 	o, err := s.orders.Get(c.Request().Context(), id)

@@ -63,7 +63,7 @@ type refundJSON struct {
 
 func toRefundJSON(r orders.Refund) refundJSON {
 	return refundJSON{ID: r.ID.String(), OrderID: r.OrderID.String(), PaymentInternalReference: r.PaymentInternalReference,
-		Amount: toMoneyJSON(r.Amount), Status: r.Status, InternalReference: r.InternalReference,
+		Amount: toMoneyJSON(r.Amount), Status: string(r.Status), InternalReference: r.InternalReference,
 		Reason: r.Reason, Message: r.Message, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
@@ -78,12 +78,12 @@ func (s *Server) handleRefund(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.payments.Refund(c.Request().Context(), id, amount)
+	r, err := s.money.Actions.Refund(c.Request().Context(), id, amount)
 	if err != nil {
 		return err
 	}
 	status := http.StatusCreated
-	if r.Status != orders.RefundSucceeded {
+	if r.Status != orders.ActionSucceeded {
 		status = http.StatusAccepted
 	}
 	return writeJSON(c, echo.MIMEApplicationJSON, status, toRefundJSON(r))
@@ -95,7 +95,7 @@ func (s *Server) handleListRefunds(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.payments.Refunds(c.Request().Context(), id)
+	list, err := s.money.Actions.Refunds(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (s *Server) handleCapture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.payments.Capture(c.Request().Context(), id, amount)
+	o, err := s.money.Actions.Capture(c.Request().Context(), id, amount)
 	return s.orderAnswer(c, o, err)
 }
 
@@ -135,7 +135,7 @@ func (s *Server) handleReauthorize(c echo.Context) error {
 	if amount == nil {
 		return &orders.Error{Code: orders.EInvalid, Field: "amount", Message: "is required: the new amount to hold"}
 	}
-	o, err := s.payments.Reauthorize(c.Request().Context(), id, *amount)
+	o, err := s.money.Actions.Reauthorize(c.Request().Context(), id, *amount)
 	return s.orderAnswer(c, o, err)
 }
 
@@ -149,7 +149,7 @@ func (s *Server) handleRelease(c echo.Context) error {
 	if err := decodeOptional(c, &body); err != nil {
 		return err
 	}
-	o, err := s.payments.Release(c.Request().Context(), id)
+	o, err := s.money.Actions.Release(c.Request().Context(), id)
 	return s.orderAnswer(c, o, err)
 }
 
@@ -169,7 +169,7 @@ func (s *Server) handlePaymentAction(action string) echo.HandlerFunc {
 		if err := decodeOptional(c, &body); err != nil {
 			return err
 		}
-		o, err := s.payments.ConfirmPayment(c.Request().Context(), id, ref, action)
+		o, err := s.money.Actions.ConfirmPayment(c.Request().Context(), id, ref, action)
 		return s.orderAnswer(c, o, err)
 	}
 }

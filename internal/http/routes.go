@@ -37,7 +37,7 @@ func (s *Server) routes() {
 	v1.GET("/orders/:id", s.handleGetOrder, noStore, s.apiKeyOrClientSecret)
 	v1.POST("/orders/:id/cancel", s.handleCancelOrder, noStore, s.requireAPIKey, s.idempotent)
 	v1.GET("/events", s.handleListEvents, noStore, s.requireAPIKey)
-	if s.payments != nil {
+	if s.money != nil {
 		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
 		e.GET("/return/:id", s.handleReturn)
 		// Transaction actions (handle_transactions.go).
@@ -54,7 +54,7 @@ func (s *Server) routes() {
 		v1.DELETE("/customers/:ref/payment-methods/:id", s.handleDeletePaymentMethod, noStore, s.requireAPIKey)
 		v1.POST("/charges", s.handleCharge, noStore, s.requireAPIKey, s.idempotent)
 	}
-	if s.demo && s.payments != nil {
+	if s.demo && s.money != nil {
 		e.GET("/demo", s.handleDemoShop)
 		e.POST("/demo/pay", s.handleDemoPay)
 		e.GET("/demo/orders/:ref", s.handleDemoOrder)

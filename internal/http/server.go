@@ -25,10 +25,10 @@ type Config struct {
 	APIKeys     []string // secret keys accepted on /v1
 	CORSOrigins []string // storefront origins allowed to read an order's status
 
-	// The money path: checkout, returns, refreshes and PlacetoPay's notifications. Without
-	// them those routes are not served.
-	Payments *orders.Payments
-	Inbox    *webhooks.Inbox
+	// The money path: checkout, returns, refreshes, transaction actions and PlacetoPay's
+	// notifications. Without them those routes are not served.
+	Money *MoneyPath
+	Inbox *webhooks.Inbox
 
 	// Demo serves the demo storefront under /demo (development only); PublicURL is where
 	// shoppers reach this listener.
@@ -49,6 +49,13 @@ type Config struct {
 	AutopayWebhook *BasicCredentials
 }
 
+// MoneyPath is the parts of the money path the routes call.
+type MoneyPath struct {
+	Checkouts  *orders.Checkouts  // checkout and cancel
+	Reconciler *orders.Reconciler // returns and refreshes query PlacetoPay through it
+	Actions    *orders.Actions    // refunds, preauthorization and confirmation
+}
+
 // maxBody bounds every request body.
 const maxBody = 64 << 10
 
@@ -61,7 +68,7 @@ type Server struct {
 	metrics     *metrics
 	apiKeys     []apiKey
 	corsOrigins []string
-	payments    *orders.Payments
+	money       *MoneyPath
 	inbox       *webhooks.Inbox
 	demo        bool
 	publicURL   string
@@ -86,7 +93,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 	s := &Server{
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
-		payments: cfg.Payments, inbox: cfg.Inbox, demo: cfg.Demo, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		money: cfg.Money, inbox: cfg.Inbox, demo: cfg.Demo, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay,
 	}
 	if cfg.Autopay != nil && cfg.AutopayWebhook != nil {

@@ -86,10 +86,10 @@ func toOrderJSON(o orders.Order) orderJSON {
 	}
 	for _, s := range o.Sessions {
 		out.Sessions = append(out.Sessions, sessionJSON{RequestID: s.RequestID, ProcessURL: s.ProcessURL,
-			Status: s.Status, Reason: s.Reason, Message: s.Message, ExpiresAt: s.ExpiresAt, CreatedAt: s.CreatedAt})
+			Status: string(s.Status), Reason: s.Reason, Message: s.Message, ExpiresAt: s.ExpiresAt, CreatedAt: s.CreatedAt})
 	}
 	for _, p := range o.Payments {
-		out.Payments = append(out.Payments, paymentJSON{InternalReference: p.InternalReference, Status: p.Status,
+		out.Payments = append(out.Payments, paymentJSON{InternalReference: p.InternalReference, Status: string(p.Status),
 			Reason: p.Reason, Authorization: p.Authorization, Receipt: p.Receipt, Franchise: p.Franchise,
 			PaymentMethod: p.PaymentMethod, Amount: toMoneyJSON(p.Amount), Refunded: p.Refunded,
 			RefundedAmount: toMoneyJSON(orders.Money{Minor: p.RefundedMinor, Currency: p.Amount.Currency}),

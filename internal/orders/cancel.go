@@ -3,44 +3,38 @@ package orders
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 // Cancel cancels an unpaid order and, first, its open PlacetoPay session, so that no payment
 // can land after the cancel. When PlacetoPay says the session is no longer pending, the
 // gateway queries it and applies what it finds: an order that turns out paid is not
 // cancelled.
-func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error) {
+func (c *Checkouts) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error) {
 	var requestID *int64
-	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
-		row, err := p.store.q.GetOrderForUpdate(ctx, tx, orderID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return &Error{Code: ENotFound, Field: "id", Message: fmt.Sprintf("order %s does not exist", orderID)}
-		}
+	err := c.store.inTx(ctx, func(tx pgx.Tx) error {
+		o, err := c.store.lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
-		if Status(row.Status) == StatusAuthorized {
+		if o.Status == StatusAuthorized {
 			// The hold is on the shopper's card: only a release lets it go at PlacetoPay.
 			return Errorf(EConflict, "order %s is authorized: money is held on the card; use POST /v1/orders/%s/release to let the hold go and cancel the order", orderID, orderID)
 		}
-		if st := Status(row.Status); !st.CanTransition(StatusCancelled) {
-			return Errorf(EConflict, "order %s is %s and cannot be cancelled", orderID, st)
+		if !o.Status.CanTransition(StatusCancelled) {
+			return Errorf(EConflict, "order %s is %s and cannot be cancelled", orderID, o.Status)
 		}
-		if err := p.refuseUnknownCollect(ctx, tx, orderID, Status(row.Status)); err != nil {
+		if err := refuseUnknownCollect(ctx, c.store, tx, o); err != nil {
 			return err
 		}
-		cur, err := p.store.q.GetOpenSession(ctx, tx, orderID)
+		cur, ok, err := c.store.openSession(ctx, tx, orderID)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return err
-		case cur.Attempt == "creating":
+		case !ok:
+		case cur.Attempt == AttemptCreating:
 			return busyf(5, "a checkout for order %s is being opened; retry in a few seconds", orderID)
 		default:
 			requestID = cur.RequestID
@@ -48,11 +42,11 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 		return nil
 	})
 	if err != nil {
-		return Order{}, p.wrap("cancel", orderID, err)
+		return Order{}, wrap("cancel", orderID, err)
 	}
 	cancelledThere := false
 	if requestID != nil {
-		err := p.provider.CancelSession(ctx, *requestID)
+		err := c.provider.CancelSession(ctx, *requestID)
 		var perr *ProviderError
 		switch {
 		case err == nil:
@@ -60,7 +54,7 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 		case errors.As(err, &perr) && perr.Refused:
 			// Not cancellable at PlacetoPay: find out what happened, with a query of our own
 			// (not one shared with a caller who started before the refusal).
-			if err := p.reconcile(ctx, *requestID); err != nil {
+			if err := c.reconciler.reconcile(ctx, *requestID); err != nil {
 				return Order{}, Errorf(EUnavailable, "PlacetoPay could not be queried; the order was not cancelled")
 			}
 		default:
@@ -68,47 +62,42 @@ func (p *Payments) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error)
 		}
 	}
 	var o Order
-	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
-		row, err := p.store.q.GetOrderForUpdate(ctx, tx, orderID)
-		if err != nil {
-			return err
-		}
-		if o, err = orderFromRow(row); err != nil {
+	err = c.store.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if o, err = c.store.lockOrder(ctx, tx, orderID); err != nil {
 			return err
 		}
 		if requestID != nil {
-			sess, err := p.store.q.GetSessionByRequestIDForUpdate(ctx, tx, requestID)
-			if err != nil {
-				return err
-			}
-			if cur, err := p.store.q.GetOpenSession(ctx, tx, orderID); err == nil && cur.ID != sess.ID {
-				return Errorf(EConflict, "a new checkout was opened for order %s meanwhile; cancel again", orderID)
-			} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			if !cancelledThere && sess.Status != "REJECTED" && sess.Status != "APPROVED" && sess.Status != "PARTIAL_EXPIRED" {
-				return busyf(30, "PlacetoPay still reports the session of order %s as %s; retry later", orderID, sess.Status)
-			}
-			// Leave the slot and look once more: PlacetoPay now reports it REJECTED (MC).
-			if err := p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
-				ID: sess.ID, Status: sess.Status, Reason: sess.Reason, Message: sess.Message,
-				Attempt: closedUnlessAbandoned(sess.Attempt), NextCheckAt: ptr(p.cfg.Clock()),
-			}); err != nil {
+			if err := c.closeCancelled(ctx, tx, orderID, *requestID, cancelledThere); err != nil {
 				return err
 			}
 		}
-		return p.store.transition(ctx, tx, &o, StatusCancelled, "cancelled by the merchant", nil)
+		return c.store.record(ctx, tx, &o, Change{To: StatusCancelled, Reason: "cancelled by the merchant"})
 	})
 	if err != nil {
-		return Order{}, p.wrap("cancel", orderID, err)
+		return Order{}, wrap("cancel", orderID, err)
 	}
-	p.Wake()
+	c.waker.Wake()
 	return o, nil
 }
 
-func closedUnlessAbandoned(attempt string) string {
-	if attempt == "abandoned" {
-		return attempt
+// closeCancelled takes the session PlacetoPay cancelled (or settled) out of the open slot and
+// makes it due once more: PlacetoPay now reports it REJECTED (MC), or what was paid on it.
+func (c *Checkouts) closeCancelled(ctx context.Context, tx pgx.Tx, orderID uuid.UUID, requestID int64, cancelledThere bool) error {
+	sess, err := c.store.lockSession(ctx, tx, requestID)
+	if err != nil {
+		return err
 	}
-	return "closed"
+	if cur, ok, err := c.store.openSession(ctx, tx, orderID); err != nil {
+		return err
+	} else if ok && cur.ID != sess.ID {
+		return Errorf(EConflict, "a new checkout was opened for order %s meanwhile; cancel again", orderID)
+	}
+	if !cancelledThere && !sess.Status.final() {
+		return busyf(30, "PlacetoPay still reports the session of order %s as %s; retry later", orderID, sess.Status)
+	}
+	if sess.Attempt != AttemptAbandoned {
+		sess.Attempt = AttemptClosed
+	}
+	return c.store.setSession(ctx, tx, sess, ptr(c.cfg.Clock()))
 }

@@ -10,8 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 // ChargeParams is a charge of a stored payment method, with no shopper present.
@@ -81,35 +79,31 @@ func (w *Wallet) Charge(ctx context.Context, cp ChargeParams) (uuid.UUID, error)
 	if err := cp.validate(); err != nil {
 		return uuid.Nil, err
 	}
-	p := w.payments
-	pm, token, err := w.getToken(ctx, p.store.pool, cp.PaymentMethodID, cp.CustomerReference, false)
+	pm, token, err := w.getToken(ctx, w.store.pool, cp.PaymentMethodID, cp.CustomerReference, false)
 	if err != nil {
-		return uuid.Nil, p.wrap("charge", cp.PaymentMethodID, err)
+		return uuid.Nil, wrap("charge", cp.PaymentMethodID, err)
 	}
 	o, attempt, err := w.startCharge(ctx, cp, pm)
 	if err != nil {
-		return uuid.Nil, p.wrap("charge", cp.PaymentMethodID, err)
+		return uuid.Nil, wrap("charge", cp.PaymentMethodID, err)
 	}
 	res, err := w.provider.Collect(ctx, CollectRequest{
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Token: token,
 		Installments: cp.Installments, Payer: *cp.Payer, IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
 	})
 	// PlacetoPay has answered (or not): record it even if the merchant hangs up now.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reconcileTimeout)
+	ctx, cancel := afterCall(ctx, reconcileTimeout)
 	defer cancel()
 	if err != nil {
 		return o.ID, w.collectFailed(ctx, &o, attempt.ID, err)
 	}
-	row, err := p.store.q.OpenSession(ctx, p.store.pool, ordersdb.OpenSessionParams{
-		ID: attempt.ID, RequestID: &res.RequestID, NextCheckAt: ptr(p.cfg.Clock().Add(p.cfg.ProbeInterval)),
-	})
-	if err != nil {
+	if _, err := w.store.opened(ctx, w.store.pool, attempt.ID, res.RequestID, "", w.cfg.Clock().Add(w.cfg.ProbeInterval)); err != nil {
 		w.log.Error("record collect", zap.String("order", o.ID.String()), zap.Int64("requestId", res.RequestID), zap.Error(err))
 		return o.ID, Errorf(EUnavailable, "the charge of order %s (reference %s) was sent but could not be recorded; repeat it with the same reference", o.ID, o.Reference)
 	}
 	// The collect's answer has the shape of a session query; the gateway applies its own
 	// query of it, as for every session. If that fails, the probe applies it later.
-	if err := p.Reconcile(ctx, *row.RequestID); err != nil {
+	if err := w.reconciler.Reconcile(ctx, res.RequestID); err != nil {
 		w.log.Warn("query collect", zap.String("order", o.ID.String()), zap.Int64("requestId", res.RequestID), zap.Error(err))
 	}
 	return o.ID, nil
@@ -117,110 +111,79 @@ func (w *Wallet) Charge(ctx context.Context, cp ChargeParams) (uuid.UUID, error)
 
 // startCharge creates the order and its collect attempt in one transaction, or, for a
 // reference already used, resumes a charge whose outcome is unknown.
-func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm ordersdb.PaymentMethod) (Order, ordersdb.CheckoutSession, error) {
-	p := w.payments
-	now := p.cfg.Clock()
+func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm PaymentMethod) (Order, Session, error) {
+	now := w.cfg.Clock()
 	req, _ := json.Marshal(map[string]any{"paymentMethodId": pm.ID, "installments": cp.Installments})
-	newAttempt := func(tx pgx.Tx, orderID uuid.UUID) (ordersdb.CheckoutSession, error) {
-		return p.store.q.InsertCollectAttempt(ctx, tx, ordersdb.InsertCollectAttemptParams{
-			ID: uuid.Must(uuid.NewV7()), OrderID: orderID, Currency: cp.Amount.Currency, TotalMinor: cp.Amount.Minor,
-			Request: req, ExpiresAt: now.Add(defaultExpiry).Truncate(time.Second),
-			CustomerReference: &cp.CustomerReference, PaymentMethodID: &pm.ID,
-		})
-	}
+	attempt := newAttempt{kind: KindCollect, amount: cp.Amount, request: req, expiresAt: now.Add(defaultExpiry).Truncate(time.Second),
+		customerReference: cp.CustomerReference, paymentMethodID: &pm.ID}
 	var (
-		o       Order
-		attempt ordersdb.CheckoutSession
+		o    Order
+		sess Session
 	)
-	buyer, _ := json.Marshal(cp.Payer)
 	_, secretHash := newClientSecret()
-	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
-		row, err := p.store.q.InsertOrder(ctx, tx, ordersdb.InsertOrderParams{
-			ID: uuid.Must(uuid.NewV7()), Reference: cp.Reference, Description: cp.Description,
-			Currency: cp.Amount.Currency, TotalMinor: cp.Amount.Minor, Buyer: buyer, Items: []byte("[]"),
-			ClientSecretHash: secretHash,
-		})
-		if err != nil {
+	n := newOrder{Order: Order{ID: uuid.Must(uuid.NewV7()), Reference: cp.Reference, Description: cp.Description,
+		Amount: cp.Amount, Buyer: cp.Payer}, secretHash: secretHash, note: "charge of payment method " + pm.ID.String()}
+	err := w.store.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if o, err = w.store.insertOrder(ctx, tx, n); err != nil {
 			return err
 		}
-		if o, err = orderFromRow(row); err != nil {
-			return err
-		}
-		if err := p.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
-			OrderID: o.ID, Kind: "created", ToStatus: ptr(string(StatusPending)),
-			Message: ptr("charge of payment method " + pm.ID.String()),
-		}); err != nil {
-			return err
-		}
-		attempt, err = newAttempt(tx, o.ID)
+		attempt.orderID = o.ID
+		sess, err = w.store.insertAttempt(ctx, tx, attempt)
 		return err
 	})
-	if c, ok := uniqueViolation(err); !ok || c != "orders_reference_key" {
-		return o, attempt, err
+	if ErrorCode(err) != EConflict {
+		return o, sess, err
 	}
 
 	// The reference is taken: the same charge again, or another order's reference.
-	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
-		row, err := p.store.q.GetOrderByReferenceForUpdate(ctx, tx, cp.Reference)
-		if err != nil {
-			return err
-		}
-		if o, err = orderFromRow(row); err != nil {
+	err = w.store.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if o, _, err = w.store.lockOrderByReference(ctx, tx, cp.Reference); err != nil {
 			return err
 		}
 		taken := &Error{Code: EConflict, Field: "reference", Message: fmt.Sprintf(
 			"reference %q is already used by order %s (%s): a second charge with the same reference is never sent", cp.Reference, o.ID, o.Status)}
-		last, err := p.store.q.LatestCollectSession(ctx, tx, o.ID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return taken
-		}
+		last, ok, err := w.store.latestCollect(ctx, tx, o.ID)
 		if err != nil {
 			return err
 		}
-		same := last.PaymentMethodID != nil && *last.PaymentMethodID == pm.ID && o.Amount == cp.Amount && o.Status == StatusPending
+		same := ok && last.PaymentMethodID != nil && *last.PaymentMethodID == pm.ID && o.Amount == cp.Amount && o.Status == StatusPending
 		switch {
 		case !same || last.RequestID != nil:
 			return taken
-		case last.Attempt == "creating" && last.CreatedAt.After(now.Add(-staleAttempt)):
+		case last.Attempt == AttemptCreating && last.CreatedAt.After(now.Add(-staleAttempt)):
 			return busyf(5, "a charge with reference %q (order %s) is in progress; retry in a few seconds", cp.Reference, o.ID)
-		case last.Attempt == "creating":
-			if err := p.store.q.AbandonSession(ctx, tx, ordersdb.AbandonSessionParams{
-				ID: last.ID, Message: ptr("the attempt did not complete"),
-			}); err != nil {
+		case last.Attempt == AttemptCreating:
+			if err := w.store.abandon(ctx, tx, last.ID, "", "the attempt did not complete"); err != nil {
 				return err
 			}
 		}
 		// The earlier collect's outcome is unknown: send it again.
 		w.log.Info("repeating a charge whose outcome is unknown", zap.String("order", o.ID.String()))
-		attempt, err = newAttempt(tx, o.ID)
+		attempt.orderID = o.ID
+		sess, err = w.store.insertAttempt(ctx, tx, attempt)
 		return err
 	})
-	return o, attempt, err
+	return o, sess, err
 }
 
 // collectFailed settles a collect PlacetoPay did not accept. A refusal (an invalid token,
 // a request it rejects) fails the order; a failure or no answer leaves the order pending
 // with an abandoned attempt, to be settled by repeating the charge.
 func (w *Wallet) collectFailed(ctx context.Context, o *Order, attemptID uuid.UUID, err error) error {
-	p := w.payments
 	var perr *ProviderError
 	if errors.As(err, &perr) && perr.Refused {
 		reason := fmt.Sprintf("PlacetoPay refused the charge: %s: %s", perr.Reason, perr.Message)
-		txErr := p.store.inTx(ctx, func(tx pgx.Tx) error {
-			if err := p.store.q.AbandonSession(ctx, tx, ordersdb.AbandonSessionParams{
-				ID: attemptID, Reason: nullable(perr.Reason), Message: nullable(perr.Message),
-			}); err != nil {
+		txErr := w.store.inTx(ctx, func(tx pgx.Tx) error {
+			if err := w.store.abandon(ctx, tx, attemptID, perr.Reason, perr.Message); err != nil {
 				return err
 			}
-			row, err := p.store.q.GetOrderForUpdate(ctx, tx, o.ID)
-			if err != nil {
-				return err
-			}
-			cur, err := orderFromRow(row)
+			cur, err := w.store.lockOrder(ctx, tx, o.ID)
 			if err != nil || cur.Status != StatusPending {
 				return err
 			}
-			return p.store.transition(ctx, tx, &cur, StatusFailed, reason, &attemptID)
+			return w.store.record(ctx, tx, &cur, Change{To: StatusFailed, Reason: reason, Session: &attemptID})
 		})
 		if txErr != nil {
 			return fmt.Errorf("orders: charge %s: %w", o.ID, txErr)
@@ -231,16 +194,14 @@ func (w *Wallet) collectFailed(ctx context.Context, o *Order, attemptID uuid.UUI
 		}
 		return &Error{Code: EInvalid, Field: "paymentMethodId", Message: msg}
 	}
-	if aerr := p.store.q.AbandonSession(ctx, p.store.pool, ordersdb.AbandonSessionParams{
-		ID: attemptID, Message: ptr("PlacetoPay did not answer the collect"),
-	}); aerr != nil {
-		p.log.Error("abandon collect attempt", zap.Error(aerr))
+	if aerr := w.store.abandon(ctx, w.store.pool, attemptID, "", "PlacetoPay did not answer the collect"); aerr != nil {
+		w.log.Error("abandon collect attempt", zap.Error(aerr))
 	}
 	var verr *Error
 	if errors.As(err, &verr) {
 		return verr
 	}
-	p.log.Warn("PlacetoPay collect failed", zap.String("order", o.ID.String()), zap.Error(err))
+	w.log.Warn("PlacetoPay collect failed", zap.String("order", o.ID.String()), zap.Error(err))
 	return Errorf(EUnavailable, "PlacetoPay did not confirm the charge of order %s; its outcome is unknown: repeat it with the same reference %q, which PlacetoPay never charges twice within 24 hours", o.ID, o.Reference)
 }
 
@@ -249,19 +210,16 @@ func (w *Wallet) collectFailed(ctx context.Context, o *Order, attemptID uuid.UUI
 // died after sending it): that collect may have charged the card, so cancelling the order or
 // letting it be paid another way could take the money on a cancelled order or twice.
 // Repeating the charge with the same reference settles it.
-func (p *Payments) refuseUnknownCollect(ctx context.Context, tx pgx.Tx, orderID uuid.UUID, status Status) error {
-	if status != StatusPending {
+func refuseUnknownCollect(ctx context.Context, store *Store, tx pgx.Tx, o Order) error {
+	if o.Status != StatusPending {
 		return nil
 	}
-	last, err := p.store.q.LatestCollectSession(ctx, tx, orderID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
+	last, ok, err := store.latestCollect(ctx, tx, o.ID)
+	if err != nil || !ok {
 		return err
 	}
-	if last.RequestID == nil && (last.Attempt == "abandoned" || last.Attempt == "creating") {
-		return Errorf(EConflict, "the charge of order %s has an unknown outcome and may have charged the card: repeat the charge (POST /v1/charges) with the same reference to learn its outcome", orderID)
+	if last.RequestID == nil && (last.Attempt == AttemptAbandoned || last.Attempt == AttemptCreating) {
+		return Errorf(EConflict, "the charge of order %s has an unknown outcome and may have charged the card: repeat the charge (POST /v1/charges) with the same reference to learn its outcome", o.ID)
 	}
 	return nil
 }

@@ -1,173 +1,13 @@
 package orders_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"go.uber.org/zap"
-
 	"github.com/placetopay-gateway/gateway/internal/orders"
-	"github.com/placetopay-gateway/gateway/internal/pgtest"
-	"github.com/placetopay-gateway/gateway/internal/placetopay"
-	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
-
-// crashClock is the money path's clock: the real time plus an offset the test moves, so
-// that an attempt can be made stale without waiting two minutes.
-type crashClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *crashClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *crashClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.off += d
-}
-
-type crashEnv struct {
-	t        *testing.T
-	pool     *pgxpool.Pool
-	sbURL    string
-	clock    *crashClock
-	svc      *orders.Service
-	payments *orders.Payments
-}
-
-// newCrashEnv is the money path on a fresh database and a real sandbox over HTTP.
-func newCrashEnv(t *testing.T) *crashEnv {
-	t.Helper()
-	pool := pgtest.Pool(t)
-	// One clock for the gateway, its PlacetoPay client (tranKey seeds) and the sandbox, so
-	// that moving it keeps them agreeing.
-	clock := &crashClock{}
-	sb, err := sandbox.New(sandbox.Config{Login: "crash-site", SecretKey: "crash-secret-key", Clock: sandbox.NewClock(clock.Now)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(sb.Close)
-	client, err := placetopay.New(placetopay.Config{BaseURL: srv.URL, Clock: clock.Now,
-		Credentials: placetopay.Credentials{Login: "crash-site", SecretKey: "crash-secret-key"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := orders.NewStore(pool)
-	return &crashEnv{
-		t: t, pool: pool, sbURL: srv.URL, clock: clock,
-		svc: orders.NewService(store, zap.NewNop()),
-		payments: orders.NewPayments(store, placetopay.Provider{Client: client}, orders.PaymentsConfig{
-			PublicURL: "http://gateway.crash.test", ProbeInterval: time.Second, Clock: clock.Now,
-		}, zap.NewNop()),
-	}
-}
-
-func (e *crashEnv) newOrder() orders.Order {
-	e.t.Helper()
-	amount, err := orders.NewMoney(15_00, "USD")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	o, _, err := e.svc.Create(context.Background(), orders.CreateParams{Description: "crash test", Amount: amount})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return o
-}
-
-var shopper = orders.CheckoutParams{IPAddress: "203.0.113.7", UserAgent: "crash-test"}
-
-type sessionRow struct {
-	attempt    string
-	requestID  *int64
-	processURL *string
-}
-
-func (e *crashEnv) sessions(orderID uuid.UUID) []sessionRow {
-	e.t.Helper()
-	rows, err := e.pool.Query(context.Background(),
-		`SELECT attempt, request_id, process_url FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at, id`, orderID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []sessionRow
-	for rows.Next() {
-		var r sessionRow
-		if err := rows.Scan(&r.attempt, &r.requestID, &r.processURL); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		e.t.Fatal(err)
-	}
-	// The invariant the crash must not break: one session a shopper could pay, at most.
-	payable := 0
-	for _, r := range out {
-		if r.attempt == "open" || r.attempt == "creating" {
-			payable++
-		}
-	}
-	if payable > 1 {
-		e.t.Fatalf("order %s has %d sessions open or being opened: %+v", orderID, payable, out)
-	}
-	return out
-}
-
-func (e *crashEnv) count(query string, args ...any) int {
-	e.t.Helper()
-	var n int
-	if err := e.pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
-}
-
-// control calls the sandbox's control API.
-func (e *crashEnv) control(method, path string, body any) map[string]any {
-	e.t.Helper()
-	raw, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, e.sbURL+path, bytes.NewReader(raw))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("sandbox %s %s = %d %s", method, path, resp.StatusCode, out)
-	}
-	var v map[string]any
-	if err := json.Unmarshal(out, &v); err != nil {
-		e.t.Fatal(err)
-	}
-	return v
-}
-
-var errCrash = errors.New("injected crash: the process died after PlacetoPay answered")
 
 // TestCheckoutCrashBetweenPlacetoPayAndDatabase: the process dies after PlacetoPay opened
 // a session and before the gateway wrote it down. The attempt stays 'creating'; nobody got
@@ -182,7 +22,7 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			e := newCrashEnv(t)
 			ctx := context.Background()
 			var orphan *orders.CreatedSession
-			orders.SetAfterCreate(e.payments, func(cs orders.CreatedSession) error {
+			orders.SetAfterCreate(e.money.checkouts, func(cs orders.CreatedSession) error {
 				if orphan == nil { // Checkout calls run one at a time here
 					orphan = &cs
 					return errCrash
@@ -191,7 +31,7 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			})
 			o := e.newOrder()
 
-			s, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+			s, created, err := e.money.checkouts.Checkout(ctx, o.ID, shopper)
 			if !errors.Is(err, errCrash) {
 				t.Fatalf("checkout with the injected crash = %+v, %v, %v; want the crash", s, created, err)
 			}
@@ -207,14 +47,14 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			}
 
 			// Right away: the attempt might still be in flight, so no second session.
-			s, _, err = e.payments.Checkout(ctx, o.ID, shopper)
+			s, _, err = e.money.checkouts.Checkout(ctx, o.ID, shopper)
 			if orders.ErrorCode(err) != orders.EConflict {
 				t.Fatalf("checkout right after the crash = %+v, %v; want a conflict", s, err)
 			}
 			if s.ProcessURL != "" {
 				t.Errorf("the refused checkout returned processUrl %q", s.ProcessURL)
 			}
-			e.payments.ProbeDue(ctx) // the probe does not abandon a fresh attempt either
+			e.money.prober.ProbeDue(ctx) // the probe does not abandon a fresh attempt either
 			if rows := e.sessions(o.ID); len(rows) != 1 || rows[0].attempt != "creating" {
 				t.Fatalf("before the stale window: sessions %+v, want the one 'creating' attempt", rows)
 			}
@@ -222,12 +62,12 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			// Past the stale window (2 minutes, well over the PlacetoPay client's timeout).
 			e.clock.Advance(2*time.Minute + time.Second)
 			if how == "probe abandons it" {
-				e.payments.ProbeDue(ctx)
+				e.money.prober.ProbeDue(ctx)
 				if rows := e.sessions(o.ID); len(rows) != 1 || rows[0].attempt != "abandoned" {
 					t.Fatalf("after the probe: sessions %+v, want the attempt abandoned", rows)
 				}
 			}
-			s, created, err = e.payments.Checkout(ctx, o.ID, shopper)
+			s, created, err = e.money.checkouts.Checkout(ctx, o.ID, shopper)
 			if err != nil || !created {
 				t.Fatalf("checkout after the stale window = %+v, created %v, %v; want a new session", s, created, err)
 			}
@@ -239,7 +79,7 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 				t.Fatalf("sessions %+v, want the abandoned attempt and one open session %d", rows, *s.RequestID)
 			}
 			// Asking again returns that session: exactly one open.
-			again, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+			again, created, err := e.money.checkouts.Checkout(ctx, o.ID, shopper)
 			if err != nil || created || *again.RequestID != *s.RequestID {
 				t.Fatalf("checkout again = %+v, created %v, %v; want the open session %d", again, created, err, *s.RequestID)
 			}
@@ -263,8 +103,8 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			}
 
 			// Paying the new session pays the order.
-			e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", *s.RequestID), map[string]string{"card": "4110760000000081"})
-			if err := e.payments.RefreshOrder(ctx, o.ID); err != nil {
+			e.pay(*s.RequestID)
+			if err := e.money.reconciler.RefreshOrder(ctx, o.ID); err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
 			got, err = e.svc.Get(ctx, o.ID)
@@ -280,12 +120,12 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			e.sessions(o.ID) // the invariant, once more
 
 			// At PlacetoPay the orphan is still there, unpaid: nobody could reach it.
-			view := e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", orphan.RequestID), nil)
-			if st, _ := view["status"].(map[string]any); st["status"] != "PENDING" {
-				t.Errorf("orphan session at PlacetoPay: %v, want PENDING", view["status"])
+			view := e.sandboxSession(orphan.RequestID)
+			if view.Status.Status != "PENDING" {
+				t.Errorf("orphan session at PlacetoPay: %v, want PENDING", view.Status)
 			}
-			if pays, _ := view["payments"].([]any); len(pays) != 0 {
-				t.Errorf("orphan session has payments: %v", pays)
+			if len(view.Payments) != 0 {
+				t.Errorf("orphan session has payments: %v", view.Payments)
 			}
 		})
 	}
@@ -300,26 +140,25 @@ func TestCheckoutAfterExpiryKeepsOrderPending(t *testing.T) {
 	e := newCrashEnv(t)
 	ctx := context.Background()
 	o := e.newOrder()
-	old, _, err := e.payments.Checkout(ctx, o.ID, shopper) // 30 minutes
+	old, _, err := e.money.checkouts.Checkout(ctx, o.ID, shopper) // 30 minutes
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(31 * time.Minute) // the gateway's, the client's and PlacetoPay's clocks
 
-	cur, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+	cur, created, err := e.money.checkouts.Checkout(ctx, o.ID, shopper)
 	if err != nil || !created || *cur.RequestID == *old.RequestID {
 		t.Fatalf("checkout after the first session expired = %+v, created %v, %v; want a new session", cur, created, err)
 	}
 	if rows := e.sessions(o.ID); len(rows) != 2 || rows[0].attempt != "closed" || rows[1].attempt != "open" {
 		t.Fatalf("sessions %+v, want the expired one closed and the new one open", rows)
 	}
-	view := e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", *old.RequestID), nil)
-	if st, _ := view["status"].(map[string]any); st["status"] != "REJECTED" {
-		t.Fatalf("the expired session at PlacetoPay: %v, want REJECTED", view["status"])
+	if view := e.sandboxSession(*old.RequestID); view.Status.Status != "REJECTED" {
+		t.Fatalf("the expired session at PlacetoPay: %v, want REJECTED", view.Status)
 	}
 
 	// The probe (or the expiry notification) queries the old session.
-	if err := e.payments.Reconcile(ctx, *old.RequestID); err != nil {
+	if err := e.money.reconciler.Reconcile(ctx, *old.RequestID); err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.svc.Get(ctx, o.ID)
@@ -335,8 +174,8 @@ func TestCheckoutAfterExpiryKeepsOrderPending(t *testing.T) {
 	}
 
 	// Whatever happened, paying the open session pays the order.
-	e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", *cur.RequestID), map[string]string{"card": "4110760000000081"})
-	if err := e.payments.Reconcile(ctx, *cur.RequestID); err != nil {
+	e.pay(*cur.RequestID)
+	if err := e.money.reconciler.Reconcile(ctx, *cur.RequestID); err != nil {
 		t.Fatal(err)
 	}
 	if got, err = e.svc.Get(ctx, o.ID); err != nil || got.Status != orders.StatusPaid {
@@ -352,14 +191,14 @@ func TestCheckoutRacingCancel(t *testing.T) {
 	e := newCrashEnv(t)
 	ctx := context.Background()
 	o := e.newOrder()
-	orders.SetAfterCreate(e.payments, func(orders.CreatedSession) error {
+	orders.SetAfterCreate(e.money.checkouts, func(orders.CreatedSession) error {
 		// PlacetoPay has answered; the merchant's cancel lands before the write.
 		if _, err := e.svc.Cancel(ctx, o.ID); err != nil {
 			t.Errorf("cancel during the checkout: %v", err)
 		}
 		return nil
 	})
-	s, created, err := e.payments.Checkout(ctx, o.ID, shopper)
+	s, created, err := e.money.checkouts.Checkout(ctx, o.ID, shopper)
 	got, gerr := e.svc.Get(ctx, o.ID)
 	if gerr != nil {
 		t.Fatal(gerr)

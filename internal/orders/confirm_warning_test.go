@@ -22,8 +22,8 @@ func TestConfirmationDeadlineWarning(t *testing.T) {
 	store := orders.NewStore(pool)
 	svc := orders.NewService(store, zap.NewNop())
 	now := time.Now()
-	pay := orders.NewPayments(store, &fakeProvider{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute,
-		ConfirmationWindow: 30 * time.Minute, Clock: func() time.Time { return now }}, zap.NewNop())
+	pay := wire(store, &fakeProvider{}, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute,
+		ConfirmationWindow: 30 * time.Minute, Clock: func() time.Time { return now }})
 	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "CONFIRM-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
@@ -37,10 +37,10 @@ func TestConfirmationDeadlineWarning(t *testing.T) {
 	}
 	insert(1, now.Add(-26*time.Minute)) // 4 minutes left: warned
 	insert(2, now.Add(-10*time.Minute)) // 20 minutes left: not yet
-	if n := pay.WarnConfirmationDeadlines(ctx); n != 1 {
+	if n := pay.actions.WarnConfirmationDeadlines(ctx); n != 1 {
 		t.Fatalf("first sweep warned %d payments, want 1", n)
 	}
-	if n := pay.WarnConfirmationDeadlines(ctx); n != 0 {
+	if n := pay.actions.WarnConfirmationDeadlines(ctx); n != 0 {
 		t.Errorf("second sweep warned %d payments, want 0 (once per payment)", n)
 	}
 	var notes int

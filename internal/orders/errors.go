@@ -62,3 +62,11 @@ func ErrorCode(err error) string {
 	}
 	return EInternal
 }
+
+// wrap adds the operation and the id to an internal error; domain errors go out as they are.
+func wrap(op string, id fmt.Stringer, err error) error {
+	if ErrorCode(err) != EInternal {
+		return err
+	}
+	return fmt.Errorf("orders: %s %s: %w", op, id, err)
+}

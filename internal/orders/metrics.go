@@ -1,33 +1,31 @@
 package orders
 
 import (
-	"context"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
-// paymentMetrics are the money path's counters. Labels are statuses and outcomes, never ids
-// or amounts.
-type paymentMetrics struct {
+// Metrics are the money path's counters, shared by its parts. Labels are statuses and
+// outcomes, never ids or amounts.
+type Metrics struct {
 	transitions *prometheus.CounterVec
 	review      prometheus.Counter
 	reconciles  *prometheus.CounterVec
-	// The transaction actions (transaction_metrics.go).
+	// The transaction actions.
 	refunds         *prometheus.CounterVec
 	preauthActions  *prometheus.CounterVec
 	confirmWarnings prometheus.Counter
-	// Orders made paid (countPaid).
+	// Orders made paid (Reconciler.countPaid).
 	approvedAmount *prometheus.CounterVec
 	approvalToPaid prometheus.Histogram
 	foundByProbe   prometheus.Counter
 }
 
-func newPaymentMetrics(reg prometheus.Registerer) *paymentMetrics {
-	m := &paymentMetrics{
+// NewMetrics registers the money path's metrics on reg (a private registry when nil).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &Metrics{
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_order_transitions_total",
 			Help: "Order status changes made from PlacetoPay session queries, by from and to status.",
@@ -40,50 +38,45 @@ func newPaymentMetrics(reg prometheus.Registerer) *paymentMetrics {
 			Name: "gateway_reconcile_total",
 			Help: "Session reconciliations (query and apply), by outcome: ok, query_failed, apply_failed.",
 		}, []string{"outcome"}),
+		refunds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_refunds_total",
+			Help: "Refunds settled, by outcome: succeeded, failed, unknown (PlacetoPay did not answer; resolved by a session query).",
+		}, []string{"outcome"}),
+		preauthActions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_preauthorization_actions_total",
+			Help: "Preauthorization capture, reauthorize and release requests, by action and outcome.",
+		}, []string{"action", "outcome"}),
+		confirmWarnings: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gateway_confirmation_deadline_warnings_total",
+			Help: "Payments awaiting the merchant's confirmation whose confirmation window closes soon.",
+		}),
+		approvedAmount: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_approved_amount_minor_total",
+			Help: "Approved amounts that made orders paid, in minor units of the order's currency, by currency.",
+		}, []string{"currency"}),
+		approvalToPaid: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gateway_approval_to_paid_seconds",
+			Help:    "Time from PlacetoPay's date of the last approved payment to the order's paid transition.",
+			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600},
+		}),
+		foundByProbe: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gateway_payments_found_by_probe_total",
+			Help: "Orders made paid by a session query whose session never received a PlacetoPay notification.",
+		}),
 	}
-	m.approvedAmount = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "gateway_approved_amount_minor_total",
-		Help: "Approved amounts that made orders paid, in minor units of the order's currency, by currency.",
-	}, []string{"currency"})
-	m.approvalToPaid = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "gateway_approval_to_paid_seconds",
-		Help:    "Time from PlacetoPay's date of the last approved payment to the order's paid transition.",
-		Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600},
-	})
-	m.foundByProbe = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "gateway_payments_found_by_probe_total",
-		Help: "Orders made paid by a session query whose session never received a PlacetoPay notification.",
-	})
-	m.addTransactionMetrics()
 	reg.MustRegister(m.transitions, m.review, m.reconciles, m.refunds, m.preauthActions, m.confirmWarnings,
 		m.approvedAmount, m.approvalToPaid, m.foundByProbe)
 	return m
 }
 
-// countPaid records an order that sess's answer info just made paid, at now: the amount by
-// currency, the time since PlacetoPay approved the last payment, and whether the session ever
-// received a notification (when it did not, the probe found the payment). Like the
-// transition counter it counts before commit.
-func (p *Payments) countPaid(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb.CheckoutSession, info ProviderSession, now time.Time) error {
-	p.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
-	var approved time.Time
-	for _, pay := range info.Payments {
-		if pay.Status == "APPROVED" && pay.Date.After(approved) {
-			approved = pay.Date
-		}
+// moved counts an order's move from from to o's status, if it moved. Counted before commit:
+// a rolled-back transaction overcounts by one, which is the safe side for an alert.
+func (m *Metrics) moved(from Status, o *Order) {
+	if from == o.Status {
+		return
 	}
-	if !approved.IsZero() {
-		p.metrics.approvalToPaid.Observe(max(now.Sub(approved), 0).Seconds())
+	m.transitions.WithLabelValues(string(from), string(o.Status)).Inc()
+	if o.Status == StatusReview {
+		m.review.Inc()
 	}
-	if sess.RequestID == nil {
-		return nil
-	}
-	notified, err := p.store.q.SessionNotified(ctx, tx, *sess.RequestID)
-	if err != nil {
-		return err
-	}
-	if !notified {
-		p.metrics.foundByProbe.Inc()
-	}
-	return nil
 }

@@ -1,12 +1,9 @@
 package orders
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 // The session options of PlacetoPay's "Create a Session" document: a partial payment, a
@@ -48,7 +45,7 @@ func (p *CheckoutParams) validateOptions(o *Order, now time.Time) error {
 			return invalidField("recurring", "a partial session (allowPartial) cannot be recurring")
 		case len(p.Dispersion) > 0:
 			return invalidField("dispersion", "a partial session (allowPartial) cannot be a dispersion")
-		case p.Type == "checkin":
+		case p.kind() == KindCheckin:
 			return invalidField("allowPartial", "a preauthorization (type checkin) cannot be partial")
 		}
 		for i, it := range o.Items {
@@ -58,7 +55,7 @@ func (p *CheckoutParams) validateOptions(o *Order, now time.Time) error {
 		}
 	}
 	if len(p.Dispersion) > 0 {
-		if p.Type == "checkin" {
+		if p.kind() == KindCheckin {
 			return invalidField("dispersion", "a preauthorization (type checkin) cannot be a dispersion")
 		}
 		if err := validateDispersion(p.Dispersion, o.Amount); err != nil {
@@ -66,7 +63,7 @@ func (p *CheckoutParams) validateOptions(o *Order, now time.Time) error {
 		}
 	}
 	if p.Recurring != nil {
-		if p.Type == "checkin" {
+		if p.kind() == KindCheckin {
 			return invalidField("recurring", "a preauthorization (type checkin) cannot be recurring")
 		}
 		return p.Recurring.validate(now)
@@ -156,101 +153,4 @@ func (p *CheckoutParams) optionsJSON() sessionOptionsJSON {
 			Currency: d.Amount.Currency, TotalMinor: d.Amount.Minor})
 	}
 	return out
-}
-
-// validateCombination refuses the choices that cannot go together, whatever the order:
-// PlacetoPay would refuse them, or would quietly leave one out.
-func (p *CheckoutParams) validateCombination() error {
-	if p.Type == "subscription" {
-		// A subscription session stores a card and charges nothing: there is no payment for
-		// a payment option to apply to.
-		const what = "a subscription session stores a card and charges nothing; it cannot be %s"
-		switch {
-		case p.AllowPartial:
-			return invalidField("allowPartial", what, "partial")
-		case len(p.Dispersion) > 0:
-			return invalidField("dispersion", what, "a dispersion")
-		case p.Recurring != nil:
-			return invalidField("recurring", what, "recurring")
-		case p.RequiresConfirmation:
-			return invalidField("requiresConfirmation", what, "confirmed")
-		}
-	}
-	if p.RequiresConfirmation {
-		// PlacetoPay's confirmation flow applies only to basic payment sessions.
-		var other string
-		switch {
-		case p.Type == "checkin":
-			other = "a preauthorization (type checkin)"
-		case p.AllowPartial:
-			other = "a partial session (allowPartial)"
-		case len(p.Dispersion) > 0:
-			other = "a dispersion"
-		case p.Recurring != nil:
-			other = "a recurring payment"
-		case p.Subscribe:
-			other = "a payment that stores the card (subscribe)"
-		}
-		if other != "" {
-			return invalidField("requiresConfirmation", "applies only to a basic payment session, not to %s", other)
-		}
-	}
-	if p.Subscribe {
-		switch {
-		case p.AllowPartial:
-			return invalidField("allowPartial", "a payment that stores the card (subscribe) cannot be partial")
-		case len(p.Dispersion) > 0:
-			return invalidField("dispersion", "a payment that stores the card (subscribe) cannot be a dispersion")
-		}
-	}
-	return nil
-}
-
-// storedRequest is what otherOption reads of checkout_sessions.request.
-type storedRequest struct {
-	Subscribe            bool `json:"subscribe"`
-	RequiresConfirmation bool `json:"requiresConfirmation"`
-	sessionOptionsJSON
-}
-
-// otherOption names the first choice of p that the session cur was not opened with, or ""
-// when it was opened with all of them: an open session is handed out again only to a
-// request for the same kind of session, for the same customer.
-func (p *CheckoutParams) otherOption(cur ordersdb.CheckoutSession) string {
-	var stored storedRequest
-	if err := json.Unmarshal(cur.Request, &stored); err != nil {
-		return "request"
-	}
-	same := func(a, b any) bool {
-		x, _ := json.Marshal(a)
-		y, _ := json.Marshal(b)
-		return string(x) == string(y)
-	}
-	want := p.optionsJSON()
-	switch {
-	case cur.Kind != sessionKind(p.Type):
-		return "type"
-	case stored.Subscribe != p.Subscribe:
-		return "subscribe"
-	case stored.RequiresConfirmation != p.RequiresConfirmation:
-		return "requiresConfirmation"
-	case deref(cur.CustomerReference) != p.CustomerReference:
-		return "customerReference"
-	case stored.AllowPartial != want.AllowPartial:
-		return "allowPartial"
-	case !same(stored.Dispersion, want.Dispersion):
-		return "dispersion"
-	case !same(stored.Recurring, want.Recurring):
-		return "recurring"
-	}
-	return ""
-}
-
-// recurringNotificationURL is the notificationUrl sent with a recurrence: the gateway's own
-// notification endpoint, so that every recurring charge is recorded against its order.
-func (p *Payments) recurringNotificationURL(r *Recurring) string {
-	if r == nil {
-		return ""
-	}
-	return p.cfg.PublicURL + "/webhooks/placetopay"
 }

@@ -3,8 +3,6 @@ package orders
 import (
 	"testing"
 	"time"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 func TestValidateOptions(t *testing.T) {
@@ -114,29 +112,28 @@ func TestValidateCombination(t *testing.T) {
 }
 
 func TestOtherOption(t *testing.T) {
-	cust := func(s string) *string { return &s }
-	partial := ordersdb.CheckoutSession{Kind: "payment",
+	partial := Session{Kind: KindPayment,
 		Request: []byte(`{"locale":"","type":"","subscribe":false,"requiresConfirmation":false,"allowPartial":true,"dispersion":null,"recurring":null}`)}
-	subscribeA := ordersdb.CheckoutSession{Kind: "payment", CustomerReference: cust("cust-a"),
+	subscribeA := Session{Kind: KindPayment, CustomerReference: "cust-a",
 		Request: []byte(`{"type":"","subscribe":true,"requiresConfirmation":false,"allowPartial":false,"dispersion":null,"recurring":null}`)}
-	confirm := ordersdb.CheckoutSession{Kind: "payment",
+	confirm := Session{Kind: KindPayment,
 		Request: []byte(`{"type":"","subscribe":false,"requiresConfirmation":true,"dispersion":null,"recurring":null}`)}
-	checkin := ordersdb.CheckoutSession{Kind: "checkin", Request: []byte(`{"type":"checkin","subscribe":false}`)}
-	subscription := ordersdb.CheckoutSession{Kind: "subscription", CustomerReference: cust("cust-a"),
+	checkin := Session{Kind: KindCheckin, Request: []byte(`{"type":"checkin","subscribe":false}`)}
+	subscription := Session{Kind: KindSubscription, CustomerReference: "cust-a",
 		Request: []byte(`{"type":"subscription","subscribe":false}`)}
-	recurring := ordersdb.CheckoutSession{Kind: "payment",
+	recurring := Session{Kind: KindPayment,
 		Request: []byte(`{"recurring":{"periodicity":"M","interval":1,"maxPeriods":12}}`)}
-	disp := ordersdb.CheckoutSession{Kind: "payment",
+	disp := Session{Kind: KindPayment,
 		Request: []byte(`{"dispersion":[{"agreementType":"MERCHANT","currency":"USD","totalMinor":1000}]}`)}
 	for _, c := range []struct {
 		name string
 		p    CheckoutParams
-		cur  ordersdb.CheckoutSession
+		cur  Session
 		want string
 	}{
 		{"same partial", CheckoutParams{AllowPartial: true, Locale: "es_CO"}, partial, ""},
 		{"plain over partial", CheckoutParams{}, partial, "allowPartial"},
-		{"plain over a session stored before the options existed", CheckoutParams{}, ordersdb.CheckoutSession{Kind: "payment", Request: []byte(`{"locale":"es_CO"}`)}, ""},
+		{"plain over a session stored before the options existed", CheckoutParams{}, Session{Kind: KindPayment, Request: []byte(`{"locale":"es_CO"}`)}, ""},
 		{"same subscribe", CheckoutParams{Subscribe: true, CustomerReference: "cust-a"}, subscribeA, ""},
 		{"subscribe for another customer", CheckoutParams{Subscribe: true, CustomerReference: "cust-b"}, subscribeA, "customerReference"},
 		{"plain over subscribe", CheckoutParams{}, subscribeA, "subscribe"},
@@ -152,40 +149,10 @@ func TestOtherOption(t *testing.T) {
 		{"other recurring", CheckoutParams{Recurring: &Recurring{Periodicity: "M", Interval: 2, MaxPeriods: 12}}, recurring, "recurring"},
 		{"same dispersion", CheckoutParams{Dispersion: []DispersionPart{{AgreementType: "MERCHANT", Amount: Money{Minor: 1000, Currency: "USD"}}}}, disp, ""},
 		{"other dispersion", CheckoutParams{Dispersion: []DispersionPart{{AgreementType: "AIRLINE", Amount: Money{Minor: 1000, Currency: "USD"}}}}, disp, "dispersion"},
-		{"unreadable request", CheckoutParams{}, ordersdb.CheckoutSession{Kind: "payment", Request: []byte(`[`)}, "request"},
+		{"unreadable request", CheckoutParams{}, Session{Kind: KindPayment, Request: []byte(`[`)}, "request"},
 	} {
 		if got := c.p.otherOption(c.cur); got != c.want {
 			t.Errorf("%s: otherOption = %q, want %q", c.name, got, c.want)
 		}
-	}
-}
-
-func TestDecideSessionOptions(t *testing.T) {
-	o := &Order{Reference: "R-1", Status: StatusPending, Amount: Money{Minor: 100_00, Currency: "USD"}}
-	pay := func(ref int64, kind, status string, minor int64) ordersdb.Payment {
-		return ordersdb.Payment{InternalReference: ref, Kind: kind, Reference: "R-1", Status: status, Currency: "USD", AmountMinor: minor}
-	}
-	for _, c := range []struct {
-		name     string
-		order    Status
-		session  string
-		payments []ordersdb.Payment
-		want     Status
-		paid     int64
-	}{
-		{"first part", StatusPending, "APPROVED_PARTIAL", []ordersdb.Payment{pay(1, "payment", "APPROVED", 40_00)}, StatusPartiallyPaid, 40_00},
-		{"parts complete", StatusPartiallyPaid, "APPROVED", []ordersdb.Payment{pay(2, "payment", "APPROVED", 60_00), pay(1, "payment", "APPROVED", 40_00)}, StatusPaid, 100_00},
-		{"expired after a part", StatusPartiallyPaid, "PARTIAL_EXPIRED", []ordersdb.Payment{pay(1, "payment", "APPROVED", 40_00)}, StatusPartiallyPaid, 40_00},
-		{"expired with nothing countable", StatusPending, "PARTIAL_EXPIRED", []ordersdb.Payment{pay(1, "payment", "REJECTED", 100_00)}, StatusReview, 0},
-		{"recurring charges are not the order's payment", StatusPaid, "APPROVED",
-			[]ordersdb.Payment{pay(3, "recurring", "APPROVED", 100_00), pay(2, "recurring", "APPROVED", 100_00), pay(1, "payment", "APPROVED", 100_00)}, StatusPaid, 100_00},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			o.Status = c.order
-			d := decide(o, "payment", c.session, c.payments)
-			if d.status != c.want || d.paidMinor != c.paid {
-				t.Errorf("decide = %q paid %d (%s), want %q paid %d", d.status, d.paidMinor, d.reason, c.want, c.paid)
-			}
-		})
 	}
 }

@@ -5,13 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
-	"net/mail"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -41,6 +35,9 @@ func (o *Order) Paid() Money { return Money{Minor: o.PaidMinor, Currency: o.Amou
 
 // Refunded returns the refunded amount in the order's currency.
 func (o *Order) Refunded() Money { return Money{Minor: o.RefundedMinor, Currency: o.Amount.Currency} }
+
+// minor returns an amount in minor units of the order's currency as Money.
+func (o *Order) minor(m int64) Money { return Money{Minor: m, Currency: o.Amount.Currency} }
 
 // Transition moves o to status to, or returns an EConflict error when the status machine
 // does not allow that move.
@@ -85,194 +82,63 @@ type Item struct {
 	TaxMinor   int64  `json:"taxMinor,omitempty"`
 }
 
-// Session is one attempt to open a PlacetoPay Checkout session for an order.
+// Session is one attempt to open a PlacetoPay session for an order, and what PlacetoPay last
+// said of it.
 type Session struct {
 	ID         uuid.UUID
-	RequestID  *int64
+	OrderID    uuid.UUID
+	Kind       SessionKind
+	Attempt    Attempt
+	RequestID  *int64 // nil until PlacetoPay opened it
 	ProcessURL string
-	Attempt    string
-	Status     string
+	Status     ProviderStatus
 	Reason     string
 	Message    string
-	ExpiresAt  time.Time
-	CreatedAt  time.Time
+	// Amount is what the session charges: the order's total, nothing for a subscription.
+	Amount       Money
+	AllowPartial bool
+	// Request is the storefront's choices the session was opened with, as stored.
+	Request           []byte
+	CustomerReference string
+	PaymentMethodID   *uuid.UUID // the stored card a collect charges
+	ExpiresAt         time.Time
+	NextCheckAt       *time.Time
+	CreatedAt         time.Time
 }
 
 // Payment is a PlacetoPay transaction on an order, keyed by its internal reference.
 type Payment struct {
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	SessionID         *uuid.UUID
 	InternalReference int64
-	Status            string
+	Kind              PaymentKind
+	Reference         string // the payment reference PlacetoPay reported
+	Status            ProviderStatus
 	Reason            string
+	Message           string
 	Authorization     string
 	Receipt           string
 	Franchise         string
 	PaymentMethod     string
 	Amount            Money
-	Refunded          bool
-	RefundedMinor     int64
-	CreatedAt         time.Time
+	Refunded          bool  // PlacetoPay reports it refunded
+	RefundedMinor     int64 // what the gateway's refund ledger holds of it
+	// A preauthorization's hold: the amount it holds now (after reauthorizations), whether it
+	// was captured or released, and, for a capture, the hold it closed.
+	HeldMinor    *int64
+	Settled      string
+	ParentID     *uuid.UUID
+	ProviderDate *time.Time
+	CreatedAt    time.Time
 }
 
-// CreateParams is what a storefront gives to create an order.
-type CreateParams struct {
-	Reference   string
-	Description string
-	Amount      Money
-	Buyer       *Person
-	Items       []Item
-	ReturnURL   string
-}
-
-// Limits from PlacetoPay's request schema (docs/placetopay.md#create-a-session).
-const (
-	maxReference   = 32
-	maxDescription = 250
-	maxItems       = 50
-	maxURL         = 255
-)
-
-// Validate checks p against PlacetoPay's limits, naming the first field at fault.
-func (p *CreateParams) Validate() error {
-	if p.Reference != "" {
-		if err := checkText("reference", p.Reference, maxReference); err != nil {
-			return err
-		}
-		if strings.TrimSpace(p.Reference) != p.Reference {
-			return invalidField("reference", "must not start or end with spaces")
-		}
+// held is the amount a preauthorization's hold holds now.
+func (p *Payment) held() Money {
+	if p.HeldMinor != nil {
+		return Money{Minor: *p.HeldMinor, Currency: p.Amount.Currency}
 	}
-	if err := checkText("description", p.Description, maxDescription); err != nil {
-		return err
-	}
-	if _, ok := currencyExponents[p.Amount.Currency]; !ok {
-		return invalidField("amount.currency", "currency %q is not supported", p.Amount.Currency)
-	}
-	if p.Amount.Minor <= 0 {
-		return invalidField("amount.total", "must be greater than zero")
-	}
-	if p.ReturnURL != "" {
-		if err := checkURL("returnUrl", p.ReturnURL); err != nil {
-			return err
-		}
-	}
-	if p.Buyer != nil {
-		if err := p.Buyer.validate("buyer"); err != nil {
-			return err
-		}
-	}
-	if len(p.Items) > maxItems {
-		return invalidField("items", "at most %d items", maxItems)
-	}
-	for i, it := range p.Items {
-		field := "items[" + strconv.Itoa(i) + "]"
-		if err := checkText(field+".name", it.Name, 255); err != nil {
-			return err
-		}
-		if it.Name == "" {
-			return invalidField(field+".name", "is required")
-		}
-		if it.Qty < 1 || it.Qty > 1_000_000 {
-			return invalidField(field+".qty", "must be between 1 and 1000000")
-		}
-		if it.PriceMinor < 0 {
-			return invalidField(field+".price", "must not be negative")
-		}
-		if it.TaxMinor < 0 {
-			return invalidField(field+".tax", "must not be negative")
-		}
-		if err := checkTexts(field, []textField{{"sku", it.SKU, 64}, {"category", it.Category, 64}}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *Person) validate(prefix string) error {
-	err := checkTexts(prefix, []textField{
-		{"document", p.Document, 25}, {"documentType", p.DocumentType, 6},
-		{"name", p.Name, 60}, {"surname", p.Surname, 60}, {"company", p.Company, 60},
-		{"email", p.Email, 80}, {"mobile", p.Mobile, 30},
-	})
-	if err != nil {
-		return err
-	}
-	if p.Email != "" {
-		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
-			return invalidField(prefix+".email", "is not a valid email address")
-		}
-	}
-	if looksLikeCardNumber(p.Name) {
-		return invalidField(prefix+".name", "must not contain a card number")
-	}
-	if looksLikeCardNumber(p.Surname) {
-		return invalidField(prefix+".surname", "must not contain a card number")
-	}
-	if a := p.Address; a != nil {
-		return checkTexts(prefix+".address", []textField{
-			{"street", a.Street, 250}, {"city", a.City, 50}, {"state", a.State, 50},
-			{"postalCode", a.PostalCode, 10}, {"country", a.Country, 2}, {"phone", a.Phone, 30},
-		})
-	}
-	return nil
-}
-
-type textField struct {
-	name, value string
-	max         int
-}
-
-func checkTexts(prefix string, fields []textField) error {
-	for _, f := range fields {
-		if err := checkText(prefix+"."+f.name, f.value, f.max); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkText refuses text over max characters, invalid UTF-8 and control characters.
-func checkText(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return invalidField(field, "is not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return invalidField(field, "is %d characters long; at most %d allowed", n, max)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return invalidField(field, "must not contain control characters")
-		}
-	}
-	return nil
-}
-
-func checkURL(field, s string) error {
-	if len(s) > maxURL {
-		return invalidField(field, "is longer than %d characters", maxURL)
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return invalidField(field, "must be an absolute http or https URL")
-	}
-	return nil
-}
-
-// looksLikeCardNumber reports a run of 13 to 19 digits, which PlacetoPay refuses in names.
-func looksLikeCardNumber(s string) bool {
-	run := 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			run++
-			if run >= 13 {
-				return true
-			}
-		case r == ' ' || r == '-':
-		default:
-			run = 0
-		}
-	}
-	return false
+	return p.Amount
 }
 
 // newReference returns a reference for an order created without one: "GW" and 20 random

@@ -2,13 +2,9 @@ package orders
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 // Partial payments (allowPartial). The order moves pending -> partially_paid -> paid as the
@@ -27,49 +23,20 @@ import (
 
 // partialEvents writes the events above for one applied answer. before is the order as it
 // was before the answer was applied, o as it is now, sess the session row before it.
-func (p *Payments) partialEvents(ctx context.Context, tx pgx.Tx, before, o *Order, sess ordersdb.CheckoutSession, info ProviderSession) error {
+func (r *Reconciler) partialEvents(ctx context.Context, tx pgx.Tx, before, o *Order, sess Session, info ProviderSession) error {
 	if o.Status != StatusPartiallyPaid {
 		return nil
 	}
-	paid := func() string { return fmt.Sprintf("%s of %s", o.Paid(), o.Amount) }
+	paid := fmt.Sprintf("%s of %s", o.Paid(), o.Amount)
+	var reason string
 	switch {
-	case info.Status == "PARTIAL_EXPIRED" && sess.Status != "PARTIAL_EXPIRED":
-		reason := "the session expired with " + paid() + " paid: the total was not reached and nothing more will be collected on it; refund the amount taken or settle the rest with the shopper"
-		return p.store.orderEvent(ctx, tx, o, reason, map[string]any{
-			"sessionStatus": "PARTIAL_EXPIRED", "requestId": info.RequestID, "reason": reason,
-		}, &sess.ID)
+	case info.Status == ProviderPartialExpired && sess.Status != ProviderPartialExpired:
+		reason = "the session expired with " + paid + " paid: the total was not reached and nothing more will be collected on it; refund the amount taken or settle the rest with the shopper"
 	case before.Status == StatusPartiallyPaid && o.PaidMinor > before.PaidMinor:
-		reason := "another part was approved: " + paid() + " paid"
-		return p.store.orderEvent(ctx, tx, o, reason, map[string]any{
-			"sessionStatus": info.Status, "requestId": info.RequestID, "reason": reason,
-		}, &sess.ID)
+		reason = "another part was approved: " + paid + " paid"
+	default:
+		return nil
 	}
-	return nil
-}
-
-// orderEvent writes, inside tx, the event of the order's current status (o.Status) with no
-// status change: a timeline note and the outbox event, with extra merged into the event's
-// data. The caller holds the order's row lock and guards against writing it twice.
-func (s *Store) orderEvent(ctx context.Context, tx pgx.Tx, o *Order, reason string, extra map[string]any, sessionID *uuid.UUID) error {
-	typ := o.Status.EventType()
-	if typ == "" {
-		return fmt.Errorf("orders: status %s has no event", o.Status)
-	}
-	if err := s.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
-		OrderID: o.ID, SessionID: sessionID, Kind: "note", Message: nullable(reason),
-	}); err != nil {
-		return err
-	}
-	data := eventData(o, o.Status)
-	for k, v := range extra {
-		data[k] = v
-	}
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	_, err = s.q.InsertEvent(ctx, tx, ordersdb.InsertEventParams{
-		ID: uuid.Must(uuid.NewV7()), Type: typ, OrderID: o.ID, Data: raw,
-	})
-	return err
+	return r.store.record(ctx, tx, o, Change{Reason: reason, Session: &sess.ID, Event: o.Status.EventType(),
+		Data: map[string]any{"sessionStatus": info.Status, "requestId": info.RequestID, "reason": reason}})
 }

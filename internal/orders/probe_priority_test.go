@@ -42,7 +42,7 @@ func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 	pool := pgtest.Pool(t)
 	store := orders.NewStore(pool)
 	prov := &recordingProvider{memoryProvider: &memoryProvider{next: 5_000_000, sessions: map[int64]orders.ProviderSession{}}}
-	pay := orders.NewPayments(store, prov, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 	svc := orders.NewService(store, zap.NewNop())
 
 	const sessions = 65 // more than three claim batches
@@ -54,7 +54,7 @@ func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"})
+		s, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"})
 		if err != nil || s.RequestID == nil {
 			t.Fatalf("checkout %d: %+v, %v", i, s, err)
 		}
@@ -69,12 +69,12 @@ func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 		t.Fatal(err)
 	}
 	prov.approve(last, lastOrder.Reference, total)
-	if _, err := pay.AcceptNotification(ctx, orders.Notification{Kind: "checkout", RequestID: last, Reference: lastOrder.Reference,
+	if _, err := pay.notifications.AcceptNotification(ctx, orders.Notification{Kind: "checkout", RequestID: last, Reference: lastOrder.Reference,
 		Status: "APPROVED", Algorithm: "sha256", DedupeKey: []byte("prio-test-dedupe-key-0123456789ab"), Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 
-	if n := pay.ProbeDue(ctx); n != 20 {
+	if n := pay.prober.ProbeDue(ctx); n != 20 {
 		t.Fatalf("first batch claimed %d sessions, want 20", n)
 	}
 	if first := prov.calls(); !slices.Contains(first, last) {
@@ -89,7 +89,7 @@ func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 	// away with a 1-minute probe interval).
 	probeCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); pay.RunProber(probeCtx) }()
+	go func() { defer close(done); pay.prober.Run(probeCtx) }()
 	defer func() { stop(); <-done }()
 	deadline := time.Now().Add(4 * time.Second)
 	for {
@@ -117,12 +117,12 @@ func TestRoutineCheckOfAPendingSessionOnlyMovesItsSchedule(t *testing.T) {
 	pool := pgtest.Pool(t)
 	store := orders.NewStore(pool)
 	prov := &memoryProvider{next: 6_000_000, sessions: map[int64]orders.ProviderSession{}}
-	pay := orders.NewPayments(store, prov, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "TOUCH-1", Description: "touch", Amount: orders.Money{Minor: 990, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"})
+	s, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"})
 	if err != nil || s.RequestID == nil {
 		t.Fatalf("checkout: %+v, %v", s, err)
 	}
@@ -147,7 +147,7 @@ func TestRoutineCheckOfAPendingSessionOnlyMovesItsSchedule(t *testing.T) {
 	}
 	before := read()
 	// The first answer is news (reason PC): applied in full, with a timeline entry.
-	if err := pay.Reconcile(ctx, id); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	first := read()
@@ -167,7 +167,7 @@ func TestRoutineCheckOfAPendingSessionOnlyMovesItsSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 3*time.Second)
-	err = pay.Reconcile(short, id)
+	err = pay.reconciler.Reconcile(short, id)
 	cancel()
 	if rerr := lock.Rollback(ctx); rerr != nil {
 		t.Fatal(rerr)
@@ -184,7 +184,7 @@ func TestRoutineCheckOfAPendingSessionOnlyMovesItsSchedule(t *testing.T) {
 	declined.Payments = []orders.ProviderPayment{{InternalReference: id*10 + 1, Reference: "TOUCH-1", Status: "REJECTED", Reason: "05",
 		Message: "Rechazada", Currency: "USD", Total: "9.90", AmountMinor: 990, AmountOK: true, Date: time.Now()}}
 	prov.sessions[id] = declined
-	if err := pay.Reconcile(ctx, id); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	if third := read(); third.payments != 1 || third.timeline != second.timeline+1 {

@@ -41,8 +41,8 @@ type SessionRequest struct {
 	Amount        Money
 	Buyer         *Person
 	Items         []Item
-	Kind          string // "payment", "checkin" or "subscription" (tokenize a card, no payment)
-	Subscribe     bool   // a payment that also tokenizes the card it is paid with
+	Kind          SessionKind // KindPayment, KindCheckin or KindSubscription (tokenize a card, no payment)
+	Subscribe     bool        // a payment that also tokenizes the card it is paid with
 	Locale        string
 	PaymentMethod string
 	ExpiresAt     time.Time
@@ -69,7 +69,7 @@ type CreatedSession struct {
 // ProviderSession is PlacetoPay's view of a session, newest payment first.
 type ProviderSession struct {
 	RequestID int64
-	Status    string // PENDING, APPROVED, REJECTED, APPROVED_PARTIAL, PARTIAL_EXPIRED
+	Status    ProviderStatus // PENDING, APPROVED, REJECTED, APPROVED_PARTIAL, PARTIAL_EXPIRED
 	Reason    string
 	Message   string
 	Payments  []ProviderPayment
@@ -85,7 +85,7 @@ type ProviderSession struct {
 type ProviderPayment struct {
 	InternalReference int64
 	Reference         string
-	Status            string
+	Status            ProviderStatus
 	Reason            string
 	Message           string
 	Authorization     string
@@ -117,4 +117,14 @@ type ProviderError struct {
 
 func (e *ProviderError) Error() string {
 	return "placetopay: " + e.Reason + ": " + e.Message
+}
+
+// payment returns the session's transaction with internalReference ref, or nil.
+func (s *ProviderSession) payment(ref int64) *ProviderPayment {
+	for i := range s.Payments {
+		if s.Payments[i].InternalReference == ref {
+			return &s.Payments[i]
+		}
+	}
+	return nil
 }

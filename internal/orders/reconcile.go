@@ -5,80 +5,113 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
+	"golang.org/x/sync/singleflight"
 )
+
+// Reconciler applies what PlacetoPay says about a session: it is the only path by which an
+// order becomes paid, authorized, partially paid or failed, and every notification, browser
+// return, refresh and probe ends here.
+type Reconciler struct {
+	store    *Store
+	provider Provider
+	sealer   Sealer // stores the cards subscription and subscribe sessions tokenize; none when nil
+	cfg      Config
+	log      *zap.Logger
+	metrics  *Metrics
+	flight   singleflight.Group // one provider query at a time per session, per process
+}
+
+// NewReconciler returns the reconciliation on store and provider. sealer may be nil, and
+// then the cards sessions tokenize are not stored.
+func NewReconciler(store *Store, provider Provider, sealer Sealer, cfg Config, log *zap.Logger, metrics *Metrics) *Reconciler {
+	if store == nil || provider == nil || log == nil || metrics == nil {
+		panic("orders: NewReconciler needs a store, a provider, a logger and metrics")
+	}
+	return &Reconciler{store: store, provider: provider, sealer: sealer, cfg: cfg.withDefaults(), log: log, metrics: metrics}
+}
+
+// reconcileTimeout bounds one query-and-apply, retries of the query included.
+const reconcileTimeout = 45 * time.Second
 
 // Reconcile queries PlacetoPay for the session and applies the answer in one transaction:
 // the session's status, every transaction, the order's status, a timeline entry and the
 // outbox event. Concurrent calls for the same session (notifications, returns, refreshes,
 // the probe, on any replica) serialise on the order's row lock and are guarded, so one
 // change gives one transition and one event. Calls in this process share one query.
-func (p *Payments) Reconcile(ctx context.Context, requestID int64) error {
+func (r *Reconciler) Reconcile(ctx context.Context, requestID int64) error {
 	// The shared work must not die with the first caller (a browser that hangs up): it runs
 	// detached from its cancellation, bounded by its own timeout; each caller still stops
 	// waiting when its own context ends.
-	ch := p.flight.DoChan(strconv.FormatInt(requestID, 10), func() (any, error) {
+	ch := r.flight.DoChan(strconv.FormatInt(requestID, 10), func() (any, error) {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reconcileTimeout)
 		defer cancel()
-		return nil, p.reconcile(wctx, requestID)
+		return nil, r.reconcile(wctx, requestID)
 	})
 	select {
-	case r := <-ch:
-		return r.Err
+	case res := <-ch:
+		return res.Err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
-	sess, err := p.store.q.GetSessionByRequestID(ctx, p.store.pool, &requestID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Errorf(ENotFound, "no session with requestId %d", requestID)
+// RefreshOrder queries every session of the order that may still change, now, sharing the
+// query with concurrent callers: the browser return and GET ?refresh=true.
+func (r *Reconciler) RefreshOrder(ctx context.Context, orderID uuid.UUID) error {
+	ids, err := r.store.sessionsToCheck(ctx, orderID)
+	if err != nil {
+		return err
 	}
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, r.Reconcile(ctx, id))
+	}
+	return errors.Join(errs...)
+}
+
+// reconcile is Reconcile with a query of its own, not shared with other callers.
+func (r *Reconciler) reconcile(ctx context.Context, requestID int64) error {
+	sess, ok, err := r.store.sessionByRequestID(ctx, requestID)
 	if err != nil {
 		return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
 	}
-	info, err := p.provider.QuerySession(ctx, requestID)
+	if !ok {
+		return Errorf(ENotFound, "no session with requestId %d", requestID)
+	}
+	info, err := r.provider.QuerySession(ctx, requestID)
 	if err != nil {
-		p.metrics.reconciles.WithLabelValues("query_failed").Inc()
+		r.metrics.reconciles.WithLabelValues("query_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: query: %w", requestID, err)
 	}
-	if touched, err := p.touchIfUnchanged(ctx, sess, info); err != nil || touched {
+	if touched, err := r.touchIfUnchanged(ctx, sess, info); err != nil || touched {
 		if err != nil {
 			return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
 		}
-		p.metrics.reconciles.WithLabelValues("ok").Inc()
+		r.metrics.reconciles.WithLabelValues("ok").Inc()
 		return nil
 	}
-	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
+	err = r.store.inTx(ctx, func(tx pgx.Tx) error {
 		// Lock order: the order, then its session, as Checkout does.
-		orow, err := p.store.q.GetOrderForUpdate(ctx, tx, sess.OrderID)
+		o, err := r.store.lockOrder(ctx, tx, sess.OrderID)
 		if err != nil {
 			return err
 		}
-		o, err := orderFromRow(orow)
-		if err != nil {
+		if sess, err = r.store.lockSession(ctx, tx, requestID); err != nil {
 			return err
 		}
-		sess, err = p.store.q.GetSessionByRequestIDForUpdate(ctx, tx, &requestID)
-		if err != nil {
-			return err
-		}
-		return p.apply(ctx, tx, &o, sess, info)
+		return r.apply(ctx, tx, &o, sess, info)
 	})
 	if err != nil {
-		p.metrics.reconciles.WithLabelValues("apply_failed").Inc()
+		r.metrics.reconciles.WithLabelValues("apply_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
 	}
-	p.metrics.reconciles.WithLabelValues("ok").Inc()
+	r.metrics.reconciles.WithLabelValues("ok").Inc()
 	return nil
 }
 
@@ -87,329 +120,147 @@ func (p *Payments) reconcile(ctx context.Context, requestID int64) error {
 // only the schedule is written, in one guarded statement without the order's lock (most of
 // the probe's work when many shoppers leave their checkout open). It reports false, having
 // written nothing, whenever the guard does not hold; the caller then applies the answer.
-func (p *Payments) touchIfUnchanged(ctx context.Context, sess ordersdb.CheckoutSession, info ProviderSession) (bool, error) {
-	if sess.Kind != "payment" || sess.Attempt != "open" || sess.Status != "PENDING" || info.Status != "PENDING" ||
-		len(info.Payments) != 0 || info.Reason != deref(sess.Reason) {
+func (r *Reconciler) touchIfUnchanged(ctx context.Context, sess Session, info ProviderSession) (bool, error) {
+	if sess.Kind != KindPayment || sess.Attempt != AttemptOpen || sess.Status != ProviderPending ||
+		info.Status != ProviderPending || len(info.Payments) != 0 || info.Reason != sess.Reason {
 		return false, nil
 	}
-	attempt, next := p.schedule(sess, info, p.cfg.Clock())
+	attempt, next := schedule(r.cfg, sess, info, r.cfg.Clock())
 	if attempt != sess.Attempt || next == nil {
 		return false, nil
 	}
-	n, err := p.store.q.TouchPendingSession(ctx, p.store.pool, ordersdb.TouchPendingSessionParams{
-		ID: sess.ID, NextCheckAt: next, Reason: info.Reason,
-	})
-	return n == 1, err
+	return r.store.touchPending(ctx, sess.ID, info.Reason, *next)
 }
 
 // apply writes what PlacetoPay said about sess into the order, inside tx.
-func (p *Payments) apply(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb.CheckoutSession, info ProviderSession) error {
-	now := p.cfg.Clock()
-	if finalSession(sess.Status) && !finalSession(info.Status) {
+func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession) error {
+	now := r.cfg.Clock()
+	if sess.Status.final() && !info.Status.final() {
 		// An answer older than one already applied (another replica queried later and
 		// committed first): final session states never go back. Look again soon.
-		next := now.Add(p.sweepEvery())
-		return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
-			ID: sess.ID, Status: sess.Status, Reason: sess.Reason, Message: sess.Message, Attempt: sess.Attempt, NextCheckAt: &next,
-		})
+		return r.store.setSession(ctx, tx, sess, ptr(now.Add(r.cfg.sweepEvery())))
 	}
-	kind := "payment"
-	if sess.Kind == "checkin" || sess.Kind == "collect" {
-		kind = sess.Kind
+	changed, err := r.recordTransactions(ctx, tx, o, sess, info)
+	if err != nil {
+		return err
 	}
-	changed := info.Status != sess.Status || info.Reason != deref(sess.Reason)
-	var holdRef int64 // a checkin with a preauthorization action in flight
-	if sess.Kind == "checkin" {
-		var err error
-		if holdRef, err = p.preauthInFlight(ctx, tx, o.ID); err != nil {
+	if changed {
+		if err := r.store.providerAnswer(ctx, tx, o.ID, &sess.ID, info.Status, info.Reason, info.Message, info.Payload); err != nil {
 			return err
+		}
+	}
+	if err := r.storeInstrument(ctx, tx, sess, info); err != nil {
+		return err
+	}
+
+	f := facts{order: *o, kind: sess.Kind, session: info.Status}
+	if f.payments, err = r.store.payments(ctx, tx, o.ID); err != nil {
+		return err
+	}
+	if f.refunding, err = r.store.refunding(ctx, tx, o.ID); err != nil {
+		return err
+	}
+	other, open, err := r.store.openSession(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	f.otherOpen = open && other.ID != sess.ID
+	d := decide(f)
+
+	before := *o
+	if d.paidMinor != o.PaidMinor {
+		if err := r.store.setPaid(ctx, tx, o, d.paidMinor); err != nil {
+			return err
+		}
+	}
+	if err := r.move(ctx, tx, o, sess, info, d, now); err != nil {
+		return err
+	}
+	if err := r.partialEvents(ctx, tx, &before, o, sess, info); err != nil {
+		return err
+	}
+	attempt, next := schedule(r.cfg, sess, info, now)
+	sess.Attempt, sess.Status, sess.Reason, sess.Message = attempt, info.Status.sessionState(), info.Reason, info.Message
+	return r.store.setSession(ctx, tx, sess, next)
+}
+
+// recordTransactions stores every transaction of the answer; changed reports an answer that
+// differs from what the session row held.
+func (r *Reconciler) recordTransactions(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession) (changed bool, err error) {
+	changed = info.Status != sess.Status || info.Reason != sess.Reason
+	var holdRef int64 // a checkin with a preauthorization action in flight
+	if sess.Kind == KindCheckin {
+		if holdRef, err = r.store.preauthInFlight(ctx, tx, o.ID); err != nil {
+			return false, err
 		}
 	}
 	for _, pay := range info.Payments {
 		if holdRef != 0 && pay.InternalReference != holdRef {
 			continue // the action's transaction (a capture): recordPreauth records it
 		}
-		status := pay.Status
-		if !paymentStatuses[status] {
-			p.log.Warn("unknown PlacetoPay transaction status", zap.String("status", status), zap.Int64("internalReference", pay.InternalReference))
+		if !pay.Status.transaction() {
+			r.log.Warn("unknown PlacetoPay transaction status", zap.String("status", string(pay.Status)), zap.Int64("internalReference", pay.InternalReference))
 			continue
 		}
-		currency := pay.Currency
-		if !pay.AmountOK || !currencyRE.MatchString(currency) {
-			// An amount the gateway cannot read exactly is recorded in ISO 4217's "no
-			// currency", which no order uses: an approval of it can only go to review.
-			currency = "XXX"
-		}
-		inserted, err := p.store.q.UpsertPayment(ctx, tx, ordersdb.UpsertPaymentParams{
-			ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, SessionID: &sess.ID, InternalReference: pay.InternalReference,
-			Kind: kind, Reference: pay.Reference, Status: status, Reason: nullable(pay.Reason), Message: nullable(pay.Message),
-			AuthorizationCode: nullable(pay.Authorization), Receipt: nullable(pay.Receipt), Franchise: nullable(pay.Franchise),
-			PaymentMethod: nullable(pay.PaymentMethod), PaymentMethodName: nullable(pay.PaymentMethodName),
-			IssuerName: nullable(pay.IssuerName), LastDigits: nullable(lastDigits(pay.LastDigits)),
-			Currency: currency, AmountMinor: max(pay.AmountMinor, 0), Refunded: pay.Refunded, ProviderDate: timeOrNil(pay.Date),
-		})
+		inserted, err := r.store.recordTransaction(ctx, tx, o.ID, sess.ID, paymentKind(sess.Kind), pay)
 		if err != nil {
-			return fmt.Errorf("payment %d: %w", pay.InternalReference, err)
+			return false, fmt.Errorf("payment %d: %w", pay.InternalReference, err)
 		}
 		changed = changed || inserted
 	}
-	if changed {
-		if err := p.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
-			OrderID: o.ID, SessionID: &sess.ID, Kind: "provider_status", ProviderStatus: &info.Status,
-			Reason: nullable(info.Reason), Message: nullable(info.Message), Payload: info.Payload,
-		}); err != nil {
-			return err
-		}
-	}
-
-	if p.wallet != nil {
-		if err := p.wallet.storeInstrument(ctx, tx, o, sess, info); err != nil {
-			return err
-		}
-	}
-
-	payments, err := p.store.q.ListPayments(ctx, tx, o.ID)
-	if err != nil {
-		return err
-	}
-	refunding, err := p.store.q.ListRefundingPayments(ctx, tx, o.ID)
-	if err != nil {
-		return err
-	}
-	d := decideWithRefunds(o, sess.Kind, info.Status, payments, refunding)
-	if d.status == StatusFailed {
-		// Failed means the order's last session failed: a newer one may still be paid.
-		other, err := p.store.q.GetOpenSession(ctx, tx, o.ID)
-		if err == nil && other.ID != sess.ID {
-			d.status = ""
-		} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-	}
-	before := *o
-	if d.paidMinor != o.PaidMinor {
-		if err := p.store.q.SetOrderPaid(ctx, tx, ordersdb.SetOrderPaidParams{ID: o.ID, PaidMinor: d.paidMinor}); err != nil {
-			return err
-		}
-		o.PaidMinor = d.paidMinor
-	}
-	if d.status != "" && d.status != o.Status {
-		if from := o.Status; from.CanTransition(d.status) {
-			if err := p.store.transition(ctx, tx, o, d.status, d.reason, &sess.ID); err != nil {
-				return err
-			}
-			// Counted before commit: a rolled-back transaction overcounts by one, which is
-			// the safe side for an alert.
-			p.metrics.transitions.WithLabelValues(string(from), string(d.status)).Inc()
-			if d.status == StatusPaid {
-				if err := p.countPaid(ctx, tx, o, sess, info, now); err != nil {
-					return err
-				}
-			}
-			if d.status == StatusReview {
-				p.metrics.review.Inc()
-				p.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", d.reason))
-			}
-		} else {
-			p.log.Info("provider state does not move the order", zap.String("order", o.ID.String()),
-				zap.String("from", string(o.Status)), zap.String("to", string(d.status)))
-		}
-	}
-
-	if err := p.partialEvents(ctx, tx, &before, o, sess, info); err != nil {
-		return err
-	}
-
-	attempt, next := p.schedule(sess, info, now)
-	return p.store.q.UpdateSessionState(ctx, tx, ordersdb.UpdateSessionStateParams{
-		ID: sess.ID, Status: sessionStatus(info.Status), Reason: nullable(info.Reason), Message: nullable(info.Message),
-		Attempt: attempt, NextCheckAt: next,
-	})
+	return changed, nil
 }
 
-// decision is where an order should stand given everything PlacetoPay reported.
-type decision struct {
-	status    Status // "" for no change
-	paidMinor int64
-	reason    string
-}
-
-// decide applies the rule of the contract: paid means the session is APPROVED and the
-// approved, not refunded payments equal the order's amount in its currency and carry its
-// reference. Anything else approved goes to review; nothing approved and a rejected or
-// expired session means failed.
-func decide(o *Order, kind, sessionStatus string, payments []ordersdb.Payment) decision {
-	return decideWithRefunds(o, kind, sessionStatus, payments, nil)
-}
-
-// decideWithRefunds is decide knowing the refund ledger: a payment PlacetoPay reports
-// refunded still counts as paid when the gateway refunded it (refunded_minor) or has a refund
-// of it in flight (refunding), since the ledger, not the session query, decides
-// partially_refunded and refunded. A refund the gateway knows nothing of still goes to
-// review. Captures (parent_id) are actions on a checkin, not approvals of the session, and a
-// checkin that was captured or released is past what a session query can change.
-func decideWithRefunds(o *Order, kind, sessionStatus string, payments []ordersdb.Payment, refunding []uuid.UUID) decision {
-	if kind == "subscription" {
-		// A subscription session stores a card and charges nothing: the order does not move.
-		return decision{paidMinor: o.PaidMinor}
-	}
-	if kind == "checkin" && checkinSettled(payments) {
-		return decision{paidMinor: o.PaidMinor}
-	}
-	d := decidePayments(o, kind, sessionStatus, payments, refunding)
-	if o.Status == StatusReview {
-		// Review is sticky: never marked paid (or anything else) automatically, whatever a
-		// later query shows; only the amount PlacetoPay reports is kept up to date.
-		return decision{paidMinor: d.paidMinor}
-	}
-	if (o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded) && d.paidMinor > o.PaidMinor {
-		// Money approved after refunds were made (a partial session paid further): never
-		// absorbed silently.
-		amount := func(minor int64) string { return Money{Minor: minor, Currency: o.Amount.Currency}.String() }
-		return decision{status: StatusReview, paidMinor: d.paidMinor, reason: fmt.Sprintf(
-			"PlacetoPay reports %s approved, more than the %s paid when the order was refunded", amount(d.paidMinor), amount(o.PaidMinor))}
-	}
-	if d.status == StatusPaid && (o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded) {
-		return decision{paidMinor: d.paidMinor}
-	}
-	return d
-}
-
-func checkinSettled(payments []ordersdb.Payment) bool {
-	for _, pay := range payments {
-		if pay.Settled != nil { // only a checkin is settled; a captured one may be kind payment
-			return true
-		}
-	}
-	return false
-}
-
-func decidePayments(o *Order, kind, sessionStatus string, payments []ordersdb.Payment, refunding []uuid.UUID) decision {
-	var sum int64
-	var approved int
-	for _, pay := range payments {
-		// Captures are actions on a checkin; a recurring charge is money after the order's
-		// payment (recurring.go).
-		if pay.ParentID != nil || pay.Kind == "recurring" {
-			continue
-		}
-		refunded := pay.Refunded || pay.Status == "REFUNDED"
-		if refunded && pay.RefundedMinor == 0 && !slices.Contains(refunding, pay.ID) {
-			continue
-		}
-		if !refunded && pay.Status != "APPROVED" {
-			continue
-		}
-		approved++
-		switch {
-		case pay.Currency != o.Amount.Currency:
-			return decision{status: StatusReview, paidMinor: o.PaidMinor, reason: fmt.Sprintf(
-				"payment %d was approved in %s; the order is in %s", pay.InternalReference, pay.Currency, o.Amount.Currency)}
-		case pay.Reference != "" && pay.Reference != o.Reference:
-			return decision{status: StatusReview, paidMinor: o.PaidMinor, reason: fmt.Sprintf(
-				"payment %d was approved for reference %q; the order's is %q", pay.InternalReference, pay.Reference, o.Reference)}
-		}
-		sum += pay.AmountMinor
-	}
-	total := o.Amount.Minor
-	amount := func(minor int64) string { return Money{Minor: minor, Currency: o.Amount.Currency}.String() }
-	switch {
-	case approved > 0 && o.Status == StatusCancelled:
-		return decision{status: StatusReview, paidMinor: sum, reason: "a payment was approved after the order was cancelled"}
-	case sum > total:
-		return decision{status: StatusReview, paidMinor: sum, reason: fmt.Sprintf(
-			"approved payments of %s exceed the order total of %s", amount(sum), amount(total))}
-	case sum == total && sessionStatus == "APPROVED":
-		if kind == "checkin" {
-			return decision{status: StatusAuthorized, paidMinor: 0, reason: "preauthorization approved"}
-		}
-		return decision{status: StatusPaid, paidMinor: sum, reason: "PlacetoPay approved " + amount(sum)}
-	case sum > 0 && sessionStatus == "APPROVED":
-		return decision{status: StatusReview, paidMinor: sum, reason: fmt.Sprintf(
-			"PlacetoPay approved %s; the order total is %s", amount(sum), amount(total))}
-	case sum > 0 && (sessionStatus == "APPROVED_PARTIAL" || sessionStatus == "PARTIAL_EXPIRED"):
-		return decision{status: StatusPartiallyPaid, paidMinor: sum, reason: fmt.Sprintf("%s of %s approved", amount(sum), amount(total))}
-	case sum == 0 && sessionStatus == "PARTIAL_EXPIRED":
-		// PlacetoPay says payments were made on the session, yet none the gateway can count
-		// (a dispersion's part approved, its payment APPROVED_PARTIAL): money may have been
-		// taken, so never let the order sit as unpaid.
-		return decision{status: StatusReview, paidMinor: 0, reason: "PlacetoPay reports the session PARTIAL_EXPIRED (payments were made) but no approved payment of the order's"}
-	case sum == 0 && sessionStatus == "APPROVED":
-		return decision{status: StatusReview, paidMinor: 0, reason: "the session is approved but no approved payment was reported"}
-	case sum == 0 && sessionStatus == "REJECTED" && o.Status == StatusPending:
-		return decision{status: StatusFailed, paidMinor: 0, reason: "the session was rejected or expired with no approved payment"}
-	}
-	return decision{paidMinor: o.PaidMinor}
-}
-
-// schedule says whether sess stays open and when to look at it next: every probe interval
-// until it expires (plus a grace), then on a slower tail while PlacetoPay still reports a
-// pending transaction, and never once it is final with nothing pending.
-func (p *Payments) schedule(sess ordersdb.CheckoutSession, info ProviderSession, now time.Time) (string, *time.Time) {
-	pending := false
-	for _, pay := range info.Payments {
-		if pay.Status == "PENDING" || pay.Status == "PENDING_VALIDATION" || pay.Status == "PENDING_CONFIRMATION" {
-			pending = true
-		}
-	}
-	final := finalSession(info.Status)
-	attempt := sess.Attempt
-	if final {
-		attempt = "closed"
-	}
-	if final && !pending {
-		return attempt, nil
-	}
-	interval := p.cfg.ProbeInterval
-	grace := max(5*time.Minute, 2*interval)
-	if now.Before(sess.ExpiresAt.Add(grace)) {
-		// Due one sweep early, so that the check itself happens within one interval.
-		next := now.Add(max(interval-p.sweepEvery(), interval/2))
-		return attempt, &next
-	}
-	// The tail: a quarter of the time since expiry, between one interval and an hour.
-	wait := min(max(now.Sub(sess.ExpiresAt)/4, interval), time.Hour)
-	next := now.Add(wait)
-	return attempt, &next
-}
-
-// reconcileTimeout bounds one query-and-apply, retries of the query included.
-const reconcileTimeout = 45 * time.Second
-
-var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
-
-var paymentStatuses = map[string]bool{
-	"APPROVED": true, "PENDING": true, "PENDING_VALIDATION": true, "PENDING_CONFIRMATION": true,
-	"REJECTED": true, "FAILED": true, "REFUNDED": true,
-}
-
-func finalSession(status string) bool {
-	return status == "APPROVED" || status == "REJECTED" || status == "PARTIAL_EXPIRED"
-}
-
-func sessionStatus(s string) string {
-	switch s {
-	case "PENDING", "APPROVED", "REJECTED", "APPROVED_PARTIAL", "PARTIAL_EXPIRED", "FAILED":
-		return s
-	}
-	return "PENDING"
-}
-
-func lastDigits(s string) string {
-	if len(s) > 4 {
-		s = s[len(s)-4:]
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return ""
-		}
-	}
-	return s
-}
-
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
+// move carries out d's status, if the status machine allows it.
+func (r *Reconciler) move(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession, d decision, now time.Time) error {
+	from := o.Status
+	if d.status == "" || d.status == from {
 		return nil
 	}
-	return &t
+	if !from.CanTransition(d.status) {
+		r.log.Info("provider state does not move the order", zap.String("order", o.ID.String()),
+			zap.String("from", string(from)), zap.String("to", string(d.status)))
+		return nil
+	}
+	if err := r.store.record(ctx, tx, o, Change{To: d.status, Reason: d.reason, Session: &sess.ID}); err != nil {
+		return err
+	}
+	r.metrics.moved(from, o)
+	switch d.status {
+	case StatusPaid:
+		return r.countPaid(ctx, tx, o, sess, info, now)
+	case StatusReview:
+		r.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", d.reason))
+	}
+	return nil
 }
+
+// countPaid records an order that sess's answer info just made paid, at now: the amount by
+// currency, the time since PlacetoPay approved the last payment, and whether the session ever
+// received a notification (when it did not, the probe found the payment). Like the
+// transition counter it counts before commit.
+func (r *Reconciler) countPaid(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession, now time.Time) error {
+	r.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
+	var approved time.Time
+	for _, pay := range info.Payments {
+		if pay.Status == ProviderApproved && pay.Date.After(approved) {
+			approved = pay.Date
+		}
+	}
+	if !approved.IsZero() {
+		r.metrics.approvalToPaid.Observe(max(now.Sub(approved), 0).Seconds())
+	}
+	if sess.RequestID == nil {
+		return nil
+	}
+	notified, err := r.store.notified(ctx, tx, *sess.RequestID)
+	if err != nil {
+		return err
+	}
+	if !notified {
+		r.metrics.foundByProbe.Inc()
+	}
+	return nil
+}
+
+var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)

@@ -53,9 +53,9 @@ func (m *memoryProvider) TransactionAction(context.Context, int64, string, *orde
 // builds it.
 func (m *memoryProvider) approve(requestID int64, reference string, total orders.Money) {
 	at := time.Date(2026, 3, 10, 9, 31, 5, 0, time.FixedZone("COT", -5*60*60))
-	payment := func(ref int64, status, reason, auth, digits string) orders.ProviderPayment {
+	payment := func(ref int64, status orders.ProviderStatus, reason, auth, digits string) orders.ProviderPayment {
 		return orders.ProviderPayment{
-			InternalReference: ref, Reference: reference, Status: status, Reason: reason, Message: status,
+			InternalReference: ref, Reference: reference, Status: status, Reason: reason, Message: string(status),
 			Authorization: auth, Receipt: fmt.Sprint(ref * 7), Franchise: "PS_VS", PaymentMethod: "visa",
 			PaymentMethodName: "Visa", IssuerName: "BANCOLOMBIA", LastDigits: digits, Currency: total.Currency,
 			Total: total.Decimal(), AmountMinor: total.Minor, AmountOK: true, Date: at,
@@ -84,7 +84,7 @@ func (m *memoryProvider) approve(requestID int64, reference string, total orders
 type reconcileBench struct {
 	pool *pgxpool.Pool
 	svc  *orders.Service
-	pay  *orders.Payments
+	pay  moneyPath
 	prov *memoryProvider
 }
 
@@ -93,7 +93,7 @@ func newReconcileBench(b *testing.B) *reconcileBench {
 	store := orders.NewStore(pool)
 	prov := &memoryProvider{next: 7_000_000, sessions: map[int64]orders.ProviderSession{}}
 	return &reconcileBench{pool: pool, svc: orders.NewService(store, zap.NewNop()), prov: prov,
-		pay: orders.NewPayments(store, prov, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())}
+		pay: wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})}
 }
 
 // pendingOrder creates an order with an open checkout session that PlacetoPay will report
@@ -108,7 +108,7 @@ func (r *reconcileBench) pendingOrder(b *testing.B) (orders.Order, int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, _, err := r.pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44", UserAgent: "Mozilla/5.0"})
+	s, _, err := r.pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44", UserAgent: "Mozilla/5.0"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func BenchmarkReconcile(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for _, id := range ids {
-			if err := r.pay.Reconcile(ctx, id); err != nil {
+			if err := r.pay.reconciler.Reconcile(ctx, id); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -157,7 +157,7 @@ func BenchmarkReconcile(b *testing.B) {
 
 	b.Run("already paid", func(b *testing.B) {
 		o, id := r.pendingOrder(b)
-		if err := r.pay.Reconcile(ctx, id); err != nil {
+		if err := r.pay.reconciler.Reconcile(ctx, id); err != nil {
 			b.Fatal(err)
 		}
 		timeline := r.count(b, `SELECT count(*) FROM order_timeline WHERE order_id = $1`, o.ID)
@@ -165,7 +165,7 @@ func BenchmarkReconcile(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			if err := r.pay.Reconcile(ctx, id); err != nil {
+			if err := r.pay.reconciler.Reconcile(ctx, id); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,15 +3,11 @@ package orders
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
-
-	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
 // Recurring charges. A session opened with a recurrence (payment.recurring) makes PlacetoPay
@@ -39,85 +35,66 @@ type RecurringNotification struct {
 // transaction, records the charge against the order whose reference it carries and whose
 // approved session set up the recurrence. A notification for no such order is kept in the
 // inbox, unprocessed, and logged. duplicate reports a notification seen before.
-func (p *Payments) AcceptRecurringCharge(ctx context.Context, n RecurringNotification) (duplicate bool, err error) {
+func (n *Notifications) AcceptRecurringCharge(ctx context.Context, rn RecurringNotification) (duplicate bool, err error) {
 	var unmatched string
-	err = p.store.inTx(ctx, func(tx pgx.Tx) error {
-		nrow, err := p.store.q.InsertRecurringNotification(ctx, tx, ordersdb.InsertRecurringNotificationParams{
-			InternalReference: nonZero(n.InternalReference), Reference: nullable(n.Reference), Status: n.Status,
-			SignatureAlgorithm: n.Algorithm, DedupeKey: n.DedupeKey, Body: n.Body,
-		})
-		if err != nil {
+	err = n.store.inTx(ctx, func(tx pgx.Tx) error {
+		id, inserted, err := n.store.insertRecurringNotification(ctx, tx, rn.Notification)
+		if err != nil || !inserted {
+			duplicate = !inserted
 			return err
 		}
-		if duplicate = !nrow.Inserted; duplicate {
-			return nil
-		}
-		orow, err := p.store.q.GetOrderByReferenceForUpdate(ctx, tx, n.Reference)
-		if errors.Is(err, pgx.ErrNoRows) {
-			unmatched = "no order has this reference"
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		sess, err := p.store.q.GetRecurringSession(ctx, tx, orow.ID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			unmatched = "the order has no approved recurring session"
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !paymentStatuses[n.Status] {
-			unmatched = "the charge's status is not a transaction status"
-			return nil
-		}
-		pay, err := p.store.q.UpsertRecurringPayment(ctx, tx, ordersdb.UpsertRecurringPaymentParams{
-			ID: uuid.Must(uuid.NewV7()), OrderID: orow.ID, SessionID: &sess.ID, InternalReference: n.InternalReference,
-			Reference: n.Reference, Status: n.Status, Reason: nullable(n.Reason), Message: nullable(n.Message),
-			// The notification carries no amount: the charge is the recurrence's amount.
-			Currency: sess.Currency, AmountMinor: sess.TotalMinor, ProviderDate: timeOrNil(n.Date),
-		})
-		if errors.Is(err, pgx.ErrNoRows) {
-			// Nothing new (an approval is never taken back), or the reference is a payment of
-			// another kind or order: the notification is kept, the payments stay as they are.
-			unmatched = "the charge is already recorded with this or a settled status, or belongs elsewhere"
-			return p.store.q.MarkNotificationProcessed(ctx, tx, nrow.ID)
-		}
-		if err != nil {
-			return err
-		}
-		var tries *int32
-		if n.Tries != nil {
-			tries = ptr(int32(min(max(*n.Tries, 0), 1<<30)))
-		}
-		if err := p.store.q.UpsertRecurringCharge(ctx, tx, ordersdb.UpsertRecurringChargeParams{
-			PaymentID: pay.ID, OrderID: orow.ID, SessionID: sess.ID, NotificationID: nrow.ID, Tries: tries, Enabled: n.Enabled,
-		}); err != nil {
-			return err
-		}
-		amount := Money{Minor: sess.TotalMinor, Currency: sess.Currency}
-		payload, _ := json.Marshal(map[string]any{
-			"internalReference": n.InternalReference, "status": n.Status, "reason": n.Reason, "message": n.Message,
-			"amount":    map[string]string{"currency": amount.Currency, "total": amount.Decimal()},
-			"recurring": map[string]any{"tries": n.Tries, "enabled": n.Enabled}, "reportedBy": "notification",
-		})
-		if err := p.store.q.InsertTimeline(ctx, tx, ordersdb.InsertTimelineParams{
-			OrderID: orow.ID, SessionID: &sess.ID, Kind: "provider_status", ProviderStatus: &n.Status,
-			Reason: nullable(n.Reason), Payload: payload,
-			Message: ptr(fmt.Sprintf("recurring charge %d of %s: %s, as reported by PlacetoPay's notification (PlacetoPay offers no query to confirm it)",
-				n.InternalReference, amount, n.Status)),
-		}); err != nil {
-			return err
-		}
-		return p.store.q.MarkNotificationProcessed(ctx, tx, nrow.ID)
+		unmatched, err = n.recordCharge(ctx, tx, id, rn)
+		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("orders: accept recurring charge %d: %w", n.InternalReference, err)
+		return false, fmt.Errorf("orders: accept recurring charge %d: %w", rn.InternalReference, err)
 	}
 	if unmatched != "" {
-		p.log.Warn("recurring-charge notification not recorded against an order", zap.Int64("internalReference", n.InternalReference),
+		n.log.Warn("recurring-charge notification not recorded against an order", zap.Int64("internalReference", rn.InternalReference),
 			zap.String("why", unmatched))
 	}
 	return duplicate, nil
+}
+
+// recordCharge records the charge of the stored notification id, or says why it cannot.
+func (n *Notifications) recordCharge(ctx context.Context, tx pgx.Tx, id int64, rn RecurringNotification) (unmatched string, err error) {
+	o, ok, err := n.store.lockOrderByReference(ctx, tx, rn.Reference)
+	if err != nil || !ok {
+		return "no order has this reference", err
+	}
+	sess, ok, err := n.store.recurringSession(ctx, tx, o.ID)
+	if err != nil || !ok {
+		return "the order has no approved recurring session", err
+	}
+	if !rn.Status.transaction() {
+		return "the charge's status is not a transaction status", nil
+	}
+	var tries *int32
+	if rn.Tries != nil {
+		tries = ptr(int32(min(max(*rn.Tries, 0), 1<<30)))
+	}
+	recorded, err := n.store.recordRecurringCharge(ctx, tx, recurringCharge{
+		notificationID: id, session: sess, internalReference: rn.InternalReference, reference: rn.Reference,
+		status: rn.Status, reason: rn.Reason, message: rn.Message, date: rn.Date, tries: tries, enabled: rn.Enabled,
+	})
+	if err != nil {
+		return "", err
+	}
+	if !recorded {
+		// Nothing new (an approval is never taken back), or the reference is a payment of
+		// another kind or order: the notification is kept, the payments stay as they are.
+		return "the charge is already recorded with this or a settled status, or belongs elsewhere", n.store.notificationProcessed(ctx, tx, id)
+	}
+	amount := sess.Amount
+	payload, _ := json.Marshal(map[string]any{
+		"internalReference": rn.InternalReference, "status": rn.Status, "reason": rn.Reason, "message": rn.Message,
+		"amount":    map[string]string{"currency": amount.Currency, "total": amount.Decimal()},
+		"recurring": map[string]any{"tries": rn.Tries, "enabled": rn.Enabled}, "reportedBy": "notification",
+	})
+	if err := n.store.providerAnswer(ctx, tx, o.ID, &sess.ID, rn.Status, rn.Reason,
+		fmt.Sprintf("recurring charge %d of %s: %s, as reported by PlacetoPay's notification (PlacetoPay offers no query to confirm it)",
+			rn.InternalReference, amount, rn.Status), payload); err != nil {
+		return "", err
+	}
+	return "", n.store.notificationProcessed(ctx, tx, id)
 }

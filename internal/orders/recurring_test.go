@@ -21,7 +21,7 @@ func TestRecurringChargeNeedsAPaymentSession(t *testing.T) {
 	pool := pgtest.Pool(t)
 	store := orders.NewStore(pool)
 	svc := orders.NewService(store, zap.NewNop())
-	pay := orders.NewPayments(store, &fakeProvider{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	pay := wire(store, &fakeProvider{}, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 
 	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "REC-1", Amount: orders.Money{Minor: 2500, Currency: "USD"}})
 	if err != nil {
@@ -37,7 +37,7 @@ func TestRecurringChargeNeedsAPaymentSession(t *testing.T) {
 	}
 	charge := func(ref int64) {
 		t.Helper()
-		if _, err := pay.AcceptRecurringCharge(ctx, orders.RecurringNotification{Notification: orders.Notification{
+		if _, err := pay.notifications.AcceptRecurringCharge(ctx, orders.RecurringNotification{Notification: orders.Notification{
 			Kind: "recurring", InternalReference: ref, Reference: "REC-1", Status: "APPROVED", Algorithm: "sha256",
 			DedupeKey: []byte{byte(ref)}, Body: []byte(`{}`),
 		}}); err != nil {

@@ -53,22 +53,22 @@ func (f *ledgerProvider) answer(reference string, refunded bool, amounts ...int6
 }
 
 // paidOrder creates an order of total minor units paid by payments of amounts.
-func paidOrder(t *testing.T, reference string, total int64, amounts ...int64) (*orders.Payments, *ledgerProvider, orders.Order, func(string, ...any) int64) {
+func paidOrder(t *testing.T, reference string, total int64, amounts ...int64) (moneyPath, *ledgerProvider, orders.Order, func(string, ...any) int64) {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	store := orders.NewStore(pool)
 	prov := &ledgerProvider{}
-	pay := orders.NewPayments(store, prov, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: reference, Amount: orders.Money{Minor: total, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); err != nil {
+	if _, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	prov.answer(reference, false, amounts...)
-	if err := pay.Reconcile(ctx, 5151); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, 5151); err != nil {
 		t.Fatal(err)
 	}
 	num := func(query string, args ...any) int64 {
@@ -97,7 +97,7 @@ func TestRefundNeverPicksARecurringCharge(t *testing.T) {
 		VALUES (gen_random_uuid(), $1, 9900, 'recurring', 'RECUR-R1', 'APPROVED', 'USD', 10000) RETURNING 1`, o.ID); n != 1 {
 		t.Fatal("recurring charge not inserted")
 	}
-	_, err := pay.Refund(ctx, o.ID, nil) // everything: 100.00, more than either payment of the order
+	_, err := pay.actions.Refund(ctx, o.ID, nil) // everything: 100.00, more than either payment of the order
 	var e *orders.Error
 	if !errors.As(err, &e) || e.Code != orders.EInvalid {
 		t.Fatalf("refund of 100.00 = %v, want invalid (one payment holds at most 50.00)", err)
@@ -119,12 +119,12 @@ func TestUnknownPartialRefundShownRefundedInFull(t *testing.T) {
 	prov.reverse = func(int64, *orders.Money) (orders.ProviderPayment, error) {
 		return orders.ProviderPayment{}, errors.New("timeout")
 	}
-	r, err := pay.Refund(ctx, o.ID, &orders.Money{Minor: 30_00, Currency: "USD"})
-	if err != nil || r.Status != orders.RefundUnknown {
+	r, err := pay.actions.Refund(ctx, o.ID, &orders.Money{Minor: 30_00, Currency: "USD"})
+	if err != nil || r.Status != orders.ActionUnknown {
 		t.Fatalf("refund with a lost answer = %+v %v, want unknown", r, err)
 	}
 	prov.answer("RESOLVE-1", true, 100_00)
-	if err := pay.ResolveRefund(ctx, r.ID); err != nil {
+	if err := pay.actions.ResolveRefund(ctx, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := num(`SELECT amount_minor FROM refunds WHERE id = $1 AND status = 'succeeded'`, r.ID); n != 30_00 {
@@ -140,7 +140,7 @@ func TestUnknownPartialRefundShownRefundedInFull(t *testing.T) {
 		t.Errorf("%d order.review events, want 1", n)
 	}
 	// Another query of the session leaves it in review (review is never left automatically).
-	if err := pay.Reconcile(ctx, 5151); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, 5151); err != nil {
 		t.Fatal(err)
 	}
 	if n := num(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'review'`, o.ID); n != 1 {

@@ -7,6 +7,9 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
+// The generated row types stop here: everything above the store works on the domain types
+// these functions return.
+
 func orderFromRow(r ordersdb.Order) (Order, error) {
 	o := Order{
 		ID: r.ID, Reference: r.Reference, Description: r.Description, Status: Status(r.Status),
@@ -28,18 +31,78 @@ func orderFromRow(r ordersdb.Order) (Order, error) {
 
 func sessionFromRow(r ordersdb.CheckoutSession) Session {
 	return Session{
-		ID: r.ID, RequestID: r.RequestID, ProcessURL: deref(r.ProcessUrl), Attempt: r.Attempt,
-		Status: r.Status, Reason: deref(r.Reason), Message: deref(r.Message),
-		ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt,
+		ID: r.ID, OrderID: r.OrderID, Kind: SessionKind(r.Kind), Attempt: Attempt(r.Attempt),
+		RequestID: r.RequestID, ProcessURL: deref(r.ProcessUrl),
+		Status: ProviderStatus(r.Status), Reason: deref(r.Reason), Message: deref(r.Message),
+		Amount: Money{Minor: r.TotalMinor, Currency: r.Currency}, AllowPartial: r.AllowPartial, Request: r.Request,
+		CustomerReference: deref(r.CustomerReference), PaymentMethodID: r.PaymentMethodID,
+		ExpiresAt: r.ExpiresAt, NextCheckAt: r.NextCheckAt, CreatedAt: r.CreatedAt,
 	}
+}
+
+func sessionsFromRows(rows []ordersdb.CheckoutSession) []Session {
+	var out []Session
+	for _, r := range rows {
+		out = append(out, sessionFromRow(r))
+	}
+	return out
 }
 
 func paymentFromRow(r ordersdb.Payment) Payment {
 	return Payment{
-		InternalReference: r.InternalReference, Status: r.Status, Reason: deref(r.Reason),
+		ID: r.ID, OrderID: r.OrderID, SessionID: r.SessionID, InternalReference: r.InternalReference,
+		Kind: PaymentKind(r.Kind), Reference: r.Reference, Status: ProviderStatus(r.Status),
+		Reason: deref(r.Reason), Message: deref(r.Message),
 		Authorization: deref(r.AuthorizationCode), Receipt: deref(r.Receipt),
 		Franchise: deref(r.Franchise), PaymentMethod: deref(r.PaymentMethod),
 		Amount:   Money{Minor: r.AmountMinor, Currency: r.Currency},
-		Refunded: r.Refunded, RefundedMinor: r.RefundedMinor, CreatedAt: r.CreatedAt,
+		Refunded: r.Refunded, RefundedMinor: r.RefundedMinor,
+		HeldMinor: r.HeldMinor, Settled: deref(r.Settled), ParentID: r.ParentID,
+		ProviderDate: r.ProviderDate, CreatedAt: r.CreatedAt,
 	}
+}
+
+func paymentsFromRows(rows []ordersdb.Payment) []Payment {
+	var out []Payment
+	for _, r := range rows {
+		out = append(out, paymentFromRow(r))
+	}
+	return out
+}
+
+func refundFromRow(r ordersdb.Refund, paymentRef int64) Refund {
+	return Refund{ID: r.ID, OrderID: r.OrderID, PaymentID: r.PaymentID, PaymentInternalReference: paymentRef,
+		Amount: Money{Minor: r.AmountMinor, Currency: r.Currency}, Status: ActionState(r.Status), InternalReference: r.InternalReference,
+		Reason: deref(r.Reason), Message: deref(r.Message), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+func paymentMethodFromRow(r ordersdb.PaymentMethod) PaymentMethod {
+	return PaymentMethod{
+		ID: r.ID, CustomerReference: r.CustomerReference, Franchise: deref(r.Franchise), FranchiseName: deref(r.FranchiseName),
+		IssuerName: deref(r.IssuerName), LastDigits: deref(r.LastDigits), ValidUntil: deref(r.ValidUntil),
+		OrderID: r.OrderID, CreatedAt: r.CreatedAt,
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nonZero(v int64) *int64 {
+	if v == 0 {
+		return nil
+	}
+	return &v
 }

@@ -32,7 +32,7 @@ func (f *fakeProvider) QuerySession(context.Context, int64) (orders.ProviderSess
 
 func (f *fakeProvider) CancelSession(context.Context, int64) error { return nil }
 
-func (f *fakeProvider) answer(status, payment string, refunded bool) {
+func (f *fakeProvider) answer(status, payment orders.ProviderStatus, refunded bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.session = orders.ProviderSession{RequestID: 4242, Status: status, Payments: []orders.ProviderPayment{{
@@ -49,17 +49,17 @@ func TestStaleAnswersNeverGoBack(t *testing.T) {
 	store := orders.NewStore(pool)
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &fakeProvider{}
-	pay := orders.NewPayments(store, prov, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 
 	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "STALE-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); err != nil {
+	if _, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	prov.answer("APPROVED", "APPROVED", false)
-	if err := pay.Reconcile(ctx, 4242); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, 4242); err != nil {
 		t.Fatal(err)
 	}
 	state := func() (session, payment string, refunded bool, next *time.Time, order orders.Status) {
@@ -78,7 +78,7 @@ func TestStaleAnswersNeverGoBack(t *testing.T) {
 
 	// A stale PENDING answer: nothing moves back, and the session is looked at again soon.
 	prov.answer("PENDING", "PENDING", false)
-	if err := pay.Reconcile(ctx, 4242); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, 4242); err != nil {
 		t.Fatal(err)
 	}
 	if s, p, _, next, st := state(); s != "APPROVED" || p != "APPROVED" || st != orders.StatusPaid || next == nil {
@@ -87,11 +87,11 @@ func TestStaleAnswersNeverGoBack(t *testing.T) {
 
 	// A refund seen, then an older answer without it: the refund stays.
 	prov.answer("APPROVED", "APPROVED", true)
-	if err := pay.Reconcile(ctx, 4242); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, 4242); err != nil {
 		t.Fatal(err)
 	}
 	prov.answer("APPROVED", "APPROVED", false)
-	if err := pay.Reconcile(ctx, 4242); err != nil {
+	if err := pay.reconciler.Reconcile(ctx, 4242); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, refunded, _, _ := state(); !refunded {

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -11,8 +12,10 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
-// Store is the orders' Postgres storage: the generated queries, run on the pool or inside
-// a transaction.
+// Store is the orders' Postgres storage. It owns the SQL: the generated queries are called
+// here (store*.go) and nowhere else, and its methods take and return domain types. Methods
+// that take a db run on the pool or inside a transaction; those that take a tx are steps of
+// a larger change that must commit together.
 type Store struct {
 	pool *pgxpool.Pool
 	q    *ordersdb.Queries
@@ -38,4 +41,21 @@ func uniqueViolation(err error) (string, bool) {
 		return pgErr.ConstraintName, true
 	}
 	return "", false
+}
+
+// orderNotFound turns a missing order row into the domain's not-found error.
+func orderNotFound(err error, id fmt.Stringer) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &Error{Code: ENotFound, Field: "id", Message: fmt.Sprintf("order %s does not exist", id)}
+	}
+	return err
+}
+
+// found reports whether err is nil, false when it is "no rows", and err otherwise: for
+// lookups whose absence is an answer.
+func found(err error) (bool, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -84,24 +84,24 @@ type PaymentMethod struct {
 	CreatedAt         time.Time
 }
 
-// Wallet keeps customers' payment methods: it stores the instruments PlacetoPay reports,
-// lists and deletes them, and charges them (Charge).
+// Wallet keeps customers' payment methods: it lists and deletes them, and charges them
+// (Charge). The Reconciler stores the cards sessions tokenize (instruments.go).
 type Wallet struct {
-	payments *Payments
-	provider TokenProvider
-	sealer   Sealer
-	log      *zap.Logger
+	store      *Store
+	reconciler *Reconciler
+	provider   TokenProvider
+	sealer     Sealer
+	cfg        Config
+	log        *zap.Logger
 }
 
-// NewWallet returns the wallet on p and attaches it, so that p's reconciliation stores the
-// instruments of subscription and subscribe sessions. Call it before serving.
-func NewWallet(p *Payments, provider TokenProvider, sealer Sealer, log *zap.Logger) *Wallet {
-	if p == nil || provider == nil || sealer == nil || log == nil {
-		panic("orders: NewWallet needs payments, a token provider, a sealer and a logger")
+// NewWallet returns the wallet on store: charges are queried with reconciler, through
+// provider, and tokens are opened with sealer.
+func NewWallet(store *Store, reconciler *Reconciler, provider TokenProvider, sealer Sealer, cfg Config, log *zap.Logger) *Wallet {
+	if store == nil || reconciler == nil || provider == nil || sealer == nil || log == nil {
+		panic("orders: NewWallet needs a store, a reconciler, a token provider, a sealer and a logger")
 	}
-	w := &Wallet{payments: p, provider: provider, sealer: sealer, log: log}
-	p.wallet = w
-	return w
+	return &Wallet{store: store, reconciler: reconciler, provider: provider, sealer: sealer, cfg: cfg.withDefaults(), log: log}
 }
 
 var customerRefRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
@@ -115,100 +115,35 @@ func ValidateCustomerReference(field, ref string) error {
 	return nil
 }
 
-// sealAAD binds a sealed value to its payment method row and to what it is.
-func sealAAD(id uuid.UUID, what string) []byte {
-	return []byte("payment_method:" + id.String() + ":" + what)
-}
-
-// storeInstrument records the instrument an approved subscription or subscribe session
-// reported, inside the reconciliation's transaction. Once per session.
-func (w *Wallet) storeInstrument(ctx context.Context, tx pgx.Tx, o *Order, sess ordersdb.CheckoutSession, info ProviderSession) error {
-	in := info.Instrument
-	if in == nil || in.Token == "" || info.Status != "APPROVED" || sess.CustomerReference == nil {
-		return nil
-	}
-	if sess.Kind != "subscription" && sess.Kind != "payment" {
-		return nil
-	}
-	id := uuid.Must(uuid.NewV7())
-	keyID, token, err := w.sealer.Seal([]byte(in.Token), sealAAD(id, "token"))
-	if err != nil {
-		return err
-	}
-	var subtoken []byte
-	if in.Subtoken != "" {
-		if _, subtoken, err = w.sealer.Seal([]byte(in.Subtoken), sealAAD(id, "subtoken")); err != nil {
-			return err
-		}
-	}
-	var installments *int32
-	if in.Installments > 0 {
-		installments = ptr(int32(in.Installments))
-	}
-	n, err := w.payments.store.q.InsertPaymentMethod(ctx, tx, ordersdb.InsertPaymentMethodParams{
-		ID: id, CustomerReference: *sess.CustomerReference, KeyID: keyID, TokenSealed: token, SubtokenSealed: subtoken,
-		Type: "token", Franchise: nullable(in.Franchise), FranchiseName: nullable(in.FranchiseName),
-		IssuerName: nullable(in.IssuerName), LastDigits: nullable(lastDigits(in.LastDigits)),
-		ValidUntil: nullable(in.ValidUntil), Installments: installments, SessionID: sess.ID, OrderID: o.ID,
-	})
-	if err != nil {
-		return fmt.Errorf("store payment method: %w", err)
-	}
-	if n == 1 {
-		w.log.Info("payment method stored", zap.String("paymentMethod", id.String()), zap.String("order", o.ID.String()))
-	}
-	return nil
-}
-
 // List returns a customer's payment methods, newest first.
 func (w *Wallet) List(ctx context.Context, customerRef string) ([]PaymentMethod, error) {
 	if err := ValidateCustomerReference("customerReference", customerRef); err != nil {
 		return nil, err
 	}
-	rows, err := w.payments.store.q.ListPaymentMethods(ctx, w.payments.store.pool, customerRef)
+	out, err := w.store.paymentMethods(ctx, customerRef)
 	if err != nil {
 		return nil, fmt.Errorf("orders: list payment methods: %w", err)
-	}
-	out := make([]PaymentMethod, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, paymentMethodFromRow(r))
 	}
 	return out, nil
 }
 
-func paymentMethodFromRow(r ordersdb.PaymentMethod) PaymentMethod {
-	return PaymentMethod{
-		ID: r.ID, CustomerReference: r.CustomerReference, Franchise: deref(r.Franchise), FranchiseName: deref(r.FranchiseName),
-		IssuerName: deref(r.IssuerName), LastDigits: deref(r.LastDigits), ValidUntil: deref(r.ValidUntil),
-		OrderID: r.OrderID, CreatedAt: r.CreatedAt,
+// getToken loads a live payment method of the customer, FOR UPDATE when lock, and
+// decrypts its token.
+func (w *Wallet) getToken(ctx context.Context, db ordersdb.DBTX, id uuid.UUID, customerRef string, lock bool) (PaymentMethod, string, error) {
+	t, ok, err := w.store.paymentMethod(ctx, db, id, customerRef, lock)
+	if err != nil {
+		return PaymentMethod{}, "", err
 	}
-}
-
-// getToken loads a live payment method of the customer and decrypts its token.
-func (w *Wallet) getToken(ctx context.Context, q ordersdb.DBTX, id uuid.UUID, customerRef string, forUpdate bool) (ordersdb.PaymentMethod, string, error) {
-	var (
-		row ordersdb.PaymentMethod
-		err error
-	)
-	args := ordersdb.GetPaymentMethodParams{ID: id, CustomerReference: customerRef}
-	if forUpdate {
-		row, err = w.payments.store.q.GetPaymentMethodForUpdate(ctx, q, ordersdb.GetPaymentMethodForUpdateParams(args))
-	} else {
-		row, err = w.payments.store.q.GetPaymentMethod(ctx, q, args)
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return row, "", &Error{Code: ENotFound, Field: "paymentMethodId", Message: fmt.Sprintf(
+	if !ok {
+		return PaymentMethod{}, "", &Error{Code: ENotFound, Field: "paymentMethodId", Message: fmt.Sprintf(
 			"customer %s has no payment method %s", customerRef, id)}
 	}
-	if err != nil {
-		return row, "", err
-	}
-	token, err := w.sealer.Open(row.KeyID, row.TokenSealed, sealAAD(row.ID, "token"))
+	token, err := w.sealer.Open(t.keyID, t.tokenSealed, sealAAD(t.method.ID, "token"))
 	if err != nil {
 		// Key lost (a development key that did not survive a restart) or rotated away.
-		return row, "", Errorf(EConflict, "payment method %s cannot be decrypted with the configured GATEWAY_TOKEN_KEY (key %s)", id, row.KeyID)
+		return t.method, "", Errorf(EConflict, "payment method %s cannot be decrypted with the configured GATEWAY_TOKEN_KEY (key %s)", id, t.keyID)
 	}
-	return row, string(token), nil
+	return t.method, string(token), nil
 }
 
 // Delete invalidates the payment method's token at PlacetoPay, then deletes it here. A token
@@ -218,11 +153,10 @@ func (w *Wallet) Delete(ctx context.Context, customerRef string, id uuid.UUID) e
 	if err := ValidateCustomerReference("customerReference", customerRef); err != nil {
 		return err
 	}
-	store := w.payments.store
 	// The row lock holds concurrent deletes and charges of the same method back while
 	// PlacetoPay is asked.
-	return store.inTx(ctx, func(tx pgx.Tx) error {
-		row, token, err := w.getToken(ctx, tx, id, customerRef, true)
+	return w.store.inTx(ctx, func(tx pgx.Tx) error {
+		pm, token, err := w.getToken(ctx, tx, id, customerRef, true)
 		if err != nil && ErrorCode(err) != EConflict {
 			return err
 		}
@@ -242,7 +176,6 @@ func (w *Wallet) Delete(ctx context.Context, customerRef string, id uuid.UUID) e
 				return Errorf(EUnavailable, "PlacetoPay did not invalidate the token; the payment method is kept, retry later")
 			}
 		}
-		_, err = store.q.DeletePaymentMethod(ctx, tx, row.ID)
-		return err
+		return w.store.deletePaymentMethod(ctx, tx, pm.ID)
 	})
 }

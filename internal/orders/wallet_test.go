@@ -3,23 +3,7 @@ package orders
 import (
 	"strings"
 	"testing"
-
-	"github.com/google/uuid"
 )
-
-// TestDecideSubscription: a subscription session stores a card and charges nothing, so
-// neither its approval nor its rejection moves the order; a collect decides like a payment.
-func TestDecideSubscription(t *testing.T) {
-	o := &Order{ID: uuid.Must(uuid.NewV7()), Reference: "R", Status: StatusPending, Amount: Money{Minor: 10_00, Currency: "USD"}}
-	for _, st := range []string{"APPROVED", "REJECTED", "PENDING"} {
-		if d := decide(o, "subscription", st, nil); d.status != "" || d.paidMinor != 0 {
-			t.Errorf("subscription session %s: decision %+v, want no change", st, d)
-		}
-	}
-	if d := decide(o, "collect", "REJECTED", nil); d.status != StatusFailed {
-		t.Errorf("rejected collect: decision %+v, want failed", d)
-	}
-}
 
 func TestCheckoutParamsStoredCard(t *testing.T) {
 	cases := []struct {

@@ -28,7 +28,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 			Amount: Amount{Currency: r.Amount.Currency, Total: DecimalFromMinor(r.Amount.Minor, exp)},
 		},
 	}
-	if r.Kind == "checkin" {
+	if r.Kind == orders.KindCheckin {
 		req.Type = SessionTypeCheckin
 	}
 	req.Payment.Subscribe = r.Subscribe
@@ -56,7 +56,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		req.Payment.Items = append(req.Payment.Items, Item{SKU: it.SKU, Name: it.Name, Category: it.Category,
 			Qty: Int64(it.Qty), Price: DecimalFromMinor(it.PriceMinor, exp), Tax: &tax})
 	}
-	if r.Kind == "subscription" {
+	if r.Kind == orders.KindSubscription {
 		// Tokenization only: a subscription instead of a payment (docs/placetopay.md#create-a-session).
 		req.Subscription = &SubscriptionRequest{Reference: req.Payment.Reference, Description: req.Payment.Description}
 		req.Payment = nil
@@ -75,7 +75,7 @@ func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.Pro
 		return orders.ProviderSession{}, providerError(err)
 	}
 	out := orders.ProviderSession{
-		RequestID: int64(info.RequestID), Status: info.Status.Status,
+		RequestID: int64(info.RequestID), Status: orders.ProviderStatus(info.Status.Status),
 		Reason: string(info.Status.Reason), Message: string(info.Status.Message),
 	}
 	type paymentView struct {
@@ -96,7 +96,7 @@ func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.Pro
 	for _, t := range info.Payment {
 		pay := orders.ProviderPayment{
 			InternalReference: int64(t.InternalReference), Reference: string(t.Reference),
-			Status: t.Status.Status, Reason: string(t.Status.Reason), Message: string(t.Status.Message),
+			Status: orders.ProviderStatus(t.Status.Status), Reason: string(t.Status.Reason), Message: string(t.Status.Message),
 			Authorization: string(t.Authorization), Receipt: string(t.Receipt), Franchise: t.Franchise,
 			PaymentMethod: t.PaymentMethod, PaymentMethodName: t.PaymentMethodName, IssuerName: t.IssuerName,
 			Refunded: t.Refunded,

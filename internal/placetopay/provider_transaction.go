@@ -20,14 +20,14 @@ func (p Provider) TransactionAction(ctx context.Context, internalReference int64
 	if err != nil {
 		return orders.ProviderPayment{}, providerError(err)
 	}
-	out := orders.ProviderPayment{Status: resp.Status.Status, Reason: string(resp.Status.Reason), Message: string(resp.Status.Message)}
+	out := orders.ProviderPayment{Status: orders.ProviderStatus(resp.Status.Status), Reason: string(resp.Status.Reason), Message: string(resp.Status.Message)}
 	if resp.Payment == nil {
 		return out, nil
 	}
 	t := resp.Payment
 	out.InternalReference, out.Reference = int64(t.InternalReference), string(t.Reference)
 	if t.Status.Status != "" {
-		out.Status, out.Reason, out.Message = t.Status.Status, string(t.Status.Reason), string(t.Status.Message)
+		out.Status, out.Reason, out.Message = orders.ProviderStatus(t.Status.Status), string(t.Status.Reason), string(t.Status.Message)
 	}
 	out.Authorization, out.Receipt, out.Franchise = string(t.Authorization), string(t.Receipt), t.Franchise
 	out.PaymentMethod, out.PaymentMethodName, out.IssuerName = t.PaymentMethod, t.PaymentMethodName, t.IssuerName

@@ -15,17 +15,17 @@ import (
 // Inbox takes PlacetoPay's notifications: it verifies the signature, stores the body raw and
 // makes the session due for a query. The body never changes an order by itself.
 type Inbox struct {
-	secret   string
-	payments *orders.Payments
-	received *prometheus.CounterVec
+	secret        string
+	notifications *orders.Notifications
+	received      *prometheus.CounterVec
 }
 
 // NewInbox returns an Inbox verifying with the site's secret key. reg receives its metric.
-func NewInbox(secretKey string, payments *orders.Payments, reg prometheus.Registerer) *Inbox {
-	if secretKey == "" || payments == nil || reg == nil {
-		panic("webhooks: NewInbox needs the secret key, the payments service and a registry")
+func NewInbox(secretKey string, notifications *orders.Notifications, reg prometheus.Registerer) *Inbox {
+	if secretKey == "" || notifications == nil || reg == nil {
+		panic("webhooks: NewInbox needs the secret key, the notification intake and a registry")
 	}
-	in := &Inbox{secret: secretKey, payments: payments,
+	in := &Inbox{secret: secretKey, notifications: notifications,
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_placetopay_notifications_total",
 			Help: "PlacetoPay notifications received, by outcome (accepted, duplicate, bad_signature, malformed) and signature algorithm.",
@@ -71,14 +71,14 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 		n.Status.Date + "|" + string(alg)))
 	note := orders.Notification{
 		Kind: kind, RequestID: int64(n.RequestID), InternalReference: int64(n.InternalReference),
-		Reference: string(n.Reference), Status: n.Status.Status, Algorithm: string(alg),
+		Reference: string(n.Reference), Status: orders.ProviderStatus(n.Status.Status), Algorithm: string(alg),
 		DedupeKey: key[:], Body: body,
 	}
 	var dup bool
 	if kind == "recurring" {
-		dup, err = in.payments.AcceptRecurringCharge(ctx, recurringCharge(note, n))
+		dup, err = in.notifications.AcceptRecurringCharge(ctx, recurringCharge(note, n))
 	} else {
-		dup, err = in.payments.AcceptNotification(ctx, note)
+		dup, err = in.notifications.AcceptNotification(ctx, note)
 	}
 	if err != nil {
 		return err

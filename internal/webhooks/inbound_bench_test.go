@@ -46,16 +46,18 @@ func inboxWithSession(tb testing.TB, reference, secret string, total orders.Mone
 	ctx := context.Background()
 	pool := pgtest.Pool(tb)
 	store := orders.NewStore(pool)
-	pay := orders.NewPayments(store, sessionOpener{}, orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
+	cfg := orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute}
+	log, waker := zap.NewNop(), orders.NewWaker()
+	checkouts := orders.NewCheckouts(store, sessionOpener{}, orders.NewReconciler(store, sessionOpener{}, nil, cfg, log, orders.NewMetrics(nil)), waker, cfg, log)
 	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{
 		Reference: reference, Description: "notification test order", Amount: total})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, _, err := pay.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
+	if _, _, err := checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
 		tb.Fatal(err)
 	}
-	return pool, webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+	return pool, webhooks.NewInbox(secret, orders.NewNotifications(store, waker, log), prometheus.NewRegistry())
 }
 
 // BenchmarkInboxReceive measures the whole intake of a notification against Postgres:

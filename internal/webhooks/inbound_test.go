@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -23,14 +22,8 @@ import (
 func TestInboxDedupesOnSignedFacts(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	client, err := placetopay.New(placetopay.Config{BaseURL: "http://127.0.0.1:1", Credentials: placetopay.Credentials{Login: "l", SecretKey: "s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pay := orders.NewPayments(orders.NewStore(pool), placetopay.Provider{Client: client},
-		orders.PaymentsConfig{PublicURL: "http://gw.test", ProbeInterval: time.Minute}, zap.NewNop())
 	const secret = "inbox-secret"
-	in := webhooks.NewInbox(secret, pay, prometheus.NewRegistry())
+	in := webhooks.NewInbox(secret, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 
 	date := "2026-11-23T10:00:00-05:00"
 	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 99, "APPROVED", date, secret)

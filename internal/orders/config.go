@@ -1,0 +1,35 @@
+package orders
+
+import "time"
+
+// Config tunes the money path; every part takes the same.
+type Config struct {
+	PublicURL     string        // GATEWAY_PUBLIC_URL: sessions return to PublicURL/return/{orderId}
+	ProbeInterval time.Duration // GATEWAY_PROBE_INTERVAL
+	// ConfirmationWindow is how long PlacetoPay waits for a PENDING_CONFIRMATION payment to
+	// be confirmed (GATEWAY_CONFIRMATION_WINDOW; 30 minutes when zero).
+	ConfirmationWindow time.Duration
+	Clock              func() time.Time // time.Now when nil
+}
+
+// defaultConfirmationWindow is PlacetoPay's window when Config does not say.
+const defaultConfirmationWindow = 30 * time.Minute
+
+func (c Config) withDefaults() Config {
+	if c.PublicURL == "" || c.ProbeInterval <= 0 {
+		panic("orders: the money path needs a public URL and a probe interval")
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.ConfirmationWindow <= 0 {
+		c.ConfirmationWindow = defaultConfirmationWindow
+	}
+	return c
+}
+
+// sweepEvery is how often the prober looks for due sessions: a quarter of the probe
+// interval, between 50 ms and 5 s.
+func (c Config) sweepEvery() time.Duration {
+	return min(max(c.ProbeInterval/4, 50*time.Millisecond), 5*time.Second)
+}
