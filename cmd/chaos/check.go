@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/placetopay-gateway/gateway/internal/loadtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // result is what the database and the sandbox say after the run.
@@ -50,34 +48,19 @@ func (r *result) violate(check, format string, args ...any) {
 // session expires; they are counted, not waited for.
 func (r *result) settled() bool { return r.unsettled == 0 && len(r.violations) == 0 }
 
-type approvalJSON struct {
-	RequestID int64  `json:"requestId"`
-	Kind      string `json:"kind"`
-	Reference string `json:"reference"`
-}
-
-type notificationJSON struct {
-	RequestID  int64           `json:"requestId"`
-	Body       json.RawMessage `json:"body"`
-	Faults     []string        `json:"faults"`
-	Deliveries []struct {
-		Status int `json:"status"`
-	} `json:"deliveries"`
-}
-
 type orderRow struct {
 	id, reference, status       string
 	paidEvents, paidTransitions int
 }
 
-func check(ctx context.Context, db *pgxpool.Pool, sandbox *loadtest.Client, payments []*payment, forged *forgeries) (*result, error) {
+func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payments []*payment, forged *forgeries) (*result, error) {
 	r := &result{statuses: map[string]int{}, checks: map[string][]string{}}
-	var approvals struct{ Data []approvalJSON }
-	if err := sandbox.SandboxControl(ctx, "approvals", http.MethodGet, "/sandbox/approvals", nil, &approvals); err != nil {
+	approvals, err := control.Approvals(ctx)
+	if err != nil {
 		return nil, err
 	}
-	var notes struct{ Data []notificationJSON }
-	if err := sandbox.SandboxControl(ctx, "notifications", http.MethodGet, "/sandbox/notifications", nil, &notes); err != nil {
+	notes, err := control.Notifications(ctx)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := db.Query(ctx, `
@@ -121,13 +104,13 @@ func check(ctx context.Context, db *pgxpool.Pool, sandbox *loadtest.Client, paym
 	}
 
 	approved := map[string]bool{}
-	for _, a := range approvals.Data {
+	for _, a := range approvals {
 		approved[a.Reference] = true
 		if _, ok := orders[a.Reference]; !ok {
 			r.violate(checkApproved, "the sandbox approved %s (request %d) but the gateway has no such order", a.Reference, a.RequestID)
 		}
 	}
-	r.approved = len(approvals.Data)
+	r.approved = len(approvals)
 	mine := map[string]*payment{}
 	for _, p := range payments {
 		mine[p.reference] = p
@@ -163,7 +146,7 @@ func check(ctx context.Context, db *pgxpool.Pool, sandbox *loadtest.Client, paym
 		}
 	}
 
-	for _, n := range notes.Data {
+	for _, n := range notes {
 		r.notifications.total++
 		for _, f := range n.Faults {
 			switch f {

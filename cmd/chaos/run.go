@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/placetopay-gateway/gateway/internal/loadtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // The sandbox's test cards (GET /sandbox/cards).
@@ -120,8 +121,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	defer st.Stop()
 	lb.SetTargets(st.URLs())
 	client := loadtest.NewClient(st.URLs(), st.APIKey, st.SandboxURL)
-	if err := client.SandboxControl(ctx, "faults", http.MethodPut, "/sandbox/notifications/faults", map[string]any{
-		"drop": o.drop, "duplicate": o.duplicate, "corrupt": o.forge, "seed": o.seed}, nil); err != nil {
+	if err := client.Sandbox.SetFaults(ctx, sandbox.Faults{Drop: o.drop, Duplicate: o.duplicate, Corrupt: o.forge, Seed: o.seed}); err != nil {
 		return false, err
 	}
 	client.Retry = 3 * time.Minute // longer than an idempotency lease left by a killed replica
@@ -212,7 +212,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 			return false, err
 		}
 	}
-	if err := client.SandboxControl(ctx, "clock", http.MethodPost, "/sandbox/clock", map[string]string{"advance": "3m"}, nil); err != nil {
+	if err := client.Sandbox.Advance(ctx, 3*time.Minute); err != nil {
 		return false, err
 	}
 
@@ -221,7 +221,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	deadline := time.Now().Add(o.settle)
 	var res *result
 	for {
-		res, err = check(ctx, db, client, payments, &forged)
+		res, err = check(ctx, db, client.Sandbox, payments, &forged)
 		if err == nil && res.settled() || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}

@@ -15,16 +15,16 @@ import (
 // the OpenAPI document, through the client oapi-codegen generates from it, creates an
 // order, opens its checkout, sees it paid once the shopper pays on the sandbox, reads the
 // typed events and refunds part of it. Every answer is also checked against the document
-// (mpHTTP).
+// (harnessClient).
 func TestGeneratedClientDrivesAPayment(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{})
+	g := h.gateways[0]
 	withKey := func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+		req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
 		return nil
 	}
-	client, err := apiclient.NewClientWithResponses(g.url, apiclient.WithHTTPClient(mpHTTP), apiclient.WithRequestEditorFn(withKey))
+	client, err := apiclient.NewClientWithResponses(g.url, apiclient.WithHTTPClient(harnessClient), apiclient.WithRequestEditorFn(withKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestGeneratedClientDrivesAPayment(t *testing.T) {
 	}
 	created, err := client.CreateOrderWithResponse(ctx, &apiclient.CreateOrderParams{IdempotencyKey: ptr("client-order-1")},
 		apiclient.CreateOrder{Description: ptr("Running shoes"), Amount: apiclient.AmountInput{Currency: "USD", Total: total},
-			ReturnUrl: ptr(mpReturnURL)})
+			ReturnUrl: ptr(shopReturnURL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestGeneratedClientDrivesAPayment(t *testing.T) {
 	if opened.JSON201 == nil || opened.JSON201.RequestId == 0 || opened.JSON201.ProcessUrl == "" {
 		t.Fatalf("checkout = %d %s, want 201 with a requestId and a processUrl", opened.StatusCode(), opened.Body)
 	}
-	h.pay(opened.JSON201.RequestId, mpCardApprove)
+	h.pay(opened.JSON201.RequestId, cardApprove)
 
 	// The shopper's browser holds only the client secret: it reads the status view.
 	bySecret := func(_ context.Context, req *http.Request) error {

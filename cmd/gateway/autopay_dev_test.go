@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // In development the embedded sandbox gets the generated autopay webhook credentials and
@@ -22,7 +23,7 @@ func TestDevelopmentAutopayWithTheEmbeddedSandbox(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	logs, addrs, _ := startCommand(t, []string{"serve"}, []string{
+	logs, addrs, _ := startRun(t, []string{"serve"}, []string{
 		"DATABASE_URL=" + pgtest.URL(t), "GATEWAY_ADDR=" + addr, "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://" + addr,
 	}, "public", "admin", "sandbox")
@@ -34,7 +35,7 @@ func TestDevelopmentAutopayWithTheEmbeddedSandbox(t *testing.T) {
 		t.Errorf("no line with the generated autopay webhook credentials")
 	}
 	key, _ := keyLine["apiKey"].(string)
-	public, sandboxURL := "http://"+addrs["public"], "http://"+addrs["sandbox"]
+	public, control := "http://"+addrs["public"], sandbox.Control{BaseURL: "http://" + addrs["sandbox"], HTTP: testClient}
 	call := func(method, path string, body any) (int, map[string]any) {
 		t.Helper()
 		var rd io.Reader
@@ -57,13 +58,13 @@ func TestDevelopmentAutopayWithTheEmbeddedSandbox(t *testing.T) {
 
 	code, opened := call(http.MethodPost, "/v1/autopay", map[string]any{
 		"reference": "DEV-1", "description": "Dev plan", "returnUrl": "https://shop.example/back",
-		"recurring": map[string]any{"type": "TOTAL_BALANCE", "periodicity": "M", "interval": 1, "nextPayment": apNextMonth()},
+		"recurring": map[string]any{"type": "TOTAL_BALANCE", "periodicity": "M", "interval": 1, "nextPayment": nextMonth()},
 	})
 	if code != http.StatusCreated {
 		t.Fatalf("POST /v1/autopay = %d %v", code, opened)
 	}
-	if code, body := postJSON(t, fmt.Sprintf("%s/sandbox/sessions/%d/pay", sandboxURL, int64(opened["requestId"].(float64))), map[string]any{"card": mpCardApprove}); code != http.StatusOK {
-		t.Fatalf("sandbox pay = %d %v", code, body)
+	if _, err := control.Pay(t.Context(), int64(opened["requestId"].(float64)), cardApprove); err != nil {
+		t.Fatalf("sandbox pay: %v", err)
 	}
 	var e map[string]any
 	for deadline := time.Now().Add(15 * time.Second); ; {
@@ -76,11 +77,10 @@ func TestDevelopmentAutopayWithTheEmbeddedSandbox(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	code, charged := postJSON(t, sandboxURL+"/sandbox/autopay/"+e["autopayId"].(string)+"/charge",
-		map[string]any{"amount": map[string]string{"currency": "USD", "total": "12.34"}})
-	settlements, _ := charged["settlements"].([]any)
-	if code != http.StatusOK || len(settlements) != 1 || settlements[0].(map[string]any)["status"] != float64(200) {
-		t.Fatalf("sandbox charge = %d %v, want its settlement answered 200 by the gateway", code, charged)
+	charged, err := control.ChargeAutopay(t.Context(), e["autopayId"].(string),
+		sandbox.AutopayCharge{Amount: &placetopay.AmountBase{Currency: "USD", Total: "12.34"}})
+	if err != nil || len(charged.Settlements) != 1 || charged.Settlements[0].Status != http.StatusOK {
+		t.Fatalf("sandbox charge = %+v, %v, want its settlement answered 200 by the gateway", charged, err)
 	}
 	_, e = call(http.MethodGet, "/v1/autopay/"+opened["id"].(string), nil)
 	charges, _ := e["charges"].([]any)

@@ -21,22 +21,22 @@ import (
 )
 
 const (
-	apHookUser = "placetopay-autopay"
-	apHookPass = "autopay-basic-password-0123456789"
+	autopayHookUser = "placetopay-autopay"
+	autopayHookPass = "autopay-basic-password-0123456789"
 )
 
-// apHarness is a money path harness with autopay: PlacetoPay's autopay API reached through
+// autopayHarness is a money path harness with autopay: PlacetoPay's autopay API reached through
 // a proxy that counts calls, and a relay that carries the sandbox's autopay calls (webhooks,
 // settlements) to the gateway, path and Authorization header included.
-type apHarness struct {
-	*mpHarness
+type autopayHarness struct {
+	*harness
 	autopayCalls atomic.Int64 // requests that reached the autopay API
 	autopayDown  atomic.Bool  // the autopay API answers 503 while set
 }
 
-func newAutopayHarness(t *testing.T) *apHarness {
+func newAutopayHarness(t *testing.T) *autopayHarness {
 	t.Helper()
-	h := &apHarness{}
+	h := &autopayHarness{}
 	var target atomic.Pointer[string]
 	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		to := target.Load()
@@ -44,7 +44,7 @@ func newAutopayHarness(t *testing.T) *apHarness {
 			http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
 			return
 		}
-		mpForward(w, r, *to+r.URL.Path)
+		forward(w, r, *to+r.URL.Path)
 	}))
 	t.Cleanup(relay.Close)
 	var sandboxURL atomic.Pointer[string]
@@ -54,27 +54,27 @@ func newAutopayHarness(t *testing.T) *apHarness {
 			http.Error(w, "down for the test", http.StatusServiceUnavailable)
 			return
 		}
-		mpForward(w, r, *sandboxURL.Load()+r.URL.Path)
+		forward(w, r, *sandboxURL.Load()+r.URL.Path)
 	}))
 	t.Cleanup(counter.Close)
 
-	h.mpHarness = newMoneyPath(t, mpConfig{
-		sandbox: sandbox.Config{AutopayURL: relay.URL + "/webhooks/placetopay", AutopayUser: apHookUser, AutopayPassword: apHookPass},
-		env: func(sbURL string) []string {
-			sandboxURL.Store(&sbURL)
+	h.harness = newHarness(t, harnessConfig{
+		sandbox: sandbox.Config{AutopayURL: relay.URL + "/webhooks/placetopay", AutopayUser: autopayHookUser, AutopayPassword: autopayHookPass},
+		env: func(address string) []string {
+			sandboxURL.Store(&address)
 			return []string{
 				"PLACETOPAY_AUTOPAY_URL=" + counter.URL,
-				"PLACETOPAY_AUTOPAY_WEBHOOK_USER=" + apHookUser,
-				"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD=" + apHookPass,
+				"PLACETOPAY_AUTOPAY_WEBHOOK_USER=" + autopayHookUser,
+				"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD=" + autopayHookPass,
 			}
 		},
 	})
-	to := h.gws[0].url
+	to := h.gateways[0].url
 	target.Store(&to)
 	return h
 }
 
-type apEnrolment struct {
+type enrolmentJSON struct {
 	ID          string `json:"id"`
 	Reference   string `json:"reference"`
 	Description string `json:"description"`
@@ -84,7 +84,7 @@ type apEnrolment struct {
 	Recurring   struct {
 		Type string `json:"type"`
 	} `json:"recurring"`
-	Amount     *mpMoney          `json:"amount"`
+	Amount     *moneyJSON        `json:"amount"`
 	Instrument map[string]string `json:"instrument"`
 	Sessions   []struct {
 		RequestID int64  `json:"requestId"`
@@ -92,55 +92,55 @@ type apEnrolment struct {
 		Status    string `json:"status"`
 	} `json:"sessions"`
 	Charges []struct {
-		InternalReference int64    `json:"internalReference"`
-		Status            string   `json:"status"`
-		Amount            *mpMoney `json:"amount"`
-		Source            string   `json:"source"`
-		Deliveries        int      `json:"deliveries"`
+		InternalReference int64      `json:"internalReference"`
+		Status            string     `json:"status"`
+		Amount            *moneyJSON `json:"amount"`
+		Source            string     `json:"source"`
+		Deliveries        int        `json:"deliveries"`
 	} `json:"charges"`
 }
 
-type apOpened struct {
+type openedEnrolmentJSON struct {
 	ID         string `json:"id"`
 	RequestID  int64  `json:"requestId"`
 	ProcessURL string `json:"processUrl"`
 	Status     string `json:"status"`
 }
 
-func apNextMonth() string { return time.Now().AddDate(0, 1, 0).Format(time.DateOnly) }
+func nextMonth() string { return time.Now().AddDate(0, 1, 0).Format(time.DateOnly) }
 
-func apFixedBody(reference, total string) map[string]any {
+func fixedAutopayBody(reference, total string) map[string]any {
 	return map[string]any{
 		"reference": reference, "description": "Monthly plan", "dueDay": 15,
-		"recurring": map[string]any{"type": "FIXED", "periodicity": "M", "interval": 1, "nextPayment": apNextMonth(), "maxPeriods": 12},
+		"recurring": map[string]any{"type": "FIXED", "periodicity": "M", "interval": 1, "nextPayment": nextMonth(), "maxPeriods": 12},
 		"amount":    map[string]string{"currency": "USD", "total": total},
 		"buyer":     map[string]string{"name": "Ada", "surname": "Lovelace", "email": "ada@example.com"},
-		"returnUrl": mpReturnURL,
+		"returnUrl": shopReturnURL,
 	}
 }
 
-func (h *apHarness) get(id string, refresh bool) apEnrolment {
+func (h *autopayHarness) get(id string, refresh bool) enrolmentJSON {
 	h.t.Helper()
 	path := "/v1/autopay/" + id
 	if refresh {
 		path += "?refresh=true"
 	}
-	code, raw := h.call(h.gws[0], http.MethodGet, path, nil)
+	code, raw := h.call(h.gateways[0], http.MethodGet, path, nil)
 	if code != http.StatusOK {
 		h.t.Fatalf("GET %s = %d %s", path, code, raw)
 	}
-	var e apEnrolment
+	var e enrolmentJSON
 	h.decode(raw, &e)
 	return e
 }
 
-func (h *apHarness) open(method, path string, body any) apOpened {
+func (h *autopayHarness) open(method, path string, body any) openedEnrolmentJSON {
 	h.t.Helper()
-	code, raw := h.call(h.gws[0], method, path, body)
+	code, raw := h.call(h.gateways[0], method, path, body)
 	if code != http.StatusCreated {
 		h.t.Fatalf("%s %s = %d %s, want 201", method, path, code, raw)
 	}
-	var o apOpened
+	var o openedEnrolmentJSON
 	h.decode(raw, &o)
 	if o.ID == "" || o.RequestID == 0 || o.ProcessURL == "" {
 		h.t.Fatalf("%s %s = %s: want id, requestId and processUrl", method, path, raw)
@@ -148,30 +148,31 @@ func (h *apHarness) open(method, path string, body any) apOpened {
 	return o
 }
 
-type apCharge struct {
-	InternalReference int64 `json:"internalReference"`
-	Settlements       []struct {
-		Status int    `json:"status"`
-		Error  string `json:"error"`
-	} `json:"settlements"`
+// activeEnrolment opens a FIXED enrolment of total, pays its session as the shopper and
+// waits until the gateway has it active.
+func (h *autopayHarness) activeEnrolment(reference, total string) enrolmentJSON {
+	h.t.Helper()
+	o := h.open(http.MethodPost, "/v1/autopay", fixedAutopayBody(reference, total))
+	h.pay(o.RequestID, cardApprove)
+	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
+	return h.get(o.ID, false)
 }
 
-func (h *apHarness) charge(autopayID string, body map[string]any) apCharge {
+// charge makes the sandbox charge an autopay's token now.
+func (h *autopayHarness) charge(autopayID string, c sandbox.AutopayCharge) sandbox.ChargeRecord {
 	h.t.Helper()
-	code, raw := h.control(http.MethodPost, "/sandbox/autopay/"+autopayID+"/charge", body)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox charge %s = %d %s", autopayID, code, raw)
+	ch, err := h.sandbox.ChargeAutopay(h.t.Context(), autopayID, c)
+	if err != nil {
+		h.t.Fatalf("sandbox charge %s: %v", autopayID, err)
 	}
-	var c apCharge
-	h.decode(raw, &c)
-	return c
+	return ch
 }
 
 // post sends body to a gateway webhook path with the given Basic credentials (none when
 // user is empty).
-func (h *apHarness) post(path, user, pass string, body []byte) (int, []byte) {
+func (h *autopayHarness) post(path, user, pass string, body []byte) (int, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, h.gws[0].url+path, bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, h.gateways[0].url+path, bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func (h *apHarness) post(path, user, pass string, body []byte) (int, []byte) {
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
-	resp, err := mpHTTP.Do(req)
+	resp, err := harnessClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestAutopayLifecycle(t *testing.T) {
 	h := newAutopayHarness(t)
 
 	// Create: the enrolment is pending until the shopper completes PlacetoPay's page.
-	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0001", "25.00"))
+	o := h.open(http.MethodPost, "/v1/autopay", fixedAutopayBody("ACC-0001", "25.00"))
 	if o.Status != "pending" {
 		t.Fatalf("create status = %s, want pending", o.Status)
 	}
@@ -202,7 +203,7 @@ func TestAutopayLifecycle(t *testing.T) {
 
 	// The shopper saves a card: AUTOPAY_CREATED, and the gateway's own queries link and
 	// activate the enrolment.
-	h.pay(o.RequestID, mpCardApprove)
+	h.pay(o.RequestID, cardApprove)
 	h.waitDB("enrolment active", 15*time.Second,
 		`SELECT status = 'active' AND provider_id IS NOT NULL FROM autopays WHERE id = $1`, o.ID)
 	e := h.get(o.ID, false)
@@ -214,7 +215,7 @@ func TestAutopayLifecycle(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM autopays WHERE instrument::text LIKE '%token%'`); n != 0 {
 		t.Fatalf("%d enrolments keep a token", n)
 	}
-	_, raw := h.call(h.gws[0], http.MethodGet, "/v1/autopay/"+o.ID+"?refresh=true", nil)
+	_, raw := h.call(h.gateways[0], http.MethodGet, "/v1/autopay/"+o.ID+"?refresh=true", nil)
 	if strings.Contains(string(raw), "token") {
 		t.Fatalf("GET shows a token: %s", raw)
 	}
@@ -224,9 +225,9 @@ func TestAutopayLifecycle(t *testing.T) {
 		query string
 		want  int
 	}{{"reference=ACC-0001", 1}, {"reference=ACC-0001&status=active", 1}, {"status=cancelled", 0}, {"reference=OTHER", 0}} {
-		code, raw := h.call(h.gws[0], http.MethodGet, "/v1/autopay?"+c.query, nil)
+		code, raw := h.call(h.gateways[0], http.MethodGet, "/v1/autopay?"+c.query, nil)
 		var list struct {
-			Data []apEnrolment `json:"data"`
+			Data []enrolmentJSON `json:"data"`
 		}
 		h.decode(raw, &list)
 		if code != http.StatusOK || len(list.Data) != c.want {
@@ -236,7 +237,7 @@ func TestAutopayLifecycle(t *testing.T) {
 
 	// Edit: a new amount, confirmed on PlacetoPay's page, then AUTOPAY_UPDATED.
 	ed := h.open(http.MethodPost, "/v1/autopay/"+o.ID+"/edit", map[string]any{"description": "Monthly plan, upgraded", "amount": map[string]string{"currency": "USD", "total": "30.00"}})
-	h.pay(ed.RequestID, mpCardApprove)
+	h.pay(ed.RequestID, cardApprove)
 	h.waitDB("edit applied", 15*time.Second,
 		`SELECT amount_minor = 3000 AND description = 'Monthly plan, upgraded' FROM autopays WHERE id = $1`, o.ID)
 	h.waitDB("AUTOPAY_UPDATED processed", 15*time.Second,
@@ -247,7 +248,7 @@ func TestAutopayLifecycle(t *testing.T) {
 
 	// An approved charge whose settlement arrives twice is recorded once, approved by the
 	// gateway's own query.
-	ch := h.charge(e.AutopayID, map[string]any{"settlements": 2})
+	ch := h.charge(e.AutopayID, sandbox.AutopayCharge{Settlements: 2})
 	if len(ch.Settlements) != 2 || ch.Settlements[0].Status != 200 || ch.Settlements[1].Status != 200 {
 		t.Fatalf("settlements = %+v, want two answered 200", ch.Settlements)
 	}
@@ -256,7 +257,7 @@ func TestAutopayLifecycle(t *testing.T) {
 	}
 
 	// A declined charge: AUTOPAY_TRANSACTION_FAILED, recorded from the gateway's query.
-	failed := h.charge(e.AutopayID, map[string]any{"outcome": "fail"})
+	failed := h.charge(e.AutopayID, sandbox.AutopayCharge{Fail: true})
 	h.waitDB("failed charge recorded", 15*time.Second,
 		`SELECT count(*) = 1 FROM autopay_charges WHERE internal_reference = $1 AND status = 'failed' AND source = 'webhook'`, failed.InternalReference)
 	e = h.get(o.ID, false)
@@ -266,25 +267,22 @@ func TestAutopayLifecycle(t *testing.T) {
 	}
 
 	// Cancel: PlacetoPay cancels it, the search confirms it, AUTOPAY_CANCELED arrives.
-	code, raw := h.call(h.gws[0], http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
-	var cancelled apEnrolment
+	code, raw := h.call(h.gateways[0], http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
+	var cancelled enrolmentJSON
 	h.decode(raw, &cancelled)
 	if code != http.StatusOK || cancelled.Status != "cancelled" {
 		t.Fatalf("cancel = %d %s, want 200 cancelled", code, raw)
 	}
 	h.waitDB("AUTOPAY_CANCELED processed", 15*time.Second,
 		`SELECT count(*) = 1 FROM notifications WHERE kind = 'autopay' AND status = 'AUTOPAY_CANCELED' AND processed_at IS NOT NULL`)
-	if code, raw := h.call(h.gws[0], http.MethodPost, "/v1/autopay/"+o.ID+"/edit", map[string]any{"description": "again"}); code != http.StatusConflict {
+	if code, raw := h.call(h.gateways[0], http.MethodPost, "/v1/autopay/"+o.ID+"/edit", map[string]any{"description": "again"}); code != http.StatusConflict {
 		t.Fatalf("edit of a cancelled autopay = %d %s, want 409", code, raw)
 	}
 }
 
 func TestAutopayWebhookAuthentication(t *testing.T) {
 	h := newAutopayHarness(t)
-	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0002", "10.00"))
-	h.pay(o.RequestID, mpCardApprove)
-	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
-	e := h.get(o.ID, false)
+	e := h.activeEnrolment("ACC-0002", "10.00")
 	notifications := h.count(`SELECT count(*) FROM notifications`)
 
 	date := time.Now().Format("2006-01-02 15:04:05")
@@ -292,7 +290,7 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"id": e.AutopayID, "reference": "ACC-0002", "type": "AUTOPAY_CANCELED", "date": date, "signature": sig})
 		return b
 	}
-	good := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, mpSecretKey))
+	good := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, placetopaySecretKey))
 	forged := cancelBody(placetopay.AutopaySignature(e.AutopayID, "AUTOPAY_CANCELED", date, "not-the-secret"))
 	settlement := []byte(fmt.Sprintf(`{"reference":"ACC-0002","id":%q,"transaction":{"status":{"status":"APPROVED","reason":"00","message":"ok"},"internalReference":99887766,"reference":"ACC-0002","amount":{"currency":"USD","total":"10.00"},"processorFields":[{"keyword":"bin","value":"411111"},{"keyword":"expiration","value":"12/29"}]}}`, e.AutopayID))
 
@@ -302,13 +300,13 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 		want                   int
 	}{
 		{"webhook without credentials", "/webhooks/placetopay/autopay", "", "", good, 401},
-		{"webhook with a wrong password", "/webhooks/placetopay/autopay", apHookUser, apHookPass + "x", good, 401},
-		{"webhook with a wrong user", "/webhooks/placetopay/autopay/webhook", "someone", apHookPass, good, 401},
-		{"forged signature", "/webhooks/placetopay/autopay", apHookUser, apHookPass, forged, 400},
-		{"malformed webhook", "/webhooks/placetopay/autopay", apHookUser, apHookPass, []byte(`{"id":`), 400},
+		{"webhook with a wrong password", "/webhooks/placetopay/autopay", autopayHookUser, autopayHookPass + "x", good, 401},
+		{"webhook with a wrong user", "/webhooks/placetopay/autopay/webhook", "someone", autopayHookPass, good, 401},
+		{"forged signature", "/webhooks/placetopay/autopay", autopayHookUser, autopayHookPass, forged, 400},
+		{"malformed webhook", "/webhooks/placetopay/autopay", autopayHookUser, autopayHookPass, []byte(`{"id":`), 400},
 		{"settlement without credentials", "/webhooks/placetopay/autopay/settlement", "", "", settlement, 401},
-		{"settlement with a wrong password", "/webhooks/placetopay/autopay/settlement", apHookUser, "wrong", settlement, 401},
-		{"malformed settlement", "/webhooks/placetopay/autopay/settlement", apHookUser, apHookPass, []byte(`{"id":"x"}`), 400},
+		{"settlement with a wrong password", "/webhooks/placetopay/autopay/settlement", autopayHookUser, "wrong", settlement, 401},
+		{"malformed settlement", "/webhooks/placetopay/autopay/settlement", autopayHookUser, autopayHookPass, []byte(`{"id":"x"}`), 400},
 	} {
 		code, raw := h.post(c.path, c.user, c.pass, c.body)
 		if code != c.want {
@@ -321,26 +319,26 @@ func TestAutopayWebhookAuthentication(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM autopay_charges`); n != 0 {
 		t.Errorf("charges = %d after refused settlements, want 0", n)
 	}
-	if got := h.get(o.ID, false); got.Status != "active" {
+	if got := h.get(e.ID, false); got.Status != "active" {
 		t.Errorf("enrolment = %s after refused calls, want active", got.Status)
 	}
 
 	// A genuine webhook body does not decide by itself: PlacetoPay still reports the autopay
 	// active, so it stays active.
-	if code, raw := h.post("/webhooks/placetopay/autopay", apHookUser, apHookPass, good); code != 200 || !strings.Contains(string(raw), `"OK"`) {
+	if code, raw := h.post("/webhooks/placetopay/autopay", autopayHookUser, autopayHookPass, good); code != 200 || !strings.Contains(string(raw), `"OK"`) {
 		t.Fatalf("signed webhook = %d %s, want 200 OK", code, raw)
 	}
-	if got := h.get(o.ID, false); got.Status != "active" {
+	if got := h.get(e.ID, false); got.Status != "active" {
 		t.Errorf("enrolment = %s after a webhook PlacetoPay's search contradicts, want active", got.Status)
 	}
 	// The same webhook again is stored once.
-	h.post("/webhooks/placetopay/autopay", apHookUser, apHookPass, good)
+	h.post("/webhooks/placetopay/autopay", autopayHookUser, autopayHookPass, good)
 	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'AUTOPAY_CANCELED' AND duplicates = 1`); n != 1 {
 		t.Errorf("repeated webhook rows = %d, want 1 with one duplicate", n)
 	}
 
 	// A settlement PlacetoPay's transactions do not show stays reported, never approved.
-	if code, raw := h.post("/webhooks/placetopay/autopay/settlement", apHookUser, apHookPass, settlement); code != 200 {
+	if code, raw := h.post("/webhooks/placetopay/autopay/settlement", autopayHookUser, autopayHookPass, settlement); code != 200 {
 		t.Fatalf("settlement = %d %s, want 200", code, raw)
 	}
 	if n := h.count(`SELECT count(*) FROM autopay_charges WHERE internal_reference = 99887766 AND status = 'reported'`); n != 1 {
@@ -360,12 +358,12 @@ func TestAutopayInvalidInput(t *testing.T) {
 	h := newAutopayHarness(t)
 	before := h.autopayCalls.Load()
 	mutate := func(f func(b map[string]any)) map[string]any {
-		b := apFixedBody("ACC-0003", "25.00")
+		b := fixedAutopayBody("ACC-0003", "25.00")
 		f(b)
 		return b
 	}
 	rec := func(typ string) map[string]any {
-		return map[string]any{"type": typ, "periodicity": "M", "interval": 1, "nextPayment": apNextMonth()}
+		return map[string]any{"type": typ, "periodicity": "M", "interval": 1, "nextPayment": nextMonth()}
 	}
 	for _, c := range []struct {
 		name, field string
@@ -384,7 +382,7 @@ func TestAutopayInvalidInput(t *testing.T) {
 		{"no reference", "reference", mutate(func(b map[string]any) { delete(b, "reference") })},
 		{"no returnUrl", "returnUrl", mutate(func(b map[string]any) { delete(b, "returnUrl") })},
 	} {
-		code, raw := h.call(h.gws[0], http.MethodPost, "/v1/autopay", c.body)
+		code, raw := h.call(h.gateways[0], http.MethodPost, "/v1/autopay", c.body)
 		var p struct {
 			Field string `json:"field"`
 		}
@@ -413,47 +411,31 @@ func TestAutopayInvalidInput(t *testing.T) {
 // The same settlement delivered many times at once, as PlacetoPay may, records one charge.
 func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
 	h := newAutopayHarness(t)
-	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0004", "15.00"))
-	h.pay(o.RequestID, mpCardApprove)
-	h.waitDB("enrolment active", 15*time.Second, `SELECT status = 'active' FROM autopays WHERE id = $1`, o.ID)
-	e := h.get(o.ID, false)
-	ch := h.charge(e.AutopayID, nil)
+	e := h.activeEnrolment("ACC-0004", "15.00")
+	ch := h.charge(e.AutopayID, sandbox.AutopayCharge{})
 
 	// The settlement exactly as the sandbox posted it.
-	code, raw := h.control(http.MethodGet, "/sandbox/autopay/calls", nil)
-	var calls struct {
-		Data []struct {
-			Kind string          `json:"kind"`
-			Body json.RawMessage `json:"body"`
-		} `json:"data"`
+	calls, err := h.sandbox.AutopayCalls(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
-	h.decode(raw, &calls)
 	var body []byte
-	for _, c := range calls.Data {
+	for _, c := range calls {
 		if c.Kind == "settlement" {
 			body = c.Body
 		}
 	}
-	if code != http.StatusOK || body == nil {
-		t.Fatalf("sandbox calls = %d %s: no settlement", code, raw)
+	if body == nil {
+		t.Fatalf("sandbox calls = %+v: no settlement", calls)
 	}
 	const n = 8
-	codes := make(chan int, n)
-	for range n {
-		go func() {
-			req, _ := http.NewRequest(http.MethodPost, h.gws[0].url+"/webhooks/placetopay/autopay/settlement", bytes.NewReader(body))
-			req.SetBasicAuth(apHookUser, apHookPass)
-			resp, err := mpHTTP.Do(req)
-			if err != nil {
-				codes <- 0
-				return
-			}
-			resp.Body.Close()
-			codes <- resp.StatusCode
-		}()
-	}
-	for range n {
-		if c := <-codes; c != http.StatusOK {
+	codes := sendAtOnce(n, func() *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, h.gateways[0].url+"/webhooks/placetopay/autopay/settlement", bytes.NewReader(body))
+		req.SetBasicAuth(autopayHookUser, autopayHookPass)
+		return req
+	})
+	for _, c := range codes {
+		if c != http.StatusOK {
 			t.Errorf("concurrent settlement answered %d, want 200", c)
 		}
 	}
@@ -468,8 +450,8 @@ func TestAutopaySettlementConcurrentDeliveries(t *testing.T) {
 // An enrolment's edits and cancels before it is active are 409s, PATCH edits like POST .../edit, and the autopay API failing is a 502 that changes nothing.
 func TestAutopayConflictsPatchAndOutage(t *testing.T) {
 	h := newAutopayHarness(t)
-	g := h.gws[0]
-	o := h.open(http.MethodPost, "/v1/autopay", apFixedBody("ACC-0009", "25.00"))
+	g := h.gateways[0]
+	o := h.open(http.MethodPost, "/v1/autopay", fixedAutopayBody("ACC-0009", "25.00"))
 	want := func(status int, method, path string, body any) {
 		t.Helper()
 		if code, raw := h.call(g, method, path, body); code != status {
@@ -481,7 +463,7 @@ func TestAutopayConflictsPatchAndOutage(t *testing.T) {
 	want(http.StatusConflict, http.MethodPatch, "/v1/autopay/"+o.ID, edit)
 	want(http.StatusConflict, http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
 
-	h.pay(o.RequestID, mpCardApprove)
+	h.pay(o.RequestID, cardApprove)
 	h.waitDB("enrolment active", 15*time.Second,
 		`SELECT status = 'active' AND provider_id IS NOT NULL FROM autopays WHERE id = $1`, o.ID)
 

@@ -24,13 +24,13 @@ func TestContractErrorSweep(t *testing.T) {
 		http.Error(w, "down for the test", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(slow.Close)
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, downInstance: true,
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, downInstance: true,
 		env: func(string) []string {
 			return []string{"PLACETOPAY_AUTOPAY_URL=" + slow.URL,
 				"PLACETOPAY_AUTOPAY_WEBHOOK_USER=sweep-user", "PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD=sweep-password-0123456789abcdef"}
 		}})
-	g := h.gws[0]
-	send := func(g *mpGateway, method, path, body string, header http.Header) (int, string) {
+	g := h.gateways[0]
+	send := func(g *runningGateway, method, path, body string, header http.Header) (int, string) {
 		t.Helper()
 		var rd io.Reader
 		if body != "" {
@@ -41,7 +41,7 @@ func TestContractErrorSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header = header
-		resp, err := mpHTTP.Do(req)
+		resp, err := harnessClient.Do(req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
 		}
@@ -50,13 +50,13 @@ func TestContractErrorSweep(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	withKey := func(kv ...string) http.Header {
-		hd := http.Header{"Authorization": {"Bearer " + mpAPIKey}, "Content-Type": {"application/json"}}
+		hd := http.Header{"Authorization": {"Bearer " + merchantAPIKey}, "Content-Type": {"application/json"}}
 		for i := 0; i+1 < len(kv); i += 2 {
 			hd.Set(kv[i], kv[i+1])
 		}
 		return hd
 	}
-	want := func(g *mpGateway, status int, method, path, body string, header http.Header) {
+	want := func(g *runningGateway, status int, method, path, body string, header http.Header) {
 		t.Helper()
 		if got, b := send(g, method, path, body, header); got != status {
 			t.Errorf("%s %s = %d, want %d: %.300s", method, path, got, status, b)
@@ -64,52 +64,52 @@ func TestContractErrorSweep(t *testing.T) {
 	}
 
 	const unknown = "00000000-0000-4000-8000-000000000000"
-	ord := "/v1/orders/" + unknown
-	ap := "/v1/autopay/" + unknown
-	pm := "/v1/customers/cust-1/payment-methods"
-	posts := []string{ord + "/cancel", ord + "/checkout", ord + "/refunds", ord + "/capture", ord + "/reauthorize",
-		ord + "/release", ord + "/payments/123/confirm", ord + "/payments/123/cancel", "/v1/charges", "/v1/autopay",
-		ap + "/edit", ap + "/cancel"}
+	orderPath := "/v1/orders/" + unknown
+	autopayPath := "/v1/autopay/" + unknown
+	methodsPath := "/v1/customers/cust-1/payment-methods"
+	posts := []string{orderPath + "/cancel", orderPath + "/checkout", orderPath + "/refunds", orderPath + "/capture", orderPath + "/reauthorize",
+		orderPath + "/release", orderPath + "/payments/123/confirm", orderPath + "/payments/123/cancel", "/v1/charges", "/v1/autopay",
+		autopayPath + "/edit", autopayPath + "/cancel"}
 	t.Run("401 without a key", func(t *testing.T) {
 		for _, p := range posts {
 			want(g, 401, http.MethodPost, p, "{}", http.Header{"Content-Type": {"application/json"}})
 		}
-		for _, p := range []string{ord + "/refunds", "/v1/autopay", ap, pm} {
+		for _, p := range []string{orderPath + "/refunds", "/v1/autopay", autopayPath, methodsPath} {
 			want(g, 401, http.MethodGet, p, "", nil)
 		}
-		want(g, 401, http.MethodPatch, ap, "{}", http.Header{"Content-Type": {"application/json"}})
-		want(g, 401, http.MethodDelete, pm+"/"+unknown, "", nil)
+		want(g, 401, http.MethodPatch, autopayPath, "{}", http.Header{"Content-Type": {"application/json"}})
+		want(g, 401, http.MethodDelete, methodsPath+"/"+unknown, "", nil)
 	})
 	t.Run("400 Idempotency-Key too long", func(t *testing.T) {
 		long := strings.Repeat("k", 300)
 		for _, p := range posts {
 			want(g, 400, http.MethodPost, p, "{}", withKey("Idempotency-Key", long))
 		}
-		want(g, 400, http.MethodPatch, ap, "{}", withKey("Idempotency-Key", long))
+		want(g, 400, http.MethodPatch, autopayPath, "{}", withKey("Idempotency-Key", long))
 	})
 	t.Run("404 unknown", func(t *testing.T) {
-		for _, p := range []string{ord + "/capture", ord + "/release", ord + "/payments/123/confirm",
-			ord + "/payments/123/cancel", ord + "/checkout", ap + "/cancel"} {
+		for _, p := range []string{orderPath + "/capture", orderPath + "/release", orderPath + "/payments/123/confirm",
+			orderPath + "/payments/123/cancel", orderPath + "/checkout", autopayPath + "/cancel"} {
 			want(g, 404, http.MethodPost, p, "", withKey())
 		}
-		want(g, 404, http.MethodPost, ord+"/reauthorize", `{"amount":{"currency":"USD","total":"1.00"}}`, withKey())
-		want(g, 404, http.MethodPost, ap+"/edit", `{"description":"x"}`, withKey())
-		want(g, 404, http.MethodPatch, ap, `{"description":"x"}`, withKey())
-		want(g, 404, http.MethodGet, ord+"/refunds", "", withKey())
-		want(g, 404, http.MethodGet, ap, "", withKey())
+		want(g, 404, http.MethodPost, orderPath+"/reauthorize", `{"amount":{"currency":"USD","total":"1.00"}}`, withKey())
+		want(g, 404, http.MethodPost, autopayPath+"/edit", `{"description":"x"}`, withKey())
+		want(g, 404, http.MethodPatch, autopayPath, `{"description":"x"}`, withKey())
+		want(g, 404, http.MethodGet, orderPath+"/refunds", "", withKey())
+		want(g, 404, http.MethodGet, autopayPath, "", withKey())
 		want(g, 404, http.MethodGet, "/return/not-an-order", "", nil)
 	})
 	t.Run("parameters of the wrong type", func(t *testing.T) {
 		// The document types them: a boolean refresh, UUID ids, integer references and limits.
 		for _, q := range []string{"yes", "1", ""} {
-			want(g, 400, http.MethodGet, ord+"?refresh="+q, "", withKey())
-			want(g, 400, http.MethodGet, ap+"?refresh="+q, "", withKey())
+			want(g, 400, http.MethodGet, orderPath+"?refresh="+q, "", withKey())
+			want(g, 400, http.MethodGet, autopayPath+"?refresh="+q, "", withKey())
 		}
 		want(g, 404, http.MethodGet, "/v1/orders/not-a-uuid", "", withKey())
 		want(g, 404, http.MethodGet, "/v1/autopay/not-a-uuid", "", withKey())
-		want(g, 404, http.MethodPost, ord+"/payments/not-a-number/confirm", "", withKey())
-		want(g, 404, http.MethodPost, ord+"/payments/-5/cancel", "", withKey())
-		want(g, 404, http.MethodDelete, pm+"/not-a-uuid", "", withKey())
+		want(g, 404, http.MethodPost, orderPath+"/payments/not-a-number/confirm", "", withKey())
+		want(g, 404, http.MethodPost, orderPath+"/payments/-5/cancel", "", withKey())
+		want(g, 404, http.MethodDelete, methodsPath+"/not-a-uuid", "", withKey())
 		for _, p := range []string{"/v1/orders", "/v1/events", "/v1/autopay"} {
 			for _, l := range []string{"abc", "1.5", "0", "101"} {
 				want(g, 422, http.MethodGet, p+"?limit="+l, "", withKey())
@@ -122,24 +122,24 @@ func TestContractErrorSweep(t *testing.T) {
 			send(g, http.MethodPost, p, `{}`, withKey("Idempotency-Key", key))
 			want(g, 422, http.MethodPost, p, `{"other":1}`, withKey("Idempotency-Key", key))
 		}
-		send(g, http.MethodPatch, ap, `{}`, withKey("Idempotency-Key", "sweep-patch"))
-		want(g, 422, http.MethodPatch, ap, `{"other":1}`, withKey("Idempotency-Key", "sweep-patch"))
+		send(g, http.MethodPatch, autopayPath, `{}`, withKey("Idempotency-Key", "sweep-patch"))
+		want(g, 422, http.MethodPatch, autopayPath, `{"other":1}`, withKey("Idempotency-Key", "sweep-patch"))
 		want(g, 422, http.MethodGet, "/v1/autopay?limit=0", "", withKey())
 		want(g, 422, http.MethodGet, "/v1/customers/not%20a%20ref/payment-methods", "", withKey())
 		want(g, 422, http.MethodDelete, "/v1/customers/not%20a%20ref/payment-methods/"+unknown, "", withKey())
 	})
 	t.Run("400, 413 and 415 bodies", func(t *testing.T) {
 		big := `{"description":"` + strings.Repeat("x", 70<<10) + `"}`
-		for _, p := range []string{ord + "/checkout", "/v1/charges", "/v1/autopay"} {
+		for _, p := range []string{orderPath + "/checkout", "/v1/charges", "/v1/autopay"} {
 			want(g, 413, http.MethodPost, p, big, withKey())
 			want(g, 415, http.MethodPost, p, "hello", withKey("Content-Type", "text/plain"))
 		}
 		want(g, 413, http.MethodPost, "/webhooks/placetopay", big, http.Header{"Content-Type": {"application/json"}})
-		for _, p := range []string{"/v1/charges", "/v1/autopay", ap + "/edit", ord + "/capture", ord + "/reauthorize",
-			ord + "/release", ord + "/payments/123/confirm", ord + "/payments/123/cancel"} {
+		for _, p := range []string{"/v1/charges", "/v1/autopay", autopayPath + "/edit", orderPath + "/capture", orderPath + "/reauthorize",
+			orderPath + "/release", orderPath + "/payments/123/confirm", orderPath + "/payments/123/cancel"} {
 			want(g, 400, http.MethodPost, p, `{"nope":1}`, withKey())
 		}
-		want(g, 400, http.MethodPatch, ap, `{"nope":1}`, withKey())
+		want(g, 400, http.MethodPatch, autopayPath, `{"nope":1}`, withKey())
 		basic := http.Header{"Content-Type": {"application/json"}}
 		req, _ := http.NewRequest(http.MethodPost, "http://x", nil)
 		req.SetBasicAuth("sweep-user", "sweep-password-0123456789abcdef")
@@ -155,7 +155,7 @@ func TestContractErrorSweep(t *testing.T) {
 			defer close(first)
 			req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/autopay", strings.NewReader(body))
 			req.Header = withKey("Idempotency-Key", "sweep-slow")
-			if resp, err := mpHTTP.Do(req); err == nil {
+			if resp, err := harnessClient.Do(req); err == nil {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				firstStatus = resp.StatusCode
@@ -174,9 +174,9 @@ func TestContractErrorSweep(t *testing.T) {
 			if code != 201 {
 				t.Fatalf("checkin checkout = %d %s", code, raw)
 			}
-			var s mpSession
+			var s checkoutJSON
 			h.decode(raw, &s)
-			h.pay(s.RequestID, mpCardApprove)
+			h.pay(s.RequestID, cardApprove)
 			h.waitStatus(g, o.ID, "authorized", 10*time.Second)
 			return o.ID
 		}
@@ -188,9 +188,9 @@ func TestContractErrorSweep(t *testing.T) {
 		if code != 201 {
 			t.Fatalf("confirmation checkout = %d %s", code, raw)
 		}
-		var ws mpSession
+		var ws checkoutJSON
 		h.decode(raw, &ws)
-		h.pay(ws.RequestID, mpCardApprove)
+		h.pay(ws.RequestID, cardApprove)
 		var ref int64
 		for end := time.Now().Add(10 * time.Second); ref == 0 && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 			for _, p := range h.order(g, waiting.ID, true).Payments {

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // The demo shop in development: the shop's server opens the checkout (no key in the
@@ -17,11 +19,11 @@ import (
 // order to paid.
 func TestDemoShopPaysAnOrder(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	_, addrs, _ := startCommand(t, []string{"serve"}, []string{
+	_, addrs, _ := startRun(t, []string{"serve"}, []string{
 		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://gateway.test",
 	}, "public", "admin", "sandbox")
-	public, sandboxURL := "http://"+addrs["public"], "http://"+addrs["sandbox"]
+	public, control := "http://"+addrs["public"], sandbox.Control{BaseURL: "http://" + addrs["sandbox"], HTTP: testClient}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	resp, err := noRedirect.Get(public + "/demo")
@@ -56,8 +58,9 @@ func TestDemoShopPaysAnOrder(t *testing.T) {
 		t.Fatalf("cookies %v, want demo_<ref> holding the order id and its client secret", resp.Cookies())
 	}
 
-	if code, body := postJSON(t, sandboxURL+"/sandbox/sessions/"+m[1]+"/pay", map[string]any{"card": "4110760000000081"}); code != http.StatusOK {
-		t.Fatalf("paying in the sandbox: %d %v", code, body)
+	requestID, _ := strconv.ParseInt(m[1], 10, 64) // digits, by the pattern
+	if _, err := control.Pay(t.Context(), requestID, "4110760000000081"); err != nil {
+		t.Fatalf("paying in the sandbox: %v", err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, public+"/v1/orders/"+id+"?refresh=true", nil)
 	req.Header.Set("X-Client-Secret", secret)

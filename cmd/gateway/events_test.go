@@ -34,7 +34,7 @@ func TestServeDeliversOrderEvents(t *testing.T) {
 	}))
 	defer merchant.Close()
 
-	logs, addrs, stop := startRun(t, []string{
+	logs, addrs, stop := startRun(t, nil, []string{
 		"DATABASE_URL=" + pgtest.URL(t),
 		"GATEWAY_ADDR=127.0.0.1:0",
 		"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
@@ -42,7 +42,7 @@ func TestServeDeliversOrderEvents(t *testing.T) {
 		"GATEWAY_API_KEYS=" + key,
 		"MERCHANT_WEBHOOK_URL=" + merchant.URL + "/hooks",
 		"MERCHANT_WEBHOOK_SECRET=" + secret,
-	})
+	}, "public", "admin")
 	waitReady(t, addrs["admin"], time.Now().Add(60*time.Second))
 	public := "http://" + addrs["public"]
 	call := func(method, path, reqBody string) []byte {

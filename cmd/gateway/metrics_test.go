@@ -27,13 +27,13 @@ func TestMetricsAfterAPayment(t *testing.T) {
 	t.Parallel()
 	// The probe's interval is long (1m): the notification, not the probe, finds the first
 	// payment, and ?refresh=true finds the second.
-	h := newMoneyPath(t, mpConfig{})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{})
+	g := h.gateways[0]
 
 	// A payment PlacetoPay notifies.
 	o := h.createOrder(g, "12.34", "")
 	s := h.mustCheckout(g, o.ID)
-	h.pay(s.RequestID, mpCardApprove)
+	h.pay(s.RequestID, cardApprove)
 	h.waitStatus(g, o.ID, "paid", 15*time.Second)
 	h.waitDB("the notification", 10*time.Second, `SELECT count(*) = 1 FROM notifications WHERE request_id = $1`, s.RequestID)
 
@@ -41,7 +41,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 	h.dropNotifications(1)
 	o2 := h.createOrder(g, "5.00", "")
 	s2 := h.mustCheckout(g, o2.ID)
-	h.pay(s2.RequestID, mpCardApprove)
+	h.pay(s2.RequestID, cardApprove)
 	h.order(g, o2.ID, true)
 	h.waitStatus(g, o2.ID, "paid", 15*time.Second)
 	if code, raw := h.call(g, http.MethodPost, "/v1/orders/"+o2.ID+"/refunds", map[string]any{}); code != http.StatusCreated {
@@ -52,7 +52,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 	forged := fmt.Sprintf(`{"status":{"status":"APPROVED","reason":"00","message":"ok","date":"2026-01-01T00:00:00-05:00"},"requestId":%d,"reference":"x","signature":"sha256:%s"}`,
 		s.RequestID, strings.Repeat("ab", 32))
 	for _, body := range []string{forged, `{"status":`} {
-		resp, err := mpHTTP.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(body))
+		resp, err := harnessClient.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func ge(want float64) func(float64) bool { return func(v float64) bool { return 
 // scrape reads admin's /metrics in the text format.
 func scrape(t *testing.T, admin string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, err := mpHTTP.Get(admin + "/metrics")
+	resp, err := harnessClient.Get(admin + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 // refuses the cancel. Nothing is lost and nothing is cancelled that was paid.
 func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, sandbox: sandbox.Config{Faults: sandbox.Faults{Drop: 1}}})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, sandbox: sandbox.Config{Faults: sandbox.Faults{Drop: 1}}})
+	g := h.gateways[0]
 	o := h.createOrder(g, "64.00", "")
 	s := h.mustCheckout(g, o.ID)
-	h.pay(s.RequestID, mpCardApprove)
-	if got := h.txOrder(g, o.ID); got.Status != "pending" {
+	h.pay(s.RequestID, cardApprove)
+	if got := h.order(g, o.ID, false); got.Status != "pending" {
 		t.Fatalf("before the cancel the gateway already knows: %s; the test needs it not to", got.Status)
 	}
 
@@ -28,7 +28,7 @@ func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	if code != http.StatusConflict {
 		t.Fatalf("cancel of an order whose session PlacetoPay approved = %d %s, want 409", code, raw)
 	}
-	var p mpProblem
+	var p problemJSON
 	h.decode(raw, &p)
 	if p.Code != "conflict" {
 		t.Errorf("problem %+v, want code conflict", p)
@@ -36,7 +36,7 @@ func TestMoneyPathCancelOfAnApprovedSession(t *testing.T) {
 	if st := h.sandboxSession(s.RequestID).Status; st.Status != "APPROVED" {
 		t.Errorf("the PlacetoPay session is %s after the refused cancel, want APPROVED", st.Status)
 	}
-	got := h.txOrder(g, o.ID)
+	got := h.order(g, o.ID, false)
 	if got.Status != "paid" || got.PaidAmount.Total != "64.00" {
 		t.Errorf("order after the refused cancel: %s paid %s, want paid 64.00", got.Status, got.PaidAmount.Total)
 	}

@@ -21,10 +21,10 @@ func TestMoneyPathCardOutcomes(t *testing.T) {
 		want    string // the order's final status
 		session string // PlacetoPay's final session status
 	}{
-		{"approve", mpCardApprove, false, "paid", "APPROVED"},
-		{"deny", mpCardDeny, false, "failed", "REJECTED"},
-		{"pending then approved", mpCardPendingApprove, true, "paid", "APPROVED"},
-		{"pending then rejected", mpCardPendingReject, true, "failed", "REJECTED"},
+		{"approve", cardApprove, false, "paid", "APPROVED"},
+		{"deny", cardDeny, false, "failed", "REJECTED"},
+		{"pending then approved", cardPendingApprove, true, "paid", "APPROVED"},
+		{"pending then rejected", cardPendingReject, true, "failed", "REJECTED"},
 	}
 	for _, mode := range []struct {
 		name     string
@@ -32,15 +32,15 @@ func TestMoneyPathCardOutcomes(t *testing.T) {
 	}{{"notified", true}, {"notifications dropped", false}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := mpConfig{sandbox: sandbox.Config{AttemptsLimit: 1, PendingDelay: 30 * time.Second}, probeInterval: time.Hour}
+			cfg := harnessConfig{sandbox: sandbox.Config{AttemptsLimit: 1, PendingDelay: 30 * time.Second}, probeInterval: time.Hour}
 			if !mode.notified {
 				cfg.probeInterval = time.Second
 			}
-			h := newMoneyPath(t, cfg)
+			h := newHarness(t, cfg)
 			if !mode.notified {
 				h.dropNotifications(1)
 			}
-			g := h.gws[0]
+			g := h.gateways[0]
 			// Sequential: the pending cases advance the one sandbox clock.
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -13,23 +14,23 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
-type mpProblem struct {
+type problemJSON struct {
 	Status int    `json:"status"`
 	Code   string `json:"code"`
 	Detail string `json:"detail"`
 }
 
-// mpOrderRows is what the database holds for an order, to show a refused checkout wrote
+// orderRows is what the database holds for an order, to show a refused checkout wrote
 // nothing.
-type mpOrderRows struct {
+type orderRows struct {
 	status                       string
 	sessions, timeline, events   int
 	openSessions, paymentsStored int
 }
 
-func (h *mpHarness) orderRows(orderID string) mpOrderRows {
+func (h *harness) orderRows(orderID string) orderRows {
 	h.t.Helper()
-	var r mpOrderRows
+	var r orderRows
 	if err := h.db.QueryRow(h.t.Context(), `SELECT status FROM orders WHERE id = $1`, orderID).Scan(&r.status); err != nil {
 		h.t.Fatal(err)
 	}
@@ -46,15 +47,15 @@ func (h *mpHarness) orderRows(orderID string) mpOrderRows {
 // the order's status guarding who may pay.
 func TestMoneyPathCheckout(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{
+	h := newHarness(t, harnessConfig{
 		sandbox:       sandbox.Config{AttemptsLimit: 1},
 		probeInterval: time.Hour, // the sandbox's notifications drive every change here
 		instances:     2,
 		downInstance:  true,
 	})
-	g := h.gws[0]
-	problem := func(raw []byte) mpProblem {
-		var p mpProblem
+	g := h.gateways[0]
+	problem := func(raw []byte) problemJSON {
+		var p problemJSON
 		h.decode(raw, &p)
 		return p
 	}
@@ -62,7 +63,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 	t.Run("asking twice returns the same open session", func(t *testing.T) {
 		o := h.createOrder(g, "15.00", "")
 		first := h.mustCheckout(g, o.ID)
-		second := h.mustCheckout(h.gws[1], o.ID) // another instance, same database
+		second := h.mustCheckout(h.gateways[1], o.ID) // another instance, same database
 		if second.RequestID != first.RequestID || second.ProcessURL != first.ProcessURL {
 			t.Errorf("second checkout = %+v, want the first session %+v", second, first)
 		}
@@ -80,10 +81,10 @@ func TestMoneyPathCheckout(t *testing.T) {
 		}
 		post := func() (*http.Response, []byte) {
 			req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/orders/"+o.ID+"/checkout", strings.NewReader(`{}`))
-			req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+			req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Idempotency-Key", "busy-"+o.ID)
-			resp, err := mpHTTP.Do(req)
+			resp, err := harnessClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +122,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 		o := h.createOrder(g, "16.00", "")
 		const n = 8
 		codes := make([]int, n)
-		sessions := make([]mpSession, n)
+		sessions := make([]checkoutJSON, n)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range n {
@@ -129,9 +130,9 @@ func TestMoneyPathCheckout(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				req, _ := http.NewRequest(http.MethodPost, h.gws[i%2].url+"/v1/orders/"+o.ID+"/checkout", nil)
-				req.Header.Set("Authorization", "Bearer "+mpAPIKey)
-				resp, err := mpHTTP.Do(req)
+				req, _ := http.NewRequest(http.MethodPost, h.gateways[i%2].url+"/v1/orders/"+o.ID+"/checkout", nil)
+				req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
+				resp, err := harnessClient.Do(req)
 				if err != nil {
 					return
 				}
@@ -181,7 +182,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 			t.Errorf("after the outage: %+v (before %+v), want the order pending with nothing payable and no new timeline entry", after, before)
 		}
 		// Its prober would fail on every due session and put it off: stop it now.
-		mpHTTP.CloseIdleConnections()
+		harnessClient.CloseIdleConnections()
 		if err := h.down.stop(); err != nil {
 			t.Errorf("stopping the instance without PlacetoPay: %v", err)
 		}
@@ -199,7 +200,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 		if code != http.StatusCreated {
 			t.Fatalf("checkout with expiresIn 300 = %d %s, want 201", code, raw)
 		}
-		var s mpSession
+		var s checkoutJSON
 		h.decode(raw, &s)
 		// PlacetoPay wants at least 5 minutes from its receipt; the gateway adds a 30-second
 		// margin to the shortest sessions (README), so this one lasts 5m30s.
@@ -211,10 +212,10 @@ func TestMoneyPathCheckout(t *testing.T) {
 	t.Run("paid order refuses checkout", func(t *testing.T) {
 		o := h.createOrder(g, "19.00", "")
 		s := h.mustCheckout(g, o.ID)
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		h.waitStatus(g, o.ID, "paid", 5*time.Second)
 		before := h.orderRows(o.ID)
-		code, raw := h.checkout(h.gws[1], o.ID, nil)
+		code, raw := h.checkout(h.gateways[1], o.ID, nil)
 		if code != http.StatusConflict {
 			t.Fatalf("checkout of a paid order = %d %s, want 409", code, raw)
 		}
@@ -226,7 +227,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 	t.Run("after failed a new checkout opens a new session", func(t *testing.T) {
 		o := h.createOrder(g, "20.00", "")
 		first := h.mustCheckout(g, o.ID)
-		h.pay(first.RequestID, mpCardDeny) // the attempts limit is 1: the session is rejected
+		h.pay(first.RequestID, cardDeny) // the attempts limit is 1: the session is rejected
 		h.waitStatus(g, o.ID, "failed", 5*time.Second)
 
 		second := h.mustCheckout(g, o.ID)
@@ -245,7 +246,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 			t.Errorf("%+v, want the rejected session and one open one", r)
 		}
 		// The new session is the one that pays.
-		h.pay(second.RequestID, mpCardApprove)
+		h.pay(second.RequestID, cardApprove)
 		h.waitStatus(g, o.ID, "paid", 5*time.Second)
 		if n := h.eventsOf(o.ID, "order.paid"); n != 1 {
 			t.Errorf("%d order.paid events, want 1", n)
@@ -269,8 +270,12 @@ func TestMoneyPathCheckout(t *testing.T) {
 		}
 		// If the shopper could still pay it, the approval must at least never make the
 		// order paid: review.
-		pc, _ := h.control(http.MethodPost, "/sandbox/sessions/"+mpJSONInt(s.RequestID)+"/pay", map[string]string{"card": mpCardApprove})
-		if pc == http.StatusOK {
+		_, err := h.sandbox.Pay(t.Context(), s.RequestID, cardApprove)
+		var refused *sandbox.ControlError
+		if err != nil && !errors.As(err, &refused) {
+			t.Fatal(err)
+		}
+		if err == nil {
 			t.Errorf("the shopper paid the session of a cancelled order")
 			if got := h.order(g, o.ID, true); got.Status != "review" {
 				t.Errorf("a payment approved after the cancel left the order %s, want review", got.Status)

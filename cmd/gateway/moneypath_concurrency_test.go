@@ -21,14 +21,14 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 	const each = 50
 	// The sandbox's notification is dropped: the test posts PlacetoPay's exact body itself,
 	// 50 times. The probe interval is long so the probe only runs what notifications ask.
-	h := newMoneyPath(t, mpConfig{
+	h := newHarness(t, harnessConfig{
 		sandbox:       sandbox.Config{Faults: sandbox.Faults{Drop: 1}},
 		probeInterval: time.Minute,
 		instances:     3,
 	})
-	o := h.createOrder(h.gws[0], "99.90", mpReturnURL)
-	s := h.mustCheckout(h.gws[1], o.ID)
-	h.pay(s.RequestID, mpCardApprove)
+	o := h.createOrder(h.gateways[0], "99.90", shopReturnURL)
+	s := h.mustCheckout(h.gateways[1], o.ID)
+	h.pay(s.RequestID, cardApprove)
 	notes := h.sandboxNotifications(s.RequestID)
 	if len(notes) != 1 || notes[0].Status != "APPROVED" {
 		t.Fatalf("sandbox notifications for the session: %+v, want one APPROVED", notes)
@@ -43,7 +43,7 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 	var calls []call
 	for i := range each {
 		for k, kind := range []string{"notification", "return", "refresh"} {
-			g := h.gws[(i+k)%len(h.gws)]
+			g := h.gateways[(i+k)%len(h.gateways)]
 			var (
 				req  *http.Request
 				err  error
@@ -63,7 +63,7 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 				req, err = http.NewRequest(http.MethodGet, g.url+"/v1/orders/"+o.ID+"?refresh=true", nil)
 				want = http.StatusOK
 				if err == nil {
-					req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+					req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
 				}
 			}
 			if err != nil {
@@ -84,7 +84,7 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 			defer done.Done()
 			ready.Done()
 			<-start
-			resp, err := mpHTTP.Do(c.req)
+			resp, err := harnessClient.Do(c.req)
 			if err != nil {
 				errs <- fmt.Sprintf("%s: %v", c.kind, err)
 				return
@@ -94,8 +94,8 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 			switch {
 			case resp.StatusCode != c.want:
 				errs <- fmt.Sprintf("%s = %d %s, want %d", c.kind, resp.StatusCode, raw, c.want)
-			case c.kind == "return" && resp.Header.Get("Location") != mpReturnURL:
-				errs <- fmt.Sprintf("return redirected to %q, want %q", resp.Header.Get("Location"), mpReturnURL)
+			case c.kind == "return" && resp.Header.Get("Location") != shopReturnURL:
+				errs <- fmt.Sprintf("return redirected to %q, want %q", resp.Header.Get("Location"), shopReturnURL)
 			}
 		}()
 	}
@@ -104,7 +104,7 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 	close(start)
 	done.Wait()
 	close(errs)
-	t.Logf("%d requests over %d instances answered in %s", len(calls), len(h.gws), time.Since(began).Round(time.Millisecond))
+	t.Logf("%d requests over %d instances answered in %s", len(calls), len(h.gateways), time.Since(began).Round(time.Millisecond))
 	for e := range errs {
 		t.Error(e)
 	}
@@ -116,7 +116,7 @@ func TestMoneyPathConcurrentConfirmations(t *testing.T) {
 		`SELECT next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, s.RequestID)
 	t.Logf("the session was settled %s after the last answer", time.Since(quiet).Round(time.Millisecond))
 
-	if got := h.order(h.gws[2], o.ID, false); got.Status != "paid" || got.PaidAmount.Total != "99.90" {
+	if got := h.order(h.gateways[2], o.ID, false); got.Status != "paid" || got.PaidAmount.Total != "99.90" {
 		t.Errorf("order is %s with %s paid, want paid 99.90", got.Status, got.PaidAmount.Total)
 	}
 	if n := h.transitionsTo(o.ID, "paid"); n != 1 {

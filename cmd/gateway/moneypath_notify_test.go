@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +14,10 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
-// mpNotify posts a notification body to the gateway's PlacetoPay endpoint.
-func (h *mpHarness) mpNotify(g *mpGateway, body []byte) (int, []byte) {
+// notify posts a notification body to the gateway's PlacetoPay endpoint.
+func (h *harness) notify(g *runningGateway, body []byte) (int, []byte) {
 	h.t.Helper()
-	resp, err := mpHTTP.Post(g.url+"/webhooks/placetopay", "application/json", bytes.NewReader(body))
+	resp, err := harnessClient.Post(g.url+"/webhooks/placetopay", "application/json", bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -25,8 +26,8 @@ func (h *mpHarness) mpNotify(g *mpGateway, body []byte) (int, []byte) {
 	return resp.StatusCode, out
 }
 
-// mpNotificationBody is a PlacetoPay notification (docs/placetopay.md#notification-body) signed with secret.
-func mpNotificationBody(t *testing.T, alg placetopay.Algorithm, requestID int64, reference, status, date, signedStatus, secret string) []byte {
+// notificationBody is a PlacetoPay notification (docs/placetopay.md#notification-body) signed with secret.
+func notificationBody(t *testing.T, alg placetopay.Algorithm, requestID int64, reference, status, date, signedStatus, secret string) []byte {
 	t.Helper()
 	sig, err := placetopay.NotificationSignature(alg, requestID, signedStatus, date, secret)
 	if err != nil {
@@ -50,30 +51,30 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 	t.Parallel()
 	// The sandbox's own notifications are dropped and the probe waits an hour: only the
 	// notifications this test posts, and explicit refreshes, make the gateway query.
-	h := newMoneyPath(t, mpConfig{
+	h := newHarness(t, harnessConfig{
 		sandbox:       sandbox.Config{Faults: sandbox.Faults{Drop: 1}},
 		probeInterval: time.Hour,
 		proxy:         true,
 	})
-	g := h.gws[0]
+	g := h.gateways[0]
 	now := time.Now().In(time.FixedZone("-05", -5*3600)).Format(time.RFC3339)
 
 	t.Run("forged signature", func(t *testing.T) {
 		o := h.createOrder(g, "40.00", "")
 		s := h.mustCheckout(g, o.ID)
 		forged := map[string][]byte{
-			"sha256 with another secret": mpNotificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", "not-the-secret"),
-			"sha1 with another secret":   mpNotificationBody(t, placetopay.SHA1, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", "not-the-secret"),
-			"status changed after signing": mpNotificationBody(t, placetopay.SHA256, s.RequestID, o.Reference,
-				"APPROVED", now, "REJECTED", mpSecretKey),
-			"unknown algorithm": bytes.Replace(mpNotificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", mpSecretKey),
+			"sha256 with another secret": notificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", "not-the-secret"),
+			"sha1 with another secret":   notificationBody(t, placetopay.SHA1, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", "not-the-secret"),
+			"status changed after signing": notificationBody(t, placetopay.SHA256, s.RequestID, o.Reference,
+				"APPROVED", now, "REJECTED", placetopaySecretKey),
+			"unknown algorithm": bytes.Replace(notificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", placetopaySecretKey),
 				[]byte(`"sha256:`), []byte(`"md5:`), 1),
 			"no signature": []byte(`{"status":{"status":"APPROVED","reason":"00","message":"ok","date":"` + now + `"},"requestId":` +
-				mpJSONInt(s.RequestID) + `,"reference":"` + o.Reference + `"}`),
-			"not JSON": []byte(`status=APPROVED&requestId=` + mpJSONInt(s.RequestID)),
+				strconv.FormatInt(s.RequestID, 10) + `,"reference":"` + o.Reference + `"}`),
+			"not JSON": []byte(`status=APPROVED&requestId=` + strconv.FormatInt(s.RequestID, 10)),
 		}
 		for name, body := range forged {
-			code, raw := h.mpNotify(g, body)
+			code, raw := h.notify(g, body)
 			if code != http.StatusBadRequest {
 				t.Errorf("%s: POST /webhooks/placetopay = %d %s, want 400", name, code, raw)
 			}
@@ -98,8 +99,8 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 		o := h.createOrder(g, "41.00", "")
 		s := h.mustCheckout(g, o.ID)
 		// Correctly signed with the site's secret, but the session is still PENDING.
-		body := mpNotificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", mpSecretKey)
-		if code, raw := h.mpNotify(g, body); code != http.StatusOK {
+		body := notificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", placetopaySecretKey)
+		if code, raw := h.notify(g, body); code != http.StatusOK {
 			t.Fatalf("signed notification = %d %s, want 200", code, raw)
 		}
 		h.waitDB("the notification's query ran", 5*time.Second,
@@ -142,7 +143,7 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 			o := h.createOrder(g, "42.00", "")
 			s := h.mustCheckout(g, o.ID)
 			h.proxy.rewrite(s.RequestID, m.edit)
-			h.pay(s.RequestID, mpCardApprove)
+			h.pay(s.RequestID, cardApprove)
 
 			got := h.order(g, o.ID, true)
 			if got.Status != "review" {
@@ -165,8 +166,8 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 			// Even once PlacetoPay's answers look right again, and whatever asks, the order is
 			// never marked paid automatically.
 			h.proxy.rewrite(s.RequestID, nil)
-			body := mpNotificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", mpSecretKey)
-			if code, raw := h.mpNotify(g, body); code != http.StatusOK {
+			body := notificationBody(t, placetopay.SHA256, s.RequestID, o.Reference, "APPROVED", now, "APPROVED", placetopaySecretKey)
+			if code, raw := h.notify(g, body); code != http.StatusOK {
 				t.Fatalf("signed notification = %d %s, want 200", code, raw)
 			}
 			for range 2 {
@@ -185,9 +186,4 @@ func TestMoneyPathNotificationsDoNotDecide(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mpJSONInt(v int64) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

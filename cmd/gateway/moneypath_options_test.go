@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // TestMoneyPathSessionOptions: the session options of the "Create a Session" page end to end, through the
@@ -17,30 +19,22 @@ import (
 // recurring-charge notifications.
 func TestMoneyPathSessionOptions(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Hour, proxy: true, publicRelay: true})
-	g := h.gws[0]
-	problem := func(raw []byte) mpProblem {
-		var p mpProblem
+	h := newHarness(t, harnessConfig{probeInterval: time.Hour, proxy: true, publicRelay: true})
+	g := h.gateways[0]
+	problem := func(raw []byte) problemJSON {
+		var p problemJSON
 		h.decode(raw, &p)
 		return p
 	}
-	checkoutWith := func(orderID string, body map[string]any) mpSession {
+	checkoutWith := func(orderID string, body map[string]any) checkoutJSON {
 		t.Helper()
 		code, raw := h.checkout(g, orderID, body)
 		if code != http.StatusCreated {
 			t.Fatalf("checkout %v = %d %s, want 201", body, code, raw)
 		}
-		var s mpSession
+		var s checkoutJSON
 		h.decode(raw, &s)
 		return s
-	}
-	payPart := func(requestID int64, amount string) {
-		t.Helper()
-		code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", requestID),
-			map[string]string{"card": mpCardApprove, "amount": amount})
-		if code != http.StatusOK {
-			t.Fatalf("sandbox pay %s on %d = %d %s", amount, requestID, code, raw)
-		}
 	}
 	// partialEvents returns the data of the order's order.partially_paid events, oldest first.
 	partialEvents := func(orderID string) []map[string]any {
@@ -64,11 +58,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		m, _ := d["paidAmount"].(map[string]any)
 		return fmt.Sprint(m["total"])
 	}
-	client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-		Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := h.placetopayClient()
 	tomorrow := time.Now().UTC().Add(36 * time.Hour).Format(time.DateOnly)
 
 	t.Run("a partial session paid in three parts: partially_paid, then paid once", func(t *testing.T) {
@@ -77,7 +67,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if n := h.count(`SELECT count(*) FROM checkout_sessions WHERE request_id = $1 AND allow_partial`, s.RequestID); n != 1 {
 			t.Fatalf("the session is not stored as partial")
 		}
-		payPart(s.RequestID, "10.00")
+		h.payPart(s.RequestID, "10.00")
 		// APPROVED_PARTIAL is not final: PlacetoPay sends no notification; the refresh asks.
 		got := h.order(g, o.ID, true)
 		if got.Status != "partially_paid" || got.PaidAmount.Total != "10.00" {
@@ -86,7 +76,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if again := checkoutWith(o.ID, map[string]any{"allowPartial": true}); again.RequestID != s.RequestID {
 			t.Errorf("checkout of the partially paid order = session %d, want its open partial session %d", again.RequestID, s.RequestID)
 		}
-		payPart(s.RequestID, "5.00")
+		h.payPart(s.RequestID, "5.00")
 		got = h.order(g, o.ID, true)
 		if got.Status != "partially_paid" || got.PaidAmount.Total != "15.00" {
 			t.Fatalf("after 15.00 of 30.00: %s paid %s, want partially_paid 15.00", got.Status, got.PaidAmount.Total)
@@ -95,7 +85,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if len(ev) != 2 || paid(ev[0]) != "10.00" || paid(ev[1]) != "15.00" || ev[1]["sessionStatus"] != "APPROVED_PARTIAL" {
 			t.Fatalf("order.partially_paid events %v, want one at 10.00 and one at 15.00 (sessionStatus APPROVED_PARTIAL)", ev)
 		}
-		payPart(s.RequestID, "15.00") // the session is APPROVED: notified
+		h.payPart(s.RequestID, "15.00") // the session is APPROVED: notified
 		got, _ = h.waitStatus(g, o.ID, "paid", 10*time.Second)
 		if got.PaidAmount.Total != "30.00" {
 			t.Errorf("paid order's paidAmount = %s, want 30.00", got.PaidAmount.Total)
@@ -118,7 +108,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 			{"agreement": 1299, "agreementType": "MERCHANT", "amount": map[string]string{"currency": "USD", "total": "20.00"}},
 			{"agreement": "30", "agreementType": "AIRLINE", "amount": map[string]any{"currency": "USD", "total": 30}},
 		}})
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		got, _ := h.waitStatus(g, o.ID, "paid", 10*time.Second)
 		if got.PaidAmount.Total != "50.00" {
 			t.Errorf("paidAmount = %s, want 50.00", got.PaidAmount.Total)
@@ -226,7 +216,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if code != http.StatusCreated {
 			t.Fatalf("create = %d %s", code, raw)
 		}
-		var o mpOrder
+		var o orderJSON
 		h.decode(raw, &o)
 		code, raw = h.checkout(g, o.ID, map[string]any{"allowPartial": true})
 		if code != http.StatusUnprocessableEntity || !strings.Contains(problem(raw).Detail, "taxes") {
@@ -307,21 +297,16 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 			!strings.HasSuffix(fmt.Sprint(r["notificationUrl"]), "/webhooks/placetopay") {
 			t.Fatalf("PlacetoPay received recurring %v, want the schedule and the gateway's notification URL", r)
 		}
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		h.waitStatus(g, o.ID, "paid", 10*time.Second)
 		eventsBefore := h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID)
 
 		charge := func(status string) (int64, json.RawMessage) {
 			t.Helper()
-			code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/recurring-charge", s.RequestID), map[string]string{"status": status})
-			if code != http.StatusOK {
-				t.Fatalf("recurring charge = %d %s", code, raw)
+			out, err := h.sandbox.RecurringCharge(t.Context(), s.RequestID, status)
+			if err != nil {
+				t.Fatalf("recurring charge: %v", err)
 			}
-			var out struct {
-				InternalReference int64           `json:"internalReference"`
-				Notification      json.RawMessage `json:"notification"`
-			}
-			h.decode(raw, &out)
 			return out.InternalReference, out.Notification
 		}
 		ref, body := charge("APPROVED")
@@ -389,9 +374,10 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		// A charge of a session with no recurrence is refused by the sandbox.
 		plain := h.createOrder(g, "9.00", "")
 		ps := checkoutWith(plain.ID, nil)
-		h.pay(ps.RequestID, mpCardApprove)
-		if code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/recurring-charge", ps.RequestID), nil); code != http.StatusConflict {
-			t.Errorf("recurring charge of a plain session = %d %s, want 409", code, raw)
+		h.pay(ps.RequestID, cardApprove)
+		var refused *sandbox.ControlError
+		if _, err := h.sandbox.RecurringCharge(t.Context(), ps.RequestID, ""); !errors.As(err, &refused) || refused.StatusCode != http.StatusConflict {
+			t.Errorf("recurring charge of a plain session: %v, want 409", err)
 		}
 	})
 
@@ -399,7 +385,7 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 	t.Run("a partial session that expires with money taken", func(t *testing.T) {
 		o := h.createOrder(g, "20.00", "")
 		s := checkoutWith(o.ID, map[string]any{"allowPartial": true, "expiresIn": 300})
-		payPart(s.RequestID, "5.00")
+		h.payPart(s.RequestID, "5.00")
 		if got := h.order(g, o.ID, true); got.Status != "partially_paid" {
 			t.Fatalf("after 5.00 of 20.00 the order is %s, want partially_paid", got.Status)
 		}
@@ -438,9 +424,9 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 }
 
 // postNotification posts body to the gateway's notification endpoint as PlacetoPay would.
-func postNotification(t *testing.T, g *mpGateway, body []byte) int {
+func postNotification(t *testing.T, g *runningGateway, body []byte) int {
 	t.Helper()
-	resp, err := mpHTTP.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(string(body)))
+	resp, err := harnessClient.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(string(body)))
 	if err != nil {
 		t.Fatal(err)
 	}

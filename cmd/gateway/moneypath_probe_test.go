@@ -12,7 +12,7 @@ import (
 // retries it, so with every notification lost the probe alone must find each approval,
 // within one probe interval of it.
 //
-// The bound asserted is mpProbeInterval + mpProbeSlack = 1.75 s. Sessions are due one sweep
+// The bound asserted is probeInterval + probeSlack = 1.75 s. Sessions are due one sweep
 // (a quarter interval) early, so the check itself starts within the interval; the slack
 // (750 ms) covers the PlacetoPay query and the reconciling transaction, the test's own 20 ms
 // polling of GET /v1/orders/{id}, and the race detector on a busy two-core machine running
@@ -22,15 +22,15 @@ import (
 // Not parallel: the other money path tests would eat into the slack.
 func TestMoneyPathProbeFindsEveryApproval(t *testing.T) {
 	const (
-		mpProbeInterval = time.Second
-		mpProbeSlack    = 750 * time.Millisecond
-		sessions        = 6
+		probeInterval = time.Second
+		probeSlack    = 750 * time.Millisecond
+		sessions      = 6
 	)
-	h := newMoneyPath(t, mpConfig{
+	h := newHarness(t, harnessConfig{
 		sandbox:       sandbox.Config{Faults: sandbox.Faults{Drop: 1}},
-		probeInterval: mpProbeInterval,
+		probeInterval: probeInterval,
 	})
-	g := h.gws[0]
+	g := h.gateways[0]
 
 	type tracked struct {
 		order string
@@ -51,15 +51,15 @@ func TestMoneyPathProbeFindsEveryApproval(t *testing.T) {
 	errs := make([]string, sessions)
 	var wg sync.WaitGroup
 	for i, s := range list {
-		time.Sleep(mpProbeInterval / sessions)
+		time.Sleep(probeInterval / sessions)
 		approvedBy := time.Now() // before the approval: the measured delay can only be longer
-		h.pay(s.req, mpCardApprove)
+		h.pay(s.req, cardApprove)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			deadline := approvedBy.Add(5 * time.Second)
 			for {
-				o, err := mpGetOrder(g, s.order)
+				o, err := getOrder(g, s.order)
 				if err != nil {
 					errs[i] = err.Error()
 					return
@@ -86,9 +86,9 @@ func TestMoneyPathProbeFindsEveryApproval(t *testing.T) {
 		switch {
 		case errs[i] != "":
 			t.Errorf("session %d (order %s): %s", s.req, s.order, errs[i])
-		case delays[i] > mpProbeInterval+mpProbeSlack:
+		case delays[i] > probeInterval+probeSlack:
 			t.Errorf("session %d (order %s) paid %s after its approval, want under %s (one probe interval plus %s of slack)",
-				s.req, s.order, delays[i].Round(time.Millisecond), mpProbeInterval+mpProbeSlack, mpProbeSlack)
+				s.req, s.order, delays[i].Round(time.Millisecond), probeInterval+probeSlack, probeSlack)
 		default:
 			t.Logf("session %d paid %s after its approval", s.req, delays[i].Round(time.Millisecond))
 		}

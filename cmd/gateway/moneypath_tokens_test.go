@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,14 +17,14 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/tokens"
 )
 
-// mpTokenKey is the harness's GATEWAY_TOKEN_KEY: the current key "k2" and an older "k1".
+// tokenKey is the harness's GATEWAY_TOKEN_KEY: the current key "k2" and an older "k1".
 var (
-	mpTokenKeyCurrent = bytes.Repeat([]byte{0x42}, 32)
-	mpTokenKeyOld     = bytes.Repeat([]byte{0x17}, 32)
-	mpTokenKey        = "k2:" + hex.EncodeToString(mpTokenKeyCurrent) + ",k1:" + hex.EncodeToString(mpTokenKeyOld)
+	tokenKeyCurrent = bytes.Repeat([]byte{0x42}, 32)
+	tokenKeyOld     = bytes.Repeat([]byte{0x17}, 32)
+	tokenKey        = "k2:" + hex.EncodeToString(tokenKeyCurrent) + ",k1:" + hex.EncodeToString(tokenKeyOld)
 )
 
-type mpPaymentMethod struct {
+type paymentMethodJSON struct {
 	ID                string `json:"id"`
 	CustomerReference string `json:"customerReference"`
 	Franchise         string `json:"franchise"`
@@ -36,63 +34,52 @@ type mpPaymentMethod struct {
 	CreatedAt         string `json:"createdAt"`
 }
 
-type mpFieldProblem struct {
+type fieldProblemJSON struct {
 	Status int    `json:"status"`
 	Code   string `json:"code"`
 	Detail string `json:"detail"`
 	Field  string `json:"field"`
 }
 
-// mpTokens records every merchant API answer of a test, to check that no token is in any.
-type mpTokens struct {
-	*mpHarness
+// tokensHarness records every merchant API answer of a test, to check that no token is in any.
+type tokensHarness struct {
+	*harness
 	bodies bytes.Buffer
 }
 
-func (h *mpTokens) api(method, path string, body any) (int, []byte) {
+func (h *tokensHarness) api(method, path string, body any) (int, []byte) {
 	h.t.Helper()
-	code, raw := h.call(h.gws[0], method, path, body)
+	code, raw := h.call(h.gateways[0], method, path, body)
 	h.bodies.Write(raw)
 	return code, raw
 }
 
-func (h *mpTokens) paymentMethods(customer string) []mpPaymentMethod {
+func (h *tokensHarness) paymentMethods(customer string) []paymentMethodJSON {
 	h.t.Helper()
 	code, raw := h.api(http.MethodGet, "/v1/customers/"+customer+"/payment-methods", nil)
 	if code != http.StatusOK {
 		h.t.Fatalf("list payment methods of %s = %d %s", customer, code, raw)
 	}
 	var out struct {
-		Data []mpPaymentMethod `json:"data"`
+		Data []paymentMethodJSON `json:"data"`
 	}
 	h.decode(raw, &out)
 	return out.Data
 }
 
 // sandboxToken returns the token and subtoken the sandbox issued in a session.
-func (h *mpTokens) sandboxToken(requestID int64) (string, string) {
+func (h *tokensHarness) sandboxToken(requestID int64) (string, string) {
 	h.t.Helper()
-	code, raw := h.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", requestID), nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox session %d = %d %s", requestID, code, raw)
-	}
-	var s struct {
-		Token map[string]string `json:"token"`
-	}
-	h.decode(raw, &s)
+	s := h.sandboxSession(requestID)
 	if s.Token["token"] == "" || s.Token["subtoken"] == "" {
-		h.t.Fatalf("sandbox session %d issued no token: %s", requestID, raw)
+		h.t.Fatalf("sandbox session %d issued no token: %+v", requestID, s)
 	}
 	return s.Token["token"], s.Token["subtoken"]
 }
 
 // collectDirect charges token at the sandbox directly, as the gateway would.
-func (h *mpTokens) collectDirect(token, reference, total string) (*placetopay.SessionInformation, error) {
-	c, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-		Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
+func (h *tokensHarness) collectDirect(token, reference, total string) (*placetopay.SessionInformation, error) {
+	c := h.placetopayClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.Collect(ctx, placetopay.CollectRequest{
@@ -105,18 +92,14 @@ func (h *mpTokens) collectDirect(token, reference, total string) (*placetopay.Se
 }
 
 // sandboxCollects counts the collects the sandbox approved for reference.
-func (h *mpTokens) sandboxCollects(reference string) int {
+func (h *tokensHarness) sandboxCollects(reference string) int {
 	h.t.Helper()
-	_, raw := h.control(http.MethodGet, "/sandbox/approvals", nil)
-	var out struct {
-		Data []struct {
-			Kind      string `json:"kind"`
-			Reference string `json:"reference"`
-		} `json:"data"`
+	approvals, err := h.sandbox.Approvals(h.t.Context())
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	h.decode(raw, &out)
 	n := 0
-	for _, a := range out.Data {
+	for _, a := range approvals {
 		if a.Kind == "collect" && a.Reference == reference {
 			n++
 		}
@@ -124,12 +107,12 @@ func (h *mpTokens) sandboxCollects(reference string) int {
 	return n
 }
 
-func (h *mpTokens) charge(body map[string]any) (int, []byte) {
+func (h *tokensHarness) charge(body map[string]any) (int, []byte) {
 	h.t.Helper()
 	return h.api(http.MethodPost, "/v1/charges", body)
 }
 
-func mpChargeBody(customer, pm, reference, total string) map[string]any {
+func chargeBody(customer, pm, reference, total string) map[string]any {
 	return map[string]any{
 		"customerReference": customer, "paymentMethodId": pm, "reference": reference,
 		"description": "monthly plan", "amount": map[string]string{"currency": "USD", "total": total},
@@ -142,23 +125,23 @@ func mpChargeBody(customer, pm, reference, total string) map[string]any {
 // token is invalid, protected against a second charge, and deleted (invalidated at
 // PlacetoPay first); tokens encrypted at rest and never in an answer or a log.
 func TestMoneyPathStoredCards(t *testing.T) {
-	h := &mpTokens{mpHarness: newMoneyPath(t, mpConfig{probeInterval: time.Hour, downInstance: true,
-		env: func(string) []string { return []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey} }})}
+	h := &tokensHarness{harness: newHarness(t, harnessConfig{probeInterval: time.Hour, downInstance: true,
+		env: func(string) []string { return []string{"GATEWAY_TOKEN_KEY=" + tokenKey} }})}
 	const customer = "cust-0042"
 	var secrets []string // every token and subtoken the sandbox issued
 
 	// 1. A subscription session stores the card and charges nothing.
-	o1 := h.createOrder(h.gws[0], "10.00", "")
+	o1 := h.createOrder(h.gateways[0], "10.00", "")
 	code, raw := h.api(http.MethodPost, "/v1/orders/"+o1.ID+"/checkout", map[string]any{"type": "subscription", "customerReference": customer})
 	if code != http.StatusCreated {
 		t.Fatalf("subscription checkout = %d %s", code, raw)
 	}
-	var s1 mpSession
+	var s1 checkoutJSON
 	h.decode(raw, &s1)
-	h.pay(s1.RequestID, mpCardApprove)
+	h.pay(s1.RequestID, cardApprove)
 	tok1, sub1 := h.sandboxToken(s1.RequestID)
 	secrets = append(secrets, tok1, sub1)
-	if got := h.order(h.gws[0], o1.ID, true); got.Status != "pending" || got.PaidAmount.Total != "0.00" {
+	if got := h.order(h.gateways[0], o1.ID, true); got.Status != "pending" || got.PaidAmount.Total != "0.00" {
 		t.Fatalf("after a subscription session the order is %s, paid %s; want pending, nothing paid", got.Status, got.PaidAmount.Total)
 	}
 	list := h.paymentMethods(customer)
@@ -167,7 +150,7 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 	pm1 := list[0].ID
 	// Applying the same answer again stores nothing more.
-	h.order(h.gws[0], o1.ID, true)
+	h.order(h.gateways[0], o1.ID, true)
 	if n := h.count(`SELECT count(*) FROM payment_methods`); n != 1 {
 		t.Fatalf("%d payment methods after a second query of the session, want 1", n)
 	}
@@ -188,7 +171,7 @@ func TestMoneyPathStoredCards(t *testing.T) {
 			t.Fatalf("the payment_methods row holds a token in the clear: %s", rowText)
 		}
 	}
-	right, _ := tokens.ParseKeys(mpTokenKey)
+	right, _ := tokens.ParseKeys(tokenKey)
 	aad := []byte("payment_method:" + pm1 + ":token")
 	if got, err := right.Open(keyID, sealed, aad); err != nil || string(got) != tok1 || keyID != "k2" {
 		t.Fatalf("the configured key opens %q (key %s, %v); want the sandbox's token under k2", got, keyID, err)
@@ -213,7 +196,7 @@ func TestMoneyPathStoredCards(t *testing.T) {
 		{map[string]any{"type": "checkin", "subscribe": true, "customerReference": customer}, "subscribe"},
 	} {
 		code, raw := h.api(http.MethodPost, "/v1/orders/"+o1.ID+"/checkout", c.body)
-		var p mpFieldProblem
+		var p fieldProblemJSON
 		h.decode(raw, &p)
 		if code != http.StatusUnprocessableEntity || p.Field != c.field {
 			t.Errorf("checkout %v = %d %s, want 422 on %s", c.body, code, raw, c.field)
@@ -221,17 +204,17 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 
 	// 4. A subscribe payment is paid and stores the card.
-	o2 := h.createOrder(h.gws[0], "20.00", "")
+	o2 := h.createOrder(h.gateways[0], "20.00", "")
 	code, raw = h.api(http.MethodPost, "/v1/orders/"+o2.ID+"/checkout", map[string]any{"subscribe": true, "customerReference": customer})
 	if code != http.StatusCreated {
 		t.Fatalf("subscribe checkout = %d %s", code, raw)
 	}
-	var s2 mpSession
+	var s2 checkoutJSON
 	h.decode(raw, &s2)
-	h.pay(s2.RequestID, mpCardApprove)
+	h.pay(s2.RequestID, cardApprove)
 	tok2, sub2 := h.sandboxToken(s2.RequestID)
 	secrets = append(secrets, tok2, sub2)
-	if got := h.order(h.gws[0], o2.ID, true); got.Status != "paid" || got.PaidAmount.Total != "20.00" {
+	if got := h.order(h.gateways[0], o2.ID, true); got.Status != "paid" || got.PaidAmount.Total != "20.00" {
 		t.Fatalf("subscribe payment: order %s paid %s, want paid 20.00", got.Status, got.PaidAmount.Total)
 	}
 	list = h.paymentMethods(customer)
@@ -244,11 +227,11 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 
 	// 5. A charge of the stored card is paid from PlacetoPay's answer.
-	code, raw = h.charge(mpChargeBody(customer, pm1, "plan-2026-11", "15.00"))
+	code, raw = h.charge(chargeBody(customer, pm1, "plan-2026-11", "15.00"))
 	if code != http.StatusCreated {
 		t.Fatalf("charge = %d %s, want 201", code, raw)
 	}
-	var charged mpOrder
+	var charged orderJSON
 	h.decode(raw, &charged)
 	if charged.Status != "paid" || charged.PaidAmount.Total != "15.00" || charged.Reference != "plan-2026-11" ||
 		len(charged.Payments) != 1 || charged.Payments[0].Status != "APPROVED" {
@@ -265,8 +248,8 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 
 	// 6. The same charge again: the gateway answers with the existing order and sends nothing.
-	code, raw = h.charge(mpChargeBody(customer, pm1, "plan-2026-11", "15.00"))
-	var p mpFieldProblem
+	code, raw = h.charge(chargeBody(customer, pm1, "plan-2026-11", "15.00"))
+	var p fieldProblemJSON
 	h.decode(raw, &p)
 	if code != http.StatusConflict || p.Field != "reference" || !strings.Contains(p.Detail, charged.ID) {
 		t.Fatalf("second identical charge = %d %s, want 409 naming order %s", code, raw, charged.ID)
@@ -291,14 +274,14 @@ func TestMoneyPathStoredCards(t *testing.T) {
 		code  int
 		field string
 	}{
-		{mpChargeBody("cust-9999", pm1, "other-1", "15.00"), http.StatusNotFound, "paymentMethodId"},
-		{mpChargeBody(customer, uuid.NewString(), "other-2", "15.00"), http.StatusNotFound, "paymentMethodId"},
-		{mpChargeBody(customer, pm1, "", "15.00"), http.StatusUnprocessableEntity, "reference"},
-		{mpChargeBody(customer, pm1, "other-3", "15.001"), http.StatusUnprocessableEntity, "amount.total"},
-		{mpChargeBody("bad ref", pm1, "other-4", "15.00"), http.StatusUnprocessableEntity, "customerReference"},
+		{chargeBody("cust-9999", pm1, "other-1", "15.00"), http.StatusNotFound, "paymentMethodId"},
+		{chargeBody(customer, uuid.NewString(), "other-2", "15.00"), http.StatusNotFound, "paymentMethodId"},
+		{chargeBody(customer, pm1, "", "15.00"), http.StatusUnprocessableEntity, "reference"},
+		{chargeBody(customer, pm1, "other-3", "15.001"), http.StatusUnprocessableEntity, "amount.total"},
+		{chargeBody("bad ref", pm1, "other-4", "15.00"), http.StatusUnprocessableEntity, "customerReference"},
 	} {
 		code, raw := h.charge(c.body)
-		var p mpFieldProblem
+		var p fieldProblemJSON
 		h.decode(raw, &p)
 		if code != c.code || p.Field != c.field {
 			t.Errorf("charge %v = %d %s, want %d on %s", c.body, code, raw, c.code, c.field)
@@ -309,12 +292,12 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 
 	// 8. A token PlacetoPay no longer accepts (XN): 422 with the reason, the order failed.
-	c, _ := placetopay.New(placetopay.Config{BaseURL: h.sbURL, Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
+	c := h.placetopayClient()
 	if _, err := c.InvalidateToken(context.Background(), placetopay.InvalidateTokenRequest{
 		Instrument: placetopay.Instrument{Token: &placetopay.Token{Token: tok2}}}); err != nil {
 		t.Fatal(err)
 	}
-	code, raw = h.charge(mpChargeBody(customer, pm2, "plan-2026-12", "15.00"))
+	code, raw = h.charge(chargeBody(customer, pm2, "plan-2026-12", "15.00"))
 	h.decode(raw, &p)
 	if code != http.StatusUnprocessableEntity || p.Field != "paymentMethodId" || !strings.Contains(p.Detail, "XN") {
 		t.Fatalf("charge of an invalid token = %d %s, want 422 with XN", code, raw)
@@ -354,7 +337,7 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	if code, raw := h.api(http.MethodDelete, "/v1/customers/"+customer+"/payment-methods/"+pm1, nil); code != http.StatusNotFound {
 		t.Fatalf("second delete = %d %s, want 404", code, raw)
 	}
-	if code, raw := h.charge(mpChargeBody(customer, pm1, "plan-2027-01", "15.00")); code != http.StatusNotFound {
+	if code, raw := h.charge(chargeBody(customer, pm1, "plan-2027-01", "15.00")); code != http.StatusNotFound {
 		t.Fatalf("charge of a deleted card = %d %s, want 404", code, raw)
 	}
 	var erased int
@@ -364,7 +347,7 @@ func TestMoneyPathStoredCards(t *testing.T) {
 	}
 
 	// 11. No token or subtoken in any answer, log line or timeline payload.
-	logs := h.gws[0].logs.String() + h.down.logs.String()
+	logs := h.gateways[0].logs.String() + h.down.logs.String()
 	var timeline string
 	_ = h.db.QueryRow(context.Background(), `SELECT coalesce(string_agg(payload::text, ' '), '') FROM order_timeline`).Scan(&timeline)
 	for _, secret := range secrets {
@@ -384,17 +367,17 @@ func TestMoneyPathStoredCards(t *testing.T) {
 
 // storeCard runs a subscription session paid with card and returns the stored payment
 // method's id.
-func (h *mpTokens) storeCard(customer, card string) string {
+func (h *tokensHarness) storeCard(customer, card string) string {
 	h.t.Helper()
-	o := h.createOrder(h.gws[0], "1.00", "")
+	o := h.createOrder(h.gateways[0], "1.00", "")
 	code, raw := h.api(http.MethodPost, "/v1/orders/"+o.ID+"/checkout", map[string]any{"type": "subscription", "customerReference": customer})
 	if code != http.StatusCreated {
 		h.t.Fatalf("subscription checkout = %d %s", code, raw)
 	}
-	var s mpSession
+	var s checkoutJSON
 	h.decode(raw, &s)
 	h.pay(s.RequestID, card)
-	h.order(h.gws[0], o.ID, true)
+	h.order(h.gateways[0], o.ID, true)
 	for _, pm := range h.paymentMethods(customer) {
 		if pm.OrderID == o.ID {
 			return pm.ID
@@ -408,54 +391,41 @@ func (h *mpTokens) storeCard(customer, card string) string {
 // a charge whose answer was lost is settled by sending it again, which PlacetoPay's 24-hour
 // protection answers with the first charge: one charge at PlacetoPay, one paid order.
 func TestMoneyPathChargeOutcomes(t *testing.T) {
-	h := &mpTokens{mpHarness: newMoneyPath(t, mpConfig{probeInterval: time.Second, proxy: true,
-		sandbox: sandbox.Config{PendingDelay: 30 * time.Second}, env: func(string) []string { return []string{"GATEWAY_TOKEN_KEY=" + mpTokenKey} }})}
+	h := &tokensHarness{harness: newHarness(t, harnessConfig{probeInterval: time.Second, proxy: true,
+		sandbox: sandbox.Config{PendingDelay: 30 * time.Second}, env: func(string) []string { return []string{"GATEWAY_TOKEN_KEY=" + tokenKey} }})}
 	const customer = "cust-7"
 
 	t.Run("pending collect is probed", func(t *testing.T) {
-		pm := h.storeCard(customer, mpCardPendingApprove)
-		code, raw := h.charge(mpChargeBody(customer, pm, "pend-1", "30.00"))
+		pm := h.storeCard(customer, cardPendingApprove)
+		code, raw := h.charge(chargeBody(customer, pm, "pend-1", "30.00"))
 		if code != http.StatusCreated {
 			t.Fatalf("charge = %d %s", code, raw)
 		}
-		var o mpOrder
+		var o orderJSON
 		h.decode(raw, &o)
 		if o.Status != "pending" || len(o.Payments) != 1 || o.Payments[0].Status != "PENDING" {
 			t.Fatalf("a pending collect gave %s", raw)
 		}
 		h.advance(31 * time.Second)
-		got, _ := h.waitStatus(h.gws[0], o.ID, "paid", 10*time.Second)
+		got, _ := h.waitStatus(h.gateways[0], o.ID, "paid", 10*time.Second)
 		if got.PaidAmount.Total != "30.00" || h.eventsOf(o.ID, "order.paid") != 1 {
 			t.Fatalf("after the probe: %+v", got)
 		}
 	})
 
 	t.Run("concurrent identical charges", func(t *testing.T) {
-		pm := h.storeCard(customer, mpCardApprove)
-		body := mpChargeBody(customer, pm, "race-1", "7.00")
-		codes := make(chan int, 6)
-		var wg sync.WaitGroup
-		for range cap(codes) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				raw, _ := json.Marshal(body)
-				req, _ := http.NewRequest(http.MethodPost, h.gws[0].url+"/v1/charges", bytes.NewReader(raw))
-				req.Header.Set("Authorization", "Bearer "+mpAPIKey)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := mpHTTP.Do(req)
-				if err != nil {
-					codes <- 0
-					return
-				}
-				resp.Body.Close()
-				codes <- resp.StatusCode
-			}()
-		}
-		wg.Wait()
-		close(codes)
+		pm := h.storeCard(customer, cardApprove)
+		body := chargeBody(customer, pm, "race-1", "7.00")
+		const n = 6
+		codes := sendAtOnce(n, func() *http.Request {
+			raw, _ := json.Marshal(body)
+			req, _ := http.NewRequest(http.MethodPost, h.gateways[0].url+"/v1/charges", bytes.NewReader(raw))
+			req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
+			req.Header.Set("Content-Type", "application/json")
+			return req
+		})
 		created, conflicts := 0, 0
-		for c := range codes {
+		for _, c := range codes {
 			switch c {
 			case http.StatusCreated:
 				created++
@@ -465,8 +435,8 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 				t.Errorf("a concurrent charge answered %d", c)
 			}
 		}
-		if created != 1 || conflicts != cap(codes)-1 {
-			t.Fatalf("%d created and %d conflicts, want 1 and %d", created, conflicts, cap(codes)-1)
+		if created != 1 || conflicts != n-1 {
+			t.Fatalf("%d created and %d conflicts, want 1 and %d", created, conflicts, n-1)
 		}
 		if n := h.sandboxCollects("race-1"); n != 1 {
 			t.Fatalf("the sandbox approved %d collects, want 1", n)
@@ -474,11 +444,11 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 	})
 
 	t.Run("lost answer, charge repeated", func(t *testing.T) {
-		pm := h.storeCard(customer, mpCardApprove)
+		pm := h.storeCard(customer, cardApprove)
 		h.proxy.loseCollects.Store(1)
-		body := mpChargeBody(customer, pm, "lost-1", "12.00")
+		body := chargeBody(customer, pm, "lost-1", "12.00")
 		code, raw := h.charge(body)
-		var p mpFieldProblem
+		var p fieldProblemJSON
 		h.decode(raw, &p)
 		if code != http.StatusBadGateway || !strings.Contains(p.Detail, "lost-1") {
 			t.Fatalf("charge with its answer lost = %d %s, want 502 naming the reference", code, raw)
@@ -496,8 +466,8 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 		var orderID string
 		_ = h.db.QueryRow(context.Background(), `SELECT id FROM orders WHERE reference = 'lost-1'`).Scan(&orderID)
 		for _, action := range []string{"cancel", "checkout"} {
-			code, raw := h.call(h.gws[0], http.MethodPost, "/v1/orders/"+orderID+"/"+action, nil)
-			var p mpFieldProblem
+			code, raw := h.call(h.gateways[0], http.MethodPost, "/v1/orders/"+orderID+"/"+action, nil)
+			var p fieldProblemJSON
 			h.decode(raw, &p)
 			if code != http.StatusConflict || !strings.Contains(p.Detail, "repeat the charge") {
 				t.Errorf("%s while the collect's outcome is unknown = %d %s, want 409 saying to repeat the charge", action, code, raw)
@@ -510,7 +480,7 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 		if code != http.StatusCreated {
 			t.Fatalf("repeated charge = %d %s, want 201", code, raw)
 		}
-		var o mpOrder
+		var o orderJSON
 		h.decode(raw, &o)
 		if o.Status != "paid" || o.PaidAmount.Total != "12.00" || len(o.Payments) != 1 {
 			t.Fatalf("repeated charge gave %s, want the order paid once", raw)

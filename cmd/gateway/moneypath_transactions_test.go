@@ -14,74 +14,55 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
-// txOrder is an order with what refunds and captures change.
-type txOrder struct {
-	ID             string  `json:"id"`
-	Status         string  `json:"status"`
-	Amount         mpMoney `json:"amount"`
-	PaidAmount     mpMoney `json:"paidAmount"`
-	RefundedAmount mpMoney `json:"refundedAmount"`
-	Payments       []struct {
-		InternalReference int64   `json:"internalReference"`
-		Status            string  `json:"status"`
-		Amount            mpMoney `json:"amount"`
-		Refunded          bool    `json:"refunded"`
-		RefundedAmount    mpMoney `json:"refundedAmount"`
-	} `json:"payments"`
-}
-
-type txRefund struct {
-	ID                       string  `json:"id"`
-	OrderID                  string  `json:"orderId"`
-	PaymentInternalReference int64   `json:"paymentInternalReference"`
-	Amount                   mpMoney `json:"amount"`
-	Status                   string  `json:"status"`
-	Reason                   string  `json:"reason"`
-}
-
-func (h *mpHarness) txOrder(g *mpGateway, id string) txOrder {
-	h.t.Helper()
-	code, raw := h.call(g, http.MethodGet, "/v1/orders/"+id, nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("GET order %s = %d %s", id, code, raw)
-	}
-	var o txOrder
-	h.decode(raw, &o)
-	return o
+// refundJSON is a refund as the merchant API shows it.
+type refundJSON struct {
+	ID                       string    `json:"id"`
+	OrderID                  string    `json:"orderId"`
+	PaymentInternalReference int64     `json:"paymentInternalReference"`
+	Amount                   moneyJSON `json:"amount"`
+	Status                   string    `json:"status"`
+	Reason                   string    `json:"reason"`
 }
 
 // approvedOrder creates an order of total, opens a session (body may be nil) and pays it
 // with the approving card, then waits for want.
-func (h *mpHarness) approvedOrder(g *mpGateway, total string, body any, want string) (txOrder, int64) {
+func (h *harness) approvedOrder(g *runningGateway, total string, body any, want string) (orderJSON, int64) {
 	h.t.Helper()
 	o := h.createOrder(g, total, "")
 	code, raw := h.checkout(g, o.ID, body)
 	if code != http.StatusCreated {
 		h.t.Fatalf("checkout = %d %s", code, raw)
 	}
-	var s mpSession
+	var s checkoutJSON
 	h.decode(raw, &s)
-	h.pay(s.RequestID, mpCardApprove)
+	h.pay(s.RequestID, cardApprove)
 	h.waitStatus(g, o.ID, want, 10*time.Second)
-	return h.txOrder(g, o.ID), s.RequestID
+	return h.order(g, o.ID, false), s.RequestID
 }
 
-func (h *mpHarness) refund(g *mpGateway, orderID string, body any) (int, txRefund, mpProblem) {
+func (h *harness) refund(g *runningGateway, orderID string, body any) (int, refundJSON, problemJSON) {
 	h.t.Helper()
-	code, raw := h.call(g, http.MethodPost, "/v1/orders/"+orderID+"/refunds", body)
-	var r txRefund
-	var p mpProblem
+	return postAnswer[refundJSON](h, g, "/v1/orders/"+orderID+"/refunds", body)
+}
+
+// postAnswer posts body to path on g and decodes the answer: an A when it succeeded, a
+// problem otherwise.
+func postAnswer[A any](h *harness, g *runningGateway, path string, body any) (int, A, problemJSON) {
+	h.t.Helper()
+	code, raw := h.call(g, http.MethodPost, path, body)
+	var answer A
+	var p problemJSON
 	if code < 300 {
-		h.decode(raw, &r)
+		h.decode(raw, &answer)
 	} else {
 		h.decode(raw, &p)
 	}
-	return code, r, p
+	return code, answer, p
 }
 
 // queryAgain makes session requestID due, as a notification does, and waits until the
 // probe has queried it and applied the answer. It may run outside the test's goroutine.
-func (h *mpHarness) queryAgain(requestID int64) error {
+func (h *harness) queryAgain(requestID int64) error {
 	ctx := context.Background()
 	if _, err := h.db.Exec(ctx, `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
 		return err
@@ -107,25 +88,25 @@ func usd(total string) map[string]any {
 // an answer lost on the way back, concurrent requests.
 func TestMoneyPathRefunds(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: 400 * time.Millisecond, proxy: true})
+	g := h.gateways[0]
 
 	t.Run("full refund, and the next query leaves the order refunded", func(t *testing.T) {
 		o, requestID := h.approvedOrder(g, "20.00", nil, "paid")
 		code, r, p := h.refund(g, o.ID, nil)
-		if code != http.StatusCreated || r.Status != "succeeded" || r.Amount != (mpMoney{"USD", "20.00"}) ||
+		if code != http.StatusCreated || r.Status != "succeeded" || r.Amount != (moneyJSON{"USD", "20.00"}) ||
 			r.PaymentInternalReference != o.Payments[0].InternalReference || r.OrderID != o.ID {
 			t.Fatalf("refund = %d %+v %+v, want 201 succeeded 20.00 USD of payment %d", code, r, p, o.Payments[0].InternalReference)
 		}
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "refunded" || got.RefundedAmount.Total != "20.00" || !got.Payments[0].Refunded ||
 			got.Payments[0].RefundedAmount.Total != "20.00" || got.PaidAmount.Total != "20.00" {
 			t.Fatalf("order after refund = %+v, want refunded 20.00 with its payment refunded", got)
 		}
 		var data struct {
 			Refund struct {
-				ID     string  `json:"id"`
-				Amount mpMoney `json:"amount"`
+				ID     string    `json:"id"`
+				Amount moneyJSON `json:"amount"`
 			} `json:"refund"`
 			Status string `json:"status"`
 		}
@@ -146,7 +127,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		// Applied, not failed: a failed apply is retried (next_check_at set) forever.
 		h.waitDB("the session is queried again and the answer applied", 10*time.Second,
 			`SELECT last_checked_at IS NOT NULL AND next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, requestID)
-		got = h.txOrder(g, o.ID)
+		got = h.order(g, o.ID, false)
 		if got.Status != "refunded" || h.transitionsTo(o.ID, "review") != 0 || got.PaidAmount.Total != "20.00" {
 			t.Errorf("after a new query: %+v, %d review transitions; want refunded, paid 20.00, never review", got, h.transitionsTo(o.ID, "review"))
 		}
@@ -165,7 +146,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 			if code != http.StatusCreated || r.Status != "succeeded" || r.Amount.Total != step.amount {
 				t.Fatalf("refund %d of %s = %d %+v %+v", i, step.amount, code, r, p)
 			}
-			if got := h.txOrder(g, o.ID); got.Status != step.status || got.RefundedAmount.Total != step.refunded {
+			if got := h.order(g, o.ID, false); got.Status != step.status || got.RefundedAmount.Total != step.refunded {
 				t.Fatalf("after refund %d: %s refunded %s, want %s %s", i, got.Status, got.RefundedAmount.Total, step.status, step.refunded)
 			}
 		}
@@ -184,7 +165,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		if code, r, p := h.refund(g, o.ID, usd("5.00")); code != http.StatusCreated || r.Status != "succeeded" {
 			t.Fatalf("last refund = %d %+v %+v", code, r, p)
 		}
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "refunded" || got.RefundedAmount.Total != "30.00" {
 			t.Errorf("after refunds of the whole total: %+v", got)
 		}
@@ -196,7 +177,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		}
 		code, raw := h.call(g, http.MethodGet, "/v1/orders/"+o.ID+"/refunds", nil)
 		var list struct {
-			Data []txRefund `json:"data"`
+			Data []refundJSON `json:"data"`
 		}
 		h.decode(raw, &list)
 		if code != http.StatusOK || len(list.Data) != 3 || list.Data[0].Amount.Total != "10.00" || list.Data[2].Amount.Total != "5.00" {
@@ -232,7 +213,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		if code, _, p := h.refund(g, "01a20a7f-cfe1-7181-acfe-359475a9eb0b", nil); code != http.StatusNotFound {
 			t.Errorf("refund of an unknown order = %d %+v, want 404", code, p)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "paid" || got.RefundedAmount.Total != "0.00" {
+		if got := h.order(g, o.ID, false); got.Status != "paid" || got.RefundedAmount.Total != "0.00" {
 			t.Errorf("after refused requests: %+v", got)
 		}
 	})
@@ -246,11 +227,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 
 	t.Run("already refunded at PlacetoPay is matched, not a failure", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "12.00", nil, "paid")
-		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := h.placetopayClient()
 		// Refunded in PlacetoPay's console, behind the gateway's back.
 		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
 			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
@@ -261,7 +238,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		if code != http.StatusCreated || r.Status != "succeeded" || r.Reason != "already_refunded" || r.Amount.Total != "12.00" {
 			t.Fatalf("refund = %d %+v %+v, want 201 succeeded already_refunded 12.00", code, r, p)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "refunded" || got.RefundedAmount.Total != "12.00" {
+		if got := h.order(g, o.ID, false); got.Status != "refunded" || got.RefundedAmount.Total != "12.00" {
 			t.Errorf("order = %+v, want refunded 12.00", got)
 		}
 	})
@@ -280,7 +257,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		}
 		h.waitDB("the unknown refund is resolved", 10*time.Second,
 			`SELECT status = 'succeeded' FROM refunds WHERE id = $1`, r.ID)
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "refunded" || got.RefundedAmount.Total != "40.00" {
 			t.Errorf("order after resolution = %+v, want refunded 40.00", got)
 		}
@@ -306,7 +283,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		if code, _, p := h.refund(g, o.ID, usd("1.00")); code != http.StatusConflict {
 			t.Errorf("refund while one is unknown = %d %+v, want 409", code, p)
 		}
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "paid" || got.RefundedAmount.Total != "0.00" ||
 			h.count(`SELECT count(*) FROM refunds WHERE id = $1 AND status = 'unknown'`, r.ID) != 1 {
 			t.Errorf("after an unresolvable partial refund: %+v; want paid, nothing refunded, the refund unknown", got)
@@ -315,11 +292,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 
 	t.Run("a refund PlacetoPay refuses fails and changes nothing", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "10.00", nil, "paid")
-		client, err := placetopay.New(placetopay.Config{BaseURL: h.sbURL,
-			Credentials: placetopay.Credentials{Login: mpLogin, SecretKey: mpSecretKey}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := h.placetopayClient()
 		// 5.00 refunded in PlacetoPay's console: PlacetoPay refuses 8.00 more.
 		if _, err := client.TransactionAction(t.Context(), placetopay.TransactionRequest{
 			InternalReference: placetopay.Int64(o.Payments[0].InternalReference), Action: placetopay.ActionReverse,
@@ -332,7 +305,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 		if code != http.StatusUnprocessableEntity || p.Code != "invalid" {
 			t.Fatalf("refused refund = %d %+v, want 422", code, p)
 		}
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "paid" || got.RefundedAmount.Total != "0.00" || got.Payments[0].RefundedAmount.Total != "0.00" ||
 			h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID) != before {
 			t.Errorf("after a refused refund: %+v; want nothing changed", got)
@@ -378,7 +351,7 @@ func TestMoneyPathRefunds(t *testing.T) {
 				t.Errorf("refund answered %d", c)
 			}
 		}
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if ok != 3 || got.RefundedAmount.Total != "90.00" || got.Status != "partially_refunded" {
 			t.Errorf("%d refunds succeeded, order %+v; want 3 and 90.00 refunded (codes %v)", ok, got, codes)
 		}
@@ -391,20 +364,12 @@ func TestMoneyPathRefunds(t *testing.T) {
 // TestMoneyPathPreauthorization: capture, reauthorize and release of a checkin.
 func TestMoneyPathPreauthorization(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, proxy: true})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: 400 * time.Millisecond, proxy: true})
+	g := h.gateways[0]
 	checkin := map[string]any{"type": "checkin"}
-	post := func(path string, body any) (int, txOrder, mpProblem) {
+	post := func(path string, body any) (int, orderJSON, problemJSON) {
 		t.Helper()
-		code, raw := h.call(g, http.MethodPost, path, body)
-		var o txOrder
-		var p mpProblem
-		if code < 300 {
-			h.decode(raw, &o)
-		} else {
-			h.decode(raw, &p)
-		}
-		return code, o, p
+		return postAnswer[orderJSON](h, g, path, body)
 	}
 
 	t.Run("capture in another currency is 422 and changes nothing; capture of less is paid", func(t *testing.T) {
@@ -413,7 +378,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if code != http.StatusUnprocessableEntity || p.Code != "invalid" {
 			t.Fatalf("capture in EUR = %d %+v, want 422", code, p)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "authorized" || got.PaidAmount.Total != "0.00" {
+		if got := h.order(g, o.ID, false); got.Status != "authorized" || got.PaidAmount.Total != "0.00" {
 			t.Fatalf("after a refused capture: %+v", got)
 		}
 		if n := h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1`, o.ID); n != 0 {
@@ -428,10 +393,10 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 			t.Errorf("gateway_approved_amount_minor_total{currency=\"USD\"} grew by %v with the capture, want 8000", after-before)
 		}
 		var data struct {
-			PaidAmount mpMoney `json:"paidAmount"`
+			PaidAmount moneyJSON `json:"paidAmount"`
 			Capture    struct {
-				InternalReference int64   `json:"internalReference"`
-				Amount            mpMoney `json:"amount"`
+				InternalReference int64     `json:"internalReference"`
+				Amount            moneyJSON `json:"amount"`
 			} `json:"capture"`
 		}
 		var raw []byte
@@ -449,7 +414,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if code, r, p := h.refund(g, o.ID, usd("30.00")); code != http.StatusCreated || r.Status != "succeeded" {
 			t.Errorf("refund of a captured order = %d %+v %+v", code, r, p)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "partially_refunded" || got.RefundedAmount.Total != "30.00" {
+		if got := h.order(g, o.ID, false); got.Status != "partially_refunded" || got.RefundedAmount.Total != "30.00" {
 			t.Errorf("after a refund of the capture: %+v", got)
 		}
 		if code, _, p := post("/v1/orders/"+o.ID+"/capture", nil); code != http.StatusConflict {
@@ -484,7 +449,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		}
 		h.waitDB("the session is queried again and the answer applied", 10*time.Second,
 			`SELECT last_checked_at IS NOT NULL AND next_check_at IS NULL FROM checkout_sessions WHERE request_id = $1`, requestID)
-		if got := h.txOrder(g, o.ID); got.Status != "cancelled" || h.transitionsTo(o.ID, "review") != 0 {
+		if got := h.order(g, o.ID, false); got.Status != "cancelled" || h.transitionsTo(o.ID, "review") != 0 {
 			t.Errorf("after a new query: %+v", got)
 		}
 	})
@@ -500,7 +465,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if code, _, p := post("/v1/orders/"+o.ID+"/capture", nil); code != http.StatusConflict {
 			t.Errorf("capture again while the first is unknown = %d %+v, want 409", code, p)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "authorized" ||
+		if got := h.order(g, o.ID, false); got.Status != "authorized" ||
 			h.count(`SELECT count(*) FROM preauth_actions WHERE order_id = $1 AND status = 'unknown'`, o.ID) != 1 {
 			t.Errorf("after an unknown capture: %+v; want authorized with one unknown action", got)
 		}
@@ -552,7 +517,7 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		if code, r, p := h.refund(g, o.ID, usd("30.00")); code != http.StatusCreated || r.Status != "succeeded" {
 			t.Errorf("refund of the capture = %d %+v %+v", code, r, p)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "partially_refunded" {
+		if got := h.order(g, o.ID, false); got.Status != "partially_refunded" {
 			t.Errorf("after a refund of the capture: %+v", got)
 		}
 	})
@@ -608,39 +573,31 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 // TestMoneyPathConfirmation: the confirmation flow, confirmed, cancelled, and too late.
 func TestMoneyPathConfirmation(t *testing.T) {
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}, proxy: true, instances: 2})
-	g := h.gws[0]
-	confirmable := func(total string) (txOrder, int64) {
+	h := newHarness(t, harnessConfig{probeInterval: 400 * time.Millisecond, sandbox: sandbox.Config{ConfirmWindow: 2 * time.Minute}, proxy: true, instances: 2})
+	g := h.gateways[0]
+	confirmable := func(total string) (orderJSON, int64) {
 		t.Helper()
 		o := h.createOrder(g, total, "")
 		code, raw := h.checkout(g, o.ID, map[string]any{"requiresConfirmation": true})
 		if code != http.StatusCreated {
 			t.Fatalf("checkout = %d %s", code, raw)
 		}
-		var s mpSession
+		var s checkoutJSON
 		h.decode(raw, &s)
-		h.pay(s.RequestID, mpCardApprove)
+		h.pay(s.RequestID, cardApprove)
 		h.waitDB("the payment awaits confirmation", 10*time.Second,
 			`SELECT count(*) = 1 FROM payments WHERE order_id = $1 AND status = 'PENDING_CONFIRMATION'`, o.ID)
-		got := h.txOrder(g, o.ID)
+		got := h.order(g, o.ID, false)
 		if got.Status != "pending" {
 			t.Fatalf("an order awaiting confirmation is %s, want pending", got.Status)
 		}
 		return got, s.RequestID
 	}
-	actOn := func(g *mpGateway, o txOrder, action string) (int, txOrder, mpProblem) {
+	actOn := func(g *runningGateway, o orderJSON, action string) (int, orderJSON, problemJSON) {
 		path := fmt.Sprintf("/v1/orders/%s/payments/%d/%s", o.ID, o.Payments[0].InternalReference, action)
-		code, raw := h.call(g, http.MethodPost, path, nil)
-		var got txOrder
-		var p mpProblem
-		if code < 300 {
-			h.decode(raw, &got)
-		} else {
-			h.decode(raw, &p)
-		}
-		return code, got, p
+		return postAnswer[orderJSON](h, g, path, nil)
 	}
-	act := func(o txOrder, action string) (int, txOrder, mpProblem) {
+	act := func(o orderJSON, action string) (int, orderJSON, problemJSON) {
 		t.Helper()
 		return actOn(g, o, action)
 	}
@@ -654,7 +611,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				codes[i], _, _ = actOn(h.gws[i], o, action)
+				codes[i], _, _ = actOn(h.gateways[i], o, action)
 			}()
 		}
 		wg.Wait()
@@ -676,7 +633,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 		if n := h.count(`SELECT count(*) FROM confirm_actions WHERE order_id = $1 AND status = 'succeeded'`, o.ID); n != 1 {
 			t.Errorf("%d succeeded confirmation actions, want 1", n)
 		}
-		if got := h.txOrder(g, o.ID); got.Status != "paid" && got.Status != "failed" {
+		if got := h.order(g, o.ID, false); got.Status != "paid" && got.Status != "failed" {
 			t.Errorf("order = %s, want paid or failed", got.Status)
 		}
 	})
@@ -773,7 +730,7 @@ func TestMoneyPathConfirmation(t *testing.T) {
 			t.Fatalf("confirm after the window = %d %+v, want 409 with a reason", code, p)
 		}
 		t.Logf("confirm after the window: %s", p.Detail)
-		if got := h.txOrder(g, o.ID); got.Status == "paid" {
+		if got := h.order(g, o.ID, false); got.Status == "paid" {
 			t.Errorf("an expired confirmation made the order paid")
 		}
 	})

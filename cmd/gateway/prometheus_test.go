@@ -29,37 +29,37 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 		t.Fatalf("prometheus is not installed (Debian package prometheus; .ci/run installs it): %v", err)
 	}
 	t.Parallel()
-	h := newMoneyPath(t, mpConfig{probeInterval: time.Second})
-	g := h.gws[0]
+	h := newHarness(t, harnessConfig{probeInterval: time.Second})
+	g := h.gateways[0]
 
 	// A second gateway on the same database whose PlacetoPay secret is wrong: its calls end
 	// in authentication failures.
 	badEnv := []string{
 		"DATABASE_URL=" + h.dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
-		"GATEWAY_API_KEYS=" + mpAPIKey, "GATEWAY_PUBLIC_URL=" + mpPublicURL,
-		"PLACETOPAY_BASE_URL=" + h.sbURL, "PLACETOPAY_LOGIN=" + mpLogin,
+		"GATEWAY_API_KEYS=" + merchantAPIKey, "GATEWAY_PUBLIC_URL=" + gatewayPublicURL,
+		"PLACETOPAY_BASE_URL=" + h.sandboxURL, "PLACETOPAY_LOGIN=" + placetopayLogin,
 		"PLACETOPAY_SECRET_KEY=not-the-secret-key", "GATEWAY_PROBE_INTERVAL=1m",
 	}
-	_, badAddrs, stopBad := startRun(t, badEnv)
+	_, badAddrs, stopBad := startRun(t, nil, badEnv, "public", "admin")
 	t.Cleanup(func() { _ = stopBad() })
 	waitReady(t, badAddrs["admin"], time.Now().Add(30*time.Second))
-	bad := &mpGateway{url: "http://" + badAddrs["public"], admin: "http://" + badAddrs["admin"]}
+	bad := &runningGateway{url: "http://" + badAddrs["public"], admin: "http://" + badAddrs["admin"]}
 
 	promURL := startPrometheus(t, bin, strings.TrimPrefix(g.admin, "http://"), badAddrs["admin"])
 
 	// The scripted run, while Prometheus scrapes.
 	paid := h.createOrder(g, "41.00", "")
-	h.pay(h.mustCheckout(g, paid.ID).RequestID, mpCardApprove)
+	h.pay(h.mustCheckout(g, paid.ID).RequestID, cardApprove)
 	h.waitStatus(g, paid.ID, "paid", 10*time.Second)
 	declined := h.createOrder(g, "17.00", "")
-	h.pay(h.mustCheckout(g, declined.ID).RequestID, mpCardDeny)
+	h.pay(h.mustCheckout(g, declined.ID).RequestID, cardDeny)
 	h.dropNotifications(1)
 	probed := h.createOrder(g, "9.50", "")
-	h.pay(h.mustCheckout(g, probed.ID).RequestID, mpCardApprove)
+	h.pay(h.mustCheckout(g, probed.ID).RequestID, cardApprove)
 	h.waitStatus(g, probed.ID, "paid", 10*time.Second)
 	h.dropNotifications(0)
 	forged := `{"status":{"status":"APPROVED","reason":"00","message":"ok","date":"2026-11-23T10:00:00-05:00"},"requestId":1,"reference":"x","signature":"sha256:00"}`
-	if resp, err := mpHTTP.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(forged)); err != nil {
+	if resp, err := harnessClient.Post(g.url+"/webhooks/placetopay", "application/json", strings.NewReader(forged)); err != nil {
 		t.Fatal(err)
 	} else if resp.Body.Close(); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("forged notification = %d, want 400", resp.StatusCode)
@@ -181,7 +181,7 @@ func startPrometheus(t *testing.T, bin string, targets ...string) string {
 // promValue is the value of a query that returns one series.
 func promValue(t *testing.T, base, expr string) (float64, bool) {
 	t.Helper()
-	resp, err := mpHTTP.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
+	resp, err := harnessClient.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
 	if err != nil {
 		return 0, false
 	}
@@ -205,7 +205,7 @@ func promValue(t *testing.T, base, expr string) (float64, bool) {
 // NaN: a quantile over a window with no observations).
 func promNumbers(t *testing.T, base, expr string) (int, string) {
 	t.Helper()
-	resp, err := mpHTTP.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
+	resp, err := harnessClient.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
 	if err != nil {
 		return 0, err.Error()
 	}

@@ -248,12 +248,10 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		go func() { defer background.Done(); deliverer.Run(bgCtx) }()
 	}
 
-	servers := []*http.Server{
-		gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler()),
-		gatewayhttp.NewHTTPServer(cfg.AdminAddr, admin),
+	endpoints := []endpoint{
+		{name: "public", server: gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler())},
+		{name: "admin", server: gatewayhttp.NewHTTPServer(cfg.AdminAddr, admin)},
 	}
-	names := []string{"public", "admin"}
-	lns := []net.Listener{nil, nil}
 
 	// In development without PlacetoPay credentials, the sandbox stands in for PlacetoPay
 	// (production refuses to start without them).
@@ -264,46 +262,47 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		}
 		defer sb.Close()
 		logSandbox(log, "development mode: no PlacetoPay credentials are set, so the embedded PlacetoPay sandbox stands in for PlacetoPay", sbCfg)
-		servers = append(servers, gatewayhttp.NewHTTPServer(sbCfg.Addr, sb.Handler()))
-		names = append(names, "sandbox")
-		lns = append(lns, sbListener)
+		endpoints = append(endpoints, endpoint{name: "sandbox", server: gatewayhttp.NewHTTPServer(sbCfg.Addr, sb.Handler()), listener: sbListener})
 	}
-	return serveListening(ctx, log, servers, lns, names, cfg.PublicURL)
+	return serveUntilDone(ctx, log, endpoints, cfg.PublicURL)
 }
 
-// serveUntilDone listens on every server's address, then waits for ctx to end or a server to
-// fail, and shuts them all down letting in-flight requests finish.
-func serveUntilDone(ctx context.Context, log *zap.Logger, servers []*http.Server, names []string, publicURL string) error {
-	return serveListening(ctx, log, servers, make([]net.Listener, len(servers)), names, publicURL)
+// endpoint is one server the process runs: its name in the log, the server, and its
+// listener when it listens already (nil: serveUntilDone listens on the server's Addr).
+type endpoint struct {
+	name     string
+	server   *http.Server
+	listener net.Listener
 }
 
-// serveListening is serveUntilDone for servers some of which already listen: lns[i], when
-// not nil, is servers[i]'s listener.
-func serveListening(ctx context.Context, log *zap.Logger, servers []*http.Server, lns []net.Listener, names []string, publicURL string) error {
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		ln := lns[i]
+// serveUntilDone listens on every endpoint that does not listen yet, then waits for ctx to
+// end or a server to fail, and shuts them all down letting in-flight requests finish. When
+// one cannot listen, it closes every listener and returns at once.
+func serveUntilDone(ctx context.Context, log *zap.Logger, endpoints []endpoint, publicURL string) error {
+	errc := make(chan error, len(endpoints))
+	for i, e := range endpoints {
+		ln := e.listener
 		if ln == nil {
 			var err error
-			if ln, err = net.Listen("tcp", srv.Addr); err != nil {
-				for j, s := range servers[:i] {
-					_ = s.Close()
-					if lns[j] != nil {
-						_ = lns[j].Close()
+			if ln, err = net.Listen("tcp", e.server.Addr); err != nil {
+				for _, started := range endpoints[:i] {
+					_ = started.server.Close()
+					if started.listener != nil {
+						_ = started.listener.Close()
 					}
 				}
-				for _, l := range lns[i:] {
-					if l != nil {
-						_ = l.Close()
+				for _, rest := range endpoints[i:] {
+					if rest.listener != nil {
+						_ = rest.listener.Close()
 					}
 				}
-				return fmt.Errorf("listen %s (%s): %w", names[i], srv.Addr, err)
+				return fmt.Errorf("listen %s (%s): %w", e.name, e.server.Addr, err)
 			}
 		}
-		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()))
+		log.Info("listening", zap.String("listener", e.name), zap.String("addr", ln.Addr().String()))
 		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("%s server: %w", names[i], err)
+			if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s server: %w", e.name, err)
 			}
 		}()
 	}
@@ -318,9 +317,9 @@ func serveListening(ctx context.Context, log *zap.Logger, servers []*http.Server
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for i, srv := range servers {
-		if serr := srv.Shutdown(sctx); serr != nil {
-			log.Warn("shutdown", zap.String("listener", names[i]), zap.Error(serr))
+	for _, e := range endpoints {
+		if serr := e.server.Shutdown(sctx); serr != nil {
+			log.Warn("shutdown", zap.String("listener", e.name), zap.Error(serr))
 		}
 	}
 	log.Info("stopped")

@@ -137,14 +137,15 @@ func waitReady(t testing.TB, adminAddr string, deadline time.Time) {
 	}
 }
 
-// startRun runs `gateway serve` in-process and returns its log, its listeners' addresses, a
+// startRun runs `gateway <args>` in-process (`gateway` alone serves) until the test ends,
+// and waits for the named listeners. It returns the log, the listeners' addresses and a
 // function that stops it and returns run's error.
-func startRun(t *testing.T, environ []string) (logs *syncBuffer, addrs map[string]string, stop func() error) {
+func startRun(t *testing.T, args, environ []string, listeners ...string) (logs *syncBuffer, addrs map[string]string, stop func() error) {
 	t.Helper()
 	logs = &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"gateway"}, environ, logs) }()
+	go func() { done <- run(ctx, append([]string{"gateway"}, args...), environ, logs) }()
 	var (
 		once   sync.Once
 		runErr error
@@ -161,7 +162,12 @@ func startRun(t *testing.T, environ []string) (logs *syncBuffer, addrs map[strin
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() }) // before the database is dropped
-	exited := func() bool {
+	return logs, waitForListeners(t, logs, exitedFunc(done), listeners...), stop
+}
+
+// exitedFunc reports whether the function that sends its result to done has returned.
+func exitedFunc(done chan error) func() bool {
+	return func() bool {
 		select {
 		case err := <-done:
 			done <- err
@@ -170,18 +176,16 @@ func startRun(t *testing.T, environ []string) (logs *syncBuffer, addrs map[strin
 			return false
 		}
 	}
-	addrs = waitForListeners(t, logs, exited, "public", "admin")
-	return logs, addrs, stop
 }
 
 func TestRunServe(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	logs, addrs, stop := startRun(t, []string{
+	logs, addrs, stop := startRun(t, nil, []string{
 		"DATABASE_URL=" + dbURL,
 		"GATEWAY_ADDR=127.0.0.1:0",
 		"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"SANDBOX_ADDR=127.0.0.1:0", // no PlacetoPay credentials: the sandbox starts too
-	})
+	}, "public", "admin")
 	admin, public := "http://"+addrs["admin"], "http://"+addrs["public"]
 	waitReady(t, addrs["admin"], time.Now().Add(60*time.Second))
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -136,5 +135,5 @@ func runSandbox(ctx context.Context, environ []string, stdout io.Writer) error {
 	defer sb.Close()
 	log.Info("starting", zap.String("version", version), zap.String("command", "sandbox"))
 	logSandbox(log, "PlacetoPay sandbox", c)
-	return serveUntilDone(ctx, log, []*http.Server{gatewayhttp.NewHTTPServer(c.Addr, sb.Handler())}, []string{"sandbox"}, c.PublicURL)
+	return serveUntilDone(ctx, log, []endpoint{{name: "sandbox", server: gatewayhttp.NewHTTPServer(c.Addr, sb.Handler())}}, c.PublicURL)
 }

@@ -4,43 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
 )
-
-// startCommand runs `gateway <args>` in-process until the test ends, and waits for the
-// named listeners.
-func startCommand(t *testing.T, args, environ []string, listeners ...string) (*syncBuffer, map[string]string, func() error) {
-	t.Helper()
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"gateway"}, args...), environ, logs) }()
-	var once sync.Once
-	var runErr error
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(60 * time.Second):
-				runErr = errors.New("run did not return within 60s of cancellation")
-			}
-		})
-		return runErr
-	}
-	t.Cleanup(func() { _ = stop() })
-	return logs, waitForListeners(t, logs, exitedFunc(done), listeners...), stop
-}
 
 // postJSON posts body to url and decodes the JSON answer.
 func postJSON(t *testing.T, url string, body any) (int, map[string]any) {
@@ -84,7 +56,7 @@ func sessionRequest(t *testing.T, login, secret string) map[string]any {
 }
 
 func TestRunSandbox(t *testing.T) {
-	logs, addrs, stop := startCommand(t, []string{"sandbox"}, []string{
+	logs, addrs, stop := startRun(t, []string{"sandbox"}, []string{
 		"SANDBOX_ADDR=127.0.0.1:0", "SANDBOX_LOGIN=cmd-login", "SANDBOX_SECRET_KEY=cmd-secret-0123456789",
 	}, "sandbox")
 	base := "http://" + addrs["sandbox"]
@@ -136,7 +108,7 @@ func TestRunHelpListsSandbox(t *testing.T) {
 }
 
 func TestRunSandboxGeneratesADevelopmentSecret(t *testing.T) {
-	logs, addrs, _ := startCommand(t, []string{"sandbox"}, []string{"SANDBOX_ADDR=127.0.0.1:0"}, "sandbox")
+	logs, addrs, _ := startRun(t, []string{"sandbox"}, []string{"SANDBOX_ADDR=127.0.0.1:0"}, "sandbox")
 	e, _ := findLog(t, logs.String(), "PlacetoPay sandbox")
 	secret, _ := e["devSecretKey"].(string)
 	login, _ := e["login"].(string)
@@ -192,7 +164,7 @@ func TestLoadSandboxConfigDefaults(t *testing.T) {
 
 func TestRunServeEmbedsTheSandbox(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	logs, addrs, _ := startCommand(t, []string{"serve"}, []string{
+	logs, addrs, _ := startRun(t, []string{"serve"}, []string{
 		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=https://gateway.example/",
 	}, "public", "admin", "sandbox")
@@ -211,7 +183,7 @@ func TestRunServeEmbedsTheSandbox(t *testing.T) {
 
 func TestRunServeWithPlacetoPayCredentialsHasNoSandbox(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	logs, _, _ := startCommand(t, []string{"serve"}, []string{
+	logs, _, _ := startRun(t, []string{"serve"}, []string{
 		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
 		"PLACETOPAY_BASE_URL=https://checkout-test.placetopay.com", "PLACETOPAY_LOGIN=l", "PLACETOPAY_SECRET_KEY=s",
 		"SANDBOX_SIGNATURE=not-read-without-the-sandbox",

@@ -12,23 +12,11 @@ import (
 )
 
 // serveInBackground starts serveUntilDone and returns its log and a channel with its result.
-func serveInBackground(ctx context.Context, servers []*http.Server, names []string) (*syncBuffer, chan error) {
+func serveInBackground(ctx context.Context, endpoints []endpoint) (*syncBuffer, chan error) {
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- serveUntilDone(ctx, newLogger(logs), servers, names, "http://localhost:8080") }()
+	go func() { done <- serveUntilDone(ctx, newLogger(logs), endpoints, "http://localhost:8080") }()
 	return logs, done
-}
-
-func exitedFunc(done chan error) func() bool {
-	return func() bool {
-		select {
-		case err := <-done:
-			done <- err
-			return true
-		default:
-			return false
-		}
-	}
 }
 
 // waitUntil polls cond until it holds, failing the test after a minute.
@@ -57,7 +45,7 @@ func TestServeUntilDoneFinishesInFlightRequests(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logs, done := serveInBackground(ctx, []*http.Server{srv}, []string{"public"})
+	logs, done := serveInBackground(ctx, []endpoint{{name: "public", server: srv}})
 	addr := waitForListeners(t, logs, exitedFunc(done), "public")["public"]
 
 	type result struct {
@@ -137,7 +125,7 @@ func TestServeUntilDoneListenFailure(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	first := &http.Server{Addr: "127.0.0.1:0", Handler: ok}
 	second := &http.Server{Addr: taken.Addr().String(), Handler: ok}
-	logs, done := serveInBackground(context.Background(), []*http.Server{first, second}, []string{"public", "admin"})
+	logs, done := serveInBackground(context.Background(), []endpoint{{name: "public", server: first}, {name: "admin", server: second}})
 
 	var got error
 	select {

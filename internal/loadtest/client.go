@@ -13,15 +13,17 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // Client is a storefront backend and a shopper: it calls the merchant API of one or more
 // gateway replicas and pays through the sandbox's control API.
 type Client struct {
 	HTTP    *http.Client
-	Bases   []string // gateway public URLs; calls rotate over them
-	Key     string   // merchant API key
-	Sandbox string   // sandbox base URL
+	Bases   []string        // gateway public URLs; calls rotate over them
+	Key     string          // merchant API key
+	Sandbox sandbox.Control // the sandbox's control API, over the same HTTP client
 	// Retry is how long a merchant API call is retried, with the same Idempotency-Key, after
 	// a transport error, a 5xx or a 409 (a request still in flight at a replica that died).
 	// Zero: one attempt, and every failure is reported. Sandbox calls are never retried.
@@ -31,10 +33,11 @@ type Client struct {
 }
 
 // NewClient returns a client with pooled keep-alive connections and a 10 s timeout per call.
-func NewClient(bases []string, key, sandbox string) *Client {
+func NewClient(bases []string, key, sandboxURL string) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 1024
-	return &Client{HTTP: &http.Client{Transport: tr, Timeout: 10 * time.Second}, Bases: bases, Key: key, Sandbox: sandbox}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	return &Client{HTTP: client, Bases: bases, Key: key, Sandbox: sandbox.Control{BaseURL: sandboxURL, HTTP: client}}
 }
 
 // Error is a failed call: the step it belongs to and what went wrong, as a short kind
@@ -97,16 +100,18 @@ func (c *Client) Order(ctx context.Context, id string) (Order, error) {
 	return o, err
 }
 
-// Pay pays the session with a sandbox test card, as the shopper on the hosted page.
+// Pay pays the session with a sandbox test card, as the shopper on the hosted page. It is
+// never retried; its failures are reported as the step "pay".
 func (c *Client) Pay(ctx context.Context, requestID int64, card string) error {
-	return c.SandboxControl(ctx, "pay", http.MethodPost, "/sandbox/sessions/"+strconv.FormatInt(requestID, 10)+"/pay",
-		map[string]string{"card": card}, nil)
-}
-
-// SandboxControl calls the sandbox's control API (path from /sandbox/...): body, if any, is
-// sent as JSON and a 200 answer is decoded into out, if any.
-func (c *Client) SandboxControl(ctx context.Context, step, method, path string, body, out any) error {
-	return c.call(ctx, step, method, c.Sandbox+path, "", body, http.StatusOK, out, false)
+	_, err := c.Sandbox.Pay(ctx, requestID, card)
+	var refused *sandbox.ControlError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &refused):
+		return &Error{Step: "pay", Kind: "http " + strconv.Itoa(refused.StatusCode), Body: string(truncate([]byte(refused.Body), 300))}
+	}
+	return &Error{Step: "pay", Kind: transportKind(err)}
 }
 
 // WaitStatus reads the order as the shopper's return page does (with its client secret)
@@ -145,10 +150,6 @@ func (c *Client) base() string {
 
 // gateway calls the merchant API on the next replica, retrying as Retry allows.
 func (c *Client) gateway(ctx context.Context, step, method, path, idemKey string, body any, want int, out any) error {
-	return c.call(ctx, step, method, path, idemKey, body, want, out, true)
-}
-
-func (c *Client) call(ctx context.Context, step, method, url, idemKey string, body any, want int, out any, gateway bool) error {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -156,27 +157,18 @@ func (c *Client) call(ctx context.Context, step, method, url, idemKey string, bo
 			return err
 		}
 	}
-	retry := time.Duration(0)
-	if gateway {
-		retry = c.Retry
-	}
+	retry := c.Retry
 	deadline := time.Now().Add(retry)
 	wait := 50 * time.Millisecond
 	for {
-		target := url
-		if gateway {
-			target = c.base() + url
-		}
-		req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload))
+		req, err := http.NewRequestWithContext(ctx, method, c.base()+path, bytes.NewReader(payload))
 		if err != nil {
 			return err
 		}
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		if gateway {
-			req.Header.Set("Authorization", "Bearer "+c.Key)
-		}
+		req.Header.Set("Authorization", "Bearer "+c.Key)
 		if idemKey != "" {
 			req.Header.Set("Idempotency-Key", idemKey)
 		}

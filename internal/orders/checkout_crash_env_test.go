@@ -1,12 +1,8 @@
 package orders_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -42,12 +38,12 @@ func (c *crashClock) Advance(d time.Duration) {
 }
 
 type crashEnv struct {
-	t     *testing.T
-	pool  *pgxpool.Pool
-	sbURL string
-	clock *crashClock
-	svc   *orders.Service
-	money moneyPath
+	t       *testing.T
+	pool    *pgxpool.Pool
+	sandbox sandbox.Control
+	clock   *crashClock
+	svc     *orders.Service
+	money   moneyPath
 }
 
 // newCrashEnv is the money path on a fresh database and a real sandbox over HTTP.
@@ -71,7 +67,7 @@ func newCrashEnv(t *testing.T) *crashEnv {
 	}
 	store := orders.NewStore(pool)
 	return &crashEnv{
-		t: t, pool: pool, sbURL: srv.URL, clock: clock,
+		t: t, pool: pool, sandbox: sandbox.Control{BaseURL: srv.URL}, clock: clock,
 		svc: orders.NewService(store, zap.NewNop()),
 		money: wire(store, placetopay.Provider{Client: client}, orders.Config{
 			PublicURL: "http://gateway.crash.test", ProbeInterval: time.Second, Clock: clock.Now,
@@ -141,29 +137,22 @@ func (e *crashEnv) count(query string, args ...any) int {
 	return n
 }
 
-// control calls the sandbox's control API.
-func (e *crashEnv) control(method, path string, body any) map[string]any {
+// pay pays a session at the sandbox with the approving test card, as the shopper would.
+func (e *crashEnv) pay(requestID int64) {
 	e.t.Helper()
-	raw, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, e.sbURL+path, bytes.NewReader(raw))
+	if _, err := e.sandbox.Pay(context.Background(), requestID, "4110760000000081"); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// sandboxSession reads the sandbox's own view of a session.
+func (e *crashEnv) sandboxSession(requestID int64) sandbox.SessionRecord {
+	e.t.Helper()
+	s, err := e.sandbox.Session(context.Background(), requestID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("sandbox %s %s = %d %s", method, path, resp.StatusCode, out)
-	}
-	var v map[string]any
-	if err := json.Unmarshal(out, &v); err != nil {
-		e.t.Fatal(err)
-	}
-	return v
+	return s
 }
 
 var errCrash = errors.New("injected crash: the process died after PlacetoPay answered")

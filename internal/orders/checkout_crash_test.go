@@ -3,8 +3,6 @@ package orders_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -105,7 +103,7 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			}
 
 			// Paying the new session pays the order.
-			e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", *s.RequestID), map[string]string{"card": "4110760000000081"})
+			e.pay(*s.RequestID)
 			if err := e.money.reconciler.RefreshOrder(ctx, o.ID); err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
@@ -122,12 +120,12 @@ func TestCheckoutCrashBetweenPlacetoPayAndDatabase(t *testing.T) {
 			e.sessions(o.ID) // the invariant, once more
 
 			// At PlacetoPay the orphan is still there, unpaid: nobody could reach it.
-			view := e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", orphan.RequestID), nil)
-			if st, _ := view["status"].(map[string]any); st["status"] != "PENDING" {
-				t.Errorf("orphan session at PlacetoPay: %v, want PENDING", view["status"])
+			view := e.sandboxSession(orphan.RequestID)
+			if view.Status.Status != "PENDING" {
+				t.Errorf("orphan session at PlacetoPay: %v, want PENDING", view.Status)
 			}
-			if pays, _ := view["payments"].([]any); len(pays) != 0 {
-				t.Errorf("orphan session has payments: %v", pays)
+			if len(view.Payments) != 0 {
+				t.Errorf("orphan session has payments: %v", view.Payments)
 			}
 		})
 	}
@@ -155,9 +153,8 @@ func TestCheckoutAfterExpiryKeepsOrderPending(t *testing.T) {
 	if rows := e.sessions(o.ID); len(rows) != 2 || rows[0].attempt != "closed" || rows[1].attempt != "open" {
 		t.Fatalf("sessions %+v, want the expired one closed and the new one open", rows)
 	}
-	view := e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", *old.RequestID), nil)
-	if st, _ := view["status"].(map[string]any); st["status"] != "REJECTED" {
-		t.Fatalf("the expired session at PlacetoPay: %v, want REJECTED", view["status"])
+	if view := e.sandboxSession(*old.RequestID); view.Status.Status != "REJECTED" {
+		t.Fatalf("the expired session at PlacetoPay: %v, want REJECTED", view.Status)
 	}
 
 	// The probe (or the expiry notification) queries the old session.
@@ -177,7 +174,7 @@ func TestCheckoutAfterExpiryKeepsOrderPending(t *testing.T) {
 	}
 
 	// Whatever happened, paying the open session pays the order.
-	e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", *cur.RequestID), map[string]string{"card": "4110760000000081"})
+	e.pay(*cur.RequestID)
 	if err := e.money.reconciler.Reconcile(ctx, *cur.RequestID); err != nil {
 		t.Fatal(err)
 	}

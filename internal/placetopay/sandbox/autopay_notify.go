@@ -27,16 +27,16 @@ const (
 	autopayDateStyle = "2006-01-02 15:04:05" // the webhook's date, not ISO (docs/placetopay.md#autopay-webhooks)
 )
 
-// autopayCall is one webhook or settlement for the merchant, from the moment it was decided
+// AutopayCall is one webhook or settlement for the merchant, from the moment it was decided
 // to its delivery. The sandbox keeps every one, for GET /sandbox/autopay/calls.
-type autopayCall struct {
+type AutopayCall struct {
 	Seq        int             `json:"seq"`
 	Kind       string          `json:"kind"` // webhook or settlement
 	AutopayID  string          `json:"autopayId"`
 	Type       string          `json:"type,omitempty"`
 	Body       json.RawMessage `json:"body"`
 	Outcome    string          `json:"outcome"` // pending, sent, failed, unsent (no AutopayURL)
-	Deliveries []delivery      `json:"deliveries"`
+	Deliveries []Delivery      `json:"deliveries"`
 }
 
 type autopayWebhookBody struct {
@@ -65,8 +65,8 @@ func (sb *Sandbox) autopayWebhookLocked(a *autopay, typ string, additional map[s
 	}
 }
 
-func (sb *Sandbox) newAutopayCallLocked(kind, id, typ string, body []byte) *autopayCall {
-	c := &autopayCall{Seq: len(sb.autopayCalls) + 1, Kind: kind, AutopayID: id, Type: typ, Body: body, Outcome: "pending"}
+func (sb *Sandbox) newAutopayCallLocked(kind, id, typ string, body []byte) *AutopayCall {
+	c := &AutopayCall{Seq: len(sb.autopayCalls) + 1, Kind: kind, AutopayID: id, Type: typ, Body: body, Outcome: "pending"}
 	if sb.cfg.AutopayURL == "" {
 		c.Outcome = "unsent"
 	}
@@ -75,7 +75,7 @@ func (sb *Sandbox) newAutopayCallLocked(kind, id, typ string, body []byte) *auto
 }
 
 // autopayDueLocked takes the webhooks waiting to be posted; the caller delivers them.
-func (sb *Sandbox) autopayDueLocked() []*autopayCall {
+func (sb *Sandbox) autopayDueLocked() []*AutopayCall {
 	if sb.closed || len(sb.autopayUnsent) == 0 {
 		return nil
 	}
@@ -86,7 +86,7 @@ func (sb *Sandbox) autopayDueLocked() []*autopayCall {
 }
 
 // deliverAutopay posts c once to the merchant and records the answer.
-func (sb *Sandbox) deliverAutopay(c *autopayCall) delivery {
+func (sb *Sandbox) deliverAutopay(c *AutopayCall) Delivery {
 	path := "/autopay/webhook"
 	if c.Kind == "settlement" {
 		path = "/autopay/settlement"
@@ -109,21 +109,21 @@ func (sb *Sandbox) deliverAutopay(c *autopayCall) delivery {
 	return d
 }
 
-func (sb *Sandbox) postAutopay(path string, body []byte) delivery {
+func (sb *Sandbox) postAutopay(path string, body []byte) Delivery {
 	req, err := http.NewRequest(http.MethodPost, sb.cfg.AutopayURL+path, bytes.NewReader(body))
 	if err != nil {
-		return delivery{Error: err.Error()}
+		return Delivery{Error: err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "PlacetoPay-Sandbox/1.0")
 	req.SetBasicAuth(sb.cfg.AutopayUser, sb.cfg.AutopayPassword)
 	resp, err := sb.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return delivery{Error: err.Error()}
+		return Delivery{Error: err.Error()}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-	return delivery{Status: resp.StatusCode}
+	return Delivery{Status: resp.StatusCode}
 }
 
 // settlementBody is POST {merchant}/autopay/settlement (autopay-openapi.yaml).
@@ -155,7 +155,7 @@ type settlementTxJS struct {
 
 // settlementLocked decides the settlement of approved charge t of a; the control API posts
 // it synchronously, as PlacetoPay does.
-func (sb *Sandbox) settlementLocked(a *autopay, t *transaction) *autopayCall {
+func (sb *Sandbox) settlementLocked(a *autopay, t *transaction) *AutopayCall {
 	c := t.Card
 	body, err := json.Marshal(settlementBody{Reference: a.Reference, ID: a.ID, Transaction: settlementTxJS{
 		Status: statusOf(t.State), Date: t.State.Date, TransactionDate: t.State.Date,
@@ -174,14 +174,12 @@ func (sb *Sandbox) settlementLocked(a *autopay, t *transaction) *autopayCall {
 // handleControlAutopayCalls is GET /sandbox/autopay/calls: every webhook and settlement
 // decided, oldest first, with what the merchant answered.
 func (sb *Sandbox) handleControlAutopayCalls(w http.ResponseWriter, _ *http.Request) {
-	var out struct {
-		Data []autopayCall `json:"data"`
-	}
+	var out listRecord[AutopayCall]
 	sb.mu.Lock()
-	out.Data = make([]autopayCall, 0, len(sb.autopayCalls))
+	out.Data = make([]AutopayCall, 0, len(sb.autopayCalls))
 	for _, c := range sb.autopayCalls {
 		cp := *c
-		cp.Deliveries = append([]delivery(nil), c.Deliveries...)
+		cp.Deliveries = append([]Delivery(nil), c.Deliveries...)
 		out.Data = append(out.Data, cp)
 	}
 	sb.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // autopayView is what the tests compare of an autopay the client decoded.
@@ -145,15 +146,17 @@ func TestClientAutopay(t *testing.T) {
 		}
 	})
 
-	charge := func(t *testing.T, body any) ctlTx {
+	charge := func(t *testing.T, c sandbox.AutopayCharge) sandbox.ChargeRecord {
 		t.Helper()
-		var tx ctlTx
-		e.control(http.MethodPost, "/sandbox/autopay/"+id+"/charge", body, http.StatusOK, &tx)
+		tx, err := e.control.ChargeAutopay(ctx, id, c)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return tx
 	}
 	t.Run("transactions", func(t *testing.T) {
-		first := charge(t, map[string]any{})
-		second := charge(t, map[string]any{"amount": map[string]string{"currency": "USD", "total": "30.05"}})
+		first := charge(t, sandbox.AutopayCharge{})
+		second := charge(t, sandbox.AutopayCharge{Amount: &placetopay.AmountBase{Currency: "USD", Total: "30.05"}})
 		resp, err := e.client.AutopayTransactions(ctx, placetopay.AutopayTransactionsRequest{ID: id, Locale: "es_CO"})
 		if err != nil {
 			t.Fatalf("AutopayTransactions: %v", err)
@@ -163,7 +166,7 @@ func TestClientAutopay(t *testing.T) {
 			t.Fatalf("%d transactions (pagination %+v), want 2", len(resp.Data), resp.Pagination)
 		}
 		for i, w := range []struct {
-			tx    ctlTx
+			tx    sandbox.ChargeRecord
 			total placetopay.Decimal
 		}{{second, "30.05"}, {first, "25.50"}} { // newest first
 			checkTx(t, resp.Data[i], txWant{
@@ -275,7 +278,8 @@ func TestClientAutopay(t *testing.T) {
 		_, err = e.client.CancelAutopay(ctx, placetopay.AutopayCancelRequest{ID: id})
 		wantAPIError(t, err, http.StatusBadRequest, "BR", "already cancelled")
 		// A cancelled autopay is not charged any more, and cannot be edited.
-		e.control(http.MethodPost, "/sandbox/autopay/"+id+"/charge", map[string]any{}, http.StatusConflict, nil)
+		_, err = e.control.ChargeAutopay(ctx, id, sandbox.AutopayCharge{})
+		wantRefused(t, err, http.StatusConflict)
 		req := autopayRequest("AP-1")
 		req.Autopay.Action, req.Autopay.ID = "EDIT", id
 		_, err = e.client.CreateAutopaySession(ctx, req)

@@ -5,16 +5,11 @@ package sandbox_test
 // documented behaviour, so a disagreement between the two shows up here as a failure.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,11 +41,12 @@ const (
 
 // env is a sandbox served by httptest and a client pointed at it.
 type env struct {
-	t      *testing.T
-	sb     *sandbox.Sandbox
-	clock  *sandbox.Clock
-	url    string
-	client *placetopay.Client
+	t       *testing.T
+	sb      *sandbox.Sandbox
+	clock   *sandbox.Clock
+	url     string
+	client  *placetopay.Client
+	control sandbox.Control
 	// apiCalls counts requests to the PlacetoPay APIs (/api/ and /autopay/), not the
 	// control API or the hosted pages.
 	apiCalls atomic.Int64
@@ -86,6 +82,7 @@ func newEnv(t *testing.T, edit ...func(*sandbox.Config)) *env {
 	})
 	e.url = srv.URL
 	e.client = e.newClient(nil)
+	e.control = sandbox.Control{BaseURL: srv.URL}
 	return e
 }
 
@@ -107,47 +104,8 @@ func (e *env) newClient(edit func(*placetopay.Config)) *placetopay.Client {
 	return c
 }
 
-// The control API's views, as the tests read them.
-
-type ctlTx struct {
-	InternalReference int64                 `json:"internalReference"`
-	RequestID         int64                 `json:"requestId"`
-	Kind              string                `json:"kind"`
-	Reference         string                `json:"reference"`
-	Status            placetopay.Status     `json:"status"`
-	Amount            placetopay.AmountBase `json:"amount"`
-	Card              string                `json:"card"`
-	Refunded          bool                  `json:"refunded"`
-	RefundedTotal     placetopay.Decimal    `json:"refundedTotal"`
-}
-
-type ctlNotification struct {
-	Seq        int             `json:"seq"`
-	RequestID  int64           `json:"requestId"`
-	Status     string          `json:"status"`
-	Body       json.RawMessage `json:"body"`
-	Faults     []string        `json:"faults"`
-	Outcome    string          `json:"outcome"`
-	Deliveries []struct {
-		Status int    `json:"status"`
-		Error  string `json:"error"`
-	} `json:"deliveries"`
-}
-
-type ctlSession struct {
-	RequestID     int64             `json:"requestId"`
-	Kind          string            `json:"kind"`
-	Status        placetopay.Status `json:"status"`
-	Reference     string            `json:"reference"`
-	Attempts      map[string]int    `json:"attempts"`
-	Payments      []ctlTx           `json:"payments"` // oldest first
-	Token         map[string]string `json:"token"`
-	AutopayID     string            `json:"autopayId"`
-	Notifications []ctlNotification `json:"notifications"`
-}
-
-// last is the newest payment of the session.
-func (s ctlSession) last(t *testing.T) ctlTx {
+// lastPayment is the newest payment of a session, as the sandbox shows it.
+func lastPayment(t *testing.T, s sandbox.SessionRecord) sandbox.TransactionRecord {
 	t.Helper()
 	if len(s.Payments) == 0 {
 		t.Fatalf("session %d has no payments", s.RequestID)
@@ -155,89 +113,61 @@ func (s ctlSession) last(t *testing.T) ctlTx {
 	return s.Payments[len(s.Payments)-1]
 }
 
-// control calls the control API, fails unless it answers wantCode, and decodes into out.
-func (e *env) control(method, path string, body any, wantCode int, out any) {
-	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(e.t.Context(), method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if resp.StatusCode != wantCode {
-		e.t.Fatalf("%s %s: HTTP %d, want %d: %s", method, path, resp.StatusCode, wantCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			e.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-		}
-	}
-}
-
 // pay applies a test card to a session through the control API.
-func (e *env) pay(id int64, card string) ctlSession {
+func (e *env) pay(id int64, card string) sandbox.SessionRecord {
 	e.t.Helper()
-	var s ctlSession
-	e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", id), map[string]string{"card": card}, http.StatusOK, &s)
+	s, err := e.control.Pay(e.t.Context(), id, card)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	return s
 }
 
 // payPart pays amount of a partial session.
-func (e *env) payPart(id int64, card, amount string) ctlSession {
+func (e *env) payPart(id int64, card string, amount placetopay.Decimal) sandbox.SessionRecord {
 	e.t.Helper()
-	var s ctlSession
-	e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", id), map[string]string{"card": card, "amount": amount}, http.StatusOK, &s)
+	s, err := e.control.PayPart(e.t.Context(), id, card, amount)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	return s
 }
 
-// ctlSession reads the sandbox's own view of a session.
-func (e *env) ctlSession(id int64) ctlSession {
-	e.t.Helper()
-	var s ctlSession
-	e.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", id), nil, http.StatusOK, &s)
-	return s
+// wantRefused fails the test unless err is the control API's refusal with the HTTP status.
+func wantRefused(t *testing.T, err error, code int) {
+	t.Helper()
+	var refused *sandbox.ControlError
+	if !errors.As(err, &refused) || refused.StatusCode != code {
+		t.Fatalf("err = %v, want the control API to answer %d", err, code)
+	}
 }
 
 // advance moves the sandbox clock (and so the client's) forward.
-func (e *env) advance(d string) {
+func (e *env) advance(d time.Duration) {
 	e.t.Helper()
-	e.control(http.MethodPost, "/sandbox/clock", map[string]string{"advance": d}, http.StatusOK, nil)
+	if err := e.control.Advance(e.t.Context(), d); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // approvals lists every transaction the sandbox approved.
-func (e *env) approvals() []ctlTx {
+func (e *env) approvals() []sandbox.TransactionRecord {
 	e.t.Helper()
-	var out struct {
-		Data []ctlTx `json:"data"`
+	list, err := e.control.Approvals(e.t.Context())
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	e.control(http.MethodGet, "/sandbox/approvals", nil, http.StatusOK, &out)
-	return out.Data
+	return list
 }
 
 // notifications lists every notification the sandbox decided.
-func (e *env) notifications() []ctlNotification {
+func (e *env) notifications() []sandbox.NotificationRecord {
 	e.t.Helper()
-	var out struct {
-		Data []ctlNotification `json:"data"`
+	list, err := e.control.Notifications(e.t.Context())
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	e.control(http.MethodGet, "/sandbox/notifications", nil, http.StatusOK, &out)
-	return out.Data
+	return list
 }
 
 // Requests.
@@ -393,47 +323,4 @@ func checkTx(t *testing.T, got placetopay.Transaction, w txWant) {
 	if _, err := got.Status.Time(); err != nil {
 		t.Errorf("transaction %d status date %q: %v", got.InternalReference, got.Status.Date, err)
 	}
-}
-
-// receiver is a merchant's notification endpoint.
-type receiver struct {
-	url    string
-	mu     sync.Mutex
-	bodies [][]byte
-	ch     chan []byte
-}
-
-func newReceiver(t *testing.T) *receiver {
-	t.Helper()
-	rec := &receiver{ch: make(chan []byte, 100)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rec.mu.Lock()
-		rec.bodies = append(rec.bodies, b)
-		rec.mu.Unlock()
-		rec.ch <- b
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(srv.Close)
-	rec.url = srv.URL + "/webhooks/placetopay"
-	return rec
-}
-
-// next waits for the next notification; the wait is a deadline, not a measurement.
-func (rec *receiver) next(t *testing.T) []byte {
-	t.Helper()
-	select {
-	case b := <-rec.ch:
-		return b
-	case <-time.After(10 * time.Second):
-		t.Fatal("no notification within 10s")
-		return nil
-	}
-}
-
-// all returns every notification received so far.
-func (rec *receiver) all() [][]byte {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return append([][]byte(nil), rec.bodies...)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"testing"
 	"time"
@@ -31,20 +30,20 @@ var finalStates = []struct {
 	{"approved", nil, func(_ *testing.T, e *env, id placetopay.Int64) { e.pay(int64(id), visaApprove) }, "APPROVED/00"},
 	{"pending then approved", nil, func(_ *testing.T, e *env, id placetopay.Int64) {
 		e.pay(int64(id), visaPendingApprove)
-		e.advance("5m")
+		e.advance(5 * time.Minute)
 	}, "APPROVED/00"},
 	{"merchant cancel", nil, func(t *testing.T, e *env, id placetopay.Int64) {
 		if _, err := e.client.CancelSession(t.Context(), int64(id)); err != nil {
 			t.Fatalf("CancelSession: %v", err)
 		}
 	}, "REJECTED/MC"},
-	{"expired", nil, func(_ *testing.T, e *env, _ placetopay.Int64) { e.advance("31m") }, "REJECTED/EX"},
+	{"expired", nil, func(_ *testing.T, e *env, _ placetopay.Int64) { e.advance(31 * time.Minute) }, "REJECTED/EX"},
 	{"partial expired", func(r placetopay.CreateSessionRequest) placetopay.CreateSessionRequest {
 		r.Payment.AllowPartial = true
 		return r
 	}, func(_ *testing.T, e *env, id placetopay.Int64) {
 		e.payPart(int64(id), visaApprove, "10.00")
-		e.advance("31m")
+		e.advance(31 * time.Minute)
 	}, "PARTIAL_EXPIRED/PX"},
 	{"confirmed", func(r placetopay.CreateSessionRequest) placetopay.CreateSessionRequest {
 		r.Metadata = &placetopay.Metadata{RequiresConfirmation: true}
@@ -52,7 +51,7 @@ var finalStates = []struct {
 	}, func(t *testing.T, e *env, id placetopay.Int64) {
 		ctl := e.pay(int64(id), visaApprove)
 		_, err := e.client.TransactionAction(t.Context(), placetopay.TransactionRequest{
-			InternalReference: placetopay.Int64(ctl.last(t).InternalReference), Action: placetopay.ActionConfirm,
+			InternalReference: placetopay.Int64(lastPayment(t, ctl).InternalReference), Action: placetopay.ActionConfirm,
 		})
 		if err != nil {
 			t.Fatalf("confirm: %v", err)
@@ -64,7 +63,7 @@ var finalStates = []struct {
 	}, func(t *testing.T, e *env, id placetopay.Int64) {
 		ctl := e.pay(int64(id), visaApprove)
 		_, err := e.client.TransactionAction(t.Context(), placetopay.TransactionRequest{
-			InternalReference: placetopay.Int64(ctl.last(t).InternalReference), Action: placetopay.ActionCancel,
+			InternalReference: placetopay.Int64(lastPayment(t, ctl).InternalReference), Action: placetopay.ActionCancel,
 		})
 		if err != nil {
 			t.Fatalf("cancel: %v", err)
@@ -92,8 +91,8 @@ func TestClientNotifications(t *testing.T) {
 	}
 	for _, alg := range algorithms {
 		t.Run(alg.name, func(t *testing.T) {
-			rec := newReceiver(t)
-			e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Signature = rec.url, alg.cfg })
+			rec := sandbox.NewReceiver(t)
+			e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Signature = rec.URL, alg.cfg })
 			ids := map[int64]bool{}
 			for i, fs := range finalStates {
 				t.Run(fs.name, func(t *testing.T) {
@@ -105,7 +104,7 @@ func TestClientNotifications(t *testing.T) {
 					created := e.create(req)
 					ids[int64(created.RequestID)] = true
 					fs.drive(t, e, created.RequestID)
-					body := rec.next(t)
+					body := rec.Next(t)
 					n, got, err := placetopay.VerifyNotification(body, crossSecret)
 					if err != nil {
 						t.Fatalf("VerifyNotification(%s): %v", body, err)
@@ -129,7 +128,7 @@ func TestClientNotifications(t *testing.T) {
 			// Close waits for every delivery: then the count is final.
 			e.sb.Close()
 			perSession := map[int64]int{}
-			for _, b := range rec.all() {
+			for _, b := range rec.All() {
 				n, _, err := placetopay.VerifyNotification(b, crossSecret)
 				if err != nil {
 					t.Errorf("VerifyNotification(%s): %v", b, err)
@@ -151,11 +150,11 @@ func TestClientNotifications(t *testing.T) {
 // TestClientNotificationFaults: the sandbox's faults reach the merchant as documented.
 func TestClientNotificationFaults(t *testing.T) {
 	t.Run("corrupt", func(t *testing.T) {
-		rec := newReceiver(t)
-		e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Faults = rec.url, sandbox.Faults{Corrupt: 1} })
+		rec := sandbox.NewReceiver(t)
+		e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Faults = rec.URL, sandbox.Faults{Corrupt: 1} })
 		created := e.create(basicRequest("FAULT-C", "10.00"))
 		e.pay(int64(created.RequestID), visaApprove)
-		body := rec.next(t)
+		body := rec.Next(t)
 		n, alg, err := placetopay.VerifyNotification(body, crossSecret)
 		if !errors.Is(err, placetopay.ErrBadSignature) {
 			t.Fatalf("VerifyNotification of a corrupted notification: %v, want ErrBadSignature", err)
@@ -168,11 +167,11 @@ func TestClientNotificationFaults(t *testing.T) {
 		}
 	})
 	t.Run("duplicate", func(t *testing.T) {
-		rec := newReceiver(t)
-		e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Faults = rec.url, sandbox.Faults{Duplicate: 1} })
+		rec := sandbox.NewReceiver(t)
+		e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Faults = rec.URL, sandbox.Faults{Duplicate: 1} })
 		created := e.create(basicRequest("FAULT-D", "10.00"))
 		e.pay(int64(created.RequestID), visaApprove)
-		first, second := rec.next(t), rec.next(t)
+		first, second := rec.Next(t), rec.Next(t)
 		if !bytes.Equal(first, second) {
 			t.Errorf("duplicates differ:\n%s\n%s", first, second)
 		}
@@ -182,15 +181,17 @@ func TestClientNotificationFaults(t *testing.T) {
 			}
 		}
 		e.sb.Close()
-		if n := len(rec.all()); n != 2 {
+		if n := len(rec.All()); n != 2 {
 			t.Errorf("%d notifications, want 2", n)
 		}
 	})
 	t.Run("drop", func(t *testing.T) {
-		rec := newReceiver(t)
-		e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL = rec.url })
+		rec := sandbox.NewReceiver(t)
+		e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL = rec.URL })
 		// Switched on through the control API this time.
-		e.control(http.MethodPut, "/sandbox/notifications/faults", map[string]any{"drop": 1}, http.StatusOK, nil)
+		if err := e.control.SetFaults(t.Context(), sandbox.Faults{Drop: 1}); err != nil {
+			t.Fatal(err)
+		}
 		created := e.create(basicRequest("FAULT-X", "10.00"))
 		e.pay(int64(created.RequestID), visaApprove)
 		wantStatus(t, "session", e.query(created.RequestID).Status, "APPROVED/00")
@@ -199,22 +200,22 @@ func TestClientNotificationFaults(t *testing.T) {
 			t.Errorf("sandbox records %+v, want one dropped notification", ctl)
 		}
 		e.sb.Close()
-		if got := rec.all(); len(got) != 0 {
+		if got := rec.All(); len(got) != 0 {
 			t.Errorf("a dropped notification arrived: %s", got)
 		}
 	})
 	t.Run("delay", func(t *testing.T) {
-		rec := newReceiver(t)
+		rec := sandbox.NewReceiver(t)
 		e := newEnv(t, func(c *sandbox.Config) {
-			c.NotifyURL, c.Faults = rec.url, sandbox.Faults{Delay: 1, DelayBy: 10 * time.Minute}
+			c.NotifyURL, c.Faults = rec.URL, sandbox.Faults{Delay: 1, DelayBy: 10 * time.Minute}
 		})
 		created := e.create(basicRequest("FAULT-L", "10.00"))
 		e.pay(int64(created.RequestID), visaApprove)
 		if ctl := e.notifications(); len(ctl) != 1 || ctl[0].Outcome != "pending" {
 			t.Fatalf("sandbox records %+v, want one pending notification", ctl)
 		}
-		e.advance("10m")
-		body := rec.next(t)
+		e.advance(10 * time.Minute)
+		body := rec.Next(t)
 		n, _, err := placetopay.VerifyNotification(body, crossSecret)
 		if err != nil {
 			t.Fatalf("VerifyNotification of a delayed notification: %v", err)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -222,7 +223,7 @@ func TestClientHostedPage(t *testing.T) {
 			t.Fatalf("pay: HTTP %d to %q, want 303 to %q", code, loc, req.ReturnURL)
 		}
 		wantStatus(t, "session while pending", e.query(created.RequestID).Status, "PENDING/PT")
-		e.advance("5m")
+		e.advance(5 * time.Minute)
 		wantStatus(t, "session once resolved", e.query(created.RequestID).Status, "APPROVED/00")
 	})
 

@@ -201,7 +201,7 @@ func TestClientPayWithTestCards(t *testing.T) {
 				w := want
 				w.status, w.reason = "PENDING", "?-"
 				checkTx(t, info.Payment[0], w)
-				e.advance("5m")
+				e.advance(5 * time.Minute)
 			}
 			info := e.query(created.RequestID)
 			wantStatus(t, "session", info.Status, tc.session)
@@ -344,14 +344,14 @@ func TestClientExpiry(t *testing.T) {
 		partial bool
 		expires time.Duration // 0: the default
 		paid    string        // a part paid before expiry
-		advance string
+		advance time.Duration
 		want    string
 	}{
-		{"default 30m, 29m later", false, 0, "", "29m", "PENDING/PT"},
-		{"default 30m, 31m later", false, 0, "", "31m", "REJECTED/EX"},
-		{"explicit 10m, 11m later", false, 10 * time.Minute, "", "11m", "REJECTED/EX"},
-		{"partial with nothing paid", true, 0, "", "31m", "REJECTED/EX"},
-		{"partial with one payment", true, 0, "30.00", "31m", "PARTIAL_EXPIRED/PX"},
+		{"default 30m, 29m later", false, 0, "", 29 * time.Minute, "PENDING/PT"},
+		{"default 30m, 31m later", false, 0, "", 31 * time.Minute, "REJECTED/EX"},
+		{"explicit 10m, 11m later", false, 10 * time.Minute, "", 11 * time.Minute, "REJECTED/EX"},
+		{"partial with nothing paid", true, 0, "", 31 * time.Minute, "REJECTED/EX"},
+		{"partial with one payment", true, 0, "30.00", 31 * time.Minute, "PARTIAL_EXPIRED/PX"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -363,7 +363,7 @@ func TestClientExpiry(t *testing.T) {
 			}
 			created := e.create(req)
 			if tc.paid != "" {
-				e.payPart(int64(created.RequestID), visaApprove, tc.paid)
+				e.payPart(int64(created.RequestID), visaApprove, placetopay.Decimal(tc.paid))
 			}
 			e.advance(tc.advance)
 			info := e.query(created.RequestID)
@@ -376,8 +376,8 @@ func TestClientExpiry(t *testing.T) {
 			}
 			if info.Status.Status != placetopay.StatusPending {
 				// A final session takes no more payments.
-				e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", created.RequestID),
-					map[string]string{"card": visaApprove}, http.StatusConflict, nil)
+				_, err := e.control.Pay(t.Context(), int64(created.RequestID), visaApprove)
+				wantRefused(t, err, http.StatusConflict)
 			}
 		})
 	}
@@ -404,7 +404,8 @@ func TestClientAttemptsLimit(t *testing.T) {
 			t.Errorf("payment %d is %s, want REJECTED/05", p.InternalReference, statusOf(p.Status))
 		}
 	}
-	e.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", id), map[string]string{"card": visaApprove}, http.StatusConflict, nil)
+	_, err := e.control.Pay(t.Context(), id, visaApprove)
+	wantRefused(t, err, http.StatusConflict)
 }
 
 // TestClientCancelSession covers POST /api/session/{id}/cancel and its documented errors
@@ -445,7 +446,7 @@ func TestClientCancelSession(t *testing.T) {
 				t.Fatalf("first cancel: %v", err)
 			}
 		}},
-		{"expired", false, func(int64) { e.advance("31m") }},
+		{"expired", false, func(int64) { e.advance(31 * time.Minute) }},
 	}
 	for i, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {

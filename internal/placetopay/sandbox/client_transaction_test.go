@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -15,7 +16,7 @@ func (e *env) paid(req placetopay.CreateSessionRequest, card string) (placetopay
 	e.t.Helper()
 	created := e.create(req)
 	ctl := e.pay(int64(created.RequestID), card)
-	return created.RequestID, placetopay.Int64(ctl.last(e.t).InternalReference)
+	return created.RequestID, placetopay.Int64(lastPayment(e.t, ctl).InternalReference)
 }
 
 // tokenize saves card with a subscription session and returns the token the client reads.
@@ -91,7 +92,7 @@ func TestClientCollect(t *testing.T) {
 		{"another total", collectRequest("COL-1", "33.31", placetopay.Token{Token: tok.Token}), nil, false},
 		{"another reference", collectRequest("COL-2", "33.30", placetopay.Token{Token: tok.Token}), nil, false},
 		{"by subtoken", collectRequest("COL-3", "10.00", placetopay.Token{Subtoken: tok.Subtoken}), nil, false},
-		{"same after 24 hours", collectRequest("COL-1", "33.30", placetopay.Token{Token: tok.Token}), func() { e.advance("24h1m") }, false},
+		{"same after 24 hours", collectRequest("COL-1", "33.30", placetopay.Token{Token: tok.Token}), func() { e.advance(24*time.Hour + time.Minute) }, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,7 +176,7 @@ func TestClientCollectKinds(t *testing.T) {
 		if len(got.Payment) != 1 || got.Payment[0].Status.Status != placetopay.StatusPending {
 			t.Fatalf("payments %+v, want one PENDING", got.Payment)
 		}
-		e.advance("5m")
+		e.advance(5 * time.Minute)
 		info := e.query(got.RequestID)
 		wantStatus(t, "collect once resolved", info.Status, "APPROVED/00")
 		checkTx(t, info.Payment[0], txWant{
@@ -460,7 +461,7 @@ func TestClientConfirmation(t *testing.T) {
 	}
 	t.Run("confirm after the window", func(t *testing.T) {
 		id, tx := awaiting(t, "CONF-LATE")
-		e.advance("31m")
+		e.advance(31 * time.Minute)
 		_, err := action(t, tx, placetopay.ActionConfirm)
 		wantAPIError(t, err, http.StatusBadRequest, "transaction_request_error", "The transaction has already expired")
 		wantStatus(t, "session", e.query(id).Status, "REJECTED/EX")

@@ -100,13 +100,13 @@ func TestCollect(t *testing.T) {
 func TestCollectOfAPendingCard(t *testing.T) {
 	h := newHarness(t)
 	tok, _ := h.tokenize(cardPendingApprove)
-	h.notes.next(t) // the subscription session's approval
+	h.notes.Next(t) // the subscription session's approval
 	r := h.api("/api/collect", collectBody("RENEW-P", map[string]any{"token": tok}, 10)).want(t, http.StatusOK)
 	if got := status(r.Body, "status"); got != "PENDING/PT" {
 		t.Fatalf("collect = %s, want PENDING/PT", got)
 	}
 	h.advance(2 * time.Minute)
-	n := h.notes.next(t)
+	n := h.notes.Next(t)
 	if !regexp.MustCompile(`"status":"APPROVED".*"reference":"RENEW-P"`).Match(n) {
 		t.Errorf("notification %s, want the collect APPROVED", n)
 	}

@@ -90,7 +90,7 @@ func TestConcurrentPayers(t *testing.T) {
 	}
 	h.sb.Close()
 	seen := map[int64]bool{}
-	for _, body := range h.notes.all() {
+	for _, body := range h.notes.All() {
 		note, _, err := pp.VerifyNotification(body, testSecret)
 		if err != nil || seen[int64(note.RequestID)] {
 			t.Errorf("notification %s: %v (seen before: %v)", body, err, seen[int64(note.RequestID)])

@@ -19,74 +19,33 @@ func (sb *Sandbox) controlError(w http.ResponseWriter, code int, msg string) {
 	sb.writeJSON(w, code, map[string]string{"error": msg})
 }
 
-// decodeControl reads a control request body into v; an empty body is an empty object.
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) error {
+// decodeControl reads a control request body into v; an empty body is an empty object. It
+// answers a body that does not fit with 400 and returns false.
+func (sb *Sandbox) decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+		return false
 	}
-	return nil
+	return true
 }
 
-// controlSession is the sandbox's own view of a session, more than a query shows.
-type controlSession struct {
-	RequestID     int64              `json:"requestId"`
-	Kind          kind               `json:"kind"`
-	Status        statusJSON         `json:"status"`
-	Reference     string             `json:"reference"`
-	Amount        *amountBase        `json:"amount,omitempty"`
-	Approved      *amountBase        `json:"approved,omitempty"`
-	ProcessURL    string             `json:"processUrl,omitempty"`
-	CreatedAt     string             `json:"createdAt"`
-	ExpiresAt     string             `json:"expiresAt"`
-	Attempts      map[string]int     `json:"attempts"`
-	Payments      []controlTx        `json:"payments"`
-	Token         map[string]string  `json:"token,omitempty"`
-	AutopayID     string             `json:"autopayId,omitempty"`
-	Notifications []notificationJSON `json:"notifications"`
-}
-
-func (sb *Sandbox) controlSessionView(s *session) controlSession {
-	v := controlSession{
-		RequestID: s.ID, Kind: s.Kind, Status: statusOf(s.State), Reference: s.Reference,
-		ProcessURL: s.ProcessURL, CreatedAt: sb.date(s.Created), ExpiresAt: sb.date(s.ExpiresAt),
-		Attempts: map[string]int{"rejected": s.Rejected, "limit": sb.cfg.AttemptsLimit},
-		Payments: []controlTx{}, Notifications: []notificationJSON{},
-	}
-	if s.Amount.Currency != "" {
-		v.Amount = &amountBase{Currency: s.Amount.Currency, Total: s.Amount.total()}
-		v.Approved = &amountBase{Currency: s.Amount.Currency, Total: json.Number(formatCents(s.approvedCents()))}
-	}
-	for _, t := range s.Payments {
-		v.Payments = append(v.Payments, sb.controlTxView(t))
-	}
-	if s.Token != nil {
-		v.Token = map[string]string{"token": s.Token.Token, "subtoken": s.Token.Subtoken}
-	}
-	if s.Enrolled != nil {
-		v.AutopayID = s.Enrolled.ID
-	}
-	for _, n := range sb.outbox {
-		if n.RequestID == s.ID {
-			v.Notifications = append(v.Notifications, sb.notificationView(n))
-		}
-	}
-	return v
+// payRequest is POST /sandbox/sessions/{id}/pay: what the shopper enters on the hosted
+// page. An empty Amount is all that is due.
+type payRequest struct {
+	Card   string     `json:"card"`
+	Amount pp.Decimal `json:"amount,omitempty"`
+	Expiry string     `json:"expiry,omitempty"`
+	CVV    string     `json:"cvv,omitempty"`
 }
 
 // handleControlPay is POST /sandbox/sessions/{id}/pay {"card", "amount"?, "expiry"?,
 // "cvv"?}: the hosted page's pay button. 404 unknown session, 409 not payable, 422 unknown
 // card or unusable amount.
 func (sb *Sandbox) handleControlPay(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Card   string     `json:"card"`
-		Amount pp.Decimal `json:"amount"`
-		Expiry string     `json:"expiry"`
-		CVV    string     `json:"cvv"`
-	}
-	if err := decodeControl(w, r, &req); err != nil {
-		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+	var req payRequest
+	if !sb.decodeControl(w, r, &req) {
 		return
 	}
 	c, ok := lookupCard(req.Card)
@@ -95,7 +54,7 @@ func (sb *Sandbox) handleControlPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var view controlSession
+	var view SessionRecord
 	code, msg := http.StatusOK, ""
 	sb.locked(func(now time.Time) {
 		s := sb.sessionLocked(id, now)
@@ -111,7 +70,7 @@ func (sb *Sandbox) handleControlPay(w http.ResponseWriter, r *http.Request) {
 			code, msg = err.HTTPStatus, err.Message
 			return
 		}
-		view = sb.controlSessionView(s)
+		view = sb.sessionRecord(s)
 	})
 	if msg != "" {
 		sb.controlError(w, code, msg)
@@ -137,10 +96,10 @@ func partAmount(s *session, raw string) (*money, *apiError) {
 // handleControlSession is GET /sandbox/sessions/{id}.
 func (sb *Sandbox) handleControlSession(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var view *controlSession
+	var view *SessionRecord
 	sb.locked(func(now time.Time) {
 		if s := sb.sessionLocked(id, now); s != nil {
-			v := sb.controlSessionView(s)
+			v := sb.sessionRecord(s)
 			view = &v
 		}
 	})
@@ -151,15 +110,17 @@ func (sb *Sandbox) handleControlSession(w http.ResponseWriter, r *http.Request) 
 	sb.writeJSON(w, http.StatusOK, view)
 }
 
+// clockRequest is POST /sandbox/clock.
+type clockRequest struct {
+	Advance string `json:"advance"` // a Go duration
+}
+
 // handleControlClock is GET and POST /sandbox/clock {"advance": "<Go duration>"}. Advancing
 // applies at once whatever came due: pending payments, expiries, delayed notifications.
 func (sb *Sandbox) handleControlClock(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
-		var req struct {
-			Advance string `json:"advance"`
-		}
-		if err := decodeControl(w, r, &req); err != nil {
-			sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+		var req clockRequest
+		if !sb.decodeControl(w, r, &req) {
 			return
 		}
 		d, err := time.ParseDuration(req.Advance)

@@ -8,11 +8,11 @@ import (
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// controlCharge is the answer to POST /sandbox/autopay/{id}/charge: the charge, and what
-// the merchant answered to its settlement (approved) or webhook (failed, posted later).
-type controlCharge struct {
-	controlTx
-	Settlements []delivery `json:"settlements,omitempty"`
+// autopayChargeRequest is POST /sandbox/autopay/{id}/charge.
+type autopayChargeRequest struct {
+	Amount      *amountRequest `json:"amount,omitempty"`
+	Outcome     string         `json:"outcome,omitempty"`
+	Settlements int            `json:"settlements,omitempty"`
 }
 
 // handleControlAutopayCharge is POST /sandbox/autopay/{id}/charge {"amount": {currency,
@@ -23,13 +23,8 @@ type controlCharge struct {
 // PlacetoPay may deliver a settlement more than once); a failed one (declined, reason 05)
 // sends the AUTOPAY_TRANSACTION_FAILED webhook. Both are listed by /autopay/transactions.
 func (sb *Sandbox) handleControlAutopayCharge(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Amount      *amountRequest `json:"amount"`
-		Outcome     string         `json:"outcome"`
-		Settlements int            `json:"settlements"`
-	}
-	if err := decodeControl(w, r, &req); err != nil {
-		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+	var req autopayChargeRequest
+	if !sb.decodeControl(w, r, &req) {
 		return
 	}
 	switch {
@@ -42,8 +37,8 @@ func (sb *Sandbox) handleControlAutopayCharge(w http.ResponseWriter, r *http.Req
 	case req.Settlements == 0:
 		req.Settlements = 1
 	}
-	var view controlCharge
-	var settlement *autopayCall
+	var view ChargeRecord
+	var settlement *AutopayCall
 	code, msg := http.StatusOK, ""
 	sb.locked(func(now time.Time) {
 		a := sb.autopays[r.PathValue("id")]
@@ -80,7 +75,7 @@ func (sb *Sandbox) handleControlAutopayCharge(w http.ResponseWriter, r *http.Req
 			sb.approveLocked(t, now)
 			settlement = sb.settlementLocked(a, t)
 		}
-		view.controlTx = sb.controlTxView(t)
+		view.TransactionRecord = sb.transactionRecord(t)
 	})
 	if msg != "" {
 		sb.controlError(w, code, msg)

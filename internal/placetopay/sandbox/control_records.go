@@ -2,32 +2,87 @@ package sandbox
 
 import (
 	"encoding/json"
-	"net/http"
-	"time"
 
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// controlTx is the sandbox's own view of a transaction.
-type controlTx struct {
-	InternalReference int64       `json:"internalReference"`
-	RequestID         int64       `json:"requestId,omitempty"`
-	Kind              string      `json:"kind"`
-	Reference         string      `json:"reference"`
-	Status            statusJSON  `json:"status"`
-	Amount            amountBase  `json:"amount"`
-	Card              string      `json:"card"`
-	Refunded          bool        `json:"refunded"`
-	RefundedTotal     json.Number `json:"refundedTotal"`
-	ResolvesAt        string      `json:"resolvesAt,omitempty"`
-	ConfirmBy         string      `json:"confirmBy,omitempty"`
+// The control API's records and request bodies. The handlers encode the records and decode
+// the bodies; Control sends the bodies and decodes the records: one type for each, so the
+// sandbox and its client cannot drift apart.
+
+// SessionRecord is the sandbox's own view of a session, more than a query shows: the answer
+// to GET /sandbox/sessions/{id} and to paying a session.
+type SessionRecord struct {
+	RequestID     int64                `json:"requestId"`
+	Kind          string               `json:"kind"` // payment, subscription, autopay or collect
+	Status        pp.Status            `json:"status"`
+	Reference     string               `json:"reference"`
+	Amount        *pp.AmountBase       `json:"amount,omitempty"`
+	Approved      *pp.AmountBase       `json:"approved,omitempty"`
+	ProcessURL    string               `json:"processUrl,omitempty"`
+	CreatedAt     string               `json:"createdAt"`
+	ExpiresAt     string               `json:"expiresAt"`
+	Attempts      map[string]int       `json:"attempts"` // rejected, limit
+	Payments      []TransactionRecord  `json:"payments"` // oldest first
+	Token         map[string]string    `json:"token,omitempty"`
+	AutopayID     string               `json:"autopayId,omitempty"`
+	Notifications []NotificationRecord `json:"notifications"`
 }
 
-func (sb *Sandbox) controlTxView(t *transaction) controlTx {
-	v := controlTx{
-		InternalReference: t.Ref, Kind: string(t.Kind), Reference: t.Reference, Status: statusOf(t.State),
-		Amount: amountBase{Currency: t.Amount.Currency, Total: t.Amount.total()}, Card: t.Card.masked(),
-		Refunded: t.Refunded, RefundedTotal: json.Number(formatCents(t.RefundedCents)),
+func (sb *Sandbox) sessionRecord(s *session) SessionRecord {
+	v := SessionRecord{
+		RequestID: s.ID, Kind: string(s.Kind), Status: statusRecord(s.State), Reference: s.Reference,
+		ProcessURL: s.ProcessURL, CreatedAt: sb.date(s.Created), ExpiresAt: sb.date(s.ExpiresAt),
+		Attempts: map[string]int{"rejected": s.Rejected, "limit": sb.cfg.AttemptsLimit},
+		Payments: []TransactionRecord{}, Notifications: []NotificationRecord{},
+	}
+	if s.Amount.Currency != "" {
+		v.Amount = &pp.AmountBase{Currency: s.Amount.Currency, Total: pp.Decimal(s.Amount.total())}
+		v.Approved = &pp.AmountBase{Currency: s.Amount.Currency, Total: pp.Decimal(formatCents(s.approvedCents()))}
+	}
+	for _, t := range s.Payments {
+		v.Payments = append(v.Payments, sb.transactionRecord(t))
+	}
+	if s.Token != nil {
+		v.Token = map[string]string{"token": s.Token.Token, "subtoken": s.Token.Subtoken}
+	}
+	if s.Enrolled != nil {
+		v.AutopayID = s.Enrolled.ID
+	}
+	for _, n := range sb.outbox {
+		if n.RequestID == s.ID {
+			v.Notifications = append(v.Notifications, sb.notificationRecord(n))
+		}
+	}
+	return v
+}
+
+// statusRecord is a status as the control API shows it.
+func statusRecord(s state) pp.Status {
+	return pp.Status{Status: s.Status, Reason: pp.String(s.Reason), Message: pp.String(s.Message), Date: s.Date}
+}
+
+// TransactionRecord is the sandbox's own view of a transaction: a session's payment, an
+// approval, a recurring or an autopay charge.
+type TransactionRecord struct {
+	InternalReference int64         `json:"internalReference"`
+	RequestID         int64         `json:"requestId,omitempty"`
+	Kind              string        `json:"kind"`
+	Reference         string        `json:"reference"`
+	Status            pp.Status     `json:"status"`
+	Amount            pp.AmountBase `json:"amount"`
+	Card              string        `json:"card"` // masked
+	Refunded          bool          `json:"refunded"`
+	RefundedTotal     pp.Decimal    `json:"refundedTotal"`
+	ResolvesAt        string        `json:"resolvesAt,omitempty"` // a pending payment's
+	ConfirmBy         string        `json:"confirmBy,omitempty"`  // a payment pending confirmation's
+}
+
+func (sb *Sandbox) transactionRecord(t *transaction) TransactionRecord {
+	v := TransactionRecord{
+		InternalReference: t.Ref, Kind: string(t.Kind), Reference: t.Reference, Status: statusRecord(t.State),
+		Amount: pp.AmountBase{Currency: t.Amount.Currency, Total: pp.Decimal(t.Amount.total())}, Card: t.Card.masked(),
+		Refunded: t.Refunded, RefundedTotal: pp.Decimal(formatCents(t.RefundedCents)),
 	}
 	if s := t.Session; s != nil {
 		v.RequestID = s.ID
@@ -44,109 +99,41 @@ func (sb *Sandbox) controlTxView(t *transaction) controlTx {
 	return v
 }
 
-// handleControlApprovals is GET /sandbox/approvals: every transaction the sandbox approved,
-// in order, with what was refunded of it since, as of the sandbox's current time. Kinds: payment (a session's), collect,
-// preauthorization (a hold), capture (a checkout of a hold), autopay (a charge).
-func (sb *Sandbox) handleControlApprovals(w http.ResponseWriter, _ *http.Request) {
-	list := []controlTx{}
-	sb.locked(func(now time.Time) {
-		sb.advanceAllLocked(now)
-		for _, t := range sb.approvals {
-			list = append(list, sb.controlTxView(t))
-		}
-	})
-	sb.writeJSON(w, http.StatusOK, map[string]any{"data": list})
-}
-
-type notificationJSON struct {
+// NotificationRecord is one notification the sandbox decided, with its faults and what the
+// receiver answered.
+type NotificationRecord struct {
 	Seq        int             `json:"seq"`
 	RequestID  int64           `json:"requestId"`
 	Status     string          `json:"status"`
-	Body       json.RawMessage `json:"body"`
+	Body       json.RawMessage `json:"body"` // exactly what is posted
 	Faults     []string        `json:"faults"`
 	DueAt      string          `json:"dueAt"`
 	Outcome    string          `json:"outcome"`
-	Deliveries []delivery      `json:"deliveries"`
+	Deliveries []Delivery      `json:"deliveries"`
 }
 
-func (sb *Sandbox) notificationView(n *notification) notificationJSON {
-	return notificationJSON{
+func (sb *Sandbox) notificationRecord(n *notification) NotificationRecord {
+	return NotificationRecord{
 		Seq: n.Seq, RequestID: n.RequestID, Status: n.Status, Body: n.Body, Faults: append([]string{}, n.Faults...),
-		DueAt: sb.date(n.DueAt), Outcome: n.Outcome, Deliveries: append([]delivery{}, n.Deliveries...),
+		DueAt: sb.date(n.DueAt), Outcome: n.Outcome, Deliveries: append([]Delivery{}, n.Deliveries...),
 	}
 }
 
-// handleControlNotifications is GET /sandbox/notifications: every notification decided,
-// with its faults and what the receiver answered.
-func (sb *Sandbox) handleControlNotifications(w http.ResponseWriter, _ *http.Request) {
-	list := []notificationJSON{}
-	sb.locked(func(now time.Time) {
-		sb.advanceAllLocked(now)
-		for _, n := range sb.outbox {
-			list = append(list, sb.notificationView(n))
-		}
-	})
-	sb.writeJSON(w, http.StatusOK, map[string]any{"data": list})
+// ChargeRecord is the answer to charging an autopay: the charge, and what the merchant
+// answered to its settlements (an approved charge's; a failed one's webhook is posted later).
+type ChargeRecord struct {
+	TransactionRecord
+	Settlements []Delivery `json:"settlements,omitempty"`
 }
 
-type faultsJSON struct {
-	Drop      float64 `json:"drop"`
-	Duplicate float64 `json:"duplicate"`
-	Corrupt   float64 `json:"corrupt"`
-	Delay     float64 `json:"delay"`
-	DelayBy   string  `json:"delayBy"`
-	Seed      uint64  `json:"seed"`
+// RecurringChargeRecord is the answer to making a recurring session's next charge: the
+// charge, with its session's requestId, and the notification decided for it.
+type RecurringChargeRecord struct {
+	TransactionRecord
+	Notification json.RawMessage `json:"notification"`
 }
 
-// handleControlFaults is GET and PUT /sandbox/notifications/faults: PUT replaces the
-// notification faults and reseeds their generator.
-func (sb *Sandbox) handleControlFaults(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPut {
-		var req faultsJSON
-		if err := decodeControl(w, r, &req); err != nil {
-			sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
-			return
-		}
-		f := Faults{Drop: req.Drop, Duplicate: req.Duplicate, Corrupt: req.Corrupt, Delay: req.Delay, Seed: req.Seed}
-		if req.DelayBy != "" {
-			d, err := time.ParseDuration(req.DelayBy)
-			if err != nil {
-				sb.controlError(w, http.StatusUnprocessableEntity, "delayBy must be a Go duration")
-				return
-			}
-			f.DelayBy = d
-		}
-		if err := f.validate(); err != nil {
-			sb.controlError(w, http.StatusUnprocessableEntity, err.Error())
-			return
-		}
-		sb.locked(func(time.Time) { sb.faults = newFaultState(f) })
-	}
-	var f Faults
-	sb.locked(func(time.Time) { f = sb.faults.cfg })
-	sb.writeJSON(w, http.StatusOK, faultsJSON{
-		Drop: f.Drop, Duplicate: f.Duplicate, Corrupt: f.Corrupt, Delay: f.Delay, DelayBy: f.DelayBy.String(), Seed: f.Seed,
-	})
-}
-
-// handleControlCards is GET /sandbox/cards: the test cards and what each does.
-func (sb *Sandbox) handleControlCards(w http.ResponseWriter, _ *http.Request) {
-	type cardJSON struct {
-		Number    string `json:"number"`
-		Brand     string `json:"brand"`
-		Behaviour string `json:"behaviour"`
-		Pending   string `json:"pendingFor,omitempty"`
-	}
-	list := make([]cardJSON, 0, len(testCards))
-	for _, c := range testCards {
-		v := cardJSON{Number: c.Number, Brand: c.Brand.Name, Behaviour: string(c.Behaviour)}
-		if c.Behaviour == pendingApprove || c.Behaviour == pendingReject {
-			v.Pending = sb.cfg.PendingDelay.String()
-			if c.Delay != 0 {
-				v.Pending = c.Delay.String()
-			}
-		}
-		list = append(list, v)
-	}
-	sb.writeJSON(w, http.StatusOK, map[string]any{"data": list})
+// listRecord is how the control API answers with a list.
+type listRecord[T any] struct {
+	Data []T `json:"data"`
 }

@@ -12,7 +12,8 @@
 // payments can be driven without waiting. The control API under /sandbox/ (pay a session
 // with a test card, advance the clock, read the sandbox's own records, switch notification
 // faults on) needs no authentication at all: it is a test and demo tool, and a sandbox must
-// never be reachable from the internet or run where real payments are taken.
+// never be reachable from the internet or run where real payments are taken. Control is its
+// client, decoding the same records the handlers write.
 //
 // State lives in memory and is lost when the process stops.
 package sandbox

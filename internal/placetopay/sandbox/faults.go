@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"time"
 )
 
@@ -66,4 +67,47 @@ func (d drawn) names() []string {
 		}
 	}
 	return out
+}
+
+// faultsRecord is the notification faults as PUT /sandbox/notifications/faults takes them
+// and both its GET and PUT answer them.
+type faultsRecord struct {
+	Drop      float64 `json:"drop"`
+	Duplicate float64 `json:"duplicate"`
+	Corrupt   float64 `json:"corrupt"`
+	Delay     float64 `json:"delay"`
+	DelayBy   string  `json:"delayBy"` // a Go duration; empty is the default
+	Seed      uint64  `json:"seed"`
+}
+
+func recordOfFaults(f Faults) faultsRecord {
+	return faultsRecord{Drop: f.Drop, Duplicate: f.Duplicate, Corrupt: f.Corrupt, Delay: f.Delay, DelayBy: f.DelayBy.String(), Seed: f.Seed}
+}
+
+// handleControlFaults is GET and PUT /sandbox/notifications/faults: PUT replaces the
+// notification faults and reseeds their generator.
+func (sb *Sandbox) handleControlFaults(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		var req faultsRecord
+		if !sb.decodeControl(w, r, &req) {
+			return
+		}
+		f := Faults{Drop: req.Drop, Duplicate: req.Duplicate, Corrupt: req.Corrupt, Delay: req.Delay, Seed: req.Seed}
+		if req.DelayBy != "" {
+			d, err := time.ParseDuration(req.DelayBy)
+			if err != nil {
+				sb.controlError(w, http.StatusUnprocessableEntity, "delayBy must be a Go duration")
+				return
+			}
+			f.DelayBy = d
+		}
+		if err := f.validate(); err != nil {
+			sb.controlError(w, http.StatusUnprocessableEntity, err.Error())
+			return
+		}
+		sb.locked(func(time.Time) { sb.faults = newFaultState(f) })
+	}
+	var f Faults
+	sb.locked(func(time.Time) { f = sb.faults.cfg })
+	sb.writeJSON(w, http.StatusOK, recordOfFaults(f))
 }

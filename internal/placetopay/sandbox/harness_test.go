@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,16 +29,16 @@ type harness struct {
 	sb    *Sandbox
 	url   string
 	clock *Clock
-	notes *receiver
+	notes *Receiver
 	alg   pp.Algorithm // of the tranKeys the harness sends
 }
 
 func newHarness(t *testing.T, edit ...func(*Config)) *harness {
 	t.Helper()
-	rec := newReceiver(t)
+	rec := NewReceiver(t)
 	clock := NewClock(func() time.Time { return testEpoch })
 	cfg := Config{
-		Login: testLogin, SecretKey: testSecret, NotifyURL: rec.url, Clock: clock,
+		Login: testLogin, SecretKey: testSecret, NotifyURL: rec.URL, Clock: clock,
 		IDStart: 1000, TickInterval: 20 * time.Millisecond, ExpiryReason: "EX",
 	}
 	for _, e := range edit {
@@ -240,47 +239,3 @@ const (
 	cardPendingReject  = "4048370000000037"
 	cardSlowApprove    = "4110760000000024"
 )
-
-// receiver is a merchant's notification endpoint.
-type receiver struct {
-	url    string
-	mu     sync.Mutex
-	bodies [][]byte
-	code   int
-	ch     chan []byte
-}
-
-func newReceiver(t *testing.T) *receiver {
-	rec := &receiver{code: http.StatusOK, ch: make(chan []byte, 1000)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rec.mu.Lock()
-		rec.bodies = append(rec.bodies, b)
-		code := rec.code
-		rec.mu.Unlock()
-		rec.ch <- b
-		w.WriteHeader(code)
-	}))
-	t.Cleanup(srv.Close)
-	rec.url = srv.URL + "/webhooks/placetopay"
-	return rec
-}
-
-// next waits for the next notification; the wait is a deadline, not a measurement.
-func (rec *receiver) next(t *testing.T) []byte {
-	t.Helper()
-	select {
-	case b := <-rec.ch:
-		return b
-	case <-time.After(10 * time.Second):
-		t.Fatal("no notification within 10s")
-		return nil
-	}
-}
-
-// all returns every notification received so far.
-func (rec *receiver) all() [][]byte {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return append([][]byte(nil), rec.bodies...)
-}

@@ -22,7 +22,7 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 type amountRequest struct {
 	Currency string             `json:"currency"`
 	Total    placetopay.Decimal `json:"total"`
-	Taxes    []json.RawMessage  `json:"taxes"`
+	Taxes    []json.RawMessage  `json:"taxes,omitempty"`
 }
 
 // parse validates a requested amount; zero totals are allowed only when allowZero.

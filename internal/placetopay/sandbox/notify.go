@@ -24,17 +24,18 @@ type notification struct {
 	Faults     []string        // the faults applied: dropped, duplicated, delayed, corrupted
 	DueAt      time.Time       // sandbox time it is sent at
 	Outcome    string          // pending, sending, sent, failed, dropped, unsent (no NotifyURL)
-	Deliveries []delivery
+	Deliveries []Delivery
 	duplicate  bool // posted twice
 }
 
-// delivery is one POST of a notification.
-type delivery struct {
+// Delivery is one POST of a notification, a webhook or a settlement: what the receiver
+// answered, or why nothing came back.
+type Delivery struct {
 	Status int    `json:"status,omitempty"` // the receiver's HTTP status
 	Error  string `json:"error,omitempty"`
 }
 
-func (d delivery) ok() bool { return d.Error == "" && d.Status < 300 }
+func (d Delivery) ok() bool { return d.Error == "" && d.Status < 300 }
 
 // notificationBody is what PlacetoPay posts (docs/placetopay.md#notification-body).
 type notificationBody struct {
@@ -130,21 +131,21 @@ func (sb *Sandbox) deliver(n *notification) {
 	}
 }
 
-func (sb *Sandbox) post(url string, body []byte) delivery {
+func (sb *Sandbox) post(url string, body []byte) Delivery {
 	if url == "" {
 		url = sb.cfg.NotifyURL
 	}
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return delivery{Error: err.Error()}
+		return Delivery{Error: err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "PlacetoPay-Sandbox/1.0")
 	resp, err := sb.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return delivery{Error: err.Error()}
+		return Delivery{Error: err.Error()}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-	return delivery{Status: resp.StatusCode}
+	return Delivery{Status: resp.StatusCode}
 }

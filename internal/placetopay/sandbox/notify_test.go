@@ -20,7 +20,7 @@ func TestNotificationSignature(t *testing.T) {
 			h := newHarness(t, func(c *Config) { c.Signature = alg })
 			id, _ := h.create(basicSession("ORDER-N"))
 			h.pay(id, cardApprove).want(t, http.StatusOK)
-			body := h.notes.next(t)
+			body := h.notes.Next(t)
 			n, got, err := pp.VerifyNotification(body, testSecret)
 			if err != nil {
 				t.Fatalf("VerifyNotification(%s): %v", body, err)
@@ -92,7 +92,7 @@ func TestOneNotificationPerFinalState(t *testing.T) {
 	h.sb.Close() // waits for every delivery in flight
 
 	got := map[int64]string{}
-	for _, body := range h.notes.all() {
+	for _, body := range h.notes.All() {
 		n, _, err := pp.VerifyNotification(body, testSecret)
 		if err != nil {
 			t.Fatalf("%s: %v", body, err)
@@ -115,7 +115,7 @@ func TestSkipExpiryNotification(t *testing.T) {
 	h.advance(time.Hour)
 	h.sb.Close()
 	var ids []int64
-	for _, body := range h.notes.all() {
+	for _, body := range h.notes.All() {
 		n, _, _ := pp.VerifyNotification(body, testSecret)
 		ids = append(ids, int64(n.RequestID))
 	}
@@ -136,7 +136,7 @@ func TestNotificationFaults(t *testing.T) {
 		id, _ := h.create(basicSession("F-DROP"))
 		h.pay(id, cardApprove).want(t, http.StatusOK)
 		h.sb.Close()
-		if n := len(h.notes.all()); n != 0 {
+		if n := len(h.notes.All()); n != 0 {
 			t.Errorf("%d notifications arrived, want none", n)
 		}
 		if got := str(h.notifications(), 0, "outcome"); got != "dropped" {
@@ -148,7 +148,7 @@ func TestNotificationFaults(t *testing.T) {
 		id, _ := h.create(basicSession("F-DUP"))
 		h.pay(id, cardApprove).want(t, http.StatusOK)
 		h.sb.Close()
-		all := h.notes.all()
+		all := h.notes.All()
 		if len(all) != 2 || string(all[0]) != string(all[1]) {
 			t.Fatalf("received %q, want the same notification twice", all)
 		}
@@ -160,7 +160,7 @@ func TestNotificationFaults(t *testing.T) {
 		h := newHarness(t, func(c *Config) { c.Faults.Corrupt = 1 })
 		id, _ := h.create(basicSession("F-BAD"))
 		h.pay(id, cardApprove).want(t, http.StatusOK)
-		n, _, err := pp.VerifyNotification(h.notes.next(t), testSecret)
+		n, _, err := pp.VerifyNotification(h.notes.Next(t), testSecret)
 		if !errors.Is(err, pp.ErrBadSignature) || int64(n.RequestID) != id {
 			t.Errorf("corrupted notification of %d: %v, want ErrBadSignature", n.RequestID, err)
 		}
@@ -174,7 +174,7 @@ func TestNotificationFaults(t *testing.T) {
 			t.Fatalf("recorded %s, want pending until 10:09:05", got)
 		}
 		h.advance(5 * time.Minute)
-		if _, _, err := pp.VerifyNotification(h.notes.next(t), testSecret); err != nil {
+		if _, _, err := pp.VerifyNotification(h.notes.Next(t), testSecret); err != nil {
 			t.Errorf("delayed notification: %v", err)
 		}
 	})
@@ -207,16 +207,14 @@ func TestNotificationFaults(t *testing.T) {
 
 func TestNotificationIsNeverRetried(t *testing.T) {
 	h := newHarness(t)
-	h.notes.mu.Lock()
-	h.notes.code = http.StatusInternalServerError
-	h.notes.mu.Unlock()
+	h.notes.AnswerWith(http.StatusInternalServerError)
 	id, _ := h.create(basicSession("F-500"))
 	h.pay(id, cardApprove).want(t, http.StatusOK)
-	h.notes.next(t)
+	h.notes.Next(t)
 	h.advance(time.Hour)
 	h.query(id)
 	h.sb.Close()
-	if n := len(h.notes.all()); n != 1 {
+	if n := len(h.notes.All()); n != 1 {
 		t.Errorf("%d deliveries, want 1: PlacetoPay never retries", n)
 	}
 	if got := str(h.notifications(), 0, "outcome") + " " + str(h.notifications(), 0, "deliveries", 0, "status"); got != "failed 500" {

@@ -181,6 +181,11 @@ type recurringNotificationBody struct {
 	} `json:"recurring"`
 }
 
+// recurringChargeRequest is POST /sandbox/sessions/{id}/recurring-charge.
+type recurringChargeRequest struct {
+	Status string `json:"status,omitempty"` // APPROVED (the default) or REJECTED
+}
+
 // handleControlRecurringCharge is POST /sandbox/sessions/{id}/recurring-charge {"status":
 // "APPROVED"|"REJECTED"}: the sandbox does not run PlacetoPay's recurrence schedule, so a
 // test makes the next charge of an approved recurring session happen now. The charge is a
@@ -191,11 +196,8 @@ type recurringNotificationBody struct {
 // site's notification URL when it has none. 404 unknown session, 409 not an approved
 // recurring session.
 func (sb *Sandbox) handleControlRecurringCharge(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Status string `json:"status"`
-	}
-	if err := decodeControl(w, r, &req); err != nil {
-		sb.controlError(w, http.StatusBadRequest, "malformed body: "+err.Error())
+	var req recurringChargeRequest
+	if !sb.decodeControl(w, r, &req) {
 		return
 	}
 	if req.Status == "" {
@@ -206,10 +208,7 @@ func (sb *Sandbox) handleControlRecurringCharge(w http.ResponseWriter, r *http.R
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var out struct {
-		controlTx
-		Notification json.RawMessage `json:"notification"`
-	}
+	var out RecurringChargeRecord
 	code, msg := http.StatusOK, ""
 	sb.locked(func(now time.Time) {
 		s := sb.sessionLocked(id, now)
@@ -231,7 +230,7 @@ func (sb *Sandbox) handleControlRecurringCharge(w http.ResponseWriter, r *http.R
 		}
 		s.RecurringCharges = append(s.RecurringCharges, t)
 		body := sb.notifyRecurringLocked(s, t)
-		out.controlTx = sb.controlTxView(t)
+		out.TransactionRecord = sb.transactionRecord(t)
 		out.RequestID = s.ID
 		out.Notification = body
 	})

@@ -73,21 +73,21 @@ func TestDispersion(t *testing.T) {
 
 func TestRecurringCharge(t *testing.T) {
 	h := newHarness(t)
-	own := newReceiver(t)
+	own := NewReceiver(t)
 	body := basicSession("REC-1")
 	body["payment"].(map[string]any)["recurring"] = map[string]any{
-		"periodicity": "M", "interval": 1, "maxPeriods": 12, "nextPayment": "2026-04-02", "notificationUrl": own.url}
+		"periodicity": "M", "interval": 1, "maxPeriods": 12, "nextPayment": "2026-04-02", "notificationUrl": own.URL}
 	id, _ := h.create(body)
 
 	// Not before the first payment is approved.
 	h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/recurring-charge", id), nil).want(t, http.StatusConflict)
 	h.pay(id, cardApprove).want(t, http.StatusOK)
-	h.notes.next(t) // the session's own notification goes to the site's URL
+	h.notes.Next(t) // the session's own notification goes to the site's URL
 
 	for _, st := range []string{pp.StatusApproved, pp.StatusRejected} {
 		r := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/recurring-charge", id), map[string]string{"status": st}).want(t, http.StatusOK)
 		ref := str(r.Body, "internalReference")
-		raw := own.next(t) // to the recurrence's notificationUrl
+		raw := own.Next(t) // to the recurrence's notificationUrl
 		var n struct {
 			Status            pp.Status `json:"status"`
 			RequestID         *int64    `json:"requestId"`

@@ -82,7 +82,7 @@ func TestPartialSession(t *testing.T) {
 	if got := str(r.Body, "payment", 0, "amount", "from", "total") + "+" + str(r.Body, "payment", 2, "amount", "from", "total"); got != "60.5+40" {
 		t.Errorf("approved parts %s, want 60.5+40", got)
 	}
-	if a := h.notes.next(t); !regexp.MustCompile(`"status":"APPROVED"`).Match(a) {
+	if a := h.notes.Next(t); !regexp.MustCompile(`"status":"APPROVED"`).Match(a) {
 		t.Errorf("the one notification is %s, want APPROVED (APPROVED_PARTIAL is not final)", a)
 	}
 }
@@ -180,7 +180,7 @@ func TestPendingResolvesInTheBackground(t *testing.T) {
 	if _, err := h.clock.Advance(3 * time.Minute); err != nil { // not through the control API, which sweeps
 		t.Fatal(err)
 	}
-	n := h.notes.next(t)
+	n := h.notes.Next(t)
 	if !regexp.MustCompile(fmt.Sprintf(`"status":"APPROVED".*"requestId":%d`, id)).Match(n) {
 		t.Errorf("notification %s, want APPROVED for %d", n, id)
 	}

@@ -24,8 +24,8 @@ type store struct {
 	unsent    []*notification // those waiting to be sent
 	// autopayCalls lists every autopay webhook and settlement decided; autopayUnsent the
 	// webhooks waiting to be posted.
-	autopayCalls  []*autopayCall
-	autopayUnsent []*autopayCall
+	autopayCalls  []*AutopayCall
+	autopayUnsent []*AutopayCall
 }
 
 func newStore(idStart int64) store {

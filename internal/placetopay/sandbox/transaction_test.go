@@ -156,7 +156,7 @@ func TestConfirmationFlow(t *testing.T) {
 		if got := status(h.query(id).Body, "status"); got != "APPROVED/00" {
 			t.Errorf("session after confirm = %s, want APPROVED/00", got)
 		}
-		if n, _, err := pp.VerifyNotification(h.notes.next(t), testSecret); err != nil || n.Status.Status != "APPROVED" {
+		if n, _, err := pp.VerifyNotification(h.notes.Next(t), testSecret); err != nil || n.Status.Status != "APPROVED" {
 			t.Errorf("notification after confirm: %s, %v; want APPROVED", n.Status.Status, err)
 		}
 		wantFailed(t, h.action(ref, "confirm", nil), http.StatusBadRequest, "request_not_valid",
@@ -172,7 +172,7 @@ func TestConfirmationFlow(t *testing.T) {
 		if got := status(h.query(id).Body, "status"); got != "REJECTED/?C" {
 			t.Errorf("session after cancel = %s, want REJECTED/?C", got)
 		}
-		if n, _, err := pp.VerifyNotification(h.notes.next(t), testSecret); err != nil || n.Status.Status != "REJECTED" {
+		if n, _, err := pp.VerifyNotification(h.notes.Next(t), testSecret); err != nil || n.Status.Status != "REJECTED" {
 			t.Errorf("notification after cancel: %s, %v; want REJECTED", n.Status.Status, err)
 		}
 	})

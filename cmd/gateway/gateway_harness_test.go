@@ -1,10 +1,10 @@
 package main
 
-// The money path's acceptance harness: real gateway processes (run() in goroutines) on one
-// freshly migrated Postgres database, the real PlacetoPay sandbox over HTTP, and a loopback
-// relay that carries the sandbox's notifications to a gateway whose address is only known
-// once it listens (the gateway needs PLACETOPAY_BASE_URL at start, the sandbox NotifyURL at
-// creation).
+// The acceptance harness of the money path: real gateway processes (run() in goroutines)
+// on one freshly migrated Postgres database, the real PlacetoPay sandbox over HTTP, and a
+// loopback relay that carries the sandbox's notifications to a gateway whose address is only
+// known once it listens (the gateway needs PLACETOPAY_BASE_URL at start, the sandbox
+// NotifyURL at creation).
 
 import (
 	"bytes"
@@ -26,28 +26,29 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/http/contract"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 const (
-	mpLogin     = "moneypath-site"
-	mpSecretKey = "moneypath-secret-024h1IlD"
-	mpAPIKey    = "sk_test_moneypath_0123456789abcdef"
-	// mpPublicURL is GATEWAY_PUBLIC_URL: only used to build return URLs.
-	mpPublicURL = "http://gateway.moneypath.test"
-	mpReturnURL = "https://shop.moneypath.test/thanks"
+	placetopayLogin     = "moneypath-site"
+	placetopaySecretKey = "moneypath-secret-024h1IlD"
+	merchantAPIKey      = "sk_test_moneypath_0123456789abcdef"
+	// gatewayPublicURL is GATEWAY_PUBLIC_URL: only used to build return URLs.
+	gatewayPublicURL = "http://gateway.moneypath.test"
+	shopReturnURL    = "https://shop.moneypath.test/thanks"
 )
 
 // Test cards of the sandbox (internal/placetopay/sandbox/cards.go, docs/placetopay.md#test-cards).
 const (
-	mpCardApprove        = "4110760000000081"
-	mpCardDeny           = "4110760000000016"
-	mpCardPendingApprove = "4110760000000073"
-	mpCardPendingReject  = "4048370000000037"
+	cardApprove        = "4110760000000081"
+	cardDeny           = "4110760000000016"
+	cardPendingApprove = "4110760000000073"
+	cardPendingReject  = "4048370000000037"
 )
 
-// mpConfig shapes one harness.
-type mpConfig struct {
+// harnessConfig shapes one harness.
+type harnessConfig struct {
 	// sandbox is the sandbox's configuration; Login, SecretKey and NotifyURL are the
 	// harness's.
 	sandbox sandbox.Config
@@ -55,11 +56,11 @@ type mpConfig struct {
 	probeInterval time.Duration
 	// instances is how many gateways run on the one database (1 when zero).
 	instances int
-	// proxy puts an mpProxy between the gateways and the sandbox, to make PlacetoPay's
+	// proxy puts a placetopayProxy between the gateways and the sandbox, to make PlacetoPay's
 	// answers say something the sandbox cannot be made to say.
 	proxy bool
 	// downInstance adds one more gateway, on the same database, whose PLACETOPAY_BASE_URL
-	// is a closed port: PlacetoPay is down for it. It is not in gws.
+	// is a closed port: PlacetoPay is down for it. It is not in gateways.
 	downInstance bool
 	// env, when set, adds variables to every gateway's environment; it gets the sandbox's URL.
 	env func(sandboxURL string) []string
@@ -68,35 +69,38 @@ type mpConfig struct {
 	publicRelay bool
 }
 
-type mpGateway struct {
+// runningGateway is one gateway the harness started with startRun.
+type runningGateway struct {
 	url   string // the public listener, http://127.0.0.1:port
 	admin string // the admin listener, http://127.0.0.1:port
 	logs  *syncBuffer
 	stop  func() error // stops it before the test ends; run at cleanup anyway
 }
 
-type mpHarness struct {
-	t     *testing.T
-	sb    *sandbox.Sandbox
-	sbURL string // the sandbox server: PlacetoPay API and control API
-	proxy *mpProxy
-	db    *pgxpool.Pool
-	dbURL string
-	gws   []*mpGateway
-	down  *mpGateway
+// harness is one test's world: its database, its sandbox, the gateways on them and the relay
+// that carries the sandbox's notifications to the first gateway.
+type harness struct {
+	t          *testing.T
+	sandboxURL string          // the sandbox server: PlacetoPay API and control API
+	sandbox    sandbox.Control // its control API
+	proxy      *placetopayProxy
+	db         *pgxpool.Pool
+	dbURL      string
+	gateways   []*runningGateway
+	down       *runningGateway
 	// notifyTo is where the relay forwards the sandbox's notifications.
 	notifyTo atomic.Pointer[string]
 }
 
-// mpHTTP never follows redirects: the return page's 303 is what is checked.
-var mpHTTP = &http.Client{
+// harnessClient never follows redirects: the return page's 303 is what is checked.
+var harnessClient = &http.Client{
 	Timeout:       20 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	// Every gateway answer read through it is checked against the OpenAPI document (TestMain).
 	Transport: contract.Transport{Next: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 0}},
 }
 
-func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
+func newHarness(t *testing.T, cfg harnessConfig) *harness {
 	t.Helper()
 	dbURL := pgtest.URL(t)
 	pool, err := pgxpool.New(context.Background(), dbURL)
@@ -104,13 +108,13 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	h := &mpHarness{t: t, db: pool, dbURL: dbURL}
+	h := &harness{t: t, db: pool, dbURL: dbURL}
 
 	relay := httptest.NewServer(http.HandlerFunc(h.relay))
 	t.Cleanup(relay.Close)
 
 	sc := cfg.sandbox
-	sc.Login, sc.SecretKey = mpLogin, mpSecretKey
+	sc.Login, sc.SecretKey = placetopayLogin, placetopaySecretKey
 	sc.NotifyURL = relay.URL + "/webhooks/placetopay"
 	sb, err := sandbox.New(sc)
 	if err != nil {
@@ -119,18 +123,18 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.Close) // runs before srv.Close: deliveries in flight finish first
-	h.sb, h.sbURL = sb, srv.URL
+	h.sandboxURL, h.sandbox = srv.URL, sandbox.Control{BaseURL: srv.URL, HTTP: harnessClient}
 
 	ppURL := srv.URL
 	if cfg.proxy {
-		h.proxy = newMPProxy(t, srv.URL)
+		h.proxy = newPlacetopayProxy(t, srv.URL)
 		ppURL = h.proxy.srv.URL
 	}
 	interval := cfg.probeInterval
 	if interval == 0 {
 		interval = time.Minute
 	}
-	publicURL := mpPublicURL
+	publicURL := gatewayPublicURL
 	if cfg.publicRelay {
 		publicURL = relay.URL
 	}
@@ -139,11 +143,11 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 			"DATABASE_URL=" + dbURL,
 			"GATEWAY_ADDR=127.0.0.1:0",
 			"GATEWAY_ADMIN_ADDR=127.0.0.1:0",
-			"GATEWAY_API_KEYS=" + mpAPIKey,
+			"GATEWAY_API_KEYS=" + merchantAPIKey,
 			"GATEWAY_PUBLIC_URL=" + publicURL,
 			"PLACETOPAY_BASE_URL=" + base,
-			"PLACETOPAY_LOGIN=" + mpLogin,
-			"PLACETOPAY_SECRET_KEY=" + mpSecretKey,
+			"PLACETOPAY_LOGIN=" + placetopayLogin,
+			"PLACETOPAY_SECRET_KEY=" + placetopaySecretKey,
 			"GATEWAY_PROBE_INTERVAL=" + interval.String(),
 		}
 		if cfg.env != nil {
@@ -151,15 +155,15 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 		}
 		return vars
 	}
-	start := func(base string) *mpGateway {
-		logs, addrs, stop := startRun(t, env(base))
+	start := func(base string) *runningGateway {
+		logs, addrs, stop := startRun(t, nil, env(base), "public", "admin")
 		waitReady(t, addrs["admin"], time.Now().Add(30*time.Second))
-		g := &mpGateway{url: "http://" + addrs["public"], admin: "http://" + addrs["admin"], logs: logs, stop: stop}
+		g := &runningGateway{url: "http://" + addrs["public"], admin: "http://" + addrs["admin"], logs: logs, stop: stop}
 		t.Cleanup(func() {
 			// Before the gateway stops (this runs first): a connection the client dialled but
 			// never used would hold its graceful shutdown for 5 s (net/http treats a new
 			// connection as active that long).
-			mpHTTP.CloseIdleConnections()
+			harnessClient.CloseIdleConnections()
 			if t.Failed() {
 				out := logs.String()
 				if len(out) > 6000 {
@@ -172,27 +176,27 @@ func newMoneyPath(t *testing.T, cfg mpConfig) *mpHarness {
 	}
 	n := max(cfg.instances, 1)
 	for range n {
-		h.gws = append(h.gws, start(ppURL))
+		h.gateways = append(h.gateways, start(ppURL))
 	}
 	if cfg.downInstance {
-		h.down = start(mpClosedPortURL(t))
+		h.down = start(closedPortURL(t))
 	}
-	target := h.gws[0].url + "/webhooks/placetopay"
+	target := h.gateways[0].url + "/webhooks/placetopay"
 	h.notifyTo.Store(&target)
-	// Last, before the gateways stop: the whole events feed is read through mpHTTP, so that
+	// Last, before the gateways stop: the whole events feed is read through harnessClient, so that
 	// every event the test's flows wrote is checked against the document (TestMain).
 	t.Cleanup(h.readEvents)
 	return h
 }
 
 // readEvents reads the events feed to its end from the first gateway still answering. It
-// reports nothing itself: what matters is that mpHTTP validates each page.
-func (h *mpHarness) readEvents() {
+// reports nothing itself: what matters is that harnessClient validates each page.
+func (h *harness) readEvents() {
 	var stored int
 	if err := h.db.QueryRow(context.Background(), `SELECT count(*) FROM events`).Scan(&stored); err != nil {
 		return
 	}
-	for _, g := range h.gws {
+	for _, g := range h.gateways {
 		if readFeed(g, stored) {
 			return
 		}
@@ -202,15 +206,15 @@ func (h *mpHarness) readEvents() {
 // readFeed reads g's events feed page by page until it has listed want events, or for 10 s
 // (the feed holds an event back while an older transaction, of any test, is still open);
 // false when g did not answer (a test may have stopped it).
-func readFeed(g *mpGateway, want int) bool {
+func readFeed(g *runningGateway, want int) bool {
 	cursor, listed := "", 0
 	for deadline := time.Now().Add(10 * time.Second); listed < want && time.Now().Before(deadline); {
 		req, err := http.NewRequest(http.MethodGet, g.url+"/v1/events?limit=100&after="+url.QueryEscape(cursor), nil)
 		if err != nil {
 			return false
 		}
-		req.Header.Set("Authorization", "Bearer "+mpAPIKey)
-		resp, err := mpHTTP.Do(req)
+		req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
+		resp, err := harnessClient.Do(req)
 		if err != nil {
 			return false
 		}
@@ -232,8 +236,8 @@ func readFeed(g *mpGateway, want int) bool {
 	return true
 }
 
-// mpClosedPortURL returns the URL of a port nothing listens on.
-func mpClosedPortURL(t *testing.T) string {
+// closedPortURL returns the URL of a port nothing listens on.
+func closedPortURL(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	u := srv.URL
@@ -243,24 +247,24 @@ func mpClosedPortURL(t *testing.T) string {
 
 // relay forwards one notification to the gateway and answers with the gateway's answer, so
 // that the sandbox records what the gateway said.
-func (h *mpHarness) relay(w http.ResponseWriter, r *http.Request) {
+func (h *harness) relay(w http.ResponseWriter, r *http.Request) {
 	target := h.notifyTo.Load()
 	if target == nil {
 		http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
 		return
 	}
-	mpForward(w, r, *target)
+	forward(w, r, *target)
 }
 
-// mpSend sends r's method, headers and body to url and returns the answer, read whole.
-func mpSend(r *http.Request, url string) (*http.Response, []byte, error) {
+// sendOn sends r's method, headers and body to url and returns the answer, read whole.
+func sendOn(r *http.Request, url string) (*http.Response, []byte, error) {
 	body, _ := io.ReadAll(r.Body)
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header = r.Header.Clone()
-	resp, err := mpHTTP.Do(req)
+	resp, err := harnessClient.Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,9 +273,9 @@ func mpSend(r *http.Request, url string) (*http.Response, []byte, error) {
 	return resp, out, err
 }
 
-// mpForward sends r to url and copies the answer back.
-func mpForward(w http.ResponseWriter, r *http.Request, url string) {
-	resp, out, err := mpSend(r, url)
+// forward sends r to url and copies the answer back.
+func forward(w http.ResponseWriter, r *http.Request, url string) {
+	resp, out, err := sendOn(r, url)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -281,9 +285,9 @@ func mpForward(w http.ResponseWriter, r *http.Request, url string) {
 	_, _ = w.Write(out)
 }
 
-// mpProxy stands between the gateways and the sandbox and can rewrite the payments of a
+// placetopayProxy stands between the gateways and the sandbox and can rewrite the payments of a
 // session's query answers.
-type mpProxy struct {
+type placetopayProxy struct {
 	srv    *httptest.Server
 	target string
 	mu     sync.Mutex
@@ -303,21 +307,21 @@ type mpProxy struct {
 }
 
 // onAnswer installs f as the proxy's answer hook; nil removes it.
-func (p *mpProxy) onAnswer(f func(path string, doc map[string]any)) {
+func (p *placetopayProxy) onAnswer(f func(path string, doc map[string]any)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.answer = f
 }
 
 // loseAnswers makes the answers of the paths lose matches get lost; nil stops it.
-func (p *mpProxy) loseAnswers(lose func(path string) bool) {
+func (p *placetopayProxy) loseAnswers(lose func(path string) bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lose = lose
 }
 
-func newMPProxy(t *testing.T, target string) *mpProxy {
-	p := &mpProxy{target: target, edit: map[int64]func(map[string]any){}}
+func newPlacetopayProxy(t *testing.T, target string) *placetopayProxy {
+	p := &placetopayProxy{target: target, edit: map[int64]func(map[string]any){}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	return p
@@ -325,7 +329,7 @@ func newMPProxy(t *testing.T, target string) *mpProxy {
 
 // rewrite makes every query answer of session requestID pass its payments through edit;
 // nil stops rewriting.
-func (p *mpProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
+func (p *placetopayProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if edit == nil {
@@ -335,14 +339,14 @@ func (p *mpProxy) rewrite(requestID int64, edit func(payment map[string]any)) {
 	p.edit[requestID] = edit
 }
 
-func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
+func (p *placetopayProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
 		p.creates.Add(1)
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/api/transaction" {
 		p.transactions.Add(1)
 	}
-	resp, out, err := mpSend(r, p.target+r.URL.RequestURI())
+	resp, out, err := sendOn(r, p.target+r.URL.RequestURI())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -406,30 +410,34 @@ func (p *mpProxy) serve(w http.ResponseWriter, r *http.Request) {
 
 // --- the merchant API ---
 
-type mpMoney struct {
+type moneyJSON struct {
 	Currency string `json:"currency"`
 	Total    string `json:"total"`
 }
 
-type mpOrder struct {
-	ID         string  `json:"id"`
-	Reference  string  `json:"reference"`
-	Status     string  `json:"status"`
-	Amount     mpMoney `json:"amount"`
-	PaidAmount mpMoney `json:"paidAmount"`
-	Sessions   []struct {
+// orderJSON is an order as the merchant API shows it.
+type orderJSON struct {
+	ID             string    `json:"id"`
+	Reference      string    `json:"reference"`
+	Status         string    `json:"status"`
+	Amount         moneyJSON `json:"amount"`
+	PaidAmount     moneyJSON `json:"paidAmount"`
+	RefundedAmount moneyJSON `json:"refundedAmount"`
+	Sessions       []struct {
 		RequestID  *int64 `json:"requestId"`
 		ProcessURL string `json:"processUrl"`
 		Status     string `json:"status"`
 	} `json:"sessions"`
 	Payments []struct {
-		InternalReference int64   `json:"internalReference"`
-		Status            string  `json:"status"`
-		Amount            mpMoney `json:"amount"`
+		InternalReference int64     `json:"internalReference"`
+		Status            string    `json:"status"`
+		Amount            moneyJSON `json:"amount"`
+		Refunded          bool      `json:"refunded"`
+		RefundedAmount    moneyJSON `json:"refundedAmount"`
 	} `json:"payments"`
 }
 
-type mpSession struct {
+type checkoutJSON struct {
 	RequestID  int64     `json:"requestId"`
 	ProcessURL string    `json:"processUrl"`
 	ExpiresAt  time.Time `json:"expiresAt"`
@@ -437,7 +445,7 @@ type mpSession struct {
 }
 
 // call sends one merchant API request with the API key and returns the status and body.
-func (h *mpHarness) call(g *mpGateway, method, path string, body any) (int, []byte) {
+func (h *harness) call(g *runningGateway, method, path string, body any) (int, []byte) {
 	h.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -451,11 +459,11 @@ func (h *mpHarness) call(g *mpGateway, method, path string, body any) (int, []by
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+mpAPIKey)
+	req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := mpHTTP.Do(req)
+	resp, err := harnessClient.Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -464,7 +472,7 @@ func (h *mpHarness) call(g *mpGateway, method, path string, body any) (int, []by
 	return resp.StatusCode, out
 }
 
-func (h *mpHarness) decode(raw []byte, v any) {
+func (h *harness) decode(raw []byte, v any) {
 	h.t.Helper()
 	if err := json.Unmarshal(raw, v); err != nil {
 		h.t.Fatalf("decode %s: %v", raw, err)
@@ -472,7 +480,7 @@ func (h *mpHarness) decode(raw []byte, v any) {
 }
 
 // createOrder creates a USD order of total; returnURL may be empty.
-func (h *mpHarness) createOrder(g *mpGateway, total, returnURL string) mpOrder {
+func (h *harness) createOrder(g *runningGateway, total, returnURL string) orderJSON {
 	h.t.Helper()
 	body := map[string]any{"description": "money path acceptance", "amount": map[string]string{"currency": "USD", "total": total}}
 	if returnURL != "" {
@@ -482,24 +490,24 @@ func (h *mpHarness) createOrder(g *mpGateway, total, returnURL string) mpOrder {
 	if code != http.StatusCreated {
 		h.t.Fatalf("POST /v1/orders = %d %s, want 201", code, raw)
 	}
-	var o mpOrder
+	var o orderJSON
 	h.decode(raw, &o)
 	return o
 }
 
 // checkout asks for a checkout session; body may be nil.
-func (h *mpHarness) checkout(g *mpGateway, orderID string, body any) (int, []byte) {
+func (h *harness) checkout(g *runningGateway, orderID string, body any) (int, []byte) {
 	h.t.Helper()
 	return h.call(g, http.MethodPost, "/v1/orders/"+orderID+"/checkout", body)
 }
 
-func (h *mpHarness) mustCheckout(g *mpGateway, orderID string) mpSession {
+func (h *harness) mustCheckout(g *runningGateway, orderID string) checkoutJSON {
 	h.t.Helper()
 	code, raw := h.checkout(g, orderID, nil)
 	if code != http.StatusCreated {
 		h.t.Fatalf("checkout of %s = %d %s, want 201", orderID, code, raw)
 	}
-	var s mpSession
+	var s checkoutJSON
 	h.decode(raw, &s)
 	if s.RequestID == 0 || s.ProcessURL == "" {
 		h.t.Fatalf("checkout of %s = %s, want a requestId and a processUrl", orderID, raw)
@@ -508,7 +516,7 @@ func (h *mpHarness) mustCheckout(g *mpGateway, orderID string) mpSession {
 }
 
 // order reads an order; refresh asks the gateway to query PlacetoPay first.
-func (h *mpHarness) order(g *mpGateway, id string, refresh bool) mpOrder {
+func (h *harness) order(g *runningGateway, id string, refresh bool) orderJSON {
 	h.t.Helper()
 	path := "/v1/orders/" + id
 	if refresh {
@@ -518,14 +526,14 @@ func (h *mpHarness) order(g *mpGateway, id string, refresh bool) mpOrder {
 	if code != http.StatusOK {
 		h.t.Fatalf("GET %s = %d %s, want 200", path, code, raw)
 	}
-	var o mpOrder
+	var o orderJSON
 	h.decode(raw, &o)
 	return o
 }
 
 // waitStatus polls GET /v1/orders/{id}, without refresh, until the order is in want, and
 // returns it and how long that took. It fails at the deadline.
-func (h *mpHarness) waitStatus(g *mpGateway, id, want string, within time.Duration) (mpOrder, time.Duration) {
+func (h *harness) waitStatus(g *runningGateway, id, want string, within time.Duration) (orderJSON, time.Duration) {
 	h.t.Helper()
 	start := time.Now()
 	deadline := start.Add(within)
@@ -541,111 +549,72 @@ func (h *mpHarness) waitStatus(g *mpGateway, id, want string, within time.Durati
 	}
 }
 
-// --- the sandbox's control API ---
+// --- the sandbox ---
 
-type mpControlSession struct {
-	RequestID int64 `json:"requestId"`
-	Status    struct {
-		Status string `json:"status"`
-		Reason string `json:"reason"`
-		Date   string `json:"date"`
-	} `json:"status"`
-	Reference string `json:"reference"`
-	Payments  []struct {
-		InternalReference int64 `json:"internalReference"`
-		Status            struct {
-			Status string `json:"status"`
-		} `json:"status"`
-	} `json:"payments"`
-}
-
-func (h *mpHarness) control(method, path string, body any) (int, []byte) {
+// placetopayClient is a PlacetoPay client of the harness's site at the sandbox: what a test
+// uses to act at PlacetoPay behind the gateway's back.
+func (h *harness) placetopayClient() *placetopay.Client {
 	h.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, h.sbURL+path, rd)
+	c, err := placetopay.New(placetopay.Config{BaseURL: h.sandboxURL,
+		Credentials: placetopay.Credentials{Login: placetopayLogin, SecretKey: placetopaySecretKey}})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := mpHTTP.Do(req)
-	if err != nil {
-		h.t.Fatalf("sandbox %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
+	return c
 }
 
 // pay applies a test card to the session, as the shopper on the hosted page.
-func (h *mpHarness) pay(requestID int64, card string) mpControlSession {
+func (h *harness) pay(requestID int64, card string) {
 	h.t.Helper()
-	code, raw := h.control(http.MethodPost, fmt.Sprintf("/sandbox/sessions/%d/pay", requestID), map[string]string{"card": card})
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox pay %d with %s = %d %s", requestID, card, code, raw)
+	if _, err := h.sandbox.Pay(h.t.Context(), requestID, card); err != nil {
+		h.t.Fatalf("pay %d with %s: %v", requestID, card, err)
 	}
-	var s mpControlSession
-	h.decode(raw, &s)
-	return s
 }
 
-func (h *mpHarness) sandboxSession(requestID int64) mpControlSession {
+// payPart pays amount of a partial session with the approving card.
+func (h *harness) payPart(requestID int64, amount string) {
 	h.t.Helper()
-	code, raw := h.control(http.MethodGet, fmt.Sprintf("/sandbox/sessions/%d", requestID), nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox session %d = %d %s", requestID, code, raw)
+	if _, err := h.sandbox.PayPart(h.t.Context(), requestID, cardApprove, placetopay.Decimal(amount)); err != nil {
+		h.t.Fatalf("pay %s of %d: %v", amount, requestID, err)
 	}
-	var s mpControlSession
-	h.decode(raw, &s)
+}
+
+func (h *harness) sandboxSession(requestID int64) sandbox.SessionRecord {
+	h.t.Helper()
+	s, err := h.sandbox.Session(h.t.Context(), requestID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	return s
 }
 
 // advance moves the sandbox clock. The gateway's tranKey seeds use the real time and the
 // sandbox refuses seeds more than 5 minutes off its clock, so a harness advances it by
 // less than that in total.
-func (h *mpHarness) advance(d time.Duration) {
+func (h *harness) advance(d time.Duration) {
 	h.t.Helper()
-	if code, raw := h.control(http.MethodPost, "/sandbox/clock", map[string]string{"advance": d.String()}); code != http.StatusOK {
-		h.t.Fatalf("sandbox clock advance %s = %d %s", d, code, raw)
+	if err := h.sandbox.Advance(h.t.Context(), d); err != nil {
+		h.t.Fatal(err)
 	}
 }
 
 // dropNotifications sets the sandbox's notification drop rate (1: none is sent).
-func (h *mpHarness) dropNotifications(rate float64) {
+func (h *harness) dropNotifications(rate float64) {
 	h.t.Helper()
-	if code, raw := h.control(http.MethodPut, "/sandbox/notifications/faults", map[string]any{"drop": rate}); code != http.StatusOK {
-		h.t.Fatalf("sandbox faults = %d %s", code, raw)
+	if err := h.sandbox.SetFaults(h.t.Context(), sandbox.Faults{Drop: rate}); err != nil {
+		h.t.Fatal(err)
 	}
-}
-
-type mpSandboxNotification struct {
-	RequestID  int64           `json:"requestId"`
-	Status     string          `json:"status"`
-	Body       json.RawMessage `json:"body"`
-	Faults     []string        `json:"faults"`
-	Outcome    string          `json:"outcome"`
-	Deliveries []struct {
-		Status int    `json:"status"`
-		Error  string `json:"error"`
-	} `json:"deliveries"`
 }
 
 // sandboxNotifications returns the notifications the sandbox decided for requestID.
-func (h *mpHarness) sandboxNotifications(requestID int64) []mpSandboxNotification {
+func (h *harness) sandboxNotifications(requestID int64) []sandbox.NotificationRecord {
 	h.t.Helper()
-	code, raw := h.control(http.MethodGet, "/sandbox/notifications", nil)
-	if code != http.StatusOK {
-		h.t.Fatalf("sandbox notifications = %d %s", code, raw)
+	list, err := h.sandbox.Notifications(h.t.Context())
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	var list struct {
-		Data []mpSandboxNotification `json:"data"`
-	}
-	h.decode(raw, &list)
-	var out []mpSandboxNotification
-	for _, n := range list.Data {
+	var out []sandbox.NotificationRecord
+	for _, n := range list {
 		if n.RequestID == requestID {
 			out = append(out, n)
 		}
@@ -655,7 +624,7 @@ func (h *mpHarness) sandboxNotifications(requestID int64) []mpSandboxNotificatio
 
 // --- the database ---
 
-func (h *mpHarness) count(query string, args ...any) int {
+func (h *harness) count(query string, args ...any) int {
 	h.t.Helper()
 	var n int
 	if err := h.db.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
@@ -665,19 +634,19 @@ func (h *mpHarness) count(query string, args ...any) int {
 }
 
 // transitionsTo counts the order's timeline transitions into status.
-func (h *mpHarness) transitionsTo(orderID, status string) int {
+func (h *harness) transitionsTo(orderID, status string) int {
 	h.t.Helper()
 	return h.count(`SELECT count(*) FROM order_timeline WHERE order_id = $1 AND kind = 'transition' AND to_status = $2`, orderID, status)
 }
 
 // eventsOf counts the order's outbox events of type typ.
-func (h *mpHarness) eventsOf(orderID, typ string) int {
+func (h *harness) eventsOf(orderID, typ string) int {
 	h.t.Helper()
 	return h.count(`SELECT count(*) FROM events WHERE order_id = $1 AND type = $2`, orderID, typ)
 }
 
 // waitDB polls query (a boolean) until it is true.
-func (h *mpHarness) waitDB(what string, within time.Duration, query string, args ...any) {
+func (h *harness) waitDB(what string, within time.Duration, query string, args ...any) {
 	h.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -695,23 +664,44 @@ func (h *mpHarness) waitDB(what string, within time.Duration, query string, args
 	}
 }
 
-// mpGetOrder is GET /v1/orders/{id} for goroutines: it reports errors instead of failing.
-func mpGetOrder(g *mpGateway, id string) (mpOrder, error) {
+// sendAtOnce sends n requests that newRequest makes, all at once, and returns their status
+// codes (0 for a request that got no answer).
+func sendAtOnce(n int, newRequest func() *http.Request) []int {
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := harnessClient.Do(newRequest())
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	return codes
+}
+
+// getOrder is GET /v1/orders/{id} for goroutines: it reports errors instead of failing.
+func getOrder(g *runningGateway, id string) (orderJSON, error) {
 	req, err := http.NewRequest(http.MethodGet, g.url+"/v1/orders/"+id, nil)
 	if err != nil {
-		return mpOrder{}, err
+		return orderJSON{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+mpAPIKey)
-	resp, err := mpHTTP.Do(req)
+	req.Header.Set("Authorization", "Bearer "+merchantAPIKey)
+	resp, err := harnessClient.Do(req)
 	if err != nil {
-		return mpOrder{}, err
+		return orderJSON{}, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return mpOrder{}, fmt.Errorf("GET /v1/orders/%s = %d %s", id, resp.StatusCode, raw)
+		return orderJSON{}, fmt.Errorf("GET /v1/orders/%s = %d %s", id, resp.StatusCode, raw)
 	}
-	var o mpOrder
+	var o orderJSON
 	err = json.Unmarshal(raw, &o)
 	return o, err
 }
