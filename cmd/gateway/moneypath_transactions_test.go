@@ -437,6 +437,38 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		}
 	})
 
+	t.Run("a capture above the order's amount moves the amount, said so", func(t *testing.T) {
+		o, _ := h.approvedOrder(g, "10.00", checkin, "authorized")
+		if code, got, p := post("/v1/orders/"+o.ID+"/reauthorize", usd("50.00")); code != http.StatusOK || got.Status != "authorized" {
+			t.Fatalf("reauthorize to 50.00 = %d %+v %+v", code, got, p)
+		}
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", usd("50.00"))
+		if code != http.StatusOK || got.Status != "paid" {
+			t.Fatalf("capture of 50.00 = %d %+v %+v, want paid", code, got, p)
+		}
+		if got.Amount.Total != "50.00" || got.PaidAmount.Total != "50.00" {
+			t.Errorf("after the capture: amount %s paid %s, want the amount to follow the capture (50.00 and 50.00)", got.Amount.Total, got.PaidAmount.Total)
+		}
+		var data struct {
+			Amount  moneyJSON `json:"amount"`
+			Capture struct {
+				Amount         moneyJSON `json:"amount"`
+				PreviousAmount moneyJSON `json:"previousAmount"`
+			} `json:"capture"`
+		}
+		var raw []byte
+		if err := h.db.QueryRow(t.Context(), `SELECT data FROM events WHERE order_id = $1 AND type = 'order.paid'`, o.ID).Scan(&raw); err != nil {
+			t.Fatalf("order.paid event: %v", err)
+		}
+		_ = json.Unmarshal(raw, &data)
+		if data.Amount.Total != "50.00" || data.Capture.Amount.Total != "50.00" || data.Capture.PreviousAmount.Total != "10.00" {
+			t.Errorf("order.paid data = %s, want amount and capture of 50.00 and the previous amount 10.00", raw)
+		}
+		if n := h.count(`SELECT count(*) FROM order_timeline WHERE order_id = $1 AND message LIKE '%the order''s amount is now 50.00 USD%'`, o.ID); n != 1 {
+			t.Error("the timeline does not say the order's amount followed the capture")
+		}
+	})
+
 	t.Run("release cancels the order", func(t *testing.T) {
 		o, requestID := h.approvedOrder(g, "70.00", checkin, "authorized")
 		code, got, p := post("/v1/orders/"+o.ID+"/release", nil)

@@ -20,7 +20,8 @@ const (
 
 // Capture closes the order's preauthorization taking amount (the held amount when nil). The
 // order becomes paid with paidAmount = the captured amount, which may differ from the order's
-// total (a hotel bill is rarely the deposit held); the timeline says so.
+// total (a hotel bill is rarely the deposit held): the order's amount then follows the
+// capture, and the timeline and the event say both figures.
 func (a *Actions) Capture(ctx context.Context, orderID uuid.UUID, amount *Money) (Order, error) {
 	return a.preauthAction(ctx, orderID, PreauthCapture, amount)
 }
@@ -159,17 +160,23 @@ func (a *Actions) recordPreauth(ctx context.Context, act preauthAction, hold Pay
 		if err := a.store.setPaid(ctx, tx, &o, act.Amount.Minor); err != nil {
 			return err
 		}
-		reason := "captured " + act.Amount.String()
-		if act.Amount.Minor != o.Amount.Minor {
-			reason = fmt.Sprintf("captured %s of an order of %s (held %s): paidAmount is what was captured", act.Amount, o.Amount, hold.held())
-		}
 		ref := res.InternalReference
 		if ref == 0 {
 			ref = hold.InternalReference
 		}
-		if err := a.store.record(ctx, tx, &o, Change{To: StatusPaid, Reason: reason, Data: map[string]any{
-			"capture": map[string]any{"internalReference": ref, "amount": map[string]string{"currency": act.Amount.Currency, "total": act.Amount.Decimal()}},
-		}}); err != nil {
+		reason := "captured " + act.Amount.String()
+		capture := map[string]any{"internalReference": ref, "amount": moneyData(act.Amount)}
+		if previous := o.Amount; act.Amount.Minor != previous.Minor {
+			// The order's amount follows the capture, said so, so that paidAmount never
+			// exceeds it silently (a reauthorization may hold more than the order).
+			if err := a.store.setAmount(ctx, tx, &o, act.Amount.Minor); err != nil {
+				return err
+			}
+			reason = fmt.Sprintf("captured %s of an order of %s (held %s): the order's amount is now %s, what was captured",
+				act.Amount, previous, hold.held(), o.Amount)
+			capture["previousAmount"] = moneyData(previous)
+		}
+		if err := a.store.record(ctx, tx, &o, Change{To: StatusPaid, Reason: reason, Data: map[string]any{"capture": capture}}); err != nil {
 			return err
 		}
 		a.metrics.moved(from, &o)

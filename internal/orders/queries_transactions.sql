@@ -99,6 +99,10 @@ ON CONFLICT (internal_reference) DO UPDATE
 SET kind = 'payment', parent_id = EXCLUDED.parent_id, updated_at = now()
 WHERE payments.order_id = EXCLUDED.order_id;
 
+-- name: SetOrderAmount :exec
+-- The order's amount follows a capture of another amount (Actions.recordPreauth).
+UPDATE orders SET total_minor = $2, updated_at = now() WHERE id = $1;
+
 -- name: SetCheckinCaptured :exec
 -- A capture PlacetoPay answered with no transaction of its own: the checkin is the captured
 -- payment, refundable up to the captured amount; held_minor keeps what was held.

@@ -90,7 +90,7 @@ func (n *Notifications) recordCharge(ctx context.Context, tx pgx.Tx, id int64, r
 	amount := sess.Amount
 	payload, _ := json.Marshal(map[string]any{
 		"internalReference": rn.InternalReference, "status": rn.Status, "reason": rn.Reason, "message": rn.Message,
-		"amount":    map[string]string{"currency": amount.Currency, "total": amount.Decimal()},
+		"amount":    moneyData(amount),
 		"recurring": map[string]any{"tries": rn.Tries, "enabled": rn.Enabled}, "reportedBy": "notification",
 	})
 	if err := n.store.providerAnswer(ctx, tx, o.ID, &sess.ID, rn.Status, rn.Reason,

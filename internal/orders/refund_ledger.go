@@ -125,5 +125,5 @@ func (a *Actions) failRefund(ctx context.Context, id uuid.UUID, reason, message 
 
 func refundEventData(r Refund) map[string]any {
 	return map[string]any{"id": r.ID, "paymentInternalReference": r.PaymentInternalReference,
-		"amount": map[string]string{"currency": r.Amount.Currency, "total": r.Amount.Decimal()}, "status": r.Status}
+		"amount": moneyData(r.Amount), "status": r.Status}
 }

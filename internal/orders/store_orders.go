@@ -134,6 +134,15 @@ func (s *Store) setPaid(ctx context.Context, tx pgx.Tx, o *Order, minor int64) e
 	return nil
 }
 
+// setAmount changes the order's amount: a capture of another amount than the order's.
+func (s *Store) setAmount(ctx context.Context, tx pgx.Tx, o *Order, minor int64) error {
+	if err := s.q.SetOrderAmount(ctx, tx, ordersdb.SetOrderAmountParams{ID: o.ID, TotalMinor: minor}); err != nil {
+		return err
+	}
+	o.Amount.Minor = minor
+	return nil
+}
+
 // withHistory fills the order's sessions and payments.
 func (s *Store) withHistory(ctx context.Context, o *Order) error {
 	sessions, err := s.q.ListSessions(ctx, s.pool, o.ID)

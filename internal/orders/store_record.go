@@ -78,13 +78,15 @@ func (s *Store) record(ctx context.Context, tx pgx.Tx, o *Order, c Change) error
 
 // eventData is the payload of an order event: the order's money and statuses at the change.
 func eventData(o *Order, from Status) map[string]any {
-	money := func(m Money) map[string]string {
-		return map[string]string{"currency": m.Currency, "total": m.Decimal()}
-	}
 	return map[string]any{
 		"orderId": o.ID, "reference": o.Reference, "status": o.Status, "previousStatus": from,
-		"amount": money(o.Amount), "paidAmount": money(o.Paid()), "refundedAmount": money(o.Refunded()),
+		"amount": moneyData(o.Amount), "paidAmount": moneyData(o.Paid()), "refundedAmount": moneyData(o.Refunded()),
 	}
+}
+
+// moneyData is an amount as events show it: the currency and the exact decimal.
+func moneyData(m Money) map[string]string {
+	return map[string]string{"currency": m.Currency, "total": m.Decimal()}
 }
 
 // note writes a timeline entry about an order that changes nothing: a warning, a deadline.

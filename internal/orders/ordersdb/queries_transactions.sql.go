@@ -682,6 +682,21 @@ func (q *Queries) SetCheckinCaptured(ctx context.Context, db DBTX, arg SetChecki
 	return err
 }
 
+const setOrderAmount = `-- name: SetOrderAmount :exec
+UPDATE orders SET total_minor = $2, updated_at = now() WHERE id = $1
+`
+
+type SetOrderAmountParams struct {
+	ID         uuid.UUID
+	TotalMinor int64
+}
+
+// The order's amount follows a capture of another amount (Actions.recordPreauth).
+func (q *Queries) SetOrderAmount(ctx context.Context, db DBTX, arg SetOrderAmountParams) error {
+	_, err := db.Exec(ctx, setOrderAmount, arg.ID, arg.TotalMinor)
+	return err
+}
+
 const setPaymentHeld = `-- name: SetPaymentHeld :exec
 UPDATE payments SET held_minor = $2, updated_at = now() WHERE id = $1
 `

@@ -1102,10 +1102,11 @@ type OrderFailedEventType string
 type OrderPaidData struct {
 	Amount Money `json:"amount"`
 
-	// Capture Only when a preauthorization was captured; `paidAmount` is what was captured.
+	// Capture Only when a preauthorization was captured; `paidAmount` is what was captured. A capture of another amount than the order's (a hotel bill is rarely the deposit held, and a reauthorization may hold more) moves the order's `amount` to it, with the amount before in `previousAmount`: `paidAmount` never exceeds `amount` silently.
 	Capture *struct {
-		Amount            Money `json:"amount"`
-		InternalReference int64 `json:"internalReference"`
+		Amount            Money  `json:"amount"`
+		InternalReference int64  `json:"internalReference"`
+		PreviousAmount    *Money `json:"previousAmount,omitempty"`
 	} `json:"capture,omitempty"`
 	OrderId        openapi_types.UUID  `json:"orderId"`
 	PaidAmount     Money               `json:"paidAmount"`
