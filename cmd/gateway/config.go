@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type config struct {
 	MerchantWebhookURL     string        `env:"MERCHANT_WEBHOOK_URL"`
 	MerchantWebhookKey     string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	MerchantWebhookTimeout time.Duration `env:"MERCHANT_WEBHOOK_TIMEOUT" envDefault:"15s"`
+	NotificationSignatures string        `env:"PLACETOPAY_NOTIFICATION_SIGNATURES" envDefault:"both"`
 	CORSOrigins            []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
 	Env                    string        `env:"GATEWAY_ENV" envDefault:"development"`
 	TokenKey               string        `env:"GATEWAY_TOKEN_KEY"`
@@ -156,8 +158,15 @@ func (c *config) validate() error {
 			return bad("GATEWAY_API_KEYS", "every key must be at least 16 characters long")
 		}
 	}
+	if _, err := webhooks.ParseSignatures(c.NotificationSignatures); err != nil {
+		return bad("PLACETOPAY_NOTIFICATION_SIGNATURES", "%v", err)
+	}
 	if c.production() {
 		switch {
+		case c.PlacetoPaySecret != "" && len(c.PlacetoPaySecret) < minPlacetoPaySecret:
+			return bad("PLACETOPAY_SECRET_KEY", "production needs the site's secret key as PlacetoPay issued it (at least %d characters), not a placeholder", minPlacetoPaySecret)
+		case slices.ContainsFunc(c.CORSOrigins, func(o string) bool { return !strings.HasPrefix(o, "https://") }):
+			return bad("GATEWAY_CORS_ORIGINS", "production needs https origins: a storefront served over http cannot keep a client secret safe")
 		case c.sandboxMode():
 			return bad("PLACETOPAY_BASE_URL", "production needs real PlacetoPay credentials")
 		case !strings.HasPrefix(c.PlacetoPayBaseURL, "https://"):
@@ -187,6 +196,10 @@ func (c *config) validate() error {
 	}
 	return nil
 }
+
+// minPlacetoPaySecret is the shortest secret key production accepts: PlacetoPay issues longer
+// ones (the documents' test sites have 8 and 16 characters); a shorter one is a placeholder.
+const minPlacetoPaySecret = 8
 
 func checkBaseURL(s string) error {
 	u, err := url.Parse(s)
@@ -237,7 +250,8 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_BASE_URL": c.PlacetoPayBaseURL, "PLACETOPAY_LOGIN": c.PlacetoPayLogin,
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
-		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "MERCHANT_WEBHOOK_TIMEOUT": c.MerchantWebhookTimeout.String(), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
+		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "MERCHANT_WEBHOOK_TIMEOUT": c.MerchantWebhookTimeout.String(),
+		"PLACETOPAY_NOTIFICATION_SIGNATURES": c.NotificationSignatures, "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),

@@ -55,6 +55,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		Env:           "development",
 
 		MerchantWebhookTimeout: 15 * time.Second,
+		NotificationSignatures: "both",
 	}
 	// Empty and nil slices are both "none".
 	if len(cfg.CORSOrigins) == 0 {
@@ -115,6 +116,7 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"probe interval too short", []string{"GATEWAY_PROBE_INTERVAL=1ns"}, "GATEWAY_PROBE_INTERVAL"},
 		{"probe interval too long", []string{"GATEWAY_PROBE_INTERVAL=48h"}, "GATEWAY_PROBE_INTERVAL"},
 		{"webhook timeout too short", []string{"MERCHANT_WEBHOOK_TIMEOUT=100ms"}, "MERCHANT_WEBHOOK_TIMEOUT"},
+		{"unknown notification signatures", []string{"PLACETOPAY_NOTIFICATION_SIGNATURES=md5"}, "PLACETOPAY_NOTIFICATION_SIGNATURES"},
 		{"webhook timeout too long", []string{"MERCHANT_WEBHOOK_TIMEOUT=2m"}, "MERCHANT_WEBHOOK_TIMEOUT"},
 		{"confirmation window too short", []string{"GATEWAY_CONFIRMATION_WINDOW=10s"}, "GATEWAY_CONFIRMATION_WINDOW"},
 		{"unparsable confirmation window", []string{"GATEWAY_CONFIRMATION_WINDOW=soon"}, "GATEWAY_CONFIRMATION_WINDOW"},
@@ -142,6 +144,8 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"production with http merchant webhook", prodEnv(
 			"MERCHANT_WEBHOOK_URL=http://shop.example.com/hooks", "MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef01234567",
 		), "MERCHANT_WEBHOOK_URL"},
+		{"production with a one-character PlacetoPay secret", prodEnv("PLACETOPAY_SECRET_KEY=x"), "PLACETOPAY_SECRET_KEY"},
+		{"production with an http CORS origin", prodEnv("GATEWAY_CORS_ORIGINS=https://shop.example.com,http://old.shop.example.com"), "GATEWAY_CORS_ORIGINS"},
 		{"production with short merchant webhook secret", prodEnv(
 			"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks", "MERCHANT_WEBHOOK_SECRET=whsec_short",
 		), "MERCHANT_WEBHOOK_SECRET"},

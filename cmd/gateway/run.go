@@ -193,7 +193,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
 		ConfirmationWindow: cfg.ConfirmationWindow,
 	}, log, reg)
-	inbox := webhooks.NewInbox(ppCreds.SecretKey, money.notifications, reg)
+	signatures, _ := webhooks.ParseSignatures(cfg.NotificationSignatures) // validated by loadConfig
+	inbox := webhooks.NewInbox(ppCreds.SecretKey, signatures, money.notifications, reg)
 	idem := idempotency.NewStore(pool, time.Minute, tokenKeys)
 	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,

@@ -16,16 +16,18 @@ import (
 // makes the session due for a query. The body never changes an order by itself.
 type Inbox struct {
 	secret        string
+	signatures    Signatures
 	notifications *orders.Notifications
 	received      *prometheus.CounterVec
 }
 
-// NewInbox returns an Inbox verifying with the site's secret key. reg receives its metric.
-func NewInbox(secretKey string, notifications *orders.Notifications, reg prometheus.Registerer) *Inbox {
-	if secretKey == "" || notifications == nil || reg == nil {
-		panic("webhooks: NewInbox needs the secret key, the notification intake and a registry")
+// NewInbox returns an Inbox verifying with the site's secret key and accepting the given
+// signature algorithms. reg receives its metric.
+func NewInbox(secretKey string, signatures Signatures, notifications *orders.Notifications, reg prometheus.Registerer) *Inbox {
+	if secretKey == "" || signatures == (Signatures{}) || notifications == nil || reg == nil {
+		panic("webhooks: NewInbox needs the secret key, an algorithm, the notification intake and a registry")
 	}
-	in := &Inbox{secret: secretKey, notifications: notifications,
+	in := &Inbox{secret: secretKey, signatures: signatures, notifications: notifications,
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_placetopay_notifications_total",
 			Help: "PlacetoPay notifications received, by outcome (accepted, duplicate, bad_signature, malformed) and signature algorithm.",
@@ -55,6 +57,10 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	case err != nil:
 		in.received.WithLabelValues("malformed", "unknown").Inc()
 		return ErrMalformed
+	case !in.signatures.accepts(alg):
+		// A valid signature with an algorithm the site no longer uses: refused like a bad one.
+		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
+		return ErrBadSignature
 	}
 	kind := "checkout"
 	if n.RequestID == 0 {

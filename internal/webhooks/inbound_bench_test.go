@@ -57,7 +57,7 @@ func inboxWithSession(tb testing.TB, reference, secret string, total orders.Mone
 	if _, _, err := checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "190.85.12.44"}); err != nil {
 		tb.Fatal(err)
 	}
-	return pool, webhooks.NewInbox(secret, orders.NewNotifications(store, waker, log), prometheus.NewRegistry())
+	return pool, webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(store, waker, log), prometheus.NewRegistry())
 }
 
 // BenchmarkInboxReceive measures the whole intake of a notification against Postgres:

@@ -27,7 +27,7 @@ func TestRecurringChargeFromANotificationIsUnconfirmed(t *testing.T) {
 	store := orders.NewStore(pool)
 	svc := orders.NewService(store, zap.NewNop())
 	const secret = "forgery-site-secret"
-	in := webhooks.NewInbox(secret, orders.NewNotifications(store, orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(store, orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 
 	// The victim: a paid order whose approved session set up a recurrence.
 	victim, _, err := svc.Create(ctx, orders.CreateParams{Reference: "VICTIM-1", Amount: orders.Money{Minor: 2500, Currency: "USD"}})
