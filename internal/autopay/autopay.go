@@ -142,6 +142,9 @@ func validateTerms(t Terms, now time.Time) error {
 	if n := utf8.RuneCountInString(t.Description); n < 1 || n > 250 {
 		return invalid("description", "is required, at most 250 characters")
 	}
+	if err := orders.CheckLabel("description", t.Description, 250); err != nil {
+		return err
+	}
 	if t.DueDay != nil && (*t.DueDay < 1 || *t.DueDay > 28) {
 		return invalid("dueDay", "must be between 1 and 28")
 	}
@@ -202,5 +205,5 @@ func validateReference(ref string) error {
 	if n := utf8.RuneCountInString(ref); n < 1 || n > 32 {
 		return invalid("reference", "is required, 1 to 32 characters")
 	}
-	return nil
+	return orders.CheckLabel("reference", ref, 32)
 }

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 )
@@ -45,5 +46,26 @@ func TestOrderPaymentsShowKindAndConfirmation(t *testing.T) {
 		if w := want[p.InternalReference]; [3]string{p.Kind, p.Status, p.ReportedStatus} != w {
 			t.Errorf("payment %d: kind %q status %q reported %q, want %q", p.InternalReference, p.Kind, p.Status, p.ReportedStatus, w)
 		}
+	}
+}
+
+// TestLookAlikeLabelsAreRefused: a reference or description with a bidirectional control, a
+// zero-width character or the byte-order mark reads like another one: 422 naming the field,
+// and no order.
+func TestLookAlikeLabelsAreRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct{ field, ref, description string }{
+		{"reference", "ORDER-\u202e7801", "shoes"},
+		{"reference", "ORDER\u200b1087", "shoes"},
+		{"reference", "\ufeffORDER-1087", "shoes"},
+		{"reference", "ORDER-\u20661087", "shoes"},
+		{"description", "ORDER-1088", "Pago de \u202eCOP 000.001"},
+		{"description", "ORDER-1089", "shoes\u200d"},
+	} {
+		body := fmt.Sprintf(`{"reference":%q,"description":%q,"amount":{"currency":"COP","total":"59900"}}`, c.ref, c.description)
+		e.do(t, http.MethodPost, "/v1/orders", body, auth(apiKey)).wantProblem(t, http.StatusUnprocessableEntity, "invalid", c.field)
+	}
+	if n := e.orderCount(t); n != 0 {
+		t.Errorf("%d orders were created from look-alike labels", n)
 	}
 }

@@ -30,14 +30,14 @@ const (
 // Validate checks p against PlacetoPay's limits, naming the first field at fault.
 func (p *CreateParams) Validate() error {
 	if p.Reference != "" {
-		if err := checkText("reference", p.Reference, maxReference); err != nil {
+		if err := CheckLabel("reference", p.Reference, maxReference); err != nil {
 			return err
 		}
 		if strings.TrimSpace(p.Reference) != p.Reference {
 			return invalidField("reference", "must not start or end with spaces")
 		}
 	}
-	if err := checkText("description", p.Description, maxDescription); err != nil {
+	if err := CheckLabel("description", p.Description, maxDescription); err != nil {
 		return err
 	}
 	if _, ok := currencyExponents[p.Amount.Currency]; !ok {
@@ -137,6 +137,22 @@ func checkText(field, s string, max int) error {
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			return invalidField(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// CheckLabel is checkText for what a person reads to recognise a payment (a reference, a
+// description): it also refuses the invisible characters that make two different labels look
+// alike: bidirectional controls (U+202E turns "ORDER-1087" into what reads as another), zero-width
+// characters and the byte-order mark, and every other Unicode format character.
+func CheckLabel(field, s string, max int) error {
+	if err := checkText(field, s, max); err != nil {
+		return err
+	}
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			return invalidField(field, "must not contain invisible or direction-changing characters (found U+%04X)", r)
 		}
 	}
 	return nil

@@ -1467,7 +1467,7 @@ type ListAutopayParams struct {
 
 // CreateAutopayParams defines parameters for CreateAutopay.
 type CreateAutopayParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1479,25 +1479,25 @@ type GetAutopayParams struct {
 
 // EditAutopayParams defines parameters for EditAutopay.
 type EditAutopayParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CancelAutopayParams defines parameters for CancelAutopay.
 type CancelAutopayParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // EditAutopayPostParams defines parameters for EditAutopayPost.
 type EditAutopayPostParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateChargeParams defines parameters for CreateCharge.
 type CreateChargeParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1523,7 +1523,7 @@ type ListOrdersParams struct {
 
 // CreateOrderParams defines parameters for CreateOrder.
 type CreateOrderParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1540,49 +1540,49 @@ type GetOrder200JSONResponseBody struct {
 
 // CancelOrderParams defines parameters for CancelOrder.
 type CancelOrderParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CaptureParams defines parameters for Capture.
 type CaptureParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CheckoutParams defines parameters for Checkout.
 type CheckoutParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CancelPaymentParams defines parameters for CancelPayment.
 type CancelPaymentParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ConfirmPaymentParams defines parameters for ConfirmPayment.
 type ConfirmPaymentParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ReauthorizeParams defines parameters for Reauthorize.
 type ReauthorizeParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RefundParams defines parameters for Refund.
 type RefundParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ReleaseParams defines parameters for Release.
 type ReleaseParams struct {
-	// IdempotencyKey Up to 255 characters; replays the first response to the same key and body.
+	// IdempotencyKey Optional and recommended. Up to 255 bytes of UTF-8 (a 400 beyond); replays the first response to the same key and body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
