@@ -137,6 +137,11 @@ func decidePayments(f facts) decision {
 		return decision{status: StatusReview, paidMinor: 0, reason: "PlacetoPay reports the session PARTIAL_EXPIRED (payments were made) but no approved payment of the order's"}
 	case sum == 0 && session == ProviderApproved:
 		return decision{status: StatusReview, paidMinor: 0, reason: "the session is approved but no approved payment was reported"}
+	case sum > 0 && session == ProviderRejected:
+		// A final session that is not approved yet holds approved money: PlacetoPay's
+		// answers disagree with each other, so a person must look.
+		return decision{status: StatusReview, paidMinor: sum, reason: fmt.Sprintf(
+			"PlacetoPay reports %s approved under a session it reports REJECTED", o.minor(sum))}
 	case sum == 0 && session == ProviderRejected && o.Status == StatusPending:
 		return decision{status: StatusFailed, paidMinor: 0, reason: "the session was rejected or expired with no approved payment"}
 	}

@@ -148,6 +148,16 @@ func TestDecide(t *testing.T) {
 			want:     StatusReview, paid: 0,
 		},
 		{
+			name: "approved money under a rejected session goes to review", order: order(StatusPending, "USD", 100_00), kind: KindPayment, session: ProviderRejected,
+			payments: []Payment{pay(1, ProviderApproved, "USD", 100_00)},
+			want:     StatusReview, paid: 100_00, reason: []string{"100.00 USD", "REJECTED"},
+		},
+		{
+			name: "approved money under a rejected session of a paid order goes to review", order: order(StatusPaid, "USD", 100_00), kind: KindPayment, session: ProviderRejected,
+			payments: []Payment{pay(1, ProviderApproved, "USD", 100_00)},
+			want:     StatusReview, paid: 100_00,
+		},
+		{
 			name: "a late rejection does not fail a paid order", order: order(StatusPaid, "USD", 100_00), kind: KindPayment, session: ProviderRejected,
 			want: "", paid: 0,
 		},
