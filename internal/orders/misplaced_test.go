@@ -102,3 +102,65 @@ func TestAPaymentNeverMovesBetweenOrders(t *testing.T) {
 		}
 	}
 }
+
+// cancels is a sessionsProvider that records the sessions it was asked to cancel.
+type cancels struct {
+	*sessionsProvider
+	mu        sync.Mutex
+	cancelled []int64
+}
+
+func (c *cancels) CancelSession(_ context.Context, id int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancelled = append(c.cancelled, id)
+	return nil
+}
+
+// TestAPaymentClosesTheOtherOpenSession: when a session pays the order, the order's other
+// open session is closed here and cancelled at PlacetoPay, so that the shopper cannot pay
+// the order a second time on it.
+func TestAPaymentClosesTheOtherOpenSession(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	store := orders.NewStore(pool)
+	svc := orders.NewService(store, zap.NewNop())
+	prov := &cancels{sessionsProvider: &sessionsProvider{answers: map[int64]orders.ProviderSession{}}}
+	pay := wire(store, prov, testConfig())
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWO-SESSIONS", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	// Session 1 expires here (still probed: a payment may be in flight on it); session 2 opens.
+	if _, err := pool.Exec(ctx, `UPDATE checkout_sessions SET expires_at = now() - interval '1 minute' WHERE request_id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	// The payment in flight on session 1 is approved.
+	prov.approve(1, 7001, "TWO-SESSIONS")
+	if err := pay.reconciler.Reconcile(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.Get(ctx, o.ID); got.Status != orders.StatusPaid {
+		t.Fatalf("order is %s, want paid", got.Status)
+	}
+	var attempt string
+	if err := pool.QueryRow(ctx, `SELECT attempt FROM checkout_sessions WHERE request_id = 2`).Scan(&attempt); err != nil {
+		t.Fatal(err)
+	}
+	if attempt != "closed" {
+		t.Errorf("session 2 is %s after session 1 paid the order, want closed", attempt)
+	}
+	if len(prov.cancelled) != 1 || prov.cancelled[0] != 2 {
+		t.Errorf("sessions cancelled at PlacetoPay: %v, want [2]", prov.cancelled)
+	}
+	// And it is never handed out again: a checkout of the paid order is refused.
+	if _, _, err := pay.checkouts.Checkout(ctx, o.ID, orders.CheckoutParams{IPAddress: "127.0.0.1"}); orders.ErrorCode(err) != orders.EConflict {
+		t.Errorf("checkout of the paid order = %v, want a conflict", err)
+	}
+}

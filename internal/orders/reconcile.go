@@ -96,6 +96,7 @@ func (r *Reconciler) reconcile(ctx context.Context, requestID int64) error {
 		r.metrics.reconciles.WithLabelValues("ok").Inc()
 		return nil
 	}
+	var superseded *int64 // another open session of the order, which this one's payment closed
 	err = r.store.inTx(ctx, func(tx pgx.Tx) error {
 		// Lock order: the order, then its session, as Checkout does.
 		o, err := r.store.lockOrder(ctx, tx, sess.OrderID)
@@ -105,13 +106,21 @@ func (r *Reconciler) reconcile(ctx context.Context, requestID int64) error {
 		if sess, err = r.store.lockSession(ctx, tx, requestID); err != nil {
 			return err
 		}
-		return r.apply(ctx, tx, &o, sess, info)
+		superseded, err = r.apply(ctx, tx, &o, sess, info)
+		return err
 	})
 	if err != nil {
 		r.metrics.reconciles.WithLabelValues("apply_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: %w", requestID, err)
 	}
 	r.metrics.reconciles.WithLabelValues("ok").Inc()
+	if superseded != nil {
+		// Closed here already; cancelled there so that nobody pays it. A payment that lands
+		// anyway is found by its probe and goes to review.
+		if err := r.provider.CancelSession(ctx, *superseded); err != nil {
+			r.log.Warn("cancel a session the order no longer needs", zap.Int64("requestId", *superseded), zap.Error(err))
+		}
+	}
 	return nil
 }
 
@@ -132,61 +141,69 @@ func (r *Reconciler) touchIfUnchanged(ctx context.Context, sess Session, info Pr
 	return r.store.touchPending(ctx, sess.ID, info.Reason, *next)
 }
 
-// apply writes what PlacetoPay said about sess into the order, inside tx.
-func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession) error {
+// apply writes what PlacetoPay said about sess into the order, inside tx. When the answer
+// takes money for the order while another of its sessions is open, that session is closed
+// here, and its requestId returned to be cancelled at PlacetoPay once this commits.
+func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession) (superseded *int64, err error) {
 	now := r.cfg.Clock()
 	if sess.Status.final() && !info.Status.final() {
 		// An answer older than one already applied (another replica queried later and
 		// committed first): final session states never go back. Look again soon.
-		return r.store.setSession(ctx, tx, sess, ptr(now.Add(r.cfg.sweepEvery())))
+		return nil, r.store.setSession(ctx, tx, sess, ptr(now.Add(r.cfg.sweepEvery())))
 	}
 	changed, elsewhere, err := r.recordTransactions(ctx, tx, o, sess, info)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if changed {
 		if err := r.store.providerAnswer(ctx, tx, o.ID, &sess.ID, info.Status, info.Reason, info.Message, info.Payload); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := r.storeInstrument(ctx, tx, sess, info); err != nil {
-		return err
+		return nil, err
 	}
 
 	f := facts{order: *o, kind: sess.Kind, session: info.Status}
 	if f.payments, err = r.store.payments(ctx, tx, o.ID); err != nil {
-		return err
+		return nil, err
 	}
 	if f.refunding, err = r.store.refunding(ctx, tx, o.ID); err != nil {
-		return err
+		return nil, err
 	}
 	other, open, err := r.store.openSession(ctx, tx, o.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f.otherOpen = open && other.ID != sess.ID
 	d := decide(f)
 	if len(elsewhere) > 0 {
 		if d, err = r.misplacedReview(ctx, tx, o, sess, elsewhere, d); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
 	before := *o
 	if d.paidMinor != o.PaidMinor {
 		if err := r.store.setPaid(ctx, tx, o, d.paidMinor); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := r.move(ctx, tx, o, sess, info, d, now); err != nil {
-		return err
+		return nil, err
 	}
 	if err := r.partialEvents(ctx, tx, &before, o, sess, info); err != nil {
-		return err
+		return nil, err
+	}
+	if o.Status != before.Status && o.Status.holdsMoney() && f.otherOpen && other.Attempt == AttemptOpen {
+		if err := r.closeSuperseded(ctx, tx, o, sess, other, now); err != nil {
+			return nil, err
+		}
+		superseded = other.RequestID
 	}
 	attempt, next := schedule(r.cfg, sess, info, now)
 	sess.Attempt, sess.Status, sess.Reason, sess.Message = attempt, info.Status.sessionState(), info.Reason, info.Message
-	return r.store.setSession(ctx, tx, sess, next)
+	return superseded, r.store.setSession(ctx, tx, sess, next)
 }
 
 // recordTransactions stores every transaction of the answer; changed reports an answer that

@@ -78,3 +78,9 @@ func (s Status) EventType() string {
 	}
 	return ""
 }
+
+// holdsMoney reports a status in which PlacetoPay took (or holds) the shopper's money for the
+// order: a new payment of it would be a second charge.
+func (s Status) holdsMoney() bool {
+	return s == StatusPaid || s == StatusAuthorized || s == StatusPartiallyPaid
+}
