@@ -74,11 +74,24 @@ func (s *Server) handleRefund(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	amount, err := decodeAmount(c)
+	// An amount, or everything refundable when none; one named payment, or the order's.
+	var body struct {
+		Amount            *amountRequest `json:"amount"`
+		InternalReference *int64         `json:"internalReference"`
+	}
+	if err := decodeOptional(c, &body); err != nil {
+		return err
+	}
+	amount, err := (&amountBody{Amount: body.Amount}).parse()
 	if err != nil {
 		return err
 	}
-	r, err := s.money.Actions.Refund(c.Request().Context(), id, amount)
+	var r orders.Refund
+	if body.InternalReference != nil {
+		r, err = s.money.Actions.RefundPayment(c.Request().Context(), id, *body.InternalReference, amount)
+	} else {
+		r, err = s.money.Actions.Refund(c.Request().Context(), id, amount)
+	}
 	if err != nil {
 		return err
 	}

@@ -124,3 +124,6 @@ func (m Money) Decimal() string {
 
 // String formats m for people and logs: "10.50 USD".
 func (m Money) String() string { return m.Decimal() + " " + m.Currency }
+
+// withMinor is minor units of m's currency.
+func (m Money) withMinor(minor int64) Money { return Money{Minor: minor, Currency: m.Currency} }

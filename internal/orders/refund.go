@@ -74,6 +74,80 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
 	}
+	return a.sendRefund(ctx, r, pay)
+}
+
+// RefundPayment refunds amount of the order's payment internalReference, or everything it
+// has left when amount is nil. It is how the extra payment of an order in review is given
+// back (a shopper who paid twice): it is allowed on orders in review, which stay there, and
+// on every order Refund allows. Like Refund it is written before PlacetoPay is called, one
+// refund per order at a time.
+func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internalReference int64, amount *Money) (Refund, error) {
+	var (
+		r   Refund
+		pay Payment
+	)
+	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
+		o, err := a.store.lockOrder(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		if pay, err = a.namedRefundable(ctx, tx, o, internalReference); err != nil {
+			return err
+		}
+		want := pay.Amount.Minor - pay.RefundedMinor
+		if amount != nil {
+			switch {
+			case amount.Currency != pay.Amount.Currency:
+				return invalidField("amount.currency", "must be %s, the payment's currency", pay.Amount.Currency)
+			case amount.Minor <= 0:
+				return invalidField("amount.total", "must be more than zero")
+			case amount.Minor > want:
+				return invalidField("amount.total", "%s exceeds the %s payment %d has left to refund", amount, pay.Amount.withMinor(want), internalReference)
+			}
+			want = amount.Minor
+		}
+		r, err = a.store.insertRefund(ctx, tx, pay, pay.Amount.withMinor(want))
+		return err
+	})
+	if err != nil {
+		return Refund{}, wrap("refund", orderID, err)
+	}
+	return a.sendRefund(ctx, r, pay)
+}
+
+// namedRefundable returns the order's payment internalReference when it can be refunded now.
+func (a *Actions) namedRefundable(ctx context.Context, tx pgx.Tx, o Order, internalReference int64) (Payment, error) {
+	switch o.Status {
+	case StatusPaid, StatusPartiallyPaid, StatusPartiallyRefunded, StatusReview:
+	default:
+		return Payment{}, Errorf(EConflict, "order %s is %s; only a paid, partially paid, partially refunded or in-review order can be refunded", o.ID, o.Status)
+	}
+	if n, err := a.store.refundsInFlight(ctx, tx, o.ID); err != nil {
+		return Payment{}, err
+	} else if n > 0 {
+		return Payment{}, Errorf(EConflict, "a refund of order %s is in flight or its outcome is still being checked with PlacetoPay; retry once it is settled", o.ID)
+	}
+	payments, err := a.store.refundablePayments(ctx, tx, o.ID)
+	if err != nil {
+		return Payment{}, err
+	}
+	for _, p := range payments {
+		if p.InternalReference == internalReference {
+			return p, nil
+		}
+	}
+	if _, ok, err := a.store.orderPayment(ctx, tx, o.ID, internalReference); err != nil {
+		return Payment{}, err
+	} else if !ok {
+		return Payment{}, &Error{Code: ENotFound, Field: "internalReference", Message: fmt.Sprintf("order %s has no payment %d", o.ID, internalReference)}
+	}
+	return Payment{}, &Error{Code: EConflict, Field: "internalReference", Message: fmt.Sprintf(
+		"payment %d of order %s cannot be refunded: only an approved payment with money left, not a preauthorization's hold or a recurring charge, is refunded here", internalReference, o.ID)}
+}
+
+// sendRefund sends the requested refund r of pay to PlacetoPay and records its outcome.
+func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment) (Refund, error) {
 
 	// A full refund of an untouched payment is sent without an amount (PlacetoPay's full
 	// reverse); anything else names the amount (a partial refund).
@@ -116,7 +190,7 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 	a.log.Warn("refund outcome unknown; it will be resolved by querying the session",
 		zap.String("refund", r.ID.String()), zap.Int64("internalReference", pay.InternalReference), zap.NamedError("cause", callErr))
 	a.metrics.refunds.WithLabelValues(string(ActionUnknown)).Inc()
-	r, _, err = a.store.settleRefund(sctx, a.store.pool, r, refundOutcome{
+	r, _, err := a.store.settleRefund(sctx, a.store.pool, r, refundOutcome{
 		state: ActionUnknown, amountMinor: r.Amount.Minor, reason: "outcome_unknown",
 		message: "PlacetoPay did not confirm the refund; it is being checked", next: ptr(a.cfg.Clock().Add(a.cfg.sweepEvery())),
 	})

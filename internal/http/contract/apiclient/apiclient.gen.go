@@ -1353,6 +1353,14 @@ type Refund struct {
 // RefundStatus defines model for Refund.Status.
 type RefundStatus string
 
+// RefundBody defines model for RefundBody.
+type RefundBody struct {
+	Amount *AmountInput `json:"amount,omitempty"`
+
+	// InternalReference The payment to refund (PlacetoPay's internalReference of one of the order's payments).
+	InternalReference *int64 `json:"internalReference,omitempty"`
+}
+
 // Session defines model for Session.
 type Session struct {
 	CreatedAt  time.Time `json:"createdAt"`
@@ -1666,7 +1674,7 @@ type CheckoutJSONRequestBody = CheckoutRequest
 type ReauthorizeJSONRequestBody = AmountBody
 
 // RefundJSONRequestBody defines body for Refund for application/json ContentType.
-type RefundJSONRequestBody = AmountBody
+type RefundJSONRequestBody = RefundBody
 
 // PlacetopayNotificationJSONRequestBody defines body for PlacetopayNotification for application/json ContentType.
 type PlacetopayNotificationJSONRequestBody = Notification
@@ -2412,12 +2420,16 @@ type ClientInterface interface {
 
 	// RefundWithBody Refund all or part of an approved payment
 	//
+	// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/refunds (the `Refund` operationId).
 	RefundWithBody(ctx context.Context, id OrderID, params *RefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Refund Refund all or part of an approved payment
+	//
+	// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2995,6 +3007,8 @@ func (c *Client) ListRefunds(ctx context.Context, id OrderID, reqEditors ...Requ
 
 // RefundWithBody Refund all or part of an approved payment
 //
+// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders/{id}/refunds (the `Refund` operationId).
@@ -3011,6 +3025,8 @@ func (c *Client) RefundWithBody(ctx context.Context, id OrderID, params *RefundP
 }
 
 // Refund Refund all or part of an approved payment
+//
+// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4929,12 +4945,16 @@ type ClientWithResponsesInterface interface {
 
 	// RefundWithBodyWithResponse Refund all or part of an approved payment
 	//
+	// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/refunds (the `Refund` operationId).
 	RefundWithBodyWithResponse(ctx context.Context, id OrderID, params *RefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefundResponse, error)
 
 	// RefundWithResponse Refund all or part of an approved payment
+	//
+	// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7782,6 +7802,8 @@ func (c *ClientWithResponses) ListRefundsWithResponse(ctx context.Context, id Or
 
 // RefundWithBodyWithResponse Refund all or part of an approved payment
 //
+// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/refunds (the `Refund` operationId).
@@ -7794,6 +7816,8 @@ func (c *ClientWithResponses) RefundWithBodyWithResponse(ctx context.Context, id
 }
 
 // RefundWithResponse Refund all or part of an approved payment
+//
+// Without `internalReference`, refunds `amount` (everything refundable when absent) from one of the order's approved payments; the order must be paid, partially paid or partially refunded. With `internalReference`, refunds that payment (all it has left, or `amount`): also allowed on an order in `review`, which stays there (a shopper who paid twice gets the extra payment back; the review is resolved by an operator).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
