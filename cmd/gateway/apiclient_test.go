@@ -100,7 +100,7 @@ func TestGeneratedClientDrivesAPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	refunded, err := client.RefundWithResponse(ctx, o.Id, &apiclient.RefundParams{IdempotencyKey: ptr("client-refund-1")},
-		apiclient.AmountBody{Amount: &apiclient.AmountInput{Currency: "USD", Total: part}})
+		apiclient.RefundBody{Amount: &apiclient.AmountInput{Currency: "USD", Total: part}})
 	if err != nil {
 		t.Fatal(err)
 	}

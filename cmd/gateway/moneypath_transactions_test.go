@@ -437,6 +437,29 @@ func TestMoneyPathPreauthorization(t *testing.T) {
 		}
 	})
 
+	t.Run("a reauthorization the session query lists is not a second payment", func(t *testing.T) {
+		o, requestID := h.approvedOrder(g, "40.00", checkin, "authorized")
+		if code, got, p := post("/v1/orders/"+o.ID+"/reauthorize", usd("45.00")); code != http.StatusOK || got.Status != "authorized" {
+			t.Fatalf("reauthorize = %d %+v %+v", code, got, p)
+		}
+		// The checkin session is queried again: PlacetoPay lists the reauthorization's transaction.
+		if _, err := h.db.Exec(t.Context(), `UPDATE checkout_sessions SET next_check_at = now(), last_checked_at = NULL WHERE request_id = $1`, requestID); err != nil {
+			t.Fatal(err)
+		}
+		h.waitDB("the session is queried again", 10*time.Second,
+			`SELECT last_checked_at IS NOT NULL FROM checkout_sessions WHERE request_id = $1`, requestID)
+		if n := len(h.sandboxSession(requestID).Payments); n != 2 {
+			t.Fatalf("the sandbox lists %d transactions of the checkin session, want the hold and the reauthorization", n)
+		}
+		if got := h.order(g, o.ID, false); got.Status != "authorized" || h.transitionsTo(o.ID, "review") != 0 {
+			t.Fatalf("after a query listing the reauthorization: %s, want authorized and never review", got.Status)
+		}
+		code, got, p := post("/v1/orders/"+o.ID+"/capture", nil)
+		if code != http.StatusOK || got.Status != "paid" || got.PaidAmount.Total != "45.00" {
+			t.Errorf("capture of the reauthorized hold = %d %+v %+v, want paid 45.00", code, got, p)
+		}
+	})
+
 	t.Run("a capture above the order's amount moves the amount, said so", func(t *testing.T) {
 		o, _ := h.approvedOrder(g, "10.00", checkin, "authorized")
 		if code, got, p := post("/v1/orders/"+o.ID+"/reauthorize", usd("50.00")); code != http.StatusOK || got.Status != "authorized" {

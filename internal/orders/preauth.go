@@ -138,7 +138,7 @@ func (a *Actions) recordPreauth(ctx context.Context, act preauthAction, hold Pay
 		from := o.Status
 		switch act.Action {
 		case PreauthReauthorize:
-			if err := a.store.setHeld(ctx, tx, hold, act.Amount); err != nil {
+			if err := a.store.reauthorized(ctx, tx, hold, act.Amount, res); err != nil {
 				return err
 			}
 			return a.store.record(ctx, tx, &o, Change{

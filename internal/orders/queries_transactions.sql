@@ -99,6 +99,17 @@ ON CONFLICT (internal_reference) DO UPDATE
 SET kind = 'payment', parent_id = EXCLUDED.parent_id, updated_at = now()
 WHERE payments.order_id = EXCLUDED.order_id;
 
+-- name: InsertReauthorization :exec
+-- The transaction of a reauthorization: approved, linked to the hold it changed, and never
+-- a payment of its own (it moves the hold). A session query may have stored it first, as one
+-- of the checkin session's transactions: it becomes the reauthorization.
+INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
+    authorization_code, currency, amount_minor, parent_id, provider_date)
+VALUES ($1, $2, $3, $4, 'checkin', $5, 'APPROVED', $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (internal_reference) DO UPDATE
+SET parent_id = EXCLUDED.parent_id, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id;
+
 -- name: SetOrderAmount :exec
 -- The order's amount follows a capture of another amount (Actions.recordPreauth).
 UPDATE orders SET total_minor = $2, updated_at = now() WHERE id = $1;

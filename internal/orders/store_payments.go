@@ -81,9 +81,22 @@ func (s *Store) openCheckin(ctx context.Context, tx pgx.Tx, orderID uuid.UUID) (
 	return paymentFromRow(row), true, nil
 }
 
-// setHeld records the amount a preauthorization holds after a reauthorization.
-func (s *Store) setHeld(ctx context.Context, tx pgx.Tx, hold Payment, held Money) error {
-	return s.q.SetPaymentHeld(ctx, tx, ordersdb.SetPaymentHeldParams{ID: hold.ID, HeldMinor: &held.Minor})
+// reauthorized records a reauthorization of hold to held: the amount it holds now, and the
+// reauthorization's own transaction, linked to the hold like a capture, so that a session
+// query that lists it never takes it for a second payment.
+func (s *Store) reauthorized(ctx context.Context, tx pgx.Tx, hold Payment, held Money, re ProviderPayment) error {
+	if err := s.q.SetPaymentHeld(ctx, tx, ordersdb.SetPaymentHeldParams{ID: hold.ID, HeldMinor: &held.Minor}); err != nil {
+		return err
+	}
+	if re.InternalReference == 0 || re.InternalReference == hold.InternalReference {
+		return nil // PlacetoPay answered with the hold itself
+	}
+	return s.q.InsertReauthorization(ctx, tx, ordersdb.InsertReauthorizationParams{
+		ID: uuid.Must(uuid.NewV7()), OrderID: hold.OrderID, SessionID: hold.SessionID, InternalReference: re.InternalReference,
+		Reference: re.Reference, Reason: nullable(re.Reason), Message: nullable(re.Message),
+		AuthorizationCode: nullable(re.Authorization), Currency: held.Currency, AmountMinor: held.Minor,
+		ParentID: &hold.ID, ProviderDate: timeOrNil(re.Date),
+	})
 }
 
 // released records a preauthorization let go with nothing taken.

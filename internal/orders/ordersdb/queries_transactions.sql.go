@@ -483,6 +483,51 @@ func (q *Queries) InsertPreauthAction(ctx context.Context, db DBTX, arg InsertPr
 	return i, err
 }
 
+const insertReauthorization = `-- name: InsertReauthorization :exec
+INSERT INTO payments (id, order_id, session_id, internal_reference, kind, reference, status, reason, message,
+    authorization_code, currency, amount_minor, parent_id, provider_date)
+VALUES ($1, $2, $3, $4, 'checkin', $5, 'APPROVED', $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (internal_reference) DO UPDATE
+SET parent_id = EXCLUDED.parent_id, updated_at = now()
+WHERE payments.order_id = EXCLUDED.order_id
+`
+
+type InsertReauthorizationParams struct {
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	SessionID         *uuid.UUID
+	InternalReference int64
+	Reference         string
+	Reason            *string
+	Message           *string
+	AuthorizationCode *string
+	Currency          string
+	AmountMinor       int64
+	ParentID          *uuid.UUID
+	ProviderDate      *time.Time
+}
+
+// The transaction of a reauthorization: approved, linked to the hold it changed, and never
+// a payment of its own (it moves the hold). A session query may have stored it first, as one
+// of the checkin session's transactions: it becomes the reauthorization.
+func (q *Queries) InsertReauthorization(ctx context.Context, db DBTX, arg InsertReauthorizationParams) error {
+	_, err := db.Exec(ctx, insertReauthorization,
+		arg.ID,
+		arg.OrderID,
+		arg.SessionID,
+		arg.InternalReference,
+		arg.Reference,
+		arg.Reason,
+		arg.Message,
+		arg.AuthorizationCode,
+		arg.Currency,
+		arg.AmountMinor,
+		arg.ParentID,
+		arg.ProviderDate,
+	)
+	return err
+}
+
 const insertRefund = `-- name: InsertRefund :one
 INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor)
 VALUES ($1, $2, $3, $4, $5)

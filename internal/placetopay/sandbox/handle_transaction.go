@@ -182,6 +182,11 @@ func (sb *Sandbox) reauthorizeLocked(t *transaction, amount *amountRequest, now 
 	re.Parent, re.Reference, re.Authorization = root, root.Reference, randomDigits(6)
 	re.State = sb.stateAt(now, pp.StatusApproved, "00", "Approved")
 	root.Hold = m.Cents
+	// The session's query lists it among the session's transactions, newest first: an
+	// approved transaction of its own, which is not a second payment.
+	if s := root.Session; s != nil {
+		s.Payments = append(s.Payments, re)
+	}
 	return re, nil
 }
 
