@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	// metrics comes first so that it counts the 500 of a recovered panic too.
 	e.Use(s.metrics.middleware)
 	e.Use(s.recoverPanics)
+	e.Use(refuseUnstorableText)
 	e.Use(s.limitBody)
 	// Echo's CORS allows every origin when given none; no origins must mean none allowed.
 	if len(s.corsOrigins) > 0 {
