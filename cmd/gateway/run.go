@@ -199,7 +199,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,
-		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL,
+		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL, Production: cfg.production(),
 		Autopay: autopaySvc, AutopayWebhook: autopayHook}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -12,8 +12,8 @@ import (
 
 var returnPage = template.Must(template.New("return").Parse(`<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Order {{.Reference}}</title>
-<body style="font:16px system-ui,sans-serif;max-width:30rem;margin:3rem auto">
-<h1>Order {{.Reference}}</h1><p>Status: <strong>{{.Status}}</strong></p></body></html>`))
+<style nonce="{{.Nonce}}">body{font:16px system-ui,sans-serif;max-width:30rem;margin:3rem auto}</style>
+<body><h1>Order {{.Reference}}</h1><p>Status: <strong>{{.Status}}</strong></p></body></html>`))
 
 // handleReturn is GET /return/{id}, where PlacetoPay sends the shopper back: the gateway
 // queries the order's sessions first, then redirects to the order's returnUrl (or shows the
@@ -36,7 +36,9 @@ func (s *Server) handleReturn(c echo.Context) error {
 	if o.ReturnURL != "" {
 		return c.Redirect(http.StatusSeeOther, o.ReturnURL)
 	}
+	nonce, src := newNonce()
+	setPagePolicy(c, "style-src "+src, "form-action 'none'")
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(http.StatusOK)
-	return returnPage.Execute(c.Response(), struct{ Reference, Status string }{o.Reference, string(o.Status)})
+	return returnPage.Execute(c.Response(), struct{ Reference, Status, Nonce string }{o.Reference, string(o.Status), nonce})
 }

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	// metrics comes first so that it counts the 500 of a recovered panic too.
 	e.Use(s.metrics.middleware)
 	e.Use(s.recoverPanics)
+	e.Use(securityHeaders(s.hsts))
 	e.Use(refuseUnstorableText)
 	e.Use(s.limitBody)
 	// Echo's CORS allows every origin when given none; no origins must mean none allowed.
@@ -96,6 +97,7 @@ func WithProfiling(admin http.Handler) http.Handler {
 func NewAdminHandler(ready Readiness, metrics http.Handler) http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.Use(securityHeaders(false))
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
