@@ -16,7 +16,8 @@ var returnPage = template.Must(template.New("return").Parse(`<!doctype html>
 <body><h1>Order {{.Reference}}</h1><p>Status: <strong>{{.Status}}</strong></p></body></html>`))
 
 // handleReturn is GET /return/{id}, where PlacetoPay sends the shopper back: the gateway
-// queries the order's sessions first, then redirects to the order's returnUrl (or shows the
+// queries the order's sessions first (unless one was checked in the last few seconds: anyone
+// with the link can load it), then redirects to the order's returnUrl (or shows the
 // status when the order has none). The redirect itself never changes the order.
 func (s *Server) handleReturn(c echo.Context) error {
 	id, err := orderID(c)
@@ -25,7 +26,7 @@ func (s *Server) handleReturn(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
-	if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
+	if err := s.money.Reconciler.RefreshOrderIfStale(ctx, id); err != nil {
 		s.log.Warn("return: refresh failed; the probe will catch up", zap.String("order", id.String()), zap.Error(err))
 	}
 	o, err := s.orders.Get(c.Request().Context(), id)

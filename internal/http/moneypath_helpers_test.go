@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/autopay"
@@ -67,9 +68,13 @@ type moneyEnv struct {
 // newMoneyEnv starts a server with cfg plus the money path, the demo shop and autopay.
 func newMoneyEnv(t *testing.T, cfg gatewayhttp.Config) *moneyEnv {
 	t.Helper()
-	pool := pgtest.Pool(t)
+	return newMoneyEnvOn(t, pgtest.Pool(t), &fakeProvider{}, cfg)
+}
+
+// newMoneyEnvOn is newMoneyEnv on pool and prov: several calls on one pool are replicas.
+func newMoneyEnvOn(t *testing.T, pool *pgxpool.Pool, prov *fakeProvider, cfg gatewayhttp.Config) *moneyEnv {
+	t.Helper()
 	store, log := orders.NewStore(pool), zap.NewNop()
-	prov := &fakeProvider{}
 	ocfg := orders.Config{PublicURL: "http://gateway.test", ProbeInterval: time.Minute}
 	metrics, waker := orders.NewMetrics(nil), orders.NewWaker()
 	rec := orders.NewReconciler(store, prov, nil, ocfg, log, metrics)
