@@ -13,8 +13,9 @@ import (
 // raw path, so ids cannot explode the series), method (a standard one or "other") and status
 // class ("2xx".."5xx"). No label takes a value a client chooses freely: each has a fixed set.
 type metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	rateLimited *prometheus.CounterVec // by route template
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -30,7 +31,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, labels),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_http_rate_limited_total",
+		Help: "Requests answered 429 because their client address went over GATEWAY_RATE_LIMIT, by route template.",
+	}, []string{"route"})
+	reg.MustRegister(m.requests, m.duration, m.rateLimited)
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/autopay"
@@ -16,6 +17,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // fakeProvider opens sessions and answers every query PENDING, counting the queries.
@@ -89,6 +91,7 @@ func newMoneyEnvOn(t *testing.T, pool *pgxpool.Pool, prov *fakeProvider, cfg gat
 		t.Fatal(err)
 	}
 	cfg.Money, cfg.Demo, cfg.PublicURL = money, true, "http://gateway.test"
+	cfg.Inbox = webhooks.NewInbox("secret", orders.NewNotifications(store, waker, log), prometheus.NewRegistry())
 	cfg.Autopay = autopay.NewService(autopay.NewStore(pool), pp, "secret", log)
 	if cfg.APIKeys == nil {
 		cfg.APIKeys = []string{apiKey}
