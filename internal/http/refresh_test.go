@@ -12,7 +12,7 @@ import (
 // The triggers anyone holding an order's id or client secret can pull (the return page, a
 // refresh with X-Client-Secret) query PlacetoPay at most once per session every few seconds,
 // across replicas, however often they are pulled; a refresh with the API key still queries
-// every time.
+// every time, and so do notifications and the probe.
 func TestBrowserTriggersQueryASessionAtMostOnceEveryFewSeconds(t *testing.T) {
 	a := newMoneyEnv(t, gatewayhttp.Config{})
 	b := newMoneyEnvOn(t, a.pool, a.provider, gatewayhttp.Config{})
@@ -47,6 +47,15 @@ func TestBrowserTriggersQueryASessionAtMostOnceEveryFewSeconds(t *testing.T) {
 	if n := a.provider.queried(rid); n != 4 {
 		t.Fatalf("after 3 refreshes with the API key PlacetoPay was queried %d times, want 4", n)
 	}
+	// Notifications and the probe reconcile the session directly: never spaced.
+	for range 2 {
+		if err := b.money.Reconciler.Reconcile(context.Background(), rid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := a.provider.queried(rid); n != 6 {
+		t.Fatalf("after 2 reconciliations PlacetoPay was queried %d times, want 6", n)
+	}
 
 	// Once the session was last checked long enough ago, the next trigger queries again.
 	if _, err := a.pool.Exec(context.Background(), `UPDATE checkout_sessions SET last_checked_at = now() - interval '6 seconds'`); err != nil {
@@ -54,7 +63,7 @@ func TestBrowserTriggersQueryASessionAtMostOnceEveryFewSeconds(t *testing.T) {
 	}
 	b.do(t, http.MethodGet, "/return/"+o.ID, "", nil).wantStatus(t, http.StatusOK)
 	b.do(t, http.MethodGet, "/return/"+o.ID, "", nil).wantStatus(t, http.StatusOK)
-	if n := a.provider.queried(rid); n != 5 {
-		t.Fatalf("after the window PlacetoPay was queried %d times in all, want 5", n)
+	if n := a.provider.queried(rid); n != 7 {
+		t.Fatalf("after the window PlacetoPay was queried %d times in all, want 7", n)
 	}
 }
