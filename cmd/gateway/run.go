@@ -199,8 +199,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,
-		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL,
-		Autopay: autopaySvc, AutopayWebhook: autopayHook}, ordersSvc, idem, log.Named("http"), reg)
+		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL, Production: cfg.production(),
+		Autopay: autopaySvc, AutopayWebhook: autopayHook,
+		RateLimit: gatewayhttp.RateLimit{PerMinute: cfg.RateLimit, TrustedProxies: cfg.trustedProxies}}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()

@@ -28,9 +28,11 @@ var demoCards = []string{"4110760000000081 (approves)", "4110760000000016 (decli
 
 // handleDemoShop is GET /demo: a one-product shop (development only).
 func (s *Server) handleDemoShop(c echo.Context) error {
+	nonce, src := newNonce()
+	setPagePolicy(c, "style-src "+src)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	return demoPages.ExecuteTemplate(c.Response(), "shop.html", map[string]any{
-		"Total": demoPrice.String(), "Cards": demoCards,
+		"Total": demoPrice.String(), "Cards": demoCards, "Nonce": nonce,
 	})
 }
 
@@ -56,9 +58,12 @@ func (s *Server) handleDemoPay(c echo.Context) error {
 
 // handleDemoOrder is GET /demo/orders/{reference}: the order's live status.
 func (s *Server) handleDemoOrder(c echo.Context) error {
+	// The page's script polls GET /v1/orders/{id} on this origin.
+	nonce, src := newNonce()
+	setPagePolicy(c, "style-src "+src, "script-src "+src, "connect-src 'self'")
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return demoPages.ExecuteTemplate(c.Response(), "order.html", map[string]any{"Reference": c.Param("ref")})
+	return demoPages.ExecuteTemplate(c.Response(), "order.html", map[string]any{"Reference": c.Param("ref"), "Nonce": nonce})
 }
 
 // handleDemoRetry is POST /demo/orders/{reference}/retry: a new checkout for a failed order,

@@ -105,8 +105,9 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// A browser polls: its refreshes are spaced per session (RefreshOrderIfStale).
 		if refresh {
-			if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
+			if err := s.money.Reconciler.RefreshOrderIfStale(ctx, id); err != nil {
 				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			} else if o, err = s.orders.Get(ctx, id); err != nil {
 				return err

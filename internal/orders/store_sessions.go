@@ -155,6 +155,21 @@ func (s *Store) sessionsToCheck(ctx context.Context, orderID uuid.UUID) ([]int64
 	return out, err
 }
 
+// claimStaleSessions returns the requestIds of the order's sessions that may still change
+// and were not checked in the last every, stamping them as checked now (the query's claim).
+func (s *Store) claimStaleSessions(ctx context.Context, orderID uuid.UUID, every time.Duration) ([]int64, error) {
+	ids, err := s.q.ClaimOrderSessionsForRefresh(ctx, s.pool, ordersdb.ClaimOrderSessionsForRefreshParams{
+		OrderID: orderID, EverySeconds: every.Seconds(),
+	})
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id != nil {
+			out = append(out, *id)
+		}
+	}
+	return out, err
+}
+
 // notified reports whether PlacetoPay ever sent a notification for the session.
 func (s *Store) notified(ctx context.Context, tx pgx.Tx, requestID int64) (bool, error) {
 	return s.q.SessionNotified(ctx, tx, requestID)
