@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test tools e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
+.PHONY: run test tools check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -50,10 +50,16 @@ $(TOOLS)/%: FORCE
 
 FORCE:
 
+# The committed sqlc code must be what `make generate` writes from migrations/ and the
+# queries files: sqlc diff prints the difference and fails when there is one.
+check-generated: $(TOOLS)/sqlc
+	@$(TOOLS)/sqlc diff || { echo "check-generated: the sqlc code is out of date; run make generate and commit the result" >&2; exit 1; }
+
 # The test binaries leave the API answers they produced in a scratch folder; the contract
 # coverage check then adds them up against internal/http/openapi.yaml. Every Go benchmark
-# then runs once: each checks its own results, so it is also a test.
-test: tools
+# then runs once: each checks its own results, so it is also a test. Before any of that:
+# the tools and the generated code check.
+test: tools check-generated
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
