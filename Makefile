@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test tools check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
+.PHONY: run test tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -34,12 +34,14 @@ run: build
 # Prometheus v3.x.y is the module's v0.3xx.y: v0.316.0 is Prometheus 3.16.0.
 TOOLS := bin/tools
 PROMETHEUS_VERSION := v0.316.0
+GOLANGCI_LINT_VERSION := v2.15.0
 SQLC_VERSION := v1.31.1
 TOOL_promtool := github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
 TOOL_prometheus := github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
+TOOL_golangci-lint := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 TOOL_sqlc := github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
 
-tools: $(TOOLS)/promtool $(TOOLS)/prometheus $(TOOLS)/sqlc
+tools: $(TOOLS)/promtool $(TOOLS)/prometheus $(TOOLS)/golangci-lint $(TOOLS)/sqlc
 
 $(TOOLS)/%: FORCE
 	$(if $(TOOL_$*),,$(error no pinned version for tool $*))
@@ -50,6 +52,10 @@ $(TOOLS)/%: FORCE
 
 FORCE:
 
+# golangci-lint with .golangci.yml, which says why each linter is on or off; any finding fails.
+lint: $(TOOLS)/golangci-lint
+	$(TOOLS)/golangci-lint run ./...
+
 # The committed sqlc code must be what `make generate` writes from migrations/ and the
 # queries files: sqlc diff prints the difference and fails when there is one.
 check-generated: $(TOOLS)/sqlc
@@ -58,8 +64,8 @@ check-generated: $(TOOLS)/sqlc
 # The test binaries leave the API answers they produced in a scratch folder; the contract
 # coverage check then adds them up against internal/http/openapi.yaml. Every Go benchmark
 # then runs once: each checks its own results, so it is also a test. Before any of that:
-# the tools and the generated code check.
-test: tools check-generated
+# the tools, the generated code check and the linters.
+test: tools check-generated lint
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
