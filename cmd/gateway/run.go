@@ -162,7 +162,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	ppBase, ppCreds := cfg.PlacetoPayBaseURL, placetopay.Credentials{Login: cfg.PlacetoPayLogin, SecretKey: cfg.PlacetoPaySecret}
 	var sbListener net.Listener
 	if cfg.sandboxMode() {
-		if sbListener, err = net.Listen("tcp", sbCfg.Addr); err != nil {
+		if sbListener, err = new(net.ListenConfig).Listen(ctx, "tcp", sbCfg.Addr); err != nil {
 			return fmt.Errorf("listen sandbox (%s): %w", sbCfg.Addr, err)
 		}
 		defer sbListener.Close()
@@ -285,7 +285,7 @@ func serveUntilDone(ctx context.Context, log *zap.Logger, endpoints []endpoint, 
 		ln := e.listener
 		if ln == nil {
 			var err error
-			if ln, err = net.Listen("tcp", e.server.Addr); err != nil {
+			if ln, err = new(net.ListenConfig).Listen(ctx, "tcp", e.server.Addr); err != nil {
 				for _, started := range endpoints[:i] {
 					_ = started.server.Close()
 					if started.listener != nil {

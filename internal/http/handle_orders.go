@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -81,7 +82,8 @@ func (r *createOrderRequest) params() (orders.CreateParams, error) {
 
 // renameField points a money parsing error at the field it came from.
 func renameField(err error, field string) error {
-	if e, ok := err.(*orders.Error); ok {
+	var e *orders.Error
+	if errors.As(err, &e) {
 		return &orders.Error{Code: e.Code, Field: field, Message: e.Message}
 	}
 	return err

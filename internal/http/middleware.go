@@ -79,7 +79,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
+				if r == http.ErrAbortHandler { //nolint:errorlint // a recovered panic value: net/http panics with this very one
 					panic(r)
 				}
 				s.log.Error("handler panicked", zap.String("route", c.Path()), zap.Stack("stack"))

@@ -121,16 +121,16 @@ func (s *Store) touchPending(ctx context.Context, id uuid.UUID, reason string, n
 	return n == 1, err
 }
 
-// claimDue leases up to max sessions for a check, first those a notification asked about,
+// claimDue leases up to limit sessions for a check, first those a notification asked about,
 // then those due for a routine check, and returns their requestIds.
-func (s *Store) claimDue(ctx context.Context, lease time.Duration, max int) ([]int64, error) {
+func (s *Store) claimDue(ctx context.Context, lease time.Duration, limit int) ([]int64, error) {
 	ids, err := s.q.ClaimNotifiedSessions(ctx, s.pool, ordersdb.ClaimNotifiedSessionsParams{
-		LeaseSeconds: lease.Seconds(), MaxRows: int32(max),
+		LeaseSeconds: lease.Seconds(), MaxRows: int32(limit),
 	})
-	if err == nil && len(ids) < max {
+	if err == nil && len(ids) < limit {
 		var due []*int64
 		due, err = s.q.ClaimDueSessions(ctx, s.pool, ordersdb.ClaimDueSessionsParams{
-			LeaseSeconds: lease.Seconds(), MaxRows: int32(max - len(ids)),
+			LeaseSeconds: lease.Seconds(), MaxRows: int32(limit - len(ids)),
 		})
 		ids = append(ids, due...)
 	}
