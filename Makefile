@@ -1,12 +1,14 @@
 # The two commands: `make run` starts everything on development defaults; `make test` runs
-# every test. Both find or start a Postgres themselves (scripts/postgres.sh).
+# every test. Both find or start a Postgres themselves (scripts/postgres.sh); `make test`
+# also builds the tools its checks run (see "tools" below), so it needs only Go and the
+# PostgreSQL binaries on PATH.
 SHELL := bash
 GO ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test e2e bench bench-go chaos build image generate vet fmt clean db-stop
+.PHONY: run test tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -23,10 +25,47 @@ run: build
 	echo "gateway: the API key to use is in the log line \"development API key\""; \
 	exec ./bin/gateway serve
 
+# The tools the tests and checks run, pinned, built from source with `go install` into
+# bin/tools/ (git-ignored) the first time they are needed: Prometheus takes a few minutes,
+# the others about a minute each. A tool is reinstalled when the package@version below
+# changes (its .installed file, next to it, says what it was built from); `make clean` keeps
+# them, `make clean-tools` removes them. The tests look for promtool and prometheus in
+# bin/tools/, not on PATH, so every machine checks with the same versions.
+# Prometheus v3.x.y is the module's v0.3xx.y: v0.316.0 is Prometheus 3.16.0.
+TOOLS := bin/tools
+PROMETHEUS_VERSION := v0.316.0
+GOLANGCI_LINT_VERSION := v2.15.0
+SQLC_VERSION := v1.31.1
+TOOL_promtool := github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+TOOL_prometheus := github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
+TOOL_golangci-lint := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+TOOL_sqlc := github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
+
+tools: $(TOOLS)/promtool $(TOOLS)/prometheus $(TOOLS)/golangci-lint $(TOOLS)/sqlc
+
+$(TOOLS)/%: FORCE
+	$(if $(TOOL_$*),,$(error no pinned version for tool $*))
+	@if [ ! -x $@ ] || [ "$$(cat $@.installed 2>/dev/null)" != "$(TOOL_$*)" ]; then \
+		echo "tools: installing $(TOOL_$*) into $(TOOLS)/"; \
+		GOBIN=$(abspath $(TOOLS)) $(GO) install $(TOOL_$*) && echo "$(TOOL_$*)" > $@.installed; \
+	fi
+
+FORCE:
+
+# golangci-lint with .golangci.yml, which says why each linter is on or off; any finding fails.
+lint: $(TOOLS)/golangci-lint
+	$(TOOLS)/golangci-lint run ./...
+
+# The committed sqlc code must be what `make generate` writes from migrations/ and the
+# queries files: sqlc diff prints the difference and fails when there is one.
+check-generated: $(TOOLS)/sqlc
+	@$(TOOLS)/sqlc diff || { echo "check-generated: the sqlc code is out of date; run make generate and commit the result" >&2; exit 1; }
+
 # The test binaries leave the API answers they produced in a scratch folder; the contract
 # coverage check then adds them up against internal/http/openapi.yaml. Every Go benchmark
-# then runs once: each checks its own results, so it is also a test.
-test:
+# then runs once: each checks its own results, so it is also a test. Before any of that:
+# the tools, the generated code check and the linters.
+test: tools check-generated lint
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
@@ -73,8 +112,8 @@ chaos: build
 # Regenerates the sqlc query code after a change to migrations/ or a queries.sql, and the
 # Go client of the merchant API that the tests drive (internal/http/contract/apiclient: its
 # go:generate line pins oapi-codegen) after a change to internal/http/openapi.yaml.
-generate:
-	$(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1 generate
+generate: $(TOOLS)/sqlc
+	$(TOOLS)/sqlc generate
 	$(GO) generate ./internal/http/contract/apiclient
 
 vet:
@@ -86,5 +125,9 @@ fmt:
 db-stop:
 	@scripts/postgres.sh stop
 
+# Removes the build output but keeps the pinned tools, which take minutes to build again.
 clean:
-	rm -rf bin
+	@[ ! -d bin ] || find bin -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +
+
+clean-tools:
+	rm -rf $(TOOLS)

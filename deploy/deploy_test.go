@@ -55,13 +55,17 @@ var promqlWords = map[string]bool{
 	"ignoring": true, "group_left": true, "group_right": true, "bool": true, "offset": true,
 }
 
-// promtool returns the path of promtool. It is required, not optional: CI installs it
-// (.ci/run, Debian package prometheus), and a machine without it fails here.
+// promtool returns the path of the pinned promtool the Makefile installs into bin/tools/,
+// never one on PATH, so every machine checks with the same version. It is required, not
+// optional: a checkout without it fails here.
 func promtool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
+	p, err := filepath.Abs(filepath.Join("..", "bin", "tools", "promtool"))
 	if err != nil {
-		t.Fatalf("promtool is not installed (Debian: apt-get install prometheus); these checks need it: %v", err)
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("promtool is missing from bin/tools/ (run make test, or make tools): %v", err)
 	}
 	return p
 }

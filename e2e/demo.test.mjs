@@ -118,12 +118,19 @@ async function scenario(name, body) {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
+  // A Content-Security-Policy that blocks one of the pages' own styles or scripts shows up
+  // as a console error; any fails the scenario.
+  const blocked = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) blocked.push(`${page.url()}: ${m.text()}`);
+  });
   let shot = false;
   try {
     await body(page, async () => {
       await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
       shot = true;
     });
+    assert.deepEqual(blocked, [], "the pages' Content-Security-Policy blocked something");
   } finally {
     if (!shot) await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
     await context.close();
@@ -134,9 +141,18 @@ async function scenario(name, body) {
 // startCheckout opens the shop, presses "Pay with PlacetoPay" and waits for the sandbox page.
 async function startCheckout(page) {
   await page.goto(GATEWAY + "/demo");
+  await assertStyled(page, "#pay");
   await page.click("#pay");
   await page.waitForURL((u) => u.origin === SANDBOX);
   await page.locator('input[name="card"]').waitFor({ state: "visible" });
+  await assertStyled(page, "button.pay");
+}
+
+// assertStyled checks that the page's inline stylesheet applied (its buttons are blue): the
+// page's Content-Security-Policy let it in.
+async function assertStyled(page, selector) {
+  const bg = await page.locator(selector).evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(bg, "rgb(31, 111, 235)", `${selector} on ${page.url()} is not styled: its stylesheet was blocked?`);
 }
 
 async function payWith(page, card) {
@@ -148,6 +164,8 @@ async function payWith(page, card) {
 
 async function waitForOrderPage(page) {
   await page.waitForURL((u) => u.origin === GATEWAY && u.pathname.startsWith("/demo/orders/"));
+  const bold = await page.locator("#state").evaluate((el) => getComputedStyle(el).fontWeight);
+  assert.equal(bold, "600", "the order page is not styled: its stylesheet was blocked?");
   return decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
 }
 

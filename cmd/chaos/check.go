@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 

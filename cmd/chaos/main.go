@@ -51,8 +51,8 @@ func main() {
 	flag.StringVar(&o.probe, "probe-interval", "1s", "the gateways' GATEWAY_PROBE_INTERVAL: how soon they query a session no notification told them about")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	ok, err := run(ctx, o, os.Stdout)
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
 		os.Exit(2)

@@ -92,7 +92,11 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer pg.Stop()
+	defer func() {
+		if err := pg.Stop(); err != nil {
+			say(stdout, "stop Postgres: %v", err)
+		}
+	}()
 	if err := loadtest.RecreateDatabase(ctx, pg.URL("gateway")); err != nil {
 		return false, err
 	}

@@ -41,6 +41,11 @@ type config struct {
 	Env                    string        `env:"GATEWAY_ENV" envDefault:"development"`
 	TokenKey               string        `env:"GATEWAY_TOKEN_KEY"`
 	Pprof                  bool          `env:"GATEWAY_PPROF"`
+	RateLimit              int           `env:"GATEWAY_RATE_LIMIT" envDefault:"600"`
+	TrustedProxies         []string      `env:"GATEWAY_TRUSTED_PROXIES" envSeparator:","`
+
+	// trustedProxies is GATEWAY_TRUSTED_PROXIES parsed.
+	trustedProxies []*net.IPNet
 
 	// tokenKeys is GATEWAY_TOKEN_KEY parsed; nil when it is not set (development only).
 	tokenKeys *tokens.Keyring
@@ -61,6 +66,7 @@ func loadConfig(environ []string) (config, error) {
 	}
 	cfg.APIKeys = trimAll(cfg.APIKeys)
 	cfg.CORSOrigins = trimAll(cfg.CORSOrigins)
+	cfg.TrustedProxies = trimAll(cfg.TrustedProxies)
 	if err := cfg.validate(); err != nil {
 		return cfg, err
 	}
@@ -146,6 +152,16 @@ func (c *config) validate() error {
 			return bad("GATEWAY_CORS_ORIGINS", "%q: %v", o, err)
 		}
 	}
+	if c.RateLimit < 0 || c.RateLimit > 100000 {
+		return bad("GATEWAY_RATE_LIMIT", "must be between 0 (no limit) and 100000 requests a minute, not %d", c.RateLimit)
+	}
+	for _, p := range c.TrustedProxies {
+		n, err := parseNetwork(p)
+		if err != nil {
+			return bad("GATEWAY_TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR network", p)
+		}
+		c.trustedProxies = append(c.trustedProxies, n)
+	}
 	if c.TokenKey != "" {
 		keys, err := tokens.ParseKeys(c.TokenKey)
 		if err != nil {
@@ -209,6 +225,19 @@ func checkBaseURL(s string) error {
 	return nil
 }
 
+// parseNetwork reads a CIDR network, or one address as a network of its own.
+func parseNetwork(s string) (*net.IPNet, error) {
+	if ip := net.ParseIP(s); ip != nil {
+		bits := 128
+		if ip.To4() != nil {
+			ip, bits = ip.To4(), 32
+		}
+		return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
+	}
+	_, n, err := net.ParseCIDR(s)
+	return n, err
+}
+
 func trimAll(list []string) []string {
 	out := list[:0]
 	for _, s := range list {
@@ -257,6 +286,8 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
 		"GATEWAY_CONFIRMATION_WINDOW":         c.ConfirmationWindow.String(),
 		"GATEWAY_PPROF":                       c.Pprof,
+		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
+		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,
 	}
 }
 

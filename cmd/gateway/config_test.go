@@ -53,6 +53,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		PublicURL:     "http://localhost:8080",
 		ProbeInterval: time.Minute,
 		Env:           "development",
+		RateLimit:     600,
 
 		MerchantWebhookTimeout: 15 * time.Second,
 		NotificationSignatures: "both",
@@ -60,6 +61,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	// Empty and nil slices are both "none".
 	if len(cfg.CORSOrigins) == 0 {
 		cfg.CORSOrigins = nil
+	}
+	if len(cfg.TrustedProxies) == 0 {
+		cfg.TrustedProxies = nil
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -80,6 +84,8 @@ func TestLoadConfigValid(t *testing.T) {
 		"MERCHANT_WEBHOOK_URL=https://shop.example.com/hooks",
 		"MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef01234567",
 		"MERCHANT_WEBHOOK_TIMEOUT=25s",
+		"GATEWAY_RATE_LIMIT=120",
+		"GATEWAY_TRUSTED_PROXIES=10.0.0.0/8, 192.0.2.7,2001:db8::/48",
 	)
 	cfg, err := loadConfig(environ)
 	if err != nil {
@@ -96,6 +102,16 @@ func TestLoadConfigValid(t *testing.T) {
 	}
 	if cfg.MerchantWebhookTimeout != 25*time.Second {
 		t.Errorf("MerchantWebhookTimeout = %v, want 25s", cfg.MerchantWebhookTimeout)
+	}
+	if cfg.RateLimit != 120 {
+		t.Errorf("RateLimit = %d, want 120", cfg.RateLimit)
+	}
+	var proxies []string
+	for _, n := range cfg.trustedProxies {
+		proxies = append(proxies, n.String())
+	}
+	if want := []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/48"}; !reflect.DeepEqual(proxies, want) {
+		t.Errorf("trusted proxies = %q, want %q", proxies, want)
 	}
 	if cfg.generatedKey != "" {
 		t.Errorf("generatedKey = %q with GATEWAY_API_KEYS set", cfg.generatedKey)
@@ -135,6 +151,10 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"CORS wildcard", []string{"GATEWAY_CORS_ORIGINS=*"}, "GATEWAY_CORS_ORIGINS"},
 		{"CORS origin not a URL", []string{"GATEWAY_CORS_ORIGINS=shop.example.com"}, "GATEWAY_CORS_ORIGINS"},
 		{"API key too short", []string{"GATEWAY_API_KEYS=short-key"}, "GATEWAY_API_KEYS"},
+		{"negative rate limit", []string{"GATEWAY_RATE_LIMIT=-1"}, "GATEWAY_RATE_LIMIT"},
+		{"unparsable rate limit", []string{"GATEWAY_RATE_LIMIT=10/s"}, "GATEWAY_RATE_LIMIT"},
+		{"trusted proxy not an address", []string{"GATEWAY_TRUSTED_PROXIES=ingress.local"}, "GATEWAY_TRUSTED_PROXIES"},
+		{"trusted proxy bad network", []string{"GATEWAY_TRUSTED_PROXIES=10.0.0.0/40"}, "GATEWAY_TRUSTED_PROXIES"},
 		{"production without PlacetoPay credentials",
 			without(prodEnv(), "PLACETOPAY_BASE_URL", "PLACETOPAY_LOGIN", "PLACETOPAY_SECRET_KEY"), "PLACETOPAY_BASE_URL"},
 		{"production with http PlacetoPay", prodEnv("PLACETOPAY_BASE_URL=http://checkout.placetopay.com"), "PLACETOPAY_BASE_URL"},

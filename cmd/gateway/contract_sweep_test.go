@@ -156,7 +156,7 @@ func TestContractErrorSweep(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/autopay", strings.NewReader(body))
 			req.Header = withKey("Idempotency-Key", "sweep-slow")
 			if resp, err := harnessClient.Do(req); err == nil {
-				io.Copy(io.Discard, resp.Body)
+				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				firstStatus = resp.StatusCode
 			}

@@ -95,6 +95,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 		{"gateway_webhook_delivery_attempts_total", map[string]string{"outcome": "delivered"}, eq(0), "0 (no merchant URL)"},
 		{"gateway_confirmation_deadline_warnings_total", nil, eq(0), "0"},
 		{"gateway_build_info", map[string]string{"version": version}, eq(1), "1"},
+		{"gateway_http_rate_limited_total", map[string]string{"route": "/return/:id"}, eq(0), "0 (nobody went over the limit)"},
 		{"go_goroutines", nil, ge(1), ">= 1"},
 		{"process_resident_memory_bytes", nil, ge(1), ">= 1"},
 	}
@@ -123,6 +124,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 		"gateway_reconcile_total":                     {"outcome"},
 		"gateway_refunds_total":                       {"outcome"},
 		"gateway_build_info":                          {"goversion", "version"},
+		"gateway_http_rate_limited_total":             {"route"},
 	}
 	for name, f := range m {
 		if !strings.HasPrefix(name, "gateway_") {

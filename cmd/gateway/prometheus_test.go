@@ -16,17 +16,20 @@ import (
 	"time"
 )
 
-// TestDashboardQueriesReturnData runs a real Prometheus (the Debian package's binary, which
-// .ci/run installs) scraping two gateways every 200 ms through a scripted run: payments
+// TestDashboardQueriesReturnData runs a real Prometheus (the pinned one the Makefile installs
+// into bin/tools/) scraping two gateways every 200 ms through a scripted run: payments
 // approved and a card declined, one found by the probe with its notification dropped, a forged
 // notification, and a gateway with a wrong PlacetoPay secret. Then every query of the
 // Grafana dashboard must return at least one series with a number, so no panel is empty
 // because of a misnamed metric, a label the gateway does not export or a series it never
 // starts.
 func TestDashboardQueriesReturnData(t *testing.T) {
-	bin, err := exec.LookPath("prometheus")
+	bin, err := filepath.Abs(filepath.Join("..", "..", "bin", "tools", "prometheus"))
 	if err != nil {
-		t.Fatalf("prometheus is not installed (Debian package prometheus; .ci/run installs it): %v", err)
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("prometheus is missing from bin/tools/ (run make test, or make tools): %v", err)
 	}
 	t.Parallel()
 	h := newHarness(t, harnessConfig{probeInterval: time.Second})

@@ -162,7 +162,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	ppBase, ppCreds := cfg.PlacetoPayBaseURL, placetopay.Credentials{Login: cfg.PlacetoPayLogin, SecretKey: cfg.PlacetoPaySecret}
 	var sbListener net.Listener
 	if cfg.sandboxMode() {
-		if sbListener, err = net.Listen("tcp", sbCfg.Addr); err != nil {
+		if sbListener, err = new(net.ListenConfig).Listen(ctx, "tcp", sbCfg.Addr); err != nil {
 			return fmt.Errorf("listen sandbox (%s): %w", sbCfg.Addr, err)
 		}
 		defer sbListener.Close()
@@ -200,8 +200,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,
-		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL,
-		Autopay: autopaySvc, AutopayWebhook: autopayHook}, ordersSvc, idem, log.Named("http"), reg)
+		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL, Production: cfg.production(),
+		Autopay: autopaySvc, AutopayWebhook: autopayHook,
+		RateLimit: gatewayhttp.RateLimit{PerMinute: cfg.RateLimit, TrustedProxies: cfg.trustedProxies}}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
@@ -285,7 +286,7 @@ func serveUntilDone(ctx context.Context, log *zap.Logger, endpoints []endpoint, 
 		ln := e.listener
 		if ln == nil {
 			var err error
-			if ln, err = net.Listen("tcp", e.server.Addr); err != nil {
+			if ln, err = new(net.ListenConfig).Listen(ctx, "tcp", e.server.Addr); err != nil {
 				for _, started := range endpoints[:i] {
 					_ = started.server.Close()
 					if started.listener != nil {

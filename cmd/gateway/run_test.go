@@ -282,7 +282,8 @@ func TestRunServe(t *testing.T) {
 	if _, ok := findLog(t, logs.String(), "stopped"); !ok {
 		t.Errorf("no stopped line after shutdown; log:\n%s", logs)
 	}
-	if _, err := testClient.Get(admin + "/healthz"); err == nil {
+	if resp, err := testClient.Get(admin + "/healthz"); err == nil {
+		resp.Body.Close()
 		t.Error("admin listener still answers after run returned")
 	}
 	_, port, _ := net.SplitHostPort(addrs["admin"])

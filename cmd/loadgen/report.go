@@ -40,8 +40,9 @@ func describeMachine() string {
 	mem := ""
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
 		var kb int64
-		fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(b), "\n", 2)[0], "MemTotal:"), "%d", &kb)
-		mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
+		if _, err := fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(b), "\n", 2)[0], "MemTotal:"), "%d", &kb); err == nil {
+			mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
+		}
 	}
 	pg := ""
 	if p, err := loadtest.PgBinary("postgres"); err == nil {

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -67,7 +68,8 @@ func (o checkoutOptions) apply(p *orders.CheckoutParams) error {
 		}
 		m, err := orders.ParseMoney(string(d.Amount.Total), d.Amount.Currency)
 		if err != nil {
-			if e, ok := err.(*orders.Error); ok {
+			var e *orders.Error
+			if errors.As(err, &e) {
 				return &orders.Error{Code: e.Code, Field: at + "." + e.Field, Message: e.Message}
 			}
 			return err

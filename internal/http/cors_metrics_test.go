@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -187,6 +188,48 @@ func TestMetrics(t *testing.T) {
 	}
 	if !found {
 		t.Error("no gateway_http_request_duration_seconds")
+	}
+}
+
+// Request metrics take no label from what a client may choose freely: a method outside the
+// standard ones is "other", a path no route matches is "unmatched", so random or huge methods
+// and paths add no series.
+func TestMetricLabelsStayBoundedWhateverTheRequestSays(t *testing.T) {
+	e := newEnv(t)
+	o := e.createOrder(t, usd("", "1.00"))
+	for i := range 200 {
+		method := fmt.Sprintf("M%dX", i)
+		if i == 0 {
+			method = strings.Repeat("A", 8000)
+		}
+		for _, path := range []string{"/v1/orders/" + o.ID, fmt.Sprintf("/random/%d", i)} {
+			e.do(t, method, path, "", auth(apiKey))
+		}
+	}
+	e.do(t, http.MethodGet, "/v1/orders/"+o.ID, "", auth(apiKey)).wantStatus(t, http.StatusOK)
+
+	standard := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE", "other"}
+	routes := []string{"/v1/orders", "/v1/orders/:id", "unmatched"}
+	all := requestSeries(t, e)
+	for _, s := range all {
+		if !slices.Contains(standard, s.labels["method"]) {
+			t.Errorf("method label %.40q is not a standard method or \"other\"", s.labels["method"])
+		}
+		if !slices.Contains(routes, s.labels["route"]) {
+			t.Errorf("route label %.40q is not a route template or \"unmatched\"", s.labels["route"])
+		}
+		if c := s.labels["status_class"]; !slices.Contains([]string{"1xx", "2xx", "3xx", "4xx", "5xx", "other"}, c) {
+			t.Errorf("status_class label %q", c)
+		}
+	}
+	if len(all) > 10 {
+		t.Errorf("%d series of gateway_http_requests_total after 400 requests with random methods, want a handful", len(all))
+	}
+	if got := counter(t, e, "/v1/orders/:id", "other", "4xx"); got != 200 {
+		t.Errorf("gateway_http_requests_total{route=/v1/orders/:id,method=other,status_class=4xx} = %v, want 200", got)
+	}
+	if got := counter(t, e, "/v1/orders/:id", "GET", "2xx"); got != 1 {
+		t.Errorf("gateway_http_requests_total{route=/v1/orders/:id,method=GET,status_class=2xx} = %v, want 1", got)
 	}
 }
 

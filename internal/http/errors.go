@@ -93,6 +93,8 @@ func codeForStatus(status int) string {
 		return "method_not_allowed"
 	case http.StatusUnsupportedMediaType:
 		return "unsupported_media_type"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
 	}
 	return "bad_request"
 }

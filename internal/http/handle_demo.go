@@ -28,9 +28,11 @@ var demoCards = []string{"4110760000000081 (approves)", "4110760000000016 (decli
 
 // handleDemoShop is GET /demo: a one-product shop (development only).
 func (s *Server) handleDemoShop(c echo.Context) error {
+	nonce, src := newNonce()
+	setPagePolicy(c, "style-src "+src)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	return demoPages.ExecuteTemplate(c.Response(), "shop.html", map[string]any{
-		"Total": demoPrice.String(), "Cards": demoCards,
+		"Total": demoPrice.String(), "Cards": demoCards, "Nonce": nonce,
 	})
 }
 
@@ -49,16 +51,21 @@ func (s *Server) handleDemoPay(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: "demo_" + ref, Value: url.QueryEscape(o.ID.String() + "." + secret),
+	// Not HttpOnly: the order page's script reads it. Not Secure: the demo runs in
+	// development, over plain http.
+	c.SetCookie(&http.Cookie{Name: "demo_" + ref, Value: url.QueryEscape(o.ID.String() + "." + secret), //nolint:gosec // see above
 		Path: "/demo", SameSite: http.SameSiteLaxMode, MaxAge: 86400})
 	return s.demoCheckout(c, o)
 }
 
 // handleDemoOrder is GET /demo/orders/{reference}: the order's live status.
 func (s *Server) handleDemoOrder(c echo.Context) error {
+	// The page's script polls GET /v1/orders/{id} on this origin.
+	nonce, src := newNonce()
+	setPagePolicy(c, "style-src "+src, "script-src "+src, "connect-src 'self'")
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return demoPages.ExecuteTemplate(c.Response(), "order.html", map[string]any{"Reference": c.Param("ref")})
+	return demoPages.ExecuteTemplate(c.Response(), "order.html", map[string]any{"Reference": c.Param("ref"), "Nonce": nonce})
 }
 
 // handleDemoRetry is POST /demo/orders/{reference}/retry: a new checkout for a failed order,

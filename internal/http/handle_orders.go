@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -81,7 +82,8 @@ func (r *createOrderRequest) params() (orders.CreateParams, error) {
 
 // renameField points a money parsing error at the field it came from.
 func renameField(err error, field string) error {
-	if e, ok := err.(*orders.Error); ok {
+	var e *orders.Error
+	if errors.As(err, &e) {
 		return &orders.Error{Code: e.Code, Field: field, Message: e.Message}
 	}
 	return err
@@ -105,8 +107,9 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// A browser polls: its refreshes are spaced per session (RefreshOrderIfStale).
 		if refresh {
-			if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
+			if err := s.money.Reconciler.RefreshOrderIfStale(ctx, id); err != nil {
 				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
 			} else if o, err = s.orders.Get(ctx, id); err != nil {
 				return err

@@ -47,7 +47,12 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, cfg gatewayhttp.Config, log *zap.Logger) *env {
 	t.Helper()
-	pool := pgtest.Pool(t)
+	return newEnvOn(t, pgtest.Pool(t), cfg, log)
+}
+
+// newEnvOn is newEnvWith on pool, for tests that wire more of the domain on the same database.
+func newEnvOn(t *testing.T, pool *pgxpool.Pool, cfg gatewayhttp.Config, log *zap.Logger) *env {
+	t.Helper()
 	svc := orders.NewService(orders.NewStore(pool), zap.NewNop())
 	e := &env{pool: pool, reg: prometheus.NewRegistry(), idem: idempotency.NewStore(pool, time.Minute, tokens.Generate())}
 	e.srv = gatewayhttp.NewServer(cfg, svc, e.idem, log, e.reg)

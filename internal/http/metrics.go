@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -9,10 +10,12 @@ import (
 )
 
 // metrics are the public listener's request metrics, labelled by route template (never the
-// raw path, so ids cannot explode the series), method and status class ("2xx".."5xx").
+// raw path, so ids cannot explode the series), method (a standard one or "other") and status
+// class ("2xx".."5xx"). No label takes a value a client chooses freely: each has a fixed set.
 type metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	rateLimited *prometheus.CounterVec // by route template
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,7 +31,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, labels),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_http_rate_limited_total",
+		Help: "Requests answered 429 because their client address went over GATEWAY_RATE_LIMIT, by route template.",
+	}, []string{"route"})
+	reg.MustRegister(m.requests, m.duration, m.rateLimited)
 	return m
 }
 
@@ -44,11 +51,28 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" || c.Response().Status == 404 && route == "/*" {
 			route = "unmatched"
 		}
-		class := statusClass(c.Response().Status)
-		m.requests.WithLabelValues(route, c.Request().Method, class).Inc()
-		m.duration.WithLabelValues(route, c.Request().Method, class).Observe(time.Since(start).Seconds())
+		method, class := methodLabel(c.Request().Method), statusClass(c.Response().Status)
+		m.requests.WithLabelValues(route, method, class).Inc()
+		m.duration.WithLabelValues(route, method, class).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// standardMethods are the methods of RFC 9110 and RFC 5789 (PATCH): the only ones that
+// label metrics as themselves.
+var standardMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// methodLabel is the request's method when it is a standard one, else "other": a client may
+// send any token as a method, and every distinct label value is a new series.
+func methodLabel(method string) string {
+	if standardMethods[method] {
+		return method
+	}
+	return "other"
 }
 
 // statusClass is "1xx".."5xx" for a status code; anything outside 100..599 is "other".

@@ -28,13 +28,17 @@ func (s *Server) requireAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiKeyOrClientSecret admits an API key, or lets the handler check X-Client-Secret.
-func (s *Server) apiKeyOrClientSecret(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if c.Request().Header.Get(echo.HeaderAuthorization) == "" && c.Request().Header.Get("X-Client-Secret") != "" {
-			return next(c)
+// apiKeyOrClientSecret admits an API key, or lets the handler check X-Client-Secret after
+// limit (anyone may send a client secret; only merchants hold an API key).
+func (s *Server) apiKeyOrClientSecret(limit echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		withSecret, withKey := limit(next), s.requireAPIKey(next)
+		return func(c echo.Context) error {
+			if c.Request().Header.Get(echo.HeaderAuthorization) == "" && c.Request().Header.Get("X-Client-Secret") != "" {
+				return withSecret(c)
+			}
+			return withKey(c)
 		}
-		return s.requireAPIKey(next)(c)
 	}
 }
 
@@ -75,7 +79,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
+				if r == http.ErrAbortHandler { //nolint:errorlint // a recovered panic value: net/http panics with this very one
 					panic(r)
 				}
 				s.log.Error("handler panicked", zap.String("route", c.Path()), zap.Stack("stack"))

@@ -16,6 +16,8 @@ func (s *Server) routes() {
 	// metrics comes first so that it counts the 500 of a recovered panic too.
 	e.Use(s.metrics.middleware)
 	e.Use(s.recoverPanics)
+	e.Use(securityHeaders(s.hsts))
+	e.Use(refuseUnstorableText)
 	e.Use(s.limitBody)
 	// Echo's CORS allows every origin when given none; no origins must mean none allowed.
 	if len(s.corsOrigins) > 0 {
@@ -34,12 +36,12 @@ func (s *Server) routes() {
 	v1 := e.Group("/v1")
 	v1.POST("/orders", s.handleCreateOrder, noStore, s.requireAPIKey, s.idempotent)
 	v1.GET("/orders", s.handleListOrders, noStore, s.requireAPIKey)
-	v1.GET("/orders/:id", s.handleGetOrder, noStore, s.apiKeyOrClientSecret)
+	v1.GET("/orders/:id", s.handleGetOrder, noStore, s.apiKeyOrClientSecret(s.perClient("/v1/orders/:id")))
 	v1.POST("/orders/:id/cancel", s.handleCancelOrder, noStore, s.requireAPIKey, s.idempotent)
 	v1.GET("/events", s.handleListEvents, noStore, s.requireAPIKey)
 	if s.money != nil {
 		v1.POST("/orders/:id/checkout", s.handleCheckout, noStore, s.requireAPIKey, s.idempotent)
-		e.GET("/return/:id", s.handleReturn)
+		e.GET("/return/:id", s.handleReturn, s.perClient("/return/:id"))
 		// Transaction actions (handle_transactions.go).
 		v1.POST("/orders/:id/refunds", s.handleRefund, noStore, s.requireAPIKey, s.idempotent)
 		v1.GET("/orders/:id/refunds", s.handleListRefunds, noStore, s.requireAPIKey)
@@ -55,12 +57,13 @@ func (s *Server) routes() {
 		v1.POST("/charges", s.handleCharge, noStore, s.requireAPIKey, s.idempotent)
 	}
 	if s.demo && s.money != nil {
-		e.GET("/demo", s.handleDemoShop)
-		e.POST("/demo/pay", s.handleDemoPay)
-		e.GET("/demo/orders/:ref", s.handleDemoOrder)
-		e.POST("/demo/orders/:ref/retry", s.handleDemoRetry)
+		e.GET("/demo", s.handleDemoShop, s.perClient("/demo"))
+		e.POST("/demo/pay", s.handleDemoPay, s.perClient("/demo/pay"))
+		e.GET("/demo/orders/:ref", s.handleDemoOrder, s.perClient("/demo/orders/:ref"))
+		e.POST("/demo/orders/:ref/retry", s.handleDemoRetry, s.perClient("/demo/orders/:ref/retry"))
 	}
 	if s.inbox != nil {
+		// Not limited per client (see RateLimit).
 		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
 	}
 	if s.autopay != nil {
@@ -95,6 +98,7 @@ func WithProfiling(admin http.Handler) http.Handler {
 func NewAdminHandler(ready Readiness, metrics http.Handler) http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.Use(securityHeaders(false))
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})

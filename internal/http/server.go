@@ -35,6 +35,13 @@ type Config struct {
 	Demo      bool
 	PublicURL string
 
+	// RateLimit bounds what one client address may ask of the routes that need no API key.
+	RateLimit RateLimit
+
+	// Production (GATEWAY_ENV=production) adds Strict-Transport-Security to every answer:
+	// production is served over https only.
+	Production bool
+
 	// Wallet serves stored payment methods and charges (/v1/customers, /v1/charges); without
 	// it those routes are not served.
 	Wallet *orders.Wallet
@@ -71,6 +78,8 @@ type Server struct {
 	money       *MoneyPath
 	inbox       *webhooks.Inbox
 	demo        bool
+	hsts        bool           // answers carry Strict-Transport-Security
+	clients     *clientLimiter // nil: no per-client limit
 	publicURL   string
 	events      EventLister
 	wallet      *orders.Wallet
@@ -93,7 +102,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 	s := &Server{
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
-		money: cfg.Money, inbox: cfg.Inbox, demo: cfg.Demo, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		money: cfg.Money, inbox: cfg.Inbox, demo: cfg.Demo, hsts: cfg.Production, clients: newClientLimiter(cfg.RateLimit), publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay,
 	}
 	if cfg.Autopay != nil && cfg.AutopayWebhook != nil {

@@ -23,13 +23,13 @@ import (
 type Outcome int
 
 const (
-	// Proceed: this caller holds the key and must run the request, then Complete or Release.
+	// Proceed means this caller holds the key and must run the request, then Complete or Release.
 	Proceed Outcome = iota + 1
-	// Replay: the request already ran; send the stored Response.
+	// Replay means the request already ran; send the stored Response.
 	Replay
-	// Mismatch: the key was used with a different request.
+	// Mismatch means the key was used with a different request.
 	Mismatch
-	// InFlight: another caller is running the same request now.
+	// InFlight means another caller is running the same request now.
 	InFlight
 	// Unreadable: the request already ran, but its response was sealed with a key this
 	// process does not have (GATEWAY_TOKEN_KEY differs between replicas, or changed): it

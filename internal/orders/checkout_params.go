@@ -56,6 +56,9 @@ func (p *CheckoutParams) validate() error {
 		return invalidField("locale", "must look like es_CO or en_US")
 	case len(p.PaymentMethod) > 255:
 		return invalidField("paymentMethod", "is too long")
+	case checkText("paymentMethod", p.PaymentMethod, 255) != nil:
+		// Kept in checkout_sessions.request, a jsonb column, which refuses NUL.
+		return invalidField("paymentMethod", "must be UTF-8 text without control characters")
 	case p.IPAddress == "" || len(p.IPAddress) > 46:
 		return invalidField("ipAddress", "is required and at most 46 characters")
 	}

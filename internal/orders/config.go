@@ -9,11 +9,19 @@ type Config struct {
 	// ConfirmationWindow is how long PlacetoPay waits for a PENDING_CONFIRMATION payment to
 	// be confirmed (GATEWAY_CONFIRMATION_WINDOW; 30 minutes when zero).
 	ConfirmationWindow time.Duration
-	Clock              func() time.Time // time.Now when nil
+	// BrowserRefreshEvery is the least time between two queries of one session that a
+	// browser triggers (RefreshOrderIfStale); 5 seconds when zero.
+	BrowserRefreshEvery time.Duration
+	Clock               func() time.Time // time.Now when nil
 }
 
 // defaultConfirmationWindow is PlacetoPay's window when Config does not say.
 const defaultConfirmationWindow = 30 * time.Minute
+
+// defaultBrowserRefreshEvery spaces the queries browsers trigger: a shopper reloading the
+// return page, or a page polling the order with its client secret, learns of a payment within
+// seconds, while nobody can make the gateway query PlacetoPay as often as they send requests.
+const defaultBrowserRefreshEvery = 5 * time.Second
 
 func (c Config) withDefaults() Config {
 	if c.PublicURL == "" || c.ProbeInterval <= 0 {
@@ -24,6 +32,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ConfirmationWindow <= 0 {
 		c.ConfirmationWindow = defaultConfirmationWindow
+	}
+	if c.BrowserRefreshEvery <= 0 {
+		c.BrowserRefreshEvery = defaultBrowserRefreshEvery
 	}
 	return c
 }

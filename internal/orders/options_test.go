@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -59,8 +60,8 @@ func TestValidateOptions(t *testing.T) {
 			case c.field != "" && err == nil:
 				t.Fatalf("accepted, want refused on %s", c.field)
 			case c.field != "":
-				e, ok := err.(*Error)
-				if !ok || e.Code != EInvalid || e.Field != c.field {
+				var e *Error
+				if !errors.As(err, &e) || e.Code != EInvalid || e.Field != c.field {
 					t.Fatalf("error %v, want invalid on %s", err, c.field)
 				}
 			}
@@ -102,8 +103,8 @@ func TestValidateCombination(t *testing.T) {
 			case c.field != "" && err == nil:
 				t.Fatalf("accepted, want refused on %s", c.field)
 			case c.field != "":
-				e, ok := err.(*Error)
-				if !ok || e.Code != EInvalid || e.Field != c.field {
+				var e *Error
+				if !errors.As(err, &e) || e.Code != EInvalid || e.Field != c.field {
 					t.Fatalf("error %v, want invalid on %s", err, c.field)
 				}
 			}

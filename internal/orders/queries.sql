@@ -187,6 +187,21 @@ SELECT stored.inserted::bool AS inserted FROM stored;
 SELECT request_id FROM checkout_sessions
 WHERE order_id = $1 AND request_id IS NOT NULL AND (attempt = 'open' OR next_check_at IS NOT NULL);
 
+-- name: ClaimOrderSessionsForRefresh :many
+-- The order's sessions that ListOrderSessionsForCheck lists and that nobody checked in the
+-- last every_seconds, stamped as checked now: a browser's trigger (the return page, a
+-- refresh with the client secret) on any replica then finds them fresh, so PlacetoPay is
+-- queried at most once per session in that span however often shoppers reload. A session
+-- another statement holds locked is skipped: that one is checking it.
+UPDATE checkout_sessions SET last_checked_at = now()
+WHERE id IN (
+    SELECT s.id FROM checkout_sessions s
+    WHERE s.order_id = sqlc.arg('order_id') AND s.request_id IS NOT NULL AND (s.attempt = 'open' OR s.next_check_at IS NOT NULL)
+      AND (s.last_checked_at IS NULL OR s.last_checked_at <= now() - make_interval(secs => sqlc.arg('every_seconds')::float8))
+    ORDER BY s.id
+    FOR UPDATE SKIP LOCKED)
+RETURNING request_id;
+
 -- name: SessionNotified :one
 -- Whether PlacetoPay ever sent a notification for the session (the metrics of paid orders).
 SELECT EXISTS (SELECT 1 FROM notifications WHERE request_id = @request_id::bigint);

@@ -62,12 +62,31 @@ func (r *Reconciler) Reconcile(ctx context.Context, requestID int64) error {
 }
 
 // RefreshOrder queries every session of the order that may still change, now, sharing the
-// query with concurrent callers: the browser return and GET ?refresh=true.
+// query with concurrent callers: GET ?refresh=true with the API key.
 func (r *Reconciler) RefreshOrder(ctx context.Context, orderID uuid.UUID) error {
 	ids, err := r.store.sessionsToCheck(ctx, orderID)
 	if err != nil {
 		return err
 	}
+	return r.reconcileAll(ctx, ids)
+}
+
+// RefreshOrderIfStale is RefreshOrder for the triggers anyone with the order's id or client
+// secret can pull, the browser return and GET ?refresh=true with X-Client-Secret: it queries
+// only the sessions nobody checked in the last Config.BrowserRefreshEvery, and claims them in
+// Postgres first, so that however many such requests arrive, on however many replicas,
+// PlacetoPay is asked about a session at most once in that span. Notifications and the probe
+// are not spaced: they call Reconcile.
+func (r *Reconciler) RefreshOrderIfStale(ctx context.Context, orderID uuid.UUID) error {
+	ids, err := r.store.claimStaleSessions(ctx, orderID, r.cfg.BrowserRefreshEvery)
+	if err != nil {
+		return err
+	}
+	return r.reconcileAll(ctx, ids)
+}
+
+// reconcileAll reconciles each session in turn.
+func (r *Reconciler) reconcileAll(ctx context.Context, ids []int64) error {
 	var errs []error
 	for _, id := range ids {
 		errs = append(errs, r.Reconcile(ctx, id))

@@ -170,7 +170,7 @@ func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment) (Refund
 		}
 		return a.recordRefund(sctx, r.ID, refundResult{amount: refunded, reversal: nonZero(res.InternalReference), message: "refunded by PlacetoPay"})
 	case callErr == nil && (res.Status == ProviderRejected || res.Status == ProviderFailed):
-		if _, err := a.failRefund(sctx, r.ID, res.Reason, res.Message); err != nil {
+		if err := a.failRefund(sctx, r.ID, res.Reason, res.Message); err != nil {
 			return Refund{}, err
 		}
 		return Refund{}, &Error{Code: EInvalid, Message: fmt.Sprintf("PlacetoPay rejected the refund: %s: %s", res.Reason, res.Message)}
@@ -180,7 +180,7 @@ func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment) (Refund
 		return a.recordRefund(sctx, r.ID, refundResult{amount: -1, reason: "already_refunded",
 			message: "PlacetoPay reports the payment already refunded: " + perr.Message})
 	case errors.As(callErr, &perr) && perr.Refused:
-		if _, err := a.failRefund(sctx, r.ID, perr.Reason, perr.Message); err != nil {
+		if err := a.failRefund(sctx, r.ID, perr.Reason, perr.Message); err != nil {
 			return Refund{}, err
 		}
 		return Refund{}, &Error{Code: EInvalid, Message: fmt.Sprintf("PlacetoPay refused the refund: %s: %s", perr.Reason, perr.Message)}
@@ -190,7 +190,7 @@ func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment) (Refund
 	a.log.Warn("refund outcome unknown; it will be resolved by querying the session",
 		zap.String("refund", r.ID.String()), zap.Int64("internalReference", pay.InternalReference), zap.NamedError("cause", callErr))
 	a.metrics.refunds.WithLabelValues(string(ActionUnknown)).Inc()
-	r, _, err := a.store.settleRefund(sctx, a.store.pool, r, refundOutcome{
+	r, err := a.store.settleRefund(sctx, a.store.pool, r, refundOutcome{
 		state: ActionUnknown, amountMinor: r.Amount.Minor, reason: "outcome_unknown",
 		message: "PlacetoPay did not confirm the refund; it is being checked", next: ptr(a.cfg.Clock().Add(a.cfg.sweepEvery())),
 	})

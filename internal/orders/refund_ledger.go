@@ -52,11 +52,11 @@ func (a *Actions) recordRefund(ctx context.Context, id uuid.UUID, res refundResu
 			amount = left
 		}
 		if amount <= 0 {
-			out, _, err = a.store.settleRefund(ctx, tx, cur, refundOutcome{state: ActionFailed, amountMinor: cur.Amount.Minor,
+			out, err = a.store.settleRefund(ctx, tx, cur, refundOutcome{state: ActionFailed, amountMinor: cur.Amount.Minor,
 				reason: "nothing_left", message: "the ledger already holds every refund of this payment"})
 			return err
 		}
-		if out, _, err = a.store.settleRefund(ctx, tx, cur, refundOutcome{
+		if out, err = a.store.settleRefund(ctx, tx, cur, refundOutcome{
 			state: ActionSucceeded, amountMinor: amount, reversal: res.reversal, reason: res.reason, message: res.message,
 		}); err != nil {
 			return err
@@ -109,18 +109,17 @@ func (a *Actions) announceRefund(ctx context.Context, tx pgx.Tx, o *Order, r Ref
 }
 
 // failRefund settles a refund PlacetoPay refused: nothing else changes.
-func (a *Actions) failRefund(ctx context.Context, id uuid.UUID, reason, message string) (Refund, error) {
+func (a *Actions) failRefund(ctx context.Context, id uuid.UUID, reason, message string) error {
 	cur, err := a.store.lockRefund(ctx, a.store.pool, id)
 	if err != nil {
-		return Refund{}, fmt.Errorf("orders: refund %s: %w", id, err)
+		return fmt.Errorf("orders: refund %s: %w", id, err)
 	}
-	// A refund settled by someone else meanwhile is returned as it is.
-	r, _, err := a.store.settleRefund(ctx, a.store.pool, cur, refundOutcome{state: ActionFailed, amountMinor: cur.Amount.Minor, reason: reason, message: message})
-	if err != nil {
-		return Refund{}, fmt.Errorf("orders: refund %s: %w", id, err)
+	// A refund settled by someone else meanwhile is left as it is.
+	if _, err := a.store.settleRefund(ctx, a.store.pool, cur, refundOutcome{state: ActionFailed, amountMinor: cur.Amount.Minor, reason: reason, message: message}); err != nil {
+		return fmt.Errorf("orders: refund %s: %w", id, err)
 	}
 	a.metrics.refunds.WithLabelValues(string(ActionFailed)).Inc()
-	return r, nil
+	return nil
 }
 
 func refundEventData(r Refund) map[string]any {

@@ -88,7 +88,7 @@ func (a *Actions) ResolveRefund(ctx context.Context, id uuid.UUID) error {
 		}
 		return err
 	case seen != nil && seen.Status == ProviderApproved && whole:
-		if _, err := a.failRefund(ctx, id, "resolved_by_query", "the session query shows the payment not refunded: the refund did not happen"); err != nil {
+		if err := a.failRefund(ctx, id, "resolved_by_query", "the session query shows the payment not refunded: the refund did not happen"); err != nil {
 			return err
 		}
 		a.log.Info("unknown refund resolved: not refunded", zap.String("refund", id.String()))
@@ -108,7 +108,7 @@ func (a *Actions) recheckRefund(ctx context.Context, id uuid.UUID, after time.Du
 	if err != nil || cur.Status != ActionUnknown {
 		return
 	}
-	_, _, err = a.store.settleRefund(ctx, a.store.pool, cur, refundOutcome{
+	_, err = a.store.settleRefund(ctx, a.store.pool, cur, refundOutcome{
 		state: ActionUnknown, amountMinor: cur.Amount.Minor, reversal: cur.InternalReference,
 		reason: cur.Reason, message: cur.Message, next: ptr(a.cfg.Clock().Add(after)),
 	})

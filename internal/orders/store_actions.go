@@ -36,16 +36,16 @@ type refundOutcome struct {
 	next            *time.Time // when an unknown refund is checked again
 }
 
-// settleRefund writes a refund's outcome; ok is false when it was settled already.
-func (s *Store) settleRefund(ctx context.Context, db ordersdb.DBTX, r Refund, out refundOutcome) (Refund, bool, error) {
+// settleRefund writes a refund's outcome; a refund settled already comes back as it was.
+func (s *Store) settleRefund(ctx context.Context, db ordersdb.DBTX, r Refund, out refundOutcome) (Refund, error) {
 	row, err := s.q.SettleRefund(ctx, db, ordersdb.SettleRefundParams{
 		ID: r.ID, Status: string(out.state), AmountMinor: out.amountMinor, InternalReference: out.reversal,
 		Reason: nullable(out.reason), Message: nullable(out.message), NextCheckAt: out.next,
 	})
 	if ok, err := found(err); !ok {
-		return r, false, err
+		return r, err
 	}
-	return refundFromRow(row, r.PaymentInternalReference), true, nil
+	return refundFromRow(row, r.PaymentInternalReference), nil
 }
 
 // lockRefund reads a refund FOR UPDATE, with its payment's internalReference.
@@ -91,9 +91,9 @@ func (s *Store) addRefund(ctx context.Context, tx pgx.Tx, o *Order, pay Payment,
 	return nil
 }
 
-// claimUnknownRefunds leases up to max unknown refunds due for a check.
-func (s *Store) claimUnknownRefunds(ctx context.Context, lease time.Duration, max int) ([]uuid.UUID, error) {
-	return s.q.ClaimUnknownRefunds(ctx, s.pool, ordersdb.ClaimUnknownRefundsParams{LeaseSeconds: lease.Seconds(), MaxRows: int32(max)})
+// claimUnknownRefunds leases up to limit unknown refunds due for a check.
+func (s *Store) claimUnknownRefunds(ctx context.Context, lease time.Duration, limit int) ([]uuid.UUID, error) {
+	return s.q.ClaimUnknownRefunds(ctx, s.pool, ordersdb.ClaimUnknownRefundsParams{LeaseSeconds: lease.Seconds(), MaxRows: int32(limit)})
 }
 
 // preauthAction is one capture, reauthorization or release of a preauthorization.

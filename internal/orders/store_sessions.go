@@ -134,16 +134,16 @@ func (s *Store) checkFailed(ctx context.Context, requestID int64, firstRetry tim
 	return Session{ID: row.ID, OrderID: row.OrderID, RequestID: &requestID, NextCheckAt: row.NextCheckAt}, int(row.CheckFailures), true, nil
 }
 
-// claimDue leases up to max sessions for a check, first those a notification asked about,
+// claimDue leases up to limit sessions for a check, first those a notification asked about,
 // then those due for a routine check, and returns their requestIds.
-func (s *Store) claimDue(ctx context.Context, lease time.Duration, max int) ([]int64, error) {
+func (s *Store) claimDue(ctx context.Context, lease time.Duration, limit int) ([]int64, error) {
 	ids, err := s.q.ClaimNotifiedSessions(ctx, s.pool, ordersdb.ClaimNotifiedSessionsParams{
-		LeaseSeconds: lease.Seconds(), MaxRows: int32(max),
+		LeaseSeconds: lease.Seconds(), MaxRows: int32(limit),
 	})
-	if err == nil && len(ids) < max {
+	if err == nil && len(ids) < limit {
 		var due []*int64
 		due, err = s.q.ClaimDueSessions(ctx, s.pool, ordersdb.ClaimDueSessionsParams{
-			LeaseSeconds: lease.Seconds(), MaxRows: int32(max - len(ids)),
+			LeaseSeconds: lease.Seconds(), MaxRows: int32(limit - len(ids)),
 		})
 		ids = append(ids, due...)
 	}
@@ -159,6 +159,21 @@ func (s *Store) claimDue(ctx context.Context, lease time.Duration, max int) ([]i
 // sessionsToCheck returns the requestIds of the order's sessions that may still change.
 func (s *Store) sessionsToCheck(ctx context.Context, orderID uuid.UUID) ([]int64, error) {
 	ids, err := s.q.ListOrderSessionsForCheck(ctx, s.pool, orderID)
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id != nil {
+			out = append(out, *id)
+		}
+	}
+	return out, err
+}
+
+// claimStaleSessions returns the requestIds of the order's sessions that may still change
+// and were not checked in the last every, stamping them as checked now (the query's claim).
+func (s *Store) claimStaleSessions(ctx context.Context, orderID uuid.UUID, every time.Duration) ([]int64, error) {
+	ids, err := s.q.ClaimOrderSessionsForRefresh(ctx, s.pool, ordersdb.ClaimOrderSessionsForRefreshParams{
+		OrderID: orderID, EverySeconds: every.Seconds(),
+	})
 	out := make([]int64, 0, len(ids))
 	for _, id := range ids {
 		if id != nil {

@@ -126,13 +126,13 @@ func checkTexts(prefix string, fields []textField) error {
 	return nil
 }
 
-// checkText refuses text over max characters, invalid UTF-8 and control characters.
-func checkText(field, s string, max int) error {
+// checkText refuses text over limit characters, invalid UTF-8 and control characters.
+func checkText(field, s string, limit int) error {
 	if !utf8.ValidString(s) {
 		return invalidField(field, "is not valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return invalidField(field, "is %d characters long; at most %d allowed", n, max)
+	if n := utf8.RuneCountInString(s); n > limit {
+		return invalidField(field, "is %d characters long; at most %d allowed", n, limit)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {

@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,8 @@ func TestCheckoutParamsStoredCard(t *testing.T) {
 			c.p.IPAddress = "127.0.0.1"
 			err := c.p.validate()
 			var field string
-			if e, ok := err.(*Error); ok {
+			var e *Error
+			if errors.As(err, &e) {
 				field = e.Field
 			} else if err != nil {
 				t.Fatalf("validate = %v", err)

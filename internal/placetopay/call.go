@@ -161,8 +161,8 @@ func withAuth(a Auth, payload []byte) []byte {
 	if len(bytes.TrimSpace(payload)) <= 2 {
 		return head
 	}
-	out := append(head[:len(head)-1:len(head)-1], ',')
-	return append(out, bytes.TrimSpace(payload)[1:]...)
+	head = append(head[:len(head)-1], ',')
+	return append(head, bytes.TrimSpace(payload)[1:]...)
 }
 
 // wait sleeps before attempt i+1: jittered exponential backoff, cut short by ctx.

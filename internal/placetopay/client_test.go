@@ -132,7 +132,7 @@ func TestObserver(t *testing.T) {
 			obs := &recordingObserver{}
 			cfg := testConfig(fake.URL)
 			cfg.Observer = obs
-			tt.call(newTestClient(t, cfg))
+			_ = tt.call(newTestClient(t, cfg)) // what the observer saw is checked, not the error
 			if diff := cmp.Diff([]observedCall{{tt.op, tt.outcome}}, obs.calls); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+
 	"github.com/placetopay-gateway/gateway/internal/placetopay/openapitest"
 )
 

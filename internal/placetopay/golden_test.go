@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/placetopay-gateway/gateway/internal/placetopay/openapitest"
 )
 

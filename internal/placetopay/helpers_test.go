@@ -91,7 +91,7 @@ func newFake(t *testing.T, reply func(path string, hit int) answer) *fakePlaceto
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.code)
-		io.WriteString(w, a.body)
+		_, _ = io.WriteString(w, a.body)
 	}))
 	t.Cleanup(f.Close)
 	t.Cleanup(func() { close(stop) }) // runs first: releases hanging handlers

@@ -60,9 +60,9 @@ func checkApproved(b *testing.B, info *SessionInformation) {
 // payments to minor units and builds the timeline payload.
 func BenchmarkQuerySession(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, approvedSession)
+		_, _ = io.WriteString(w, approvedSession)
 	}))
 	defer srv.Close()
 	client, err := New(testConfig(srv.URL))

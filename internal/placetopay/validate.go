@@ -50,7 +50,7 @@ func (r *rules) length(s string, n int, field string) {
 	r.check(c >= 1 && c <= n, field, fmt.Sprintf("1 to %d characters", n))
 }
 
-func (r *rules) locale(s, field string) {
+func (r *rules) locale(s, field string) { //nolint:unparam // every rule takes the field it reports, as its siblings do
 	r.check(s == "" || localeRE.MatchString(s), field, `must match ^\w{2}_[A-Z]{2}$`)
 }
 

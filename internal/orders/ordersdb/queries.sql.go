@@ -172,6 +172,47 @@ func (q *Queries) ClaimNotifiedSessions(ctx context.Context, db DBTX, arg ClaimN
 	return items, nil
 }
 
+const claimOrderSessionsForRefresh = `-- name: ClaimOrderSessionsForRefresh :many
+UPDATE checkout_sessions SET last_checked_at = now()
+WHERE id IN (
+    SELECT s.id FROM checkout_sessions s
+    WHERE s.order_id = $1 AND s.request_id IS NOT NULL AND (s.attempt = 'open' OR s.next_check_at IS NOT NULL)
+      AND (s.last_checked_at IS NULL OR s.last_checked_at <= now() - make_interval(secs => $2::float8))
+    ORDER BY s.id
+    FOR UPDATE SKIP LOCKED)
+RETURNING request_id
+`
+
+type ClaimOrderSessionsForRefreshParams struct {
+	OrderID      uuid.UUID
+	EverySeconds float64
+}
+
+// The order's sessions that ListOrderSessionsForCheck lists and that nobody checked in the
+// last every_seconds, stamped as checked now: a browser's trigger (the return page, a
+// refresh with the client secret) on any replica then finds them fresh, so PlacetoPay is
+// queried at most once per session in that span however often shoppers reload. A session
+// another statement holds locked is skipped: that one is checking it.
+func (q *Queries) ClaimOrderSessionsForRefresh(ctx context.Context, db DBTX, arg ClaimOrderSessionsForRefreshParams) ([]*int64, error) {
+	rows, err := db.Query(ctx, claimOrderSessionsForRefresh, arg.OrderID, arg.EverySeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*int64
+	for rows.Next() {
+		var request_id *int64
+		if err := rows.Scan(&request_id); err != nil {
+			return nil, err
+		}
+		items = append(items, request_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteSessionAttempt = `-- name: DeleteSessionAttempt :exec
 DELETE FROM checkout_sessions WHERE id = $1 AND attempt = 'creating'
 `

@@ -85,11 +85,7 @@ func Validator(t testing.TB, spec string) validator.Validator {
 		return v
 	}
 	// The autopay document refers into the checkout one; both are patched into one folder.
-	dir, err := os.MkdirTemp("", "placetopay-openapi-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir) // references are resolved while the validator is built
+	dir := t.TempDir() // references are resolved while the validator is built
 	var text string
 	for _, name := range []string{Checkout, Autopay} {
 		raw, err := os.ReadFile(filepath.Join(Dir(t), name))

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -110,7 +111,9 @@ func (sb *Sandbox) deliverAutopay(c *AutopayCall) Delivery {
 }
 
 func (sb *Sandbox) postAutopay(path string, body []byte) Delivery {
-	req, err := http.NewRequest(http.MethodPost, sb.cfg.AutopayURL+path, bytes.NewReader(body))
+	// Sent whatever became of what triggered it, as PlacetoPay's are; the client's timeout
+	// bounds it.
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, sb.cfg.AutopayURL+path, bytes.NewReader(body))
 	if err != nil {
 		return Delivery{Error: err.Error()}
 	}

@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -140,7 +141,9 @@ func TestClientAuthFailures(t *testing.T) {
 				case op.autopay:
 					reason = fmt.Sprint(k.code) // the autopay API puts the code in the reason
 				}
-				apiErr := wantAPIError(t, err, httpStatus, reason, msg)
+				wantAPIError(t, err, httpStatus, reason, msg)
+				var apiErr *placetopay.APIError
+				errors.As(err, &apiErr) // one, or wantAPIError stopped the test
 				code, ok := apiErr.AuthCode()
 				if !ok || code != k.code {
 					t.Errorf("AuthCode() = %d, %v, want %d, true", code, ok, k.code)

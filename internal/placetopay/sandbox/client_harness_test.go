@@ -232,8 +232,8 @@ func wantStatus(t *testing.T, what string, got placetopay.Status, want string) {
 }
 
 // wantAPIError checks that err is an *APIError with the HTTP status and reason, a
-// message containing msg, and a date; it returns the error.
-func wantAPIError(t *testing.T, err error, httpStatus int, reason, msg string) *placetopay.APIError {
+// message containing msg, a date and an operation.
+func wantAPIError(t *testing.T, err error, httpStatus int, reason, msg string) {
 	t.Helper()
 	var e *placetopay.APIError
 	if !errors.As(err, &e) {
@@ -251,7 +251,6 @@ func wantAPIError(t *testing.T, err error, httpStatus int, reason, msg string) *
 	if e.Operation == "" {
 		t.Errorf("APIError has no Operation: %v", e)
 	}
-	return e
 }
 
 var (

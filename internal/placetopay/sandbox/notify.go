@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -135,7 +136,9 @@ func (sb *Sandbox) post(url string, body []byte) Delivery {
 	if url == "" {
 		url = sb.cfg.NotifyURL
 	}
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	// Sent whatever became of what triggered it, as PlacetoPay's are; the client's timeout
+	// bounds it.
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return Delivery{Error: err.Error()}
 	}

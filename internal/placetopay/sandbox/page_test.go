@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -172,4 +173,65 @@ func TestPageForASubscription(t *testing.T) {
 	if html := string(h.page(processURL).get().Raw); !strings.Contains(html, "Save a card") || strings.Contains(html, "USD") {
 		t.Errorf("a subscription page should offer to save a card, with no amount:\n%s", html)
 	}
+}
+
+// Every answer tells browsers not to sniff it and not to frame it; the API and the control
+// API allow nothing to load; the page allows only its own inline style, by nonce.
+func TestAnswersCarryBrowserSecurityHeaders(t *testing.T) {
+	h := newHarness(t)
+	_, processURL := h.create(basicSession("ORDER-SH"))
+	p := h.page(processURL)
+	pages := map[string]reply{
+		"page":          p.get().want(t, http.StatusOK),
+		"page, refusal": p.post("pay", url.Values{"card": {"4000 0000 0000 0002"}}).want(t, http.StatusUnprocessableEntity),
+	}
+	others := map[string]reply{
+		"control API":    h.send(http.MethodGet, "/sandbox/cards", "", nil),
+		"PlacetoPay API": h.send(http.MethodPost, "/api/session", "application/json", []byte(`{}`)),
+		"unknown path":   h.send(http.MethodGet, "/nowhere", "", nil),
+		"unknown page":   h.send(http.MethodGet, "/session/1/nope", "", nil),
+		"redirect":       p.post("cancel", nil),
+	}
+	for name, r := range pages {
+		csp := r.Resp.Header.Get("Content-Security-Policy")
+		nonce := regexp.MustCompile(`style-src 'nonce-([A-Za-z0-9_-]+)'`).FindStringSubmatch(csp)
+		switch {
+		case nonce == nil:
+			t.Errorf("%s: Content-Security-Policy %q allows no inline style by nonce", name, csp)
+		case !strings.Contains(string(r.Raw), `<style nonce="`+nonce[1]+`">`):
+			t.Errorf("%s: the page's <style> does not carry the policy's nonce", name)
+		}
+		for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: Content-Security-Policy %q lacks %s", name, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-") {
+			t.Errorf("%s: Content-Security-Policy %q allows unsafe sources", name, csp)
+		}
+	}
+	for name, r := range others {
+		if got := r.Resp.Header.Get("Content-Security-Policy"); got != "default-src 'none'; frame-ancestors 'none'" {
+			t.Errorf("%s: Content-Security-Policy = %q", name, got)
+		}
+	}
+	for name, r := range mergeReplies(pages, others) {
+		if got := r.Resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options = %q", name, got)
+		}
+		if got := r.Resp.Header.Get("Referrer-Policy"); got == "" {
+			t.Errorf("%s: no Referrer-Policy", name)
+		}
+	}
+}
+
+func mergeReplies(a, b map[string]reply) map[string]reply {
+	out := map[string]reply{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }

@@ -12,7 +12,7 @@ import (
 type Sandbox struct {
 	cfg   Config
 	clock *Clock
-	mux   *http.ServeMux
+	mux   http.Handler
 
 	mu     sync.Mutex // guards the store, faults and closed
 	store             // sessions, transactions, tokens, autopays, approvals, notifications
@@ -33,7 +33,7 @@ func New(cfg Config) (*Sandbox, error) {
 		cfg: cfg, clock: cfg.Clock, store: newStore(cfg.IDStart),
 		faults: newFaultState(cfg.Faults), done: make(chan struct{}),
 	}
-	sb.mux = sb.routes()
+	sb.mux = withSecurityHeaders(sb.routes())
 	sb.wg.Add(1)
 	go sb.tick()
 	return sb, nil

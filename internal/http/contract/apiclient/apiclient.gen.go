@@ -482,6 +482,7 @@ const (
 	ProblemCodeInvalid              ProblemCode = "invalid"
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeTooLarge             ProblemCode = "too_large"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
 	ProblemCodeUnavailable          ProblemCode = "unavailable"
@@ -502,6 +503,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeMethodNotAllowed:
 		return true
 	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeTooLarge:
 		return true
@@ -1438,6 +1441,9 @@ type PlacetoPayUnauthorized struct {
 // TooLarge RFC 9457 problem details.
 type TooLarge = Problem
 
+// TooManyRequests RFC 9457 problem details.
+type TooManyRequests = Problem
+
 // Unauthorized RFC 9457 problem details.
 type Unauthorized = Problem
 
@@ -2236,7 +2242,7 @@ type ClientInterface interface {
 
 	// ShopperReturn Where PlacetoPay sends the shopper back
 	//
-	// Queries the order's sessions, then redirects to the order's `returnUrl`, or shows the status.
+	// Queries the order's sessions (those not checked in the last 5 seconds), then redirects to the order's `returnUrl`, or shows the status.
 	//
 	// Corresponds with GET /return/{id} (the `ShopperReturn` operationId).
 	ShopperReturn(ctx context.Context, id OrderID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2350,8 +2356,9 @@ type ClientInterface interface {
 	//
 	// With the API key: the whole order. With `X-Client-Secret` instead (from browsers, on
 	// CORS-allowed origins): only its status fields. `refresh=true` first queries PlacetoPay
-	// for the order's open sessions; when that fails the stored order is returned (with a
-	// `Refresh-Error` header for API-key callers).
+	// for the order's open sessions (with the client secret, only those not checked in the
+	// last 5 seconds); when that fails the stored order is returned (with a `Refresh-Error`
+	// header for API-key callers).
 	//
 	// Corresponds with GET /v1/orders/{id} (the `GetOrder` operationId).
 	GetOrder(ctx context.Context, id OrderID, params *GetOrderParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2533,7 +2540,7 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // ShopperReturn Where PlacetoPay sends the shopper back
 //
-// Queries the order's sessions, then redirects to the order's `returnUrl`, or shows the status.
+// Queries the order's sessions (those not checked in the last 5 seconds), then redirects to the order's `returnUrl`, or shows the status.
 //
 // Corresponds with GET /return/{id} (the `ShopperReturn` operationId).
 func (c *Client) ShopperReturn(ctx context.Context, id OrderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2827,8 +2834,9 @@ func (c *Client) CreateOrder(ctx context.Context, params *CreateOrderParams, bod
 //
 // With the API key: the whole order. With `X-Client-Secret` instead (from browsers, on
 // CORS-allowed origins): only its status fields. `refresh=true` first queries PlacetoPay
-// for the order's open sessions; when that fails the stored order is returned (with a
-// `Refresh-Error` header for API-key callers).
+// for the order's open sessions (with the client secret, only those not checked in the
+// last 5 seconds); when that fails the stored order is returned (with a `Refresh-Error`
+// header for API-key callers).
 //
 // Corresponds with GET /v1/orders/{id} (the `GetOrder` operationId).
 func (c *Client) GetOrder(ctx context.Context, id OrderID, params *GetOrderParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4735,7 +4743,7 @@ type ClientWithResponsesInterface interface {
 
 	// ShopperReturnWithResponse Where PlacetoPay sends the shopper back
 	//
-	// Queries the order's sessions, then redirects to the order's `returnUrl`, or shows the status.
+	// Queries the order's sessions (those not checked in the last 5 seconds), then redirects to the order's `returnUrl`, or shows the status.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4865,8 +4873,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// With the API key: the whole order. With `X-Client-Secret` instead (from browsers, on
 	// CORS-allowed origins): only its status fields. `refresh=true` first queries PlacetoPay
-	// for the order's open sessions; when that fails the stored order is returned (with a
-	// `Refresh-Error` header for API-key callers).
+	// for the order's open sessions (with the client secret, only those not checked in the
+	// last 5 seconds); when that fails the stored order is returned (with a `Refresh-Error`
+	// header for API-key callers).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5048,11 +5057,18 @@ type GetOpenAPIResponse struct {
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
 	YAML200 *string
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
 func (r GetOpenAPIResponse) GetYAML200() *string {
 	return r.YAML200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOpenAPIResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetBody returns the raw response body bytes
@@ -5089,18 +5105,39 @@ type ShopperReturnResponse303Headers struct {
 	Location *string
 }
 
+// ShopperReturnResponse429Headers the declared response headers of an HTTP 429 response for ShopperReturn
+type ShopperReturnResponse429Headers struct {
+	RetryAfter int
+}
+
 type ShopperReturnResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// Headers303 the parsed response headers for an HTTP 303 response
 	Headers303 *ShopperReturnResponse303Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShopperReturnResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ShopperReturnResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ShopperReturnResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ShopperReturnResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -5144,6 +5181,8 @@ type ListAutopayResponse struct {
 	JSON200 *struct {
 		Data []Autopay `json:"data"`
 	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -5157,6 +5196,11 @@ func (r ListAutopayResponse) GetJSON200() *struct {
 	Data []Autopay `json:"data"`
 } {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAutopayResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -5800,6 +5844,8 @@ type ListPaymentMethodsResponse struct {
 	JSON200 *struct {
 		Data []PaymentMethod `json:"data"`
 	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -5813,6 +5859,11 @@ func (r ListPaymentMethodsResponse) GetJSON200() *struct {
 	Data []PaymentMethod `json:"data"`
 } {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPaymentMethodsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -5862,6 +5913,8 @@ type DeletePaymentMethodResponse401Headers struct {
 type DeletePaymentMethodResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
@@ -5872,6 +5925,11 @@ type DeletePaymentMethodResponse struct {
 	ApplicationproblemJSON502 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeletePaymentMethodResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeletePaymentMethodResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -5936,6 +5994,8 @@ type ListEventsResponse struct {
 		Data       []Event `json:"data"`
 		NextCursor string  `json:"nextCursor"`
 	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -5950,6 +6010,11 @@ func (r ListEventsResponse) GetJSON200() *struct {
 	NextCursor string  `json:"nextCursor"`
 } {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -6004,6 +6069,8 @@ type ListOrdersResponse struct {
 		Data       []Order `json:"data"`
 		NextCursor *string `json:"nextCursor"`
 	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -6018,6 +6085,11 @@ func (r ListOrdersResponse) GetJSON200() *struct {
 	NextCursor *string `json:"nextCursor"`
 } {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOrdersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -6181,6 +6253,11 @@ type GetOrderResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetOrderResponse429Headers the declared response headers of an HTTP 429 response for GetOrder
+type GetOrderResponse429Headers struct {
+	RetryAfter int
+}
+
 type GetOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6192,10 +6269,14 @@ type GetOrderResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetOrderResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetOrderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetOrderResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6216,6 +6297,11 @@ func (r GetOrderResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetOrderResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetOrderResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -6897,6 +6983,8 @@ type ListRefundsResponse struct {
 	JSON200 *struct {
 		Data []Refund `json:"data"`
 	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
@@ -6910,6 +6998,11 @@ func (r ListRefundsResponse) GetJSON200() *struct {
 	Data []Refund `json:"data"`
 } {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRefundsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -7418,7 +7511,7 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 
 // ShopperReturnWithResponse Where PlacetoPay sends the shopper back
 //
-// Queries the order's sessions, then redirects to the order's `returnUrl`, or shows the status.
+// Queries the order's sessions (those not checked in the last 5 seconds), then redirects to the order's `returnUrl`, or shows the status.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7656,8 +7749,9 @@ func (c *ClientWithResponses) CreateOrderWithResponse(ctx context.Context, param
 //
 // With the API key: the whole order. With `X-Client-Secret` instead (from browsers, on
 // CORS-allowed origins): only its status fields. `refresh=true` first queries PlacetoPay
-// for the order's open sessions; when that fails the stored order is returned (with a
-// `Refresh-Error` header for API-key callers).
+// for the order's open sessions (with the client secret, only those not checked in the
+// last 5 seconds); when that fails the stored order is returned (with a `Refresh-Error`
+// header for API-key callers).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7986,6 +8080,13 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 		}
 		response.YAML200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	}
 
 	return response, nil
@@ -8008,12 +8109,26 @@ func ParseShopperReturnResponse(rsp *http.Response) (*ShopperReturnResponse, err
 	case rsp.StatusCode == 303:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	}
 
@@ -8028,6 +8143,16 @@ func ParseShopperReturnResponse(rsp *http.Response) (*ShopperReturnResponse, err
 			headers.Location = &value
 		}
 		response.Headers303 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShopperReturnResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -8055,6 +8180,13 @@ func ParseListAutopayResponse(rsp *http.Response) (*ListAutopayResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -8671,6 +8803,13 @@ func ParseListPaymentMethodsResponse(rsp *http.Response) (*ListPaymentMethodsRes
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8719,6 +8858,13 @@ func ParseDeletePaymentMethodResponse(rsp *http.Response) (*DeletePaymentMethodR
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -8790,6 +8936,13 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8845,6 +8998,13 @@ func ParseListOrdersResponse(rsp *http.Response) (*ListOrdersResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -9035,6 +9195,13 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	}
 
 	switch {
@@ -9058,6 +9225,16 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetOrderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -9705,6 +9882,13 @@ func ParseListRefundsResponse(rsp *http.Response) (*ListRefundsResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
