@@ -91,7 +91,7 @@ func newMoneyEnvOn(t *testing.T, pool *pgxpool.Pool, prov *fakeProvider, cfg gat
 		t.Fatal(err)
 	}
 	cfg.Money, cfg.Demo, cfg.PublicURL = money, true, "http://gateway.test"
-	cfg.Inbox = webhooks.NewInbox("secret", orders.NewNotifications(store, waker, log), prometheus.NewRegistry())
+	cfg.Inbox = webhooks.NewInbox("secret", webhooks.AllSignatures, orders.NewNotifications(store, waker, log), prometheus.NewRegistry())
 	cfg.Autopay = autopay.NewService(autopay.NewStore(pool), pp, "secret", log)
 	if cfg.APIKeys == nil {
 		cfg.APIKeys = []string{apiKey}

@@ -31,7 +31,7 @@ const (
 	Mismatch
 	// InFlight means another caller is running the same request now.
 	InFlight
-	// Unreadable: the request already ran, but its response was sealed with a key this
+	// Unreadable means the request already ran, but its response was sealed with a key this
 	// process does not have (GATEWAY_TOKEN_KEY differs between replicas, or changed): it
 	// cannot be replayed, and the request must not run again.
 	Unreadable
@@ -115,9 +115,11 @@ func (s *Store) Begin(ctx context.Context, owner, key, method, path string, hash
 				return 0, nil, Lease{}, fmt.Errorf("idempotency: stored headers: %w", err)
 			}
 			if rec.ResponseKeyID != nil { // nil: stored in clear before bodies were sealed
-				if resp.Body, err = s.sealer.Open(*rec.ResponseKeyID, rec.ResponseBody, aad(owner, key)); err != nil {
-					return Unreadable, nil, Lease{}, nil
+				body, openErr := s.sealer.Open(*rec.ResponseKeyID, rec.ResponseBody, aad(owner, key))
+				if openErr != nil {
+					return Unreadable, nil, Lease{}, nil //nolint:nilerr // an answer, not a failure: the caller says it cannot be replayed
 				}
+				resp.Body = body
 				if resp.Body == nil {
 					resp.Body = []byte{} // an empty body is a response too
 				}

@@ -146,8 +146,8 @@ func checkText(field, s string, limit int) error {
 // description): it also refuses the invisible characters that make two different labels look
 // alike: bidirectional controls (U+202E turns "ORDER-1087" into what reads as another), zero-width
 // characters and the byte-order mark, and every other Unicode format character.
-func CheckLabel(field, s string, max int) error {
-	if err := checkText(field, s, max); err != nil {
+func CheckLabel(field, s string, limit int) error {
+	if err := checkText(field, s, limit); err != nil {
 		return err
 	}
 	for _, r := range s {

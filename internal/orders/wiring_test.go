@@ -1,6 +1,8 @@
 package orders_test
 
 import (
+	"time"
+
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -14,6 +16,15 @@ type moneyPath struct {
 	actions       *orders.Actions
 	notifications *orders.Notifications
 	prober        *orders.Prober
+}
+
+// testConfig is the money path's configuration in these tests; edit changes it.
+func testConfig(edit ...func(*orders.Config)) orders.Config {
+	cfg := orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	return cfg
 }
 
 func wire(store *orders.Store, provider orders.Provider, cfg orders.Config) moneyPath {
