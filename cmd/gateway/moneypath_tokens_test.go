@@ -496,4 +496,37 @@ func TestMoneyPathChargeOutcomes(t *testing.T) {
 			t.Fatalf("third charge = %d %s, want 409", code, raw)
 		}
 	})
+
+	t.Run("lost answer, never sent again after 23 hours", func(t *testing.T) {
+		pm := h.storeCard(customer, cardApprove)
+		h.proxy.loseCollects.Store(1)
+		body := chargeBody(customer, pm, "late-1", "15.00")
+		if code, raw := h.charge(body); code != http.StatusBadGateway {
+			t.Fatalf("charge with its answer lost = %d %s, want 502", code, raw)
+		}
+		// A day later the merchant repeats it: PlacetoPay's 24-hour protection is about to end.
+		if _, err := h.db.Exec(context.Background(), `UPDATE orders SET created_at = now() - interval '25 hours' WHERE reference = 'late-1'`); err != nil {
+			t.Fatal(err)
+		}
+		code, raw := h.charge(body)
+		var p fieldProblemJSON
+		h.decode(raw, &p)
+		if code != http.StatusConflict || !strings.Contains(p.Detail, "not sent again") {
+			t.Fatalf("the charge repeated 25 hours later = %d %s, want 409 saying it is not sent again", code, raw)
+		}
+		if n := h.sandboxCollects("late-1"); n != 1 {
+			t.Errorf("the sandbox approved %d collects, want only the first", n)
+		}
+		var status, reason string
+		if err := h.db.QueryRow(context.Background(), `SELECT o.status, coalesce(t.message, '') FROM orders o
+			JOIN order_timeline t ON t.order_id = o.id AND t.to_status = 'review' WHERE o.reference = 'late-1'`).Scan(&status, &reason); err != nil {
+			t.Fatal(err)
+		}
+		if status != "review" || !strings.Contains(reason, "first sent at") {
+			t.Errorf("order %s (%q), want review with the first attempt's details", status, reason)
+		}
+		if code, raw := h.charge(body); code != http.StatusConflict {
+			t.Errorf("a third try = %d %s, want 409", code, raw)
+		}
+	})
 }

@@ -137,6 +137,7 @@ func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm PaymentMet
 	}
 
 	// The reference is taken: the same charge again, or another order's reference.
+	var refused *Error
 	err = w.store.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if o, _, err = w.store.lockOrderByReference(ctx, tx, cp.Reference); err != nil {
@@ -152,6 +153,12 @@ func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm PaymentMet
 		switch {
 		case !same || last.RequestID != nil:
 			return taken
+		case now.Sub(o.CreatedAt) > resendWindow:
+			// PlacetoPay's protection against a second charge lasts 24 hours from the first
+			// collect: past it, sending the charge again could charge the card twice. The
+			// review commits; the caller gets the refusal after.
+			refused, err = w.tooLateToResend(ctx, tx, &o, last, now)
+			return err
 		case last.Attempt == AttemptCreating && last.CreatedAt.After(now.Add(-staleAttempt)):
 			return busyf(5, "a charge with reference %q (order %s) is in progress; retry in a few seconds", cp.Reference, o.ID)
 		case last.Attempt == AttemptCreating:
@@ -165,7 +172,29 @@ func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm PaymentMet
 		sess, err = w.store.insertAttempt(ctx, tx, attempt)
 		return err
 	})
+	if err == nil && refused != nil {
+		return o, sess, refused
+	}
 	return o, sess, err
+}
+
+// resendWindow is how long after a charge's first collect the same collect may be sent again:
+// PlacetoPay charges the same reference, amount and currency once within 24 hours, and the
+// hour's margin covers the clocks and a collect that took long to arrive.
+const resendWindow = 23 * time.Hour
+
+// tooLateToResend refuses to send again a charge whose first collect was sent more than
+// resendWindow ago with its outcome unknown: the order goes to review, with the first
+// attempt's details, for a person to find out at PlacetoPay whether the card was charged.
+func (w *Wallet) tooLateToResend(ctx context.Context, tx pgx.Tx, o *Order, last Session, now time.Time) (*Error, error) {
+	reason := fmt.Sprintf("the charge with reference %q was first sent at %s and its outcome is unknown; %s later PlacetoPay no longer protects a repeat from charging twice, so it is not sent again: check the reference in PlacetoPay's panel (last attempt %s, payment method %s)",
+		o.Reference, o.CreatedAt.UTC().Format(time.RFC3339), now.Sub(o.CreatedAt).Round(time.Minute), last.ID, derefUUID(last.PaymentMethodID))
+	if err := w.store.record(ctx, tx, o, Change{To: StatusReview, Reason: reason, Session: &last.ID}); err != nil {
+		return nil, err
+	}
+	w.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", "charge outcome unknown past the resend window"))
+	return &Error{Code: EConflict, Field: "reference", Message: fmt.Sprintf(
+		"the charge of order %s (reference %q) was first sent more than 23 hours ago and its outcome is unknown: it is not sent again, and the order is in review", o.ID, o.Reference)}, nil
 }
 
 // collectFailed settles a collect PlacetoPay did not accept. A refusal (an invalid token,

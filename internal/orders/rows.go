@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
@@ -98,6 +99,13 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func derefUUID(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return id.String()
 }
 
 func nonZero(v int64) *int64 {
