@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
 
