@@ -62,7 +62,8 @@ func inboxWithSession(tb testing.TB, reference, secret string, total orders.Mone
 
 // BenchmarkInboxReceive measures the whole intake of a notification against Postgres:
 // signature check, the stored row and the session made due, in one statement. Each
-// notification of "accepted" is new (its own date); "duplicate" posts one already stored.
+// notification of "accepted" is new (its own date); "duplicate" posts one already stored,
+// which is only counted.
 func BenchmarkInboxReceive(b *testing.B) {
 	ctx := context.Background()
 	const reference, secret = "ORDER-2026-000184", "024h1IlD-site-secret-key"
@@ -87,13 +88,13 @@ func BenchmarkInboxReceive(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	isDue := func(b *testing.B) {
+	isDue := func(b *testing.B, want bool) {
 		var due bool
 		if err := pool.QueryRow(ctx, `SELECT next_check_at <= now() FROM checkout_sessions WHERE request_id = $1`, benchRequestID).Scan(&due); err != nil {
 			b.Fatal(err)
 		}
-		if !due {
-			b.Fatal("the session was not made due")
+		if due != want {
+			b.Fatalf("the session is due: %v, want %v", due, want)
 		}
 	}
 	stored := func(b *testing.B) (rows, duplicates int) {
@@ -121,7 +122,7 @@ func BenchmarkInboxReceive(b *testing.B) {
 		if after, _ := stored(b); after-rows != b.N {
 			b.Fatalf("%d notifications stored, want %d", after-rows, b.N)
 		}
-		isDue(b)
+		isDue(b, true)
 	})
 
 	b.Run("duplicate", func(b *testing.B) {
@@ -142,6 +143,6 @@ func BenchmarkInboxReceive(b *testing.B) {
 		if afterRows, afterDups := stored(b); afterRows != rows || afterDups-dups != b.N {
 			b.Fatalf("%d new rows and %d new duplicates, want 0 and %d", afterRows-rows, afterDups-dups, b.N)
 		}
-		isDue(b)
+		isDue(b, false) // a duplicate only counts: it asks for no query
 	})
 }
