@@ -49,12 +49,12 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	case errors.Is(err, placetopay.ErrBadSignature):
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
 		return ErrBadSignature
-	case err != nil && alg == "" && n.Signature != "" && n.Status.Status != "":
-		in.received.WithLabelValues("bad_signature", "unknown").Inc()
-		return ErrBadSignature
-	case err != nil:
+	case errors.Is(err, placetopay.ErrMalformedNotification):
 		in.received.WithLabelValues("malformed", "unknown").Inc()
 		return ErrMalformed
+	case err != nil: // signed with an algorithm other than sha1 and sha256
+		in.received.WithLabelValues("bad_signature", "unknown").Inc()
+		return ErrBadSignature
 	}
 	kind := "checkout"
 	if n.RequestID == 0 {

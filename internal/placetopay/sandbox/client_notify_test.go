@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,4 +225,21 @@ func TestClientNotificationFaults(t *testing.T) {
 			t.Errorf("delayed notification status (-query +notification):\n%s", d)
 		}
 	})
+}
+
+// A sandbox whose dates are in UTC writes them with Z (2026-03-10T14:31:12Z); its
+// notifications still verify.
+func TestClientNotificationsInUTC(t *testing.T) {
+	rec := newReceiver(t)
+	e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Location = rec.url, time.UTC })
+	created := e.create(basicRequest("NOTE-UTC", "10.00"))
+	e.pay(int64(created.RequestID), visaApprove)
+	body := rec.next(t)
+	n, _, err := placetopay.VerifyNotification(body, crossSecret)
+	if err != nil {
+		t.Fatalf("VerifyNotification(%s): %v", body, err)
+	}
+	if !strings.HasSuffix(n.Status.Date, "Z") {
+		t.Errorf("date %q, want one in UTC, ending in Z", n.Status.Date)
+	}
 }
