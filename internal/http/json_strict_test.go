@@ -1,17 +1,24 @@
 package http_test
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/autopay"
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // newEnvWithEveryRoute serves every route that reads a body. The money path, wallet and
@@ -115,5 +122,71 @@ func TestBodiesRefuseInvalidUTF8(t *testing.T) {
 	}
 	if n := e.orderCount(t); n != 0 {
 		t.Errorf("orders = %d after refused requests, want 0", n)
+	}
+}
+
+// PlacetoPay's notifications are held to the same rule: a correctly signed body with a
+// name given twice, in another case, or with invalid UTF-8 is a 400 naming the key, and is
+// not stored.
+func TestNotificationBodiesRefuseAmbiguousNames(t *testing.T) {
+	const secret = "notify-secret"
+	pool := pgtest.Pool(t)
+	inbox := webhooks.NewInbox(secret, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+	e := newEnvWith(t, gatewayhttp.Config{APIKeys: []string{apiKey}, Inbox: inbox}, zap.NewNop())
+
+	const date = "2026-03-10T09:31:12-05:00"
+	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 640, "APPROVED", date, secret)
+	status := func(s string) string { return `{"status":"` + s + `","reason":"00","date":"` + date + `"}` }
+	signed := `"signature":"` + sig + `"`
+	for _, tt := range []struct{ name, body, field string }{
+		{"status twice", `{"status":` + status("REJECTED") + `,"status":` + status("APPROVED") + `,"requestId":640,` + signed + `}`, "status"},
+		{"requestId twice", `{"status":` + status("APPROVED") + `,"requestId":641,"requestId":640,` + signed + `}`, "requestId"},
+		{"Status beside status", `{"Status":` + status("REJECTED") + `,"status":` + status("APPROVED") + `,"requestId":640,` + signed + `}`, "Status"},
+		{"REQUESTID", `{"status":` + status("APPROVED") + `,"REQUESTID":640,` + signed + `}`, "REQUESTID"},
+		{"invalid UTF-8", "{\"status\":" + status("APPROVED") + ",\"requestId\":640,\"reference\":\"\xff\"," + signed + "}", "reference"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e.do(t, http.MethodPost, "/webhooks/placetopay", tt.body, auth("")).wantProblem(t, http.StatusBadRequest, "bad_request", tt.field)
+		})
+	}
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM notifications`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("notifications = %d after refused bodies, want 0", n)
+	}
+	// The body as PlacetoPay sends it is taken.
+	e.do(t, http.MethodPost, "/webhooks/placetopay", `{"status":`+status("APPROVED")+`,"requestId":640,"reference":"R-1",`+signed+`}`, auth("")).
+		wantStatus(t, http.StatusOK)
+}
+
+// The autopay settlement and webhook bodies too: a 400 whose message names the key.
+func TestAutopayBodiesRefuseAmbiguousNames(t *testing.T) {
+	const user, pass = "placetopay", "hook-pass"
+	e := newEnvWith(t, gatewayhttp.Config{APIKeys: []string{apiKey}, Autopay: &autopay.Service{},
+		AutopayWebhook: &gatewayhttp.BasicCredentials{User: user, Password: pass}}, zap.NewNop())
+	const id = "2972c13d-6315-4da3-80d7-64c24eb232ad"
+	for _, tt := range []struct{ name, path, body, key string }{
+		{"settlement total twice", "/webhooks/placetopay/autopay/settlement", `{"id":"` + id + `","transaction":{"status":{"status":"APPROVED"},` +
+			`"internalReference":99887766,"amount":{"currency":"USD","total":"10.00","total":"1000.00"}}}`, "transaction.amount.total"},
+		{"settlement TOTAL", "/webhooks/placetopay/autopay/settlement", `{"id":"` + id + `","transaction":{"status":{"status":"APPROVED"},` +
+			`"internalReference":99887766,"amount":{"currency":"USD","TOTAL":"1000.00"}}}`, "transaction.amount.TOTAL"},
+		{"webhook type twice", "/webhooks/placetopay/autopay/webhook", `{"id":"` + id + `","type":"AUTOPAY_UPDATED","type":"AUTOPAY_CANCELED",` +
+			`"date":"2023-01-19 15:57:23","signature":"sha256:00"}`, "type"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := auth("")
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+			r := e.do(t, http.MethodPost, tt.path, tt.body, h)
+			r.wantStatus(t, http.StatusBadRequest)
+			var answer struct {
+				Status struct{ Status, Reason, Message string } `json:"status"`
+			}
+			r.decode(t, &answer)
+			if answer.Status.Status != "FAILED" || !strings.Contains(answer.Status.Message, strconv.Quote(tt.key)) {
+				t.Errorf("status %+v, want FAILED with a message naming %q", answer.Status, tt.key)
+			}
+		})
 	}
 }

@@ -10,18 +10,28 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/placetopay-gateway/gateway/internal/strictjson"
 )
 
 // Notification is the body PlacetoPay posts when a session reaches a final state
 // (docs/placetopay.md#notification-body). Recurring-charge notifications carry InternalReference and Recurring
 // instead of RequestID.
 type Notification struct {
-	Status            Status          `json:"status"`
-	RequestID         Int64           `json:"requestId"`
-	Reference         String          `json:"reference"`
-	Signature         string          `json:"signature"`
-	InternalReference Int64           `json:"internalReference,omitempty"`
-	Recurring         json.RawMessage `json:"recurring,omitempty"`
+	Status            Status      `json:"status"`
+	RequestID         Int64       `json:"requestId"`
+	Reference         String      `json:"reference"`
+	Signature         string      `json:"signature"`
+	InternalReference Int64       `json:"internalReference,omitempty"`
+	Recurring         *Recurrence `json:"recurring,omitempty"`
+}
+
+// Recurrence is the state of the recurrence a recurring charge belongs to, {"tries": 2,
+// "enabled": 0} (docs/placetopay.md#recurring-charge-notifications). The values are kept
+// as sent: they come as numbers, strings or booleans.
+type Recurrence struct {
+	Tries   json.RawMessage `json:"tries,omitempty"`
+	Enabled json.RawMessage `json:"enabled,omitempty"`
 }
 
 // ErrBadSignature is returned for a notification whose signature does not verify.
@@ -54,13 +64,14 @@ func digestHex(alg Algorithm, text string) (string, error) {
 // VerifyNotification decodes a notification body and checks its signature with secretKey,
 // comparing in constant time over the date string exactly as received. It returns the
 // notification and the algorithm the signature used (no prefix means SHA-1). Only sha1 and
-// sha256 are accepted. A body that is not a notification as PlacetoPay documents it (no
-// requestId, a status it does not send, a date that is not RFC 3339) is
-// ErrMalformedNotification, whatever its signature.
+// sha256 are accepted. A body that is not a notification as PlacetoPay documents it (a name
+// given twice or in another case, invalid UTF-8: strictjson; no requestId, a status it
+// does not send in this notification, a date that is not RFC 3339) is
+// ErrMalformedNotification, whatever its signature. Unknown fields are ignored.
 func VerifyNotification(body []byte, secretKey string) (Notification, Algorithm, error) {
 	var n Notification
-	if err := json.Unmarshal(body, &n); err != nil {
-		return n, "", fmt.Errorf("%w: %w", ErrMalformedNotification, err)
+	if err := strictjson.Unmarshal(body, &n, strictjson.IgnoreUnknown); err != nil {
+		return Notification{}, "", fmt.Errorf("%w: %w", ErrMalformedNotification, err)
 	}
 	if n.Status.Status == "" || n.Status.Date == "" || n.Signature == "" {
 		return n, "", fmt.Errorf("%w: status, date and signature are required", ErrMalformedNotification)
@@ -148,12 +159,12 @@ func AutopaySignature(id, typ, date, secretKey string) string {
 	return string(SHA256) + ":" + sum
 }
 
-// VerifyAutopayWebhook decodes an autopay webhook and checks its sha256 signature in
-// constant time.
+// VerifyAutopayWebhook decodes an autopay webhook as strictly as VerifyNotification does
+// and checks its sha256 signature in constant time.
 func VerifyAutopayWebhook(body []byte, secretKey string) (AutopayWebhook, error) {
 	var w AutopayWebhook
-	if err := json.Unmarshal(body, &w); err != nil {
-		return w, fmt.Errorf("placetopay: malformed autopay webhook: %w", err)
+	if err := strictjson.Unmarshal(body, &w, strictjson.IgnoreUnknown); err != nil {
+		return AutopayWebhook{}, fmt.Errorf("placetopay: malformed autopay webhook: %w", err)
 	}
 	if w.ID == "" || w.Type == "" || w.Date == "" || w.Signature == "" {
 		return w, errors.New("placetopay: malformed autopay webhook: id, type, date and signature are required")

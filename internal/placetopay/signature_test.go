@@ -210,3 +210,76 @@ func TestVerifyNotificationDates(t *testing.T) {
 		}
 	}
 }
+
+// A notification must read the same to every parser: a name given twice, a name that
+// matches a field only when case is ignored, and invalid UTF-8 make it malformed, even
+// correctly signed. Names the gateway does not know are still accepted: PlacetoPay may add
+// fields.
+func TestVerifyNotificationRefusesAmbiguousBodies(t *testing.T) {
+	const secret = "024h1IlD"
+	const date = "2026-03-10T09:31:12-05:00"
+	sig, _ := NotificationSignature(SHA256, 640, "APPROVED", date, secret)
+	rejected := `{"status":"REJECTED","reason":"05","date":"` + date + `"}`
+	approved := `{"status":"APPROVED","reason":"00","date":"` + date + `"}`
+	signed := `"signature":"` + sig + `"`
+	for _, tt := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"as sent", `{"status":` + approved + `,"requestId":640,"reference":"R-1",` + signed + `}`, true},
+		{"an unknown field", `{"status":` + approved + `,"requestId":640,"reference":"R-1","brandNew":{"x":[1]},` + signed + `}`, true},
+		{"status twice", `{"status":` + rejected + `,"status":` + approved + `,"requestId":640,"reference":"R-1",` + signed + `}`, false},
+		{"status.status twice", `{"status":{"status":"REJECTED","status":"APPROVED","date":"` + date + `"},"requestId":640,` + signed + `}`, false},
+		{"requestId twice", `{"status":` + approved + `,"requestId":641,"requestId":640,` + signed + `}`, false},
+		{"signature twice", `{"status":` + approved + `,"requestId":640,"signature":"sha256:00",` + signed + `}`, false},
+		{"reference twice", `{"status":` + approved + `,"requestId":640,"reference":"R-1","reference":"R-2",` + signed + `}`, false},
+		{"an unknown field twice", `{"status":` + approved + `,"requestId":640,"x":1,"x":2,` + signed + `}`, false},
+		{"Status beside status", `{"Status":` + rejected + `,"status":` + approved + `,"requestId":640,` + signed + `}`, false},
+		{"REQUESTID", `{"status":` + approved + `,"REQUESTID":640,` + signed + `}`, false},
+		{"requestID", `{"status":` + approved + `,"requestID":640,"requestId":640,` + signed + `}`, false},
+		{"STATUS inside status", `{"status":{"STATUS":"REJECTED","status":"APPROVED","date":"` + date + `"},"requestId":640,` + signed + `}`, false},
+		{"Signature", `{"status":` + approved + `,"requestId":640,"Signature":"sha1:00",` + signed + `}`, false},
+		{"Tries in recurring", `{"status":` + approved + `,"internalReference":640,"recurring":{"tries":1,"Tries":3},` + signed + `}`, false},
+		{"invalid UTF-8 in reference", "{\"status\":" + approved + ",\"requestId\":640,\"reference\":\"R-\xff\"," + signed + "}", false},
+		{"invalid UTF-8 in message", "{\"status\":{\"status\":\"APPROVED\",\"message\":\"aprobada \xe1\",\"date\":\"" + date + "\"},\"requestId\":640," + signed + "}", false},
+		{"lone surrogate", `{"status":` + approved + `,"requestId":640,"reference":"\udc00",` + signed + `}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := VerifyNotification([]byte(tt.body), secret)
+			switch {
+			case tt.ok && err != nil:
+				t.Errorf("%v, want accepted", err)
+			case !tt.ok && !errors.Is(err, ErrMalformedNotification):
+				t.Errorf("%v, want a malformed notification", err)
+			}
+		})
+	}
+}
+
+// The same holds for autopay webhooks.
+func TestVerifyAutopayWebhookRefusesAmbiguousBodies(t *testing.T) {
+	const secret = "s3cret"
+	const id = "2972c13d-6315-4da3-80d7-64c24eb232ad"
+	sig := AutopaySignature(id, "AUTOPAY_CANCELED", "2023-01-19 15:57:23", secret)
+	tail := `"date":"2023-01-19 15:57:23","signature":"` + sig + `"}`
+	for _, tt := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"as sent", `{"id":"` + id + `","reference":"ACC-1","type":"AUTOPAY_CANCELED",` + tail, true},
+		{"type twice", `{"id":"` + id + `","type":"AUTOPAY_UPDATED","type":"AUTOPAY_CANCELED",` + tail, false},
+		{"ID", `{"ID":"` + id + `","type":"AUTOPAY_CANCELED",` + tail, false},
+		{"Type beside type", `{"id":"` + id + `","Type":"AUTOPAY_CREATED","type":"AUTOPAY_CANCELED",` + tail, false},
+		{"invalid UTF-8", "{\"id\":\"" + id + "\",\"reference\":\"\xff\",\"type\":\"AUTOPAY_CANCELED\"," + tail, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := VerifyAutopayWebhook([]byte(tt.body), secret)
+			switch {
+			case tt.ok && err != nil:
+				t.Errorf("%v, want accepted", err)
+			case !tt.ok && (err == nil || errors.Is(err, ErrBadSignature)):
+				t.Errorf("%v, want a malformed webhook", err)
+			}
+		})
+	}
+}
