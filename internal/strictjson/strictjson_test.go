@@ -85,6 +85,7 @@ func TestUnmarshalRefuses(t *testing.T) {
 		{"case variant of an embedded field", `{"allowpartial":true}`, strictjson.IgnoreUnknown, strictjson.CaseMismatch, "allowpartial"},
 		{"case variant in a map value", `{"tags":{"x":{"NAME":"y"}}}`, strictjson.IgnoreUnknown, strictjson.CaseMismatch, "tags.x.NAME"},
 		{"case variant of a Go name", `{"plain":"p"}`, strictjson.RejectUnknown, strictjson.CaseMismatch, "plain"},
+		{"long s, which encoding/json folds to s", `{"tagſ":{}}`, strictjson.IgnoreUnknown, strictjson.CaseMismatch, "tagſ"},
 		{"unknown", `{"colour":"red"}`, strictjson.RejectUnknown, strictjson.UnknownField, "colour"},
 		{"nested unknown", `{"items":[{},{"colour":"red"}]}`, strictjson.RejectUnknown, strictjson.UnknownField, "items[1].colour"},
 		{"ignored field by name", `{"Secret":"s"}`, strictjson.RejectUnknown, strictjson.UnknownField, "Secret"},
