@@ -57,7 +57,7 @@ func decodeBody(body []byte, v any) error {
 	case bad.Kind == strictjson.WrongType && bad.Field == "":
 		return &badRequest{detail: "the body must be a JSON object"}
 	case bad.Kind == strictjson.WrongType:
-		return &badRequest{field: bad.Field, detail: fmt.Sprintf("%s must be %s", bad.Field, jsonKind(bad.Go))}
+		return &badRequest{field: bad.Field, detail: fmt.Sprintf("%s must be %s", bad.Field, jsonKind(bad.GoType))}
 	}
 	return &badRequest{field: bad.Field, detail: bad.Error()}
 }

@@ -49,14 +49,15 @@ const (
 // Error is a refused body. Field is the member at fault as a path (amount.total,
 // items[1].tax), empty when the fault is not inside one member.
 type Error struct {
-	Kind  Kind
-	Field string
-	Name  string       // Duplicate, CaseMismatch, UnknownField: the name as sent
-	Want  string       // CaseMismatch: the field's name
-	Go    reflect.Type // WrongType: the type the value had to fit
-	Err   error        // the decoder's own description, when there is one
+	Kind   Kind
+	Field  string
+	Name   string       // Duplicate, CaseMismatch, UnknownField: the name as sent
+	Want   string       // CaseMismatch: the field's name
+	GoType reflect.Type // WrongType: the type the value had to fit
+	Err    error        // the decoder's own description, when there is one
 }
 
+// Error says what is wrong and where, naming the field as sent.
 func (e *Error) Error() string {
 	switch e.Kind {
 	case Empty:
@@ -126,7 +127,7 @@ func describe(root reflect.Type, err error) *Error {
 		}
 		return e
 	case errors.As(err, &sem):
-		return &Error{Kind: WrongType, Field: fieldPath(root, sem.JSONPointer), Go: sem.GoType, Err: sem.Err}
+		return &Error{Kind: WrongType, Field: fieldPath(root, sem.JSONPointer), GoType: sem.GoType, Err: sem.Err}
 	}
 	return &Error{Kind: Syntax, Err: err}
 }
