@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
+.PHONY: run test fuzz tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway
@@ -63,14 +63,25 @@ check-generated: $(TOOLS)/sqlc
 
 # The test binaries leave the API answers they produced in a scratch folder; the contract
 # coverage check then adds them up against internal/http/openapi.yaml. Every Go benchmark
-# then runs once: each checks its own results, so it is also a test. Before any of that:
-# the tools, the generated code check and the linters.
+# then runs once: each checks its own results, so it is also a test; then a short fuzz run.
+# Before any of that: the tools, the generated code check and the linters.
 test: tools check-generated lint
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	seen=$$(mktemp -d); trap 'rm -rf "$$seen"' EXIT; export GATEWAY_CONTRACT_SEEN_DIR=$$seen; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 12m ./... && \
 	$(GO) test -count=1 -run '^TestCoverage$$' ./internal/http/contract -args -seen="$$seen" && \
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)
+	@$(MAKE) --no-print-directory fuzz
+
+# Go's native fuzzing of what reads untrusted JSON, FUZZTIME per target (one target per run,
+# as go test requires): the merchant request decoder, the notification verifier and the
+# session answer decoder. Their seeds (f.Add and testdata/fuzz/) also run in every go test.
+# The first run builds instrumented test binaries, which takes minutes; later runs reuse them.
+FUZZTIME ?= 5s
+fuzz:
+	GATEWAY_CONTRACT_SEEN_DIR= $(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/http
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyNotification$$' -fuzztime $(FUZZTIME) ./internal/placetopay
+	$(GO) test -run '^$$' -fuzz '^FuzzQuerySessionAnswer$$' -fuzztime $(FUZZTIME) ./internal/placetopay
 
 # Go benchmarks of the hot paths: notification checks and intake, session decoding, money
 # parsing and the reconcile transaction. The intake and reconcile ones need Postgres, as `test` does.

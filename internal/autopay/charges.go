@@ -14,6 +14,7 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	pp "github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/strictjson"
 )
 
 // Charge statuses.
@@ -63,11 +64,12 @@ const verifyBudget = 2 * time.Second
 // ReceiveSettlement records an approved charge PlacetoPay settles. The same settlement
 // delivered again records nothing new (the charge is keyed by internalReference). The charge
 // counts as approved only once the gateway's own /autopay/transactions query shows it; that
-// query is tried at once within a short budget, and again later by RunChecks.
+// query is tried at once within a short budget, and again later by RunChecks. A body with a
+// name given twice or in another case, or invalid UTF-8, is ErrMalformed (strictjson).
 func (s *Service) ReceiveSettlement(ctx context.Context, body []byte) (SettlementAck, error) {
 	var b settlement
-	if err := json.Unmarshal(body, &b); err != nil {
-		return SettlementAck{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if err := strictjson.Unmarshal(body, &b, strictjson.IgnoreUnknown); err != nil {
+		return SettlementAck{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	pid, err := uuid.Parse(b.ID)
 	t := b.Transaction

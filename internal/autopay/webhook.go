@@ -38,7 +38,7 @@ func (s *Service) ReceiveWebhook(ctx context.Context, body []byte) error {
 	case errors.Is(err, pp.ErrBadSignature):
 		return ErrBadSignature
 	case err != nil:
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if _, err := uuid.Parse(w.ID); err != nil {
 		return fmt.Errorf("%w: id must be a uuid", ErrMalformed)

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placetopay-gateway/gateway/internal/autopay"
+	"github.com/placetopay-gateway/gateway/internal/strictjson"
 )
 
 // BasicCredentials are the HTTP Basic user and password PlacetoPay sends on the autopay
@@ -64,7 +65,7 @@ func (s *Server) handleAutopayWebhook(c echo.Context) error {
 	case errors.Is(err, autopay.ErrBadSignature):
 		return answerPlacetoPay(c, http.StatusBadRequest, "FAILED", "BR", "Invalid signature", nil)
 	case errors.Is(err, autopay.ErrMalformed):
-		return answerPlacetoPay(c, http.StatusBadRequest, "FAILED", "BR", "Malformed webhook", nil)
+		return answerPlacetoPay(c, http.StatusBadRequest, "FAILED", "BR", malformedMessage("Malformed webhook", err), nil)
 	case err != nil:
 		return err
 	}
@@ -81,9 +82,19 @@ func (s *Server) handleAutopaySettlement(c echo.Context) error {
 	ack, err := s.autopay.ReceiveSettlement(c.Request().Context(), body)
 	switch {
 	case errors.Is(err, autopay.ErrMalformed):
-		return answerPlacetoPay(c, http.StatusBadRequest, "FAILED", "BR", "Malformed settlement", nil)
+		return answerPlacetoPay(c, http.StatusBadRequest, "FAILED", "BR", malformedMessage("Malformed settlement", err), nil)
 	case err != nil:
 		return err
 	}
 	return answerPlacetoPay(c, http.StatusOK, "OK", "00", "The settlement was registered", map[string]any{"id": ack.ID})
+}
+
+// malformedMessage is what, followed by the key at fault when the body was refused for one
+// (a name given twice or in another case).
+func malformedMessage(what string, err error) string {
+	var bad *strictjson.Error
+	if errors.As(err, &bad) {
+		return what + ": " + bad.Error()
+	}
+	return what
 }

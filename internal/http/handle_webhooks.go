@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/placetopay-gateway/gateway/internal/strictjson"
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
@@ -23,6 +24,10 @@ func (s *Server) handlePlacetoPayNotification(c echo.Context) error {
 	case errors.Is(err, webhooks.ErrBadSignature):
 		return &badRequest{field: "signature", detail: "the notification's signature does not verify"}
 	case errors.Is(err, webhooks.ErrMalformed):
+		var bad *strictjson.Error
+		if errors.As(err, &bad) {
+			return &badRequest{field: bad.Field, detail: "the body is not a PlacetoPay notification: " + bad.Error()}
+		}
 		return &badRequest{detail: "the body is not a PlacetoPay notification"}
 	case err != nil:
 		return err

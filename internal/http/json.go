@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/placetopay-gateway/gateway/internal/strictjson"
 )
 
 // writeJSON writes v as the whole response.
@@ -26,8 +28,9 @@ func writeJSON(c echo.Context, contentType string, status int, v any) error {
 	return err
 }
 
-// decodeJSON reads the request body into v: one JSON value, no unknown fields. Errors name
-// the field at fault.
+// decodeJSON reads the request body into v: exactly one JSON value, every name a field of v
+// written once and in its case, strings valid UTF-8 (strictjson). Errors name the field at
+// fault, as a path (items[1].tax).
 func decodeJSON(c echo.Context, v any) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -35,37 +38,28 @@ func decodeJSON(c echo.Context, v any) error {
 			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "the body must be application/json")
 		}
 	}
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		// Only whitespace may follow the value. (dec.More would let a stray '}' or ']' pass.)
-		_, err = dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		var tooLarge *http.MaxBytesError
-		if !errors.As(err, &tooLarge) {
-			return &badRequest{detail: "the body must hold exactly one JSON value"}
-		}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
 		return bodyError(err)
 	}
-	var (
-		syntax  *json.SyntaxError
-		typeErr *json.UnmarshalTypeError
-	)
+	return decodeBody(body, v)
+}
+
+// decodeBody decodes a whole request body into v, as decodeJSON.
+func decodeBody(body []byte, v any) error {
+	err := strictjson.Unmarshal(body, v, strictjson.RejectUnknown)
+	var bad *strictjson.Error
 	switch {
-	case errors.Is(err, io.EOF):
-		return &badRequest{detail: "the body is empty; a JSON object is required"}
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return &badRequest{detail: "the body is not valid JSON: " + err.Error()}
-	case errors.As(err, &typeErr):
-		return &badRequest{field: typeErr.Field, detail: fmt.Sprintf("%s must be %s", typeErr.Field, jsonKind(typeErr.Type))}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &badRequest{field: name, detail: fmt.Sprintf("unknown field %q", name)}
+	case err == nil:
+		return nil
+	case !errors.As(err, &bad):
+		return &badRequest{detail: "the body could not be decoded: " + err.Error()}
+	case bad.Kind == strictjson.WrongType && bad.Field == "":
+		return &badRequest{detail: "the body must be a JSON object"}
+	case bad.Kind == strictjson.WrongType:
+		return &badRequest{field: bad.Field, detail: fmt.Sprintf("%s must be %s", bad.Field, jsonKind(bad.GoType))}
 	}
-	return bodyError(err)
+	return &badRequest{field: bad.Field, detail: bad.Error()}
 }
 
 // bodyError reports a failure to read the request body.
@@ -78,6 +72,9 @@ func bodyError(err error) error {
 }
 
 func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	if t == decimalType {
 		return "a decimal number or a string holding one"
 	}

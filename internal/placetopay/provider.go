@@ -74,6 +74,12 @@ func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.Pro
 	if err != nil {
 		return orders.ProviderSession{}, providerError(err)
 	}
+	return providerSession(info), nil
+}
+
+// providerSession is a session query's answer in the domain's terms. A payment's amount is
+// AmountOK only when it was read exactly in a known currency.
+func providerSession(info *SessionInformation) orders.ProviderSession {
 	out := orders.ProviderSession{
 		RequestID: int64(info.RequestID), Status: orders.ProviderStatus(info.Status.Status),
 		Reason: string(info.Status.Reason), Message: string(info.Status.Message),
@@ -123,7 +129,7 @@ func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.Pro
 	out.Instrument = instrumentOf(info)
 	// The timeline keeps statuses, amounts and references: no card data, tokens, buyer or payer.
 	out.Payload, _ = json.Marshal(view)
-	return out, nil
+	return out
 }
 
 // CancelSession cancels a pending session at PlacetoPay.

@@ -17,6 +17,9 @@ const (
 	StatusApprovedPartial     = "APPROVED_PARTIAL"
 	StatusPartialExpired      = "PARTIAL_EXPIRED"
 	StatusPendingConfirmation = "PENDING_CONFIRMATION"
+	// Older documents also list these two for transactions.
+	StatusPendingValidation = "PENDING_VALIDATION"
+	StatusRefunded          = "REFUNDED"
 )
 
 // Status is PlacetoPay's status object. Date is kept exactly as received: notification

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,19 +45,20 @@ var (
 
 // Receive handles one notification body. It returns ErrBadSignature or ErrMalformed (answer
 // 400, nothing changed), another error (answer 500: PlacetoPay will not retry, but the probe
-// still finds the payment), or nil (answer 200).
+// still finds the payment), or nil (answer 200). An ErrMalformed also wraps the
+// *strictjson.Error naming the key at fault, when that is what is wrong.
 func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	n, alg, err := placetopay.VerifyNotification(body, in.secret)
 	switch {
 	case errors.Is(err, placetopay.ErrBadSignature):
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
 		return ErrBadSignature
-	case err != nil && alg == "" && n.Signature != "" && n.Status.Status != "":
+	case errors.Is(err, placetopay.ErrMalformedNotification):
+		in.received.WithLabelValues("malformed", "unknown").Inc()
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	case err != nil: // signed with an algorithm other than sha1 and sha256
 		in.received.WithLabelValues("bad_signature", "unknown").Inc()
 		return ErrBadSignature
-	case err != nil:
-		in.received.WithLabelValues("malformed", "unknown").Inc()
-		return ErrMalformed
 	case !in.signatures.accepts(alg):
 		// A valid signature with an algorithm the site no longer uses: refused like a bad one.
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()

@@ -53,3 +53,27 @@ func TestInboxDedupesOnSignedFacts(t *testing.T) {
 		t.Errorf("notifications: %d rows with %d duplicates, want 1 row with 3", rows, dups)
 	}
 }
+
+// A notification whose signed terms read another way (request 1796394115 with status
+// "2APPROVED" under the signature of request 17963941152, APPROVED) is malformed: refused,
+// and nothing is stored.
+func TestInboxRefusesShiftedSignatureTerms(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	const secret = "inbox-secret"
+	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+
+	date := "2026-03-10T09:31:12-05:00"
+	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 17963941152, "APPROVED", date, secret)
+	shifted := fmt.Sprintf(`{"status":{"status":"2APPROVED","reason":"00","date":%q},"requestId":1796394115,"reference":"R-1","signature":%q}`, date, sig)
+	if err := in.Receive(ctx, []byte(shifted)); !errors.Is(err, webhooks.ErrMalformed) {
+		t.Errorf("Receive: %v, want ErrMalformed", err)
+	}
+	var rows int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 {
+		t.Errorf("notifications = %d, want 0", rows)
+	}
+}

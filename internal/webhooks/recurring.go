@@ -17,11 +17,8 @@ func recurringCharge(note orders.Notification, n placetopay.Notification) orders
 	if t, err := n.Status.Time(); err == nil {
 		out.Date = t
 	}
-	var rec struct {
-		Tries   json.RawMessage `json:"tries"`
-		Enabled json.RawMessage `json:"enabled"`
-	}
-	if json.Unmarshal(n.Recurring, &rec) != nil {
+	rec := n.Recurring
+	if rec == nil {
 		return out
 	}
 	if v, ok := flexInt(rec.Tries); ok {

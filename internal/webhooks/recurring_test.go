@@ -21,9 +21,15 @@ func TestRecurringCharge(t *testing.T) {
 		{`null`, -1, -1},
 		{``, -1, -1},
 	} {
+		var rec *placetopay.Recurrence
+		if c.recurring != "" {
+			if err := json.Unmarshal([]byte(c.recurring), &rec); err != nil {
+				t.Fatal(err)
+			}
+		}
 		n := placetopay.Notification{
 			Status:    placetopay.Status{Status: "APPROVED", Reason: "00", Message: "Approved", Date: "2026-03-02T10:00:00-05:00"},
-			Recurring: json.RawMessage(c.recurring),
+			Recurring: rec,
 		}
 		got := recurringCharge(orders.Notification{InternalReference: 9}, n)
 		if got.InternalReference != 9 || got.Reason != "00" || got.Message != "Approved" || got.Date.IsZero() {

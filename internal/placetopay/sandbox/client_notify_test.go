@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,4 +226,21 @@ func TestClientNotificationFaults(t *testing.T) {
 			t.Errorf("delayed notification status (-query +notification):\n%s", d)
 		}
 	})
+}
+
+// A sandbox whose dates are in UTC writes them with Z (2026-03-10T14:31:12Z); its
+// notifications still verify.
+func TestClientNotificationsInUTC(t *testing.T) {
+	rec := sandbox.NewReceiver(t)
+	e := newEnv(t, func(c *sandbox.Config) { c.NotifyURL, c.Location = rec.URL, time.UTC })
+	created := e.create(basicRequest("NOTE-UTC", "10.00"))
+	e.pay(int64(created.RequestID), visaApprove)
+	body := rec.Next(t)
+	n, _, err := placetopay.VerifyNotification(body, crossSecret)
+	if err != nil {
+		t.Fatalf("VerifyNotification(%s): %v", body, err)
+	}
+	if !strings.HasSuffix(n.Status.Date, "Z") {
+		t.Errorf("date %q, want one in UTC, ending in Z", n.Status.Date)
+	}
 }

@@ -153,6 +153,45 @@ func (e DispersionAgreementType) Valid() bool {
 	}
 }
 
+// Defines values for NotificationStatusStatus.
+const (
+	NotificationStatusStatusAPPROVED            NotificationStatusStatus = "APPROVED"
+	NotificationStatusStatusAPPROVEDPARTIAL     NotificationStatusStatus = "APPROVED_PARTIAL"
+	NotificationStatusStatusFAILED              NotificationStatusStatus = "FAILED"
+	NotificationStatusStatusPARTIALEXPIRED      NotificationStatusStatus = "PARTIAL_EXPIRED"
+	NotificationStatusStatusPENDING             NotificationStatusStatus = "PENDING"
+	NotificationStatusStatusPENDINGCONFIRMATION NotificationStatusStatus = "PENDING_CONFIRMATION"
+	NotificationStatusStatusPENDINGVALIDATION   NotificationStatusStatus = "PENDING_VALIDATION"
+	NotificationStatusStatusREFUNDED            NotificationStatusStatus = "REFUNDED"
+	NotificationStatusStatusREJECTED            NotificationStatusStatus = "REJECTED"
+)
+
+// Valid indicates whether the value is a known member of the NotificationStatusStatus enum.
+func (e NotificationStatusStatus) Valid() bool {
+	switch e {
+	case NotificationStatusStatusAPPROVED:
+		return true
+	case NotificationStatusStatusAPPROVEDPARTIAL:
+		return true
+	case NotificationStatusStatusFAILED:
+		return true
+	case NotificationStatusStatusPARTIALEXPIRED:
+		return true
+	case NotificationStatusStatusPENDING:
+		return true
+	case NotificationStatusStatusPENDINGCONFIRMATION:
+		return true
+	case NotificationStatusStatusPENDINGVALIDATION:
+		return true
+	case NotificationStatusStatusREFUNDED:
+		return true
+	case NotificationStatusStatusREJECTED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderAuthorizedDataStatus.
 const (
 	OrderAuthorizedDataStatusAuthorized OrderAuthorizedDataStatus = "authorized"
@@ -458,16 +497,16 @@ func (e PaymentKind) Valid() bool {
 
 // Defines values for PlacetoPayStatusStatus.
 const (
-	FAILED PlacetoPayStatusStatus = "FAILED"
-	OK     PlacetoPayStatusStatus = "OK"
+	PlacetoPayStatusStatusFAILED PlacetoPayStatusStatus = "FAILED"
+	PlacetoPayStatusStatusOK     PlacetoPayStatusStatus = "OK"
 )
 
 // Valid indicates whether the value is a known member of the PlacetoPayStatusStatus enum.
 func (e PlacetoPayStatusStatus) Valid() bool {
 	switch e {
-	case FAILED:
+	case PlacetoPayStatusStatusFAILED:
 		return true
-	case OK:
+	case PlacetoPayStatusStatusOK:
 		return true
 	default:
 		return false
@@ -623,13 +662,13 @@ func (e AutopayWebhookShortJSONBodyType) Valid() bool {
 
 // Defines values for AutopaySettlementJSONBodyTransactionStatusStatus.
 const (
-	APPROVED AutopaySettlementJSONBodyTransactionStatusStatus = "APPROVED"
+	AutopaySettlementJSONBodyTransactionStatusStatusAPPROVED AutopaySettlementJSONBodyTransactionStatusStatus = "APPROVED"
 )
 
 // Valid indicates whether the value is a known member of the AutopaySettlementJSONBodyTransactionStatusStatus enum.
 func (e AutopaySettlementJSONBodyTransactionStatusStatus) Valid() bool {
 	switch e {
-	case APPROVED:
+	case AutopaySettlementJSONBodyTransactionStatusStatusAPPROVED:
 		return true
 	default:
 		return false
@@ -988,13 +1027,18 @@ type Notification struct {
 	// Signature `sha256:` and a hex digest, or a bare SHA-1 hex digest, of requestId (or internalReference) + status + date + secretKey.
 	Signature string `json:"signature"`
 	Status    struct {
-		// Date Signed exactly as sent.
-		Date    string  `json:"date"`
-		Message *string `json:"message,omitempty"`
-		Reason  *string `json:"reason,omitempty"`
-		Status  string  `json:"status"`
+		// Date RFC 3339 (`2026-03-10T09:31:12-05:00`, also with `Z` or fractional seconds), signed exactly as sent.
+		Date    time.Time `json:"date"`
+		Message *string   `json:"message,omitempty"`
+		Reason  *string   `json:"reason,omitempty"`
+
+		// Status A session's status in a checkout notification; a transaction's in a recurring charge's.
+		Status NotificationStatusStatus `json:"status"`
 	} `json:"status"`
 }
+
+// NotificationStatusStatus A session's status in a checkout notification; a transaction's in a recurring charge's.
+type NotificationStatusStatus string
 
 // Order defines model for Order.
 type Order struct {
@@ -2452,7 +2496,10 @@ type ClientInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried.
+	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+	// date-time. Fields the gateway does not know are ignored.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2463,7 +2510,10 @@ type ClientInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried.
+	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+	// date-time. Fields the gateway does not know are ignored.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3070,7 +3120,10 @@ func (c *Client) Release(ctx context.Context, id OrderID, params *ReleaseParams,
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried.
+// the session is queried. A body is bad when a name appears twice or in another case, a
+// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+// date-time. Fields the gateway does not know are ignored.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3091,7 +3144,10 @@ func (c *Client) PlacetopayNotificationWithBody(ctx context.Context, contentType
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried.
+// the session is queried. A body is bad when a name appears twice or in another case, a
+// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+// date-time. Fields the gateway does not know are ignored.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4981,7 +5037,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried.
+	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+	// date-time. Fields the gateway does not know are ignored.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4992,7 +5051,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried.
+	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+	// date-time. Fields the gateway does not know are ignored.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7941,7 +8003,10 @@ func (c *ClientWithResponses) ReleaseWithResponse(ctx context.Context, id OrderI
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried.
+// the session is queried. A body is bad when a name appears twice or in another case, a
+// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+// date-time. Fields the gateway does not know are ignored.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7958,7 +8023,10 @@ func (c *ClientWithResponses) PlacetopayNotificationWithBodyWithResponse(ctx con
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried.
+// the session is queried. A body is bad when a name appears twice or in another case, a
+// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
+// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
+// date-time. Fields the gateway does not know are ignored.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
