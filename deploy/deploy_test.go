@@ -37,6 +37,8 @@ var metricNames = map[string]bool{
 	"gateway_pending_sessions":                      false,
 	"gateway_pending_sessions_past_expiry":          false,
 	"gateway_session_query_failures_total":          false,
+	"gateway_actions_recovered_total":               false,
+	"gateway_actions_unknown":                       false,
 	"gateway_sessions_query_failing":                false,
 	"gateway_approval_to_paid_seconds":              true,
 	"gateway_payments_found_by_probe_total":         false,

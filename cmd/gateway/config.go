@@ -37,6 +37,7 @@ type config struct {
 	MerchantWebhookKey     string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	MerchantWebhookTimeout time.Duration `env:"MERCHANT_WEBHOOK_TIMEOUT" envDefault:"15s"`
 	NotificationSignatures string        `env:"PLACETOPAY_NOTIFICATION_SIGNATURES" envDefault:"both"`
+	PlacetoPayTimeout      time.Duration `env:"PLACETOPAY_TIMEOUT" envDefault:"15s"`
 	CORSOrigins            []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
 	Env                    string        `env:"GATEWAY_ENV" envDefault:"development"`
 	TokenKey               string        `env:"GATEWAY_TOKEN_KEY"`
@@ -174,6 +175,9 @@ func (c *config) validate() error {
 			return bad("GATEWAY_API_KEYS", "every key must be at least 16 characters long")
 		}
 	}
+	if c.PlacetoPayTimeout < time.Second || c.PlacetoPayTimeout > time.Minute {
+		return bad("PLACETOPAY_TIMEOUT", "must be between 1s and 1m, not %s", c.PlacetoPayTimeout)
+	}
 	if _, err := webhooks.ParseSignatures(c.NotificationSignatures); err != nil {
 		return bad("PLACETOPAY_NOTIFICATION_SIGNATURES", "%v", err)
 	}
@@ -280,7 +284,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "MERCHANT_WEBHOOK_TIMEOUT": c.MerchantWebhookTimeout.String(),
-		"PLACETOPAY_NOTIFICATION_SIGNATURES": c.NotificationSignatures, "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
+		"PLACETOPAY_NOTIFICATION_SIGNATURES": c.NotificationSignatures, "PLACETOPAY_TIMEOUT": c.PlacetoPayTimeout.String(), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),

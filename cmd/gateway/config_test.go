@@ -57,6 +57,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 		MerchantWebhookTimeout: 15 * time.Second,
 		NotificationSignatures: "both",
+		PlacetoPayTimeout:      15 * time.Second,
 	}
 	// Empty and nil slices are both "none".
 	if len(cfg.CORSOrigins) == 0 {
@@ -132,6 +133,7 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"probe interval too short", []string{"GATEWAY_PROBE_INTERVAL=1ns"}, "GATEWAY_PROBE_INTERVAL"},
 		{"probe interval too long", []string{"GATEWAY_PROBE_INTERVAL=48h"}, "GATEWAY_PROBE_INTERVAL"},
 		{"webhook timeout too short", []string{"MERCHANT_WEBHOOK_TIMEOUT=100ms"}, "MERCHANT_WEBHOOK_TIMEOUT"},
+		{"PlacetoPay timeout too short", []string{"PLACETOPAY_TIMEOUT=10ms"}, "PLACETOPAY_TIMEOUT"},
 		{"unknown notification signatures", []string{"PLACETOPAY_NOTIFICATION_SIGNATURES=md5"}, "PLACETOPAY_NOTIFICATION_SIGNATURES"},
 		{"webhook timeout too long", []string{"MERCHANT_WEBHOOK_TIMEOUT=2m"}, "MERCHANT_WEBHOOK_TIMEOUT"},
 		{"confirmation window too short", []string{"GATEWAY_CONFIRMATION_WINDOW=10s"}, "GATEWAY_CONFIRMATION_WINDOW"},

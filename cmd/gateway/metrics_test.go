@@ -125,6 +125,8 @@ func TestMetricsAfterAPayment(t *testing.T) {
 		"gateway_refunds_total":                       {"outcome"},
 		"gateway_build_info":                          {"goversion", "version"},
 		"gateway_http_rate_limited_total":             {"route"},
+		"gateway_actions_recovered_total":             {"action"},
+		"gateway_actions_unknown":                     {"kind"},
 	}
 	for name, f := range m {
 		if !strings.HasPrefix(name, "gateway_") {

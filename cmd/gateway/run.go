@@ -175,7 +175,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		autopayURL = ppBase
 	}
 	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds,
-		Observer: placetopay.NewMetrics(reg)})
+		Timeout: cfg.PlacetoPayTimeout, Observer: placetopay.NewMetrics(reg)})
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	money := wireMoneyPath(store, placetopay.Provider{Client: ppClient}, tokenKeys, orders.Config{
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
-		ConfirmationWindow: cfg.ConfirmationWindow,
+		ConfirmationWindow: cfg.ConfirmationWindow, CallTimeout: cfg.PlacetoPayTimeout,
 	}, log, reg)
 	signatures, _ := webhooks.ParseSignatures(cfg.NotificationSignatures) // validated by loadConfig
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, signatures, money.notifications, reg)

@@ -30,11 +30,13 @@ func NewActions(store *Store, provider Provider, reconciler *Reconciler, waker *
 	return &Actions{store: store, provider: provider, reconciler: reconciler, waker: waker, cfg: cfg.withDefaults(), log: log, metrics: metrics}
 }
 
-// Sweep does the actions' background work, on every round of the prober: it resolves the
-// refunds whose outcome is unknown and warns of confirmation windows about to close. It
-// returns how many things it looked at.
+// Sweep does the actions' background work, on every round of the prober: it makes the
+// actions a stopped process left requested unknown (recovery.go), resolves the unknown ones
+// with session queries, and warns of confirmation windows about to close. It returns how many
+// things it looked at.
 func (a *Actions) Sweep(ctx context.Context) int {
-	return a.ResolveUnknownRefunds(ctx) + a.WarnConfirmationDeadlines(ctx)
+	return a.RecoverRequested(ctx) + a.ResolveUnknownRefunds(ctx) + a.ResolveUnknownPreauthActions(ctx) +
+		a.ResolveUnknownConfirmActions(ctx) + a.WarnConfirmationDeadlines(ctx)
 }
 
 // afterCall is the context in which PlacetoPay's answer to an action is recorded: detached

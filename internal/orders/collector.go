@@ -35,7 +35,10 @@ SELECT
     (SELECT coalesce(extract(epoch FROM $1::timestamptz - min(created_at)), 0)::float8
         FROM events WHERE delivered_at IS NULL AND failed_at IS NULL),
     (SELECT count(*) FROM checkout_sessions
-        WHERE check_failures >= $2 AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL)
+        WHERE check_failures >= $2 AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL),
+    (SELECT count(*) FROM refunds WHERE status = 'unknown'),
+    (SELECT count(*) FROM preauth_actions WHERE status = 'unknown'),
+    (SELECT count(*) FROM confirm_actions WHERE status = 'unknown')
 FROM pending`
 
 // StateCollector reports, at each scrape, gauges read from Postgres: orders in review,
@@ -52,7 +55,7 @@ type StateCollector struct {
 	mu     sync.Mutex
 	failed bool
 
-	review, pending, pastExpiry, undelivered, oldest, failing *prometheus.Desc
+	review, pending, pastExpiry, undelivered, oldest, failing, unknown *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*StateCollector)(nil)
@@ -80,6 +83,8 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 			"Order events neither delivered to the merchant nor given up.", nil, nil),
 		oldest: prometheus.NewDesc("gateway_outbox_oldest_undelivered_age_seconds",
 			"Age of the oldest order event neither delivered nor given up; 0 when there is none.", nil, nil),
+		unknown: prometheus.NewDesc("gateway_actions_unknown",
+			"Transaction actions whose outcome PlacetoPay did not confirm, still being resolved by session queries or waiting for a person, by kind.", []string{"kind"}, nil),
 		failing: prometheus.NewDesc("gateway_sessions_query_failing",
 			"Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).", nil, nil),
 	}
@@ -87,7 +92,7 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing} {
+	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown} {
 		ch <- d
 	}
 }
@@ -96,11 +101,12 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	var review, pastExpiry, undelivered, failing int64
+	var review, pastExpiry, undelivered, failing, unknownRefunds, unknownPreauths, unknownConfirms int64
 	var buckets [5]int64
 	var oldest float64
 	err := c.pool.QueryRow(ctx, stateQuery, c.clock(), failuresToReport).Scan(&review,
-		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest, &failing)
+		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest, &failing,
+		&unknownRefunds, &unknownPreauths, &unknownConfirms)
 	c.mu.Lock()
 	logIt := err != nil && !c.failed
 	c.failed = err != nil
@@ -119,4 +125,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.undelivered, prometheus.GaugeValue, float64(undelivered))
 	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, max(oldest, 0))
 	ch <- prometheus.MustNewConstMetric(c.failing, prometheus.GaugeValue, float64(failing))
+	ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.GaugeValue, float64(unknownRefunds), "refund")
+	ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.GaugeValue, float64(unknownPreauths), "preauthorization")
+	ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.GaugeValue, float64(unknownConfirms), "confirmation")
 }

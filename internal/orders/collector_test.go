@@ -102,6 +102,11 @@ gateway_outbox_undelivered_events 2
 # HELP gateway_outbox_oldest_undelivered_age_seconds Age of the oldest order event neither delivered nor given up; 0 when there is none.
 # TYPE gateway_outbox_oldest_undelivered_age_seconds gauge
 gateway_outbox_oldest_undelivered_age_seconds 90
+# HELP gateway_actions_unknown Transaction actions whose outcome PlacetoPay did not confirm, still being resolved by session queries or waiting for a person, by kind.
+# TYPE gateway_actions_unknown gauge
+gateway_actions_unknown{kind="confirmation"} 0
+gateway_actions_unknown{kind="preauthorization"} 0
+gateway_actions_unknown{kind="refund"} 0
 # HELP gateway_sessions_query_failing Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).
 # TYPE gateway_sessions_query_failing gauge
 gateway_sessions_query_failing 1

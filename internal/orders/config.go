@@ -12,7 +12,10 @@ type Config struct {
 	// BrowserRefreshEvery is the least time between two queries of one session that a
 	// browser triggers (RefreshOrderIfStale); 5 seconds when zero.
 	BrowserRefreshEvery time.Duration
-	Clock               func() time.Time // time.Now when nil
+	// CallTimeout is how long one PlacetoPay call may take (PLACETOPAY_TIMEOUT; 15 s when
+	// zero): an action still requested well after it was sent belongs to a process that died.
+	CallTimeout time.Duration
+	Clock       func() time.Time // time.Now when nil
 }
 
 // defaultConfirmationWindow is PlacetoPay's window when Config does not say.
@@ -44,3 +47,8 @@ func (c Config) withDefaults() Config {
 func (c Config) sweepEvery() time.Duration {
 	return min(max(c.ProbeInterval/4, 50*time.Millisecond), 5*time.Second)
 }
+
+// actionGone is how long after it was written a requested action must have been settled by
+// the process that sent it (its call timed out, and its answer was written): older, that
+// process died mid-call.
+func (c Config) actionGone() time.Duration { return 2*c.CallTimeout + 5*time.Second }

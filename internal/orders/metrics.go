@@ -13,9 +13,10 @@ type Metrics struct {
 	// queryFailures counts failed queries of the probe (Prober.retryLater).
 	queryFailures prometheus.Counter
 	// The transaction actions.
-	refunds         *prometheus.CounterVec
-	preauthActions  *prometheus.CounterVec
-	confirmWarnings prometheus.Counter
+	actionsRecovered *prometheus.CounterVec
+	refunds          *prometheus.CounterVec
+	preauthActions   *prometheus.CounterVec
+	confirmWarnings  prometheus.Counter
 	// Orders made paid (Reconciler.countPaid).
 	approvedAmount *prometheus.CounterVec
 	approvalToPaid prometheus.Histogram
@@ -44,6 +45,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_session_query_failures_total",
 			Help: "Probe queries of a session that failed and were rescheduled, each later than the last.",
 		}),
+		actionsRecovered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_actions_recovered_total",
+			Help: "Transaction actions left requested by a process that stopped mid-call, made unknown to be resolved by a session query, by action.",
+		}, []string{"action"}),
 		refunds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_refunds_total",
 			Help: "Refunds settled, by outcome: succeeded, failed, unknown (PlacetoPay did not answer; resolved by a session query).",
@@ -70,7 +75,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Orders made paid by a session query whose session never received a PlacetoPay notification.",
 		}),
 	}
-	reg.MustRegister(m.transitions, m.review, m.reconciles, m.queryFailures, m.refunds, m.preauthActions, m.confirmWarnings,
+	for _, action := range []string{"refund", PreauthCapture, PreauthReauthorize, PreauthRelease, ActionConfirm, ActionCancel} {
+		m.actionsRecovered.WithLabelValues(action) // every series exists from the start
+	}
+	reg.MustRegister(m.transitions, m.review, m.reconciles, m.queryFailures, m.actionsRecovered, m.refunds, m.preauthActions, m.confirmWarnings,
 		m.approvedAmount, m.approvalToPaid, m.foundByProbe)
 	return m
 }

@@ -77,9 +77,11 @@ VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING *;
 
 -- name: SettlePreauthAction :exec
+-- Settles an action in flight or unknown; an unknown one is due for a query at once.
 UPDATE preauth_actions
 SET status = sqlc.arg('status'), internal_reference = sqlc.narg('internal_reference'),
-    reason = sqlc.narg('reason'), message = sqlc.narg('message'), updated_at = now()
+    reason = sqlc.narg('reason'), message = sqlc.narg('message'), updated_at = now(),
+    next_check_at = CASE WHEN sqlc.arg('status') = 'unknown' THEN now() END
 WHERE id = sqlc.arg('id') AND status IN ('requested', 'unknown');
 
 -- name: SetPaymentHeld :exec
@@ -122,10 +124,10 @@ SET kind = 'payment', held_minor = coalesce(held_minor, amount_minor), amount_mi
 WHERE id = $1;
 
 -- name: GetPreauthActionInFlight :one
--- The checkin whose preauthorization action is being sent (requested): until its answer is
--- recorded, the checkin session's other transactions belong to that action.
+-- The checkin whose preauthorization action is being sent or has an unknown outcome: until
+-- it is settled, the checkin session's other transactions belong to that action.
 SELECT p.internal_reference FROM preauth_actions a JOIN payments p ON p.id = a.payment_id
-WHERE a.order_id = $1 AND a.status = 'requested';
+WHERE a.order_id = $1 AND a.status IN ('requested', 'unknown');
 
 -- name: ClaimConfirmationWarnings :many
 -- PENDING_CONFIRMATION payments whose window closes soon and that were not warned about yet.
@@ -149,8 +151,10 @@ RETURNING *;
 
 -- name: SettleConfirmAction :exec
 -- Settles a confirmation action still in flight or unknown; a settled one never changes again.
+-- An unknown one is due for a query at once.
 UPDATE confirm_actions
-SET status = sqlc.arg('status'), reason = sqlc.narg('reason'), message = sqlc.narg('message'), updated_at = now()
+SET status = sqlc.arg('status'), reason = sqlc.narg('reason'), message = sqlc.narg('message'), updated_at = now(),
+    next_check_at = CASE WHEN sqlc.arg('status') = 'unknown' THEN now() END
 WHERE id = sqlc.arg('id') AND status IN ('requested', 'unknown');
 
 -- name: SettleUnknownConfirmActions :exec

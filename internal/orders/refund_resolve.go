@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -35,7 +34,9 @@ func (a *Actions) ResolveUnknownRefunds(ctx context.Context) int {
 	for _, id := range ids {
 		if err := a.ResolveRefund(ctx, id); err != nil && ctx.Err() == nil {
 			a.log.Warn("resolve unknown refund; retrying later", zap.String("refund", id.String()), zap.Error(err))
-			a.recheckRefund(ctx, id, min(failedRetry, a.cfg.ProbeInterval))
+			if _, _, err := a.store.recheck(ctx, "refund", id, min(failedRetry, a.cfg.ProbeInterval)); err != nil && ctx.Err() == nil {
+				a.log.Warn("reschedule unknown refund", zap.Error(err))
+			}
 		}
 	}
 	return len(ids)
@@ -98,21 +99,6 @@ func (a *Actions) ResolveRefund(ctx context.Context, id uuid.UUID) error {
 	// (a capture): look again later, and say so.
 	a.log.Warn("unknown refund still unresolved: the session query cannot show a partial refund; check it in PlacetoPay's console",
 		zap.String("refund", id.String()), zap.Int64("internalReference", pay.InternalReference))
-	a.recheckRefund(ctx, id, min(max(a.cfg.ProbeInterval, time.Minute)*10, time.Hour))
+	a.unsettled(ctx, "refund", id, r.OrderID, "the refund of "+r.Amount.String()+" of payment "+fmt.Sprint(pay.InternalReference))
 	return nil
-}
-
-// recheckRefund makes an unknown refund due again after a while.
-func (a *Actions) recheckRefund(ctx context.Context, id uuid.UUID, after time.Duration) {
-	cur, err := a.store.lockRefund(ctx, a.store.pool, id)
-	if err != nil || cur.Status != ActionUnknown {
-		return
-	}
-	_, err = a.store.settleRefund(ctx, a.store.pool, cur, refundOutcome{
-		state: ActionUnknown, amountMinor: cur.Amount.Minor, reversal: cur.InternalReference,
-		reason: cur.Reason, message: cur.Message, next: ptr(a.cfg.Clock().Add(after)),
-	})
-	if err != nil && ctx.Err() == nil {
-		a.log.Warn("reschedule unknown refund", zap.Error(err))
-	}
 }

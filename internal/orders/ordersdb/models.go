@@ -37,15 +37,17 @@ type CheckoutSession struct {
 }
 
 type ConfirmAction struct {
-	ID        uuid.UUID
-	OrderID   uuid.UUID
-	PaymentID uuid.UUID
-	Action    string
-	Status    string
-	Reason    *string
-	Message   *string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID          uuid.UUID
+	OrderID     uuid.UUID
+	PaymentID   uuid.UUID
+	Action      string
+	Status      string
+	Reason      *string
+	Message     *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	NextCheckAt *time.Time
+	Checks      int32
 }
 
 type Event struct {
@@ -156,6 +158,8 @@ type PreauthAction struct {
 	Message           *string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	NextCheckAt       *time.Time
+	Checks            int32
 }
 
 type Refund struct {
@@ -171,4 +175,5 @@ type Refund struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	NextCheckAt       *time.Time
+	Checks            int32
 }

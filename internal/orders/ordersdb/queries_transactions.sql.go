@@ -285,11 +285,11 @@ func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Paymen
 
 const getPreauthActionInFlight = `-- name: GetPreauthActionInFlight :one
 SELECT p.internal_reference FROM preauth_actions a JOIN payments p ON p.id = a.payment_id
-WHERE a.order_id = $1 AND a.status = 'requested'
+WHERE a.order_id = $1 AND a.status IN ('requested', 'unknown')
 `
 
-// The checkin whose preauthorization action is being sent (requested): until its answer is
-// recorded, the checkin session's other transactions belong to that action.
+// The checkin whose preauthorization action is being sent or has an unknown outcome: until
+// it is settled, the checkin session's other transactions belong to that action.
 func (q *Queries) GetPreauthActionInFlight(ctx context.Context, db DBTX, orderID uuid.UUID) (int64, error) {
 	row := db.QueryRow(ctx, getPreauthActionInFlight, orderID)
 	var internal_reference int64
@@ -298,7 +298,7 @@ func (q *Queries) GetPreauthActionInFlight(ctx context.Context, db DBTX, orderID
 }
 
 const getRefundForUpdate = `-- name: GetRefundForUpdate :one
-SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at FROM refunds WHERE id = $1 FOR UPDATE
+SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks FROM refunds WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Refund, error) {
@@ -317,6 +317,7 @@ func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.NextCheckAt,
+		&i.Checks,
 	)
 	return i, err
 }
@@ -409,7 +410,7 @@ func (q *Queries) InsertCapture(ctx context.Context, db DBTX, arg InsertCaptureP
 const insertConfirmAction = `-- name: InsertConfirmAction :one
 INSERT INTO confirm_actions (id, order_id, payment_id, action)
 VALUES ($1, $2, $3, $4)
-RETURNING id, order_id, payment_id, action, status, reason, message, created_at, updated_at
+RETURNING id, order_id, payment_id, action, status, reason, message, created_at, updated_at, next_check_at, checks
 `
 
 type InsertConfirmActionParams struct {
@@ -437,6 +438,8 @@ func (q *Queries) InsertConfirmAction(ctx context.Context, db DBTX, arg InsertCo
 		&i.Message,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.NextCheckAt,
+		&i.Checks,
 	)
 	return i, err
 }
@@ -444,7 +447,7 @@ func (q *Queries) InsertConfirmAction(ctx context.Context, db DBTX, arg InsertCo
 const insertPreauthAction = `-- name: InsertPreauthAction :one
 INSERT INTO preauth_actions (id, order_id, payment_id, action, currency, amount_minor)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, order_id, payment_id, action, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at
+RETURNING id, order_id, payment_id, action, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks
 `
 
 type InsertPreauthActionParams struct {
@@ -479,6 +482,8 @@ func (q *Queries) InsertPreauthAction(ctx context.Context, db DBTX, arg InsertPr
 		&i.Message,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.NextCheckAt,
+		&i.Checks,
 	)
 	return i, err
 }
@@ -531,7 +536,7 @@ func (q *Queries) InsertReauthorization(ctx context.Context, db DBTX, arg Insert
 const insertRefund = `-- name: InsertRefund :one
 INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks
 `
 
 type InsertRefundParams struct {
@@ -564,6 +569,7 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.NextCheckAt,
+		&i.Checks,
 	)
 	return i, err
 }
@@ -654,7 +660,7 @@ func (q *Queries) ListRefundingPayments(ctx context.Context, db DBTX, orderID uu
 }
 
 const listRefunds = `-- name: ListRefunds :many
-SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, p.internal_reference AS payment_internal_reference
+SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, r.checks, p.internal_reference AS payment_internal_reference
 FROM refunds r JOIN payments p ON p.id = r.payment_id
 WHERE r.order_id = $1 ORDER BY r.created_at, r.id
 `
@@ -672,6 +678,7 @@ type ListRefundsRow struct {
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
 	NextCheckAt              *time.Time
+	Checks                   int32
 	PaymentInternalReference int64
 }
 
@@ -697,6 +704,7 @@ func (q *Queries) ListRefunds(ctx context.Context, db DBTX, orderID uuid.UUID) (
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.NextCheckAt,
+			&i.Checks,
 			&i.PaymentInternalReference,
 		); err != nil {
 			return nil, err
@@ -772,7 +780,8 @@ func (q *Queries) SetPaymentSettled(ctx context.Context, db DBTX, arg SetPayment
 
 const settleConfirmAction = `-- name: SettleConfirmAction :exec
 UPDATE confirm_actions
-SET status = $1, reason = $2, message = $3, updated_at = now()
+SET status = $1, reason = $2, message = $3, updated_at = now(),
+    next_check_at = CASE WHEN $1 = 'unknown' THEN now() END
 WHERE id = $4 AND status IN ('requested', 'unknown')
 `
 
@@ -784,6 +793,7 @@ type SettleConfirmActionParams struct {
 }
 
 // Settles a confirmation action still in flight or unknown; a settled one never changes again.
+// An unknown one is due for a query at once.
 func (q *Queries) SettleConfirmAction(ctx context.Context, db DBTX, arg SettleConfirmActionParams) error {
 	_, err := db.Exec(ctx, settleConfirmAction,
 		arg.Status,
@@ -797,7 +807,8 @@ func (q *Queries) SettleConfirmAction(ctx context.Context, db DBTX, arg SettleCo
 const settlePreauthAction = `-- name: SettlePreauthAction :exec
 UPDATE preauth_actions
 SET status = $1, internal_reference = $2,
-    reason = $3, message = $4, updated_at = now()
+    reason = $3, message = $4, updated_at = now(),
+    next_check_at = CASE WHEN $1 = 'unknown' THEN now() END
 WHERE id = $5 AND status IN ('requested', 'unknown')
 `
 
@@ -809,6 +820,7 @@ type SettlePreauthActionParams struct {
 	ID                uuid.UUID
 }
 
+// Settles an action in flight or unknown; an unknown one is due for a query at once.
 func (q *Queries) SettlePreauthAction(ctx context.Context, db DBTX, arg SettlePreauthActionParams) error {
 	_, err := db.Exec(ctx, settlePreauthAction,
 		arg.Status,
@@ -826,7 +838,7 @@ SET status = $1, amount_minor = $2,
     internal_reference = $3, reason = $4,
     message = $5, next_check_at = $6, updated_at = now()
 WHERE id = $7 AND status IN ('requested', 'unknown')
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks
 `
 
 type SettleRefundParams struct {
@@ -864,6 +876,7 @@ func (q *Queries) SettleRefund(ctx context.Context, db DBTX, arg SettleRefundPar
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.NextCheckAt,
+		&i.Checks,
 	)
 	return i, err
 }

@@ -165,6 +165,9 @@ func (sb *Sandbox) checkoutLocked(t *transaction, amount *amountRequest, now tim
 	capture.Parent, capture.Reference = root, root.Reference
 	sb.approveLocked(capture, now)
 	root.Captured = true
+	if s := root.Session; s != nil {
+		s.Payments = append(s.Payments, capture) // listed by the session's query, like a reauthorization
+	}
 	return capture, nil
 }
 

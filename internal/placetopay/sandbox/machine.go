@@ -171,7 +171,7 @@ func (sb *Sandbox) settleLocked(s *session, at time.Time) {
 
 func lastApproved(s *session) *transaction {
 	for i := len(s.Payments) - 1; i >= 0; i-- {
-		if s.Payments[i].status() == pp.StatusApproved && s.Payments[i].Kind != txReauth {
+		if k := s.Payments[i].Kind; s.Payments[i].status() == pp.StatusApproved && k != txReauth && k != txCapture {
 			return s.Payments[i]
 		}
 	}

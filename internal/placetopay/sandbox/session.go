@@ -137,7 +137,7 @@ type token struct {
 func (s *session) approvedCents() int64 {
 	var sum int64
 	for _, t := range s.Payments {
-		if t.status() == placetopay.StatusApproved && t.Kind != txReauth { // a reauthorization moves a hold, pays nothing
+		if t.status() == placetopay.StatusApproved && t.Kind != txReauth && t.Kind != txCapture { // they act on the hold
 			sum += t.Amount.Cents
 		}
 	}
