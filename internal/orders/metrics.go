@@ -1,6 +1,10 @@
 package orders
 
 import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -93,4 +97,32 @@ func (m *Metrics) moved(from Status, o *Order) {
 	if o.Status == StatusReview {
 		m.review.Inc()
 	}
+}
+
+// countPaid records an order that sess's answer info just made paid, at now: the amount by
+// currency, the time since PlacetoPay approved the last payment, and whether the session ever
+// received a notification (when it did not, the probe found the payment). Like the
+// transition counter it counts before commit.
+func (r *Reconciler) countPaid(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession, now time.Time) error {
+	r.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
+	var approved time.Time
+	for _, pay := range info.Payments {
+		if pay.Status == ProviderApproved && pay.Date.After(approved) {
+			approved = pay.Date
+		}
+	}
+	if !approved.IsZero() {
+		r.metrics.approvalToPaid.Observe(max(now.Sub(approved), 0).Seconds())
+	}
+	if sess.RequestID == nil {
+		return nil
+	}
+	notified, err := r.store.notified(ctx, tx, *sess.RequestID)
+	if err != nil {
+		return err
+	}
+	if !notified {
+		r.metrics.foundByProbe.Inc()
+	}
+	return nil
 }

@@ -16,10 +16,12 @@ import (
 // sends each notification once and never retries it, so this is what guarantees that no
 // approved payment goes unseen.
 
+// A claim's lease outlasts one query and its application (reconcileTimeout, 45 s): a round of
+// probeJobs sessions always ends within it.
 const (
 	claimLease  = 60 * time.Second
-	claimBatch  = 20
-	probeJobs   = 4 // concurrent provider queries per replica
+	claimBatch  = 20 // sessions one ProbeDue handles, in rounds of probeJobs
+	probeJobs   = 4  // concurrent provider queries per replica
 	failedRetry = 10 * time.Second
 	// staleAttempt is how long an attempt may stay unanswered before it is abandoned: well
 	// over the PlacetoPay client's timeout.
@@ -83,38 +85,43 @@ func (p *Prober) Run(ctx context.Context) {
 	}
 }
 
-// ProbeDue claims up to claimBatch sessions and reconciles them: first those a
-// notification asked about, then those due for a routine check. It returns how many it
-// claimed.
+// ProbeDue claims due sessions and reconciles them, first those a notification asked about,
+// then those due for a routine check, up to claimBatch, and returns how many it claimed.
+// It claims only what it can run within the claim's lease (probeJobs at a time, each query
+// bounded by reconcileTimeout): a session claimed but not yet reached when PlacetoPay is slow
+// would see its lease end and another replica query it too.
 func (p *Prober) ProbeDue(ctx context.Context) int {
 	if err := p.store.abandonStaleAttempts(ctx, p.cfg.Clock().Add(-staleAttempt)); err != nil && ctx.Err() == nil {
 		p.log.Warn("abandon stale checkout attempts", zap.Error(err))
 	}
-	ids, err := p.store.claimDue(ctx, claimLease, claimBatch)
-	if err != nil && len(ids) == 0 {
-		if ctx.Err() == nil {
-			p.log.Warn("claim due sessions", zap.Error(err))
-		}
-		return 0
-	}
-	sem := make(chan struct{}, probeJobs)
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(requestID int64) {
-			defer func() { <-sem; wg.Done() }()
-			if err := p.reconciler.Reconcile(ctx, requestID); err != nil && ctx.Err() == nil {
-				p.log.Warn("probe: reconcile failed; retrying later", zap.Int64("requestId", requestID), zap.Error(err))
-				p.retryLater(ctx, requestID)
+	claimed := 0
+	for claimed < claimBatch && ctx.Err() == nil {
+		ids, err := p.store.claimDue(ctx, claimLease, probeJobs)
+		if err != nil && len(ids) == 0 {
+			if ctx.Err() == nil {
+				p.log.Warn("claim due sessions", zap.Error(err))
 			}
-		}(id)
+			break
+		}
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Go(func() {
+				if err := p.reconciler.Reconcile(ctx, id); err != nil && ctx.Err() == nil {
+					p.log.Warn("probe: reconcile failed; retrying later", zap.Int64("requestId", id), zap.Error(err))
+					p.retryLater(ctx, id)
+				}
+			})
+		}
+		wg.Wait()
+		claimed += len(ids)
+		if len(ids) < probeJobs {
+			break
+		}
 	}
-	wg.Wait()
 	for _, sweep := range p.sweeps {
 		sweep(ctx)
 	}
-	return len(ids)
+	return claimed
 }
 
 // failuresToReport is how many failed queries of a session in a row are said on its order's
@@ -144,31 +151,39 @@ func (p *Prober) retryLater(ctx context.Context, requestID int64) {
 	p.log.Error("session queries keep failing", zap.Int64("requestId", requestID), zap.Int("failures", failures))
 }
 
+// tailLimit is how long after its expiry a session whose transaction PlacetoPay still reports
+// pending is checked: then the probe gives up on it, says so on the order's timeline, and it
+// stays counted in gateway_pending_sessions_past_expiry, whose alert asks a person to look.
+const tailLimit = 7 * 24 * time.Hour
+
 // schedule says whether sess stays open and when to look at it next, given PlacetoPay's
 // answer info: every probe interval until it expires (plus a grace), then on a slower tail
-// while PlacetoPay still reports a pending transaction, and never once it is final with
-// nothing pending.
-func schedule(cfg Config, sess Session, info ProviderSession, now time.Time) (Attempt, *time.Time) {
+// while PlacetoPay still reports a pending transaction, up to tailLimit after its expiry (then
+// gaveUp), and never once it is final with nothing pending.
+func schedule(cfg Config, sess Session, info ProviderSession, now time.Time) (attempt Attempt, next *time.Time, gaveUp bool) {
 	pending := false
 	for _, pay := range info.Payments {
 		pending = pending || pay.Status.pending()
 	}
-	attempt := sess.Attempt
+	attempt = sess.Attempt
 	if info.Status.final() {
 		attempt = AttemptClosed
 		if !pending {
-			return attempt, nil
+			return attempt, nil, false
 		}
 	}
 	interval := cfg.ProbeInterval
 	grace := max(5*time.Minute, 2*interval)
 	if now.Before(sess.ExpiresAt.Add(grace)) {
 		// Due one sweep early, so that the check itself happens within one interval.
-		next := now.Add(max(interval-cfg.sweepEvery(), interval/2))
-		return attempt, &next
+		due := now.Add(max(interval-cfg.sweepEvery(), interval/2))
+		return attempt, &due, false
+	}
+	if now.After(sess.ExpiresAt.Add(tailLimit)) {
+		return AttemptClosed, nil, true
 	}
 	// The tail: a quarter of the time since expiry, between one interval and an hour.
 	wait := min(max(now.Sub(sess.ExpiresAt)/4, interval), time.Hour)
-	next := now.Add(wait)
-	return attempt, &next
+	due := now.Add(wait)
+	return attempt, &due, false
 }

@@ -153,7 +153,7 @@ func (r *Reconciler) touchIfUnchanged(ctx context.Context, sess Session, info Pr
 		info.Status != ProviderPending || len(info.Payments) != 0 || info.Reason != sess.Reason {
 		return false, nil
 	}
-	attempt, next := schedule(r.cfg, sess, info, r.cfg.Clock())
+	attempt, next, _ := schedule(r.cfg, sess, info, r.cfg.Clock())
 	if attempt != sess.Attempt || next == nil {
 		return false, nil
 	}
@@ -220,7 +220,15 @@ func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Sessio
 		}
 		superseded = other.RequestID
 	}
-	attempt, next := schedule(r.cfg, sess, info, now)
+	attempt, next, gaveUp := schedule(r.cfg, sess, info, now)
+	if gaveUp {
+		msg := fmt.Sprintf("the gateway stopped checking session %d: %s after its expiry PlacetoPay still reports a transaction pending; look it up in PlacetoPay's panel",
+			deref64(sess.RequestID), tailLimit)
+		if err := r.store.note(ctx, tx, o.ID, &sess.ID, "probe_gave_up", msg); err != nil {
+			return nil, err
+		}
+		r.log.Error("probe gave up on a session still pending", zap.Int64("requestId", deref64(sess.RequestID)))
+	}
 	sess.Attempt, sess.Status, sess.Reason, sess.Message = attempt, info.Status.sessionState(), info.Reason, info.Message
 	return superseded, r.store.setSession(ctx, tx, sess, next)
 }
@@ -276,34 +284,6 @@ func (r *Reconciler) move(ctx context.Context, tx pgx.Tx, o *Order, sess Session
 		return r.countPaid(ctx, tx, o, sess, info, now)
 	case StatusReview:
 		r.log.Warn("order put in review", zap.String("order", o.ID.String()), zap.String("reason", d.reason))
-	}
-	return nil
-}
-
-// countPaid records an order that sess's answer info just made paid, at now: the amount by
-// currency, the time since PlacetoPay approved the last payment, and whether the session ever
-// received a notification (when it did not, the probe found the payment). Like the
-// transition counter it counts before commit.
-func (r *Reconciler) countPaid(ctx context.Context, tx pgx.Tx, o *Order, sess Session, info ProviderSession, now time.Time) error {
-	r.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
-	var approved time.Time
-	for _, pay := range info.Payments {
-		if pay.Status == ProviderApproved && pay.Date.After(approved) {
-			approved = pay.Date
-		}
-	}
-	if !approved.IsZero() {
-		r.metrics.approvalToPaid.Observe(max(now.Sub(approved), 0).Seconds())
-	}
-	if sess.RequestID == nil {
-		return nil
-	}
-	notified, err := r.store.notified(ctx, tx, *sess.RequestID)
-	if err != nil {
-		return err
-	}
-	if !notified {
-		r.metrics.foundByProbe.Inc()
 	}
 	return nil
 }
