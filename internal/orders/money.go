@@ -7,10 +7,14 @@ import (
 )
 
 // currencyExponents holds the ISO 4217 minor-unit exponent of every currency the gateway
-// accepts: PlacetoPay's markets and the common settlement currencies.
+// accepts: PlacetoPay's markets, the common settlement currencies, and every currency
+// PlacetoPay's Checkout and autopay documents name (the autopay amount's enum lists CAD,
+// AUD and GBP besides its markets'; internal/placetopay's TestEveryDocumentedCurrencyIsKnown
+// keeps this list complete).
 var currencyExponents = map[string]int{
-	"ARS": 2, "BRL": 2, "BZD": 2, "CLP": 0, "COP": 2, "CRC": 2, "DOP": 2, "EUR": 2,
-	"GTQ": 2, "HNL": 2, "MXN": 2, "PAB": 2, "PEN": 2, "PYG": 0, "USD": 2, "UYU": 2,
+	"ARS": 2, "AUD": 2, "BRL": 2, "BZD": 2, "CAD": 2, "CLP": 0, "COP": 2, "CRC": 2, "DOP": 2,
+	"EUR": 2, "GBP": 2, "GTQ": 2, "HNL": 2, "MXN": 2, "PAB": 2, "PEN": 2, "PYG": 0, "USD": 2,
+	"UYU": 2,
 }
 
 // maxMajorUnits is PlacetoPay's largest amount, 9,999,999,999.99, in whole units; with the

@@ -36,10 +36,17 @@ func TestParseMoney(t *testing.T) {
 		{decimal: "000000000000000000009999999999.99", currency: "USD", want: Money{maxTwoDecimals, "USD"}},
 		{decimal: "9999999999", currency: "CLP", want: Money{maxNoDecimals, "CLP"}},
 		{decimal: "9999999999", currency: "PYG", want: Money{maxNoDecimals, "PYG"}},
+		{decimal: "25.50", currency: "CAD", want: Money{2550, "CAD"}},
+		{decimal: "25.5", currency: "AUD", want: Money{2550, "AUD"}},
+		{decimal: "25", currency: "GBP", want: Money{2500, "GBP"}},
 
 		{decimal: "10.005", currency: "USD", wantField: "amount.total", wantMessage: "at most 2 fraction digits"},
 		{decimal: "1.5", currency: "CLP", wantField: "amount.total", wantMessage: "no fraction digits"},
+		// The merchant's amounts stay strict: PlacetoPay's trailing zeros and exponents
+		// (placetopay.Decimal.Money) are refused here.
 		{decimal: "1500.0", currency: "CLP", wantField: "amount.total"},
+		{decimal: "2000.0", currency: "CLP", wantField: "amount.total", wantMessage: "no fraction digits"},
+		{decimal: "20.000", currency: "USD", wantField: "amount.total", wantMessage: "at most 2 fraction digits"},
 		{decimal: "1e3", currency: "USD", wantField: "amount.total"},
 		{decimal: "1E3", currency: "USD", wantField: "amount.total"},
 		{decimal: "1,000.00", currency: "USD", wantField: "amount.total"},
@@ -113,8 +120,9 @@ func truncate(s string) string {
 // TestCurrencyExponents pins every supported currency to its ISO 4217 minor unit.
 func TestCurrencyExponents(t *testing.T) {
 	want := map[string]int{
-		"ARS": 2, "BRL": 2, "BZD": 2, "CLP": 0, "COP": 2, "CRC": 2, "DOP": 2, "EUR": 2,
-		"GTQ": 2, "HNL": 2, "MXN": 2, "PAB": 2, "PEN": 2, "PYG": 0, "USD": 2, "UYU": 2,
+		"ARS": 2, "AUD": 2, "BRL": 2, "BZD": 2, "CAD": 2, "CLP": 0, "COP": 2, "CRC": 2, "DOP": 2,
+		"EUR": 2, "GBP": 2, "GTQ": 2, "HNL": 2, "MXN": 2, "PAB": 2, "PEN": 2, "PYG": 0, "USD": 2,
+		"UYU": 2,
 	}
 	if d := cmp.Diff(want, currencyExponents); d != "" {
 		t.Errorf("currencyExponents: %s", d)
