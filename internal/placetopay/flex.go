@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
 // PlacetoPay's payloads are loose about JSON types (docs/placetopay.md#payload-quirks): the same field arrives as
@@ -16,7 +18,9 @@ import (
 // number.
 type Int64 int64
 
-// UnmarshalJSON accepts 230192, "230192" and null (as 0).
+// UnmarshalJSON accepts 230192, "230192", the same number in any exact form (1.643293E+6,
+// "230192.0", "+5") and null or "" (as 0). A fraction is an error: an integer is never
+// rounded.
 func (n *Int64) UnmarshalJSON(b []byte) error {
 	s := strings.TrimSpace(string(b))
 	if s == "null" {
@@ -33,15 +37,22 @@ func (n *Int64) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	v, err := strconv.ParseInt(s, 10, 64)
+	num, ok := parseNumber(strings.TrimPrefix(s, "+"))
+	switch {
+	case !ok || num.pow < 0:
+		return fmt.Errorf("placetopay: %s is not an integer", s)
+	case num.coef == "":
+		*n = 0
+		return nil
+	case len(num.coef)+num.pow > 19:
+		return fmt.Errorf("placetopay: %s does not fit 64 bits", s)
+	}
+	v, err := strconv.ParseInt(num.coef+strings.Repeat("0", num.pow), 10, 64)
 	if err != nil {
-		// Some payloads send integral floats ("1.0" or 1.0).
-		if whole, frac, ok := strings.Cut(s, "."); ok && strings.Trim(frac, "0") == "" {
-			v, err = strconv.ParseInt(whole, 10, 64)
-		}
-		if err != nil {
-			return fmt.Errorf("placetopay: %s is not an integer", s)
-		}
+		return fmt.Errorf("placetopay: %s does not fit 64 bits", s)
+	}
+	if num.neg {
+		v = -v
 	}
 	*n = Int64(v)
 	return nil
@@ -73,55 +84,58 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Decimal is an exact decimal amount, received as a JSON number or a string ("1000000.00")
-// and sent as a JSON number with the same digits. It is never converted through a float.
+// Decimal is a decimal amount as PlacetoPay wrote it, received as a JSON number or a string
+// ("1000000.00", 1.0E+5) and sent as a JSON number with the same digits. Decoding keeps the
+// text and never fails, so that an amount in an unexpected form never makes a whole answer
+// unreadable; Minor and Money say whether it is an exact amount, and it is never converted
+// through a float.
 type Decimal string
 
-// UnmarshalJSON accepts 1000, 1000.5, "1000.50" and null (as "").
+// UnmarshalJSON keeps a number as written and a string without its surrounding spaces; null
+// is "". Any other JSON value (true, an object) is kept as its JSON text, which no reading
+// as an amount accepts.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
+	switch {
+	case bytes.Equal(b, []byte("null")):
 		*d = ""
-		return nil
-	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
+	case len(b) > 0 && b[0] == '"':
+		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		s = strings.TrimSpace(s)
+		*d = Decimal(strings.TrimSpace(s))
+	default:
+		*d = Decimal(b)
 	}
-	if !validDecimal(s) {
-		return fmt.Errorf("placetopay: %q is not a decimal number", s)
-	}
-	*d = Decimal(s)
 	return nil
 }
 
-// MarshalJSON writes the decimal as a JSON number.
+// MarshalJSON writes the decimal as a JSON number, or as a JSON string when its text is not
+// a JSON number (what an answer sent in another form), so that keeping an answer never fails.
+// The client's requests only ever hold plain decimals (validDecimal checks them).
 func (d Decimal) MarshalJSON() ([]byte, error) {
 	if d == "" {
 		return []byte("0"), nil
 	}
-	if !validDecimal(string(d)) {
-		return nil, fmt.Errorf("placetopay: %q is not a decimal number", string(d))
+	if s := string(d); (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) && json.Valid([]byte(s)) {
+		return []byte(s), nil
 	}
-	return []byte(d), nil
+	return json.Marshal(string(d))
 }
 
-// validDecimal accepts an optional minus, digits, and an optional fraction: the subset of
-// JSON numbers PlacetoPay uses for money (no exponents).
+// validDecimal accepts an optional minus, digits, and an optional fraction: the form the
+// client sends amounts in (no exponents).
 func validDecimal(s string) bool {
 	s = strings.TrimPrefix(s, "-")
 	whole, frac, hasPoint := strings.Cut(s, ".")
-	if whole == "" || (hasPoint && frac == "") {
-		return false
-	}
-	for _, part := range []string{whole, frac} {
-		for i := 0; i < len(part); i++ {
-			if part[i] < '0' || part[i] > '9' {
-				return false
-			}
+	return whole != "" && (!hasPoint || frac != "") && allDigits(whole) && allDigits(frac)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
 	return true
@@ -144,34 +158,108 @@ func DecimalFromMinor(minor int64, exp int) Decimal {
 	return Decimal(sign + s[:len(s)-exp] + "." + s[len(s)-exp:])
 }
 
-// Minor returns d in minor units of a currency with exp fraction digits. It fails when d has
-// more significant fraction digits than exp ("10.005" with exp 2), so amounts that do not
-// fit the currency are never rounded silently. Trailing zeros are fine ("1000.00", exp 0).
+// Minor returns d in minor units of a currency with exp fraction digits. Every form of the
+// number is read exactly: trailing zeros ("1000.00" with exp 0), an exponent (1.0E+5), a
+// string. It fails when the value has a non-zero digit beyond exp ("10.005" with exp 2,
+// 1.0005E+1), so amounts that do not fit the currency are never rounded silently, and when
+// it does not fit 18 digits.
 func (d Decimal) Minor(exp int) (int64, error) {
-	s := string(d)
-	if !validDecimal(s) {
-		return 0, fmt.Errorf("placetopay: %q is not a decimal number", s)
+	n, ok := parseNumber(string(d))
+	if !ok {
+		return 0, fmt.Errorf("placetopay: %q is not a decimal number", string(d))
 	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	frac = strings.TrimRight(frac, "0")
-	if len(frac) > exp {
-		return 0, fmt.Errorf("placetopay: %s has more than %d fraction digits", string(d), exp)
-	}
-	digits := strings.TrimLeft(whole+frac+strings.Repeat("0", exp-len(frac)), "0")
-	if digits == "" {
+	if n.coef == "" {
 		return 0, nil
 	}
-	if len(digits) > 18 {
+	shift := n.pow + exp
+	if shift < 0 {
+		return 0, fmt.Errorf("placetopay: %s has more than %d fraction digits", string(d), exp)
+	}
+	if len(n.coef)+shift > 18 {
 		return 0, fmt.Errorf("placetopay: %s is too large", string(d))
 	}
-	v, err := strconv.ParseInt(digits, 10, 64)
+	v, err := strconv.ParseInt(n.coef+strings.Repeat("0", shift), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("placetopay: %s: %w", string(d), err)
 	}
-	if neg {
+	if n.neg {
 		v = -v
 	}
 	return v, nil
+}
+
+// Money reads d as an amount of currency, exactly (see Minor): PlacetoPay's amounts are read
+// leniently in form and strictly in value. An unknown currency, a non-zero digit beyond the
+// currency's exponent, a negative amount and one above PlacetoPay's maximum are errors. The
+// merchant API's amounts are read by orders.ParseMoney instead, which also refuses the forms.
+func (d Decimal) Money(currency string) (orders.Money, error) {
+	exp, ok := orders.CurrencyExponent(currency)
+	if !ok {
+		return orders.Money{}, fmt.Errorf("placetopay: currency %q is not one the gateway knows", currency)
+	}
+	minor, err := d.Minor(exp)
+	if err != nil {
+		return orders.Money{}, err
+	}
+	m, err := orders.NewMoney(minor, currency)
+	if err != nil {
+		return orders.Money{}, fmt.Errorf("placetopay: %s %s: %w", string(d), currency, err)
+	}
+	return m, nil
+}
+
+// number is a decimal number read exactly: coef × 10^pow, coef without leading or trailing
+// zeros ("" for zero).
+type number struct {
+	neg  bool
+	coef string
+	pow  int
+}
+
+// maxExponentDigits bounds the exponents parseNumber reads exactly. Any larger one only makes
+// a non-zero number far too large or too small for an amount, and is clamped.
+const maxExponentDigits = 7
+
+// parseNumber reads a JSON number, or the same text from a string: an optional minus, digits,
+// an optional fraction and an optional exponent ("1.0E+5", "2.1e-5"). Unlike JSON, leading
+// zeros are allowed ("007.50"): the value is as unambiguous. Fractions without digits on
+// either side of the point (".5", "5."), separators, signs other than a leading minus, and
+// anything else are refused.
+func parseNumber(s string) (number, bool) {
+	var n number
+	if strings.HasPrefix(s, "-") {
+		n.neg, s = true, s[1:]
+	}
+	mantissa, exponent, hasExp := s, "", false
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mantissa, exponent, hasExp = s[:i], s[i+1:], true
+	}
+	whole, frac, hasPoint := strings.Cut(mantissa, ".")
+	if whole == "" || (hasPoint && frac == "") || !allDigits(whole) || !allDigits(frac) {
+		return number{}, false
+	}
+	pow := 0
+	if hasExp {
+		sign := 1
+		switch {
+		case strings.HasPrefix(exponent, "+"):
+			exponent = exponent[1:]
+		case strings.HasPrefix(exponent, "-"):
+			sign, exponent = -1, exponent[1:]
+		}
+		if exponent == "" || !allDigits(exponent) {
+			return number{}, false
+		}
+		exponent = strings.TrimLeft(exponent, "0")
+		if len(exponent) > maxExponentDigits {
+			exponent = "1" + strings.Repeat("0", maxExponentDigits)
+		}
+		e, _ := strconv.Atoi("0" + exponent) // at most 8 digits: cannot fail
+		pow = sign * e
+	}
+	coef := strings.TrimLeft(whole+frac, "0")
+	pow -= len(frac)
+	trimmed := strings.TrimRight(coef, "0")
+	n.coef, n.pow = trimmed, pow+len(coef)-len(trimmed)
+	return n, true
 }

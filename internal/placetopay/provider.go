@@ -115,10 +115,8 @@ func providerSession(info *SessionInformation) orders.ProviderSession {
 			// What the shopper was asked for, in the session's currency (From); To may be a
 			// conversion into another currency.
 			pay.Currency, pay.Total = t.Amount.From.Currency, string(t.Amount.From.Total)
-			if exp, ok := orders.CurrencyExponent(pay.Currency); ok {
-				if minor, err := t.Amount.From.Total.Minor(exp); err == nil && minor >= 0 {
-					pay.AmountMinor, pay.AmountOK = minor, true
-				}
+			if m, err := t.Amount.From.Total.Money(pay.Currency); err == nil {
+				pay.AmountMinor, pay.AmountOK = m.Minor, true
 			}
 		}
 		out.Payments = append(out.Payments, pay)

@@ -38,10 +38,8 @@ func (p Provider) TransactionAction(ctx context.Context, internalReference int64
 	}
 	if t.Amount != nil {
 		out.Currency, out.Total = t.Amount.From.Currency, string(t.Amount.From.Total)
-		if exp, ok := orders.CurrencyExponent(out.Currency); ok {
-			if minor, err := t.Amount.From.Total.Minor(exp); err == nil && minor >= 0 {
-				out.AmountMinor, out.AmountOK = minor, true
-			}
+		if m, err := t.Amount.From.Total.Money(out.Currency); err == nil {
+			out.AmountMinor, out.AmountOK = m.Minor, true
 		}
 	}
 	return out, nil
