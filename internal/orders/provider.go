@@ -12,7 +12,10 @@ type Provider interface {
 	// answered (the request was refused or PlacetoPay failed), anything else when the outcome
 	// is unknown (timeout, connection lost).
 	CreateSession(ctx context.Context, p SessionRequest) (CreatedSession, error)
-	// QuerySession returns what PlacetoPay says of a session now.
+	// QuerySession returns what PlacetoPay says of a session now. Its error is an
+	// *UnreadableAnswerError when PlacetoPay answered something the gateway cannot read, a
+	// *ProviderError when it answered with a failure, anything else when it could not be
+	// reached.
 	QuerySession(ctx context.Context, requestID int64) (ProviderSession, error)
 	// CancelSession cancels a pending session, so no payment can land on it afterwards. A
 	// session that is no longer pending gives a refusing *ProviderError.
@@ -118,6 +121,19 @@ type ProviderError struct {
 func (e *ProviderError) Error() string {
 	return "placetopay: " + e.Reason + ": " + e.Message
 }
+
+// UnreadableAnswerError is PlacetoPay answering something the gateway cannot read: a body
+// that is not JSON, has no status, or holds a value the gateway needs in a type or form it
+// cannot decode. PlacetoPay was reached, and what it said is unknown. Unlike a PlacetoPay
+// that cannot be reached, asking again only helps if PlacetoPay changes what it sends: the
+// probe puts the session's order in review after unreadableToReview such answers in a row.
+type UnreadableAnswerError struct {
+	Err error
+}
+
+func (e *UnreadableAnswerError) Error() string { return e.Err.Error() }
+
+func (e *UnreadableAnswerError) Unwrap() error { return e.Err }
 
 // payment returns the session's transaction with internalReference ref, or nil.
 func (s *ProviderSession) payment(ref int64) *ProviderPayment {

@@ -1,6 +1,7 @@
 package placetopay
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -58,6 +59,45 @@ func TestQuerySessionReadsNumbersInEveryForm(t *testing.T) {
 			}
 			if s.Status != orders.ProviderApproved || s.Payments[0].LastDigits != tt.lastDigits {
 				t.Errorf("status %s, lastDigits %q; want APPROVED, %q", s.Status, s.Payments[0].LastDigits, tt.lastDigits)
+			}
+		})
+	}
+}
+
+// The Provider tells the orders domain whether PlacetoPay answered something the gateway
+// cannot read (an *orders.UnreadableAnswerError), answered with a failure (an
+// *orders.ProviderError) or could not be reached (neither): only the first can be settled
+// by nobody but a person.
+func TestProviderTellsUnreadableFromUnreachable(t *testing.T) {
+	closed := newFake(t, fixed(http.StatusOK, "{}"))
+	closed.Close()
+	tests := []struct {
+		name       string
+		url        string
+		unreadable bool
+		answered   bool // an *orders.ProviderError
+	}{
+		{"not JSON", newFake(t, fixed(http.StatusOK, "<html><body>Service Unavailable</body></html>")).URL, true, false},
+		{"no status", newFake(t, fixed(http.StatusOK, `{"requestId":1}`)).URL, true, false},
+		{"an object for internalReference", newFake(t, fixed(http.StatusOK,
+			`{"requestId":1,"status":{"status":"APPROVED","reason":"00"},"payment":[{"status":{"status":"APPROVED"},"internalReference":{"id":5}}]}`)).URL, true, false},
+		{"a number for the session status", newFake(t, fixed(http.StatusOK, `{"requestId":1,"status":{"status":"APPROVED","reason":"00"},"payment":[{"status":{"status":1}}]}`)).URL, true, false},
+		{"HTTP 503", newFake(t, fixed(http.StatusServiceUnavailable, "")).URL, false, true},
+		{"connection refused", closed.URL, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(tt.url)
+			cfg.MaxAttempts = 1
+			_, err := Provider{Client: newTestClient(t, cfg)}.QuerySession(bg, 1)
+			if err == nil {
+				t.Fatal("QuerySession succeeded")
+			}
+			var unreadable *orders.UnreadableAnswerError
+			var answered *orders.ProviderError
+			if errors.As(err, &unreadable) != tt.unreadable || errors.As(err, &answered) != tt.answered {
+				t.Errorf("QuerySession: %v (%T): unreadable %v, answered %v; want %v, %v",
+					err, err, errors.As(err, &unreadable), errors.As(err, &answered), tt.unreadable, tt.answered)
 			}
 		})
 	}

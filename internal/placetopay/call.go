@@ -182,19 +182,21 @@ func (c *Client) wait(ctx context.Context, i int) error {
 	}
 }
 
-// malformedError is an answer that arrived but could not be used: its outcome is unknown.
-type malformedError struct{ err error }
+// MalformedError is an answer that arrived but could not be read: not JSON, no status, too
+// large, or a value of a type or form the client cannot decode. PlacetoPay was reached; the
+// outcome is unknown. It comes wrapped in a *TransportError.
+type MalformedError struct{ Err error }
 
-func (e *malformedError) Error() string { return e.err.Error() }
-func (e *malformedError) Unwrap() error { return e.err }
+func (e *MalformedError) Error() string { return e.Err.Error() }
+func (e *MalformedError) Unwrap() error { return e.Err }
 
 func malformed(desc string, err error) *TransportError {
-	return &TransportError{Operation: desc, Err: &malformedError{err}}
+	return &TransportError{Operation: desc, Err: &MalformedError{err}}
 }
 
 // transportKind names a TransportError for the Observer.
 func transportKind(err error) string {
-	var m *malformedError
+	var m *MalformedError
 	var ne net.Error
 	switch {
 	case errors.As(err, &m):

@@ -138,10 +138,15 @@ func (p Provider) CancelSession(ctx context.Context, requestID int64) error {
 	return nil
 }
 
-// providerError turns a PlacetoPay answer into the domain's ProviderError; an unknown outcome
-// (timeout, lost connection) stays as it is.
+// providerError turns a PlacetoPay answer into the domain's ProviderError, and an answer the
+// client could not read into its UnreadableAnswerError; an unknown outcome (timeout, lost
+// connection) stays as it is.
 func providerError(err error) error {
 	var api *APIError
+	var m *MalformedError
+	if errors.As(err, &m) {
+		return &orders.UnreadableAnswerError{Err: err}
+	}
 	if errors.As(err, &api) {
 		return &orders.ProviderError{HTTPStatus: api.HTTPStatus, Reason: api.Reason(), Message: string(api.Status.Message),
 			Refused: api.HTTPStatus < 500 && api.HTTPStatus != 429 && api.HTTPStatus != 401}
