@@ -75,6 +75,9 @@ func TestStateCollector(t *testing.T) {
 		AND created_at = (SELECT min(created_at) FROM checkout_sessions WHERE attempt = 'open' AND status = 'PENDING')`, now)
 	exec(`UPDATE checkout_sessions SET check_failures = 4, next_check_at = $1 WHERE attempt = 'open' AND status = 'APPROVED'`, now)
 	exec(`UPDATE checkout_sessions SET check_failures = 9, next_check_at = NULL WHERE attempt = 'closed' AND status = 'REJECTED'`)
+	// Unreadable answers: any in a row counts, unless the session is no longer checked.
+	exec(`UPDATE checkout_sessions SET check_failures = 1, unreadable_answers = 1, next_check_at = $1 WHERE attempt = 'closed' AND status = 'APPROVED_PARTIAL'`, now)
+	exec(`UPDATE checkout_sessions SET unreadable_answers = 3 WHERE attempt = 'closed' AND status = 'REJECTED'`)
 	event(90*time.Second, false, false)
 	event(30*time.Second, false, false)
 	event(time.Hour, true, false)   // delivered
@@ -110,6 +113,9 @@ gateway_actions_unknown{kind="refund"} 0
 # HELP gateway_sessions_query_failing Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).
 # TYPE gateway_sessions_query_failing gauge
 gateway_sessions_query_failing 1
+# HELP gateway_sessions_answer_unreadable Sessions whose latest PlacetoPay answers could not be read (their orders go to review at ten in a row).
+# TYPE gateway_sessions_answer_unreadable gauge
+gateway_sessions_answer_unreadable 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)

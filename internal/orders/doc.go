@@ -29,8 +29,9 @@
 //     an order, hand the open one out again, cancel an order with its session.
 //   - Reconciler (reconcile.go, partial.go, instruments.go): query a session and apply the
 //     answer; the only way an order is paid.
-//   - Prober (probe.go): the durable queue of sessions due for a query, and when each is
-//     due (schedule); Waker brings it forward.
+//   - Prober (probe.go, probe_unreadable.go): the durable queue of sessions due for a query,
+//     and when each is due (schedule); Waker brings it forward. Queries that fail back off;
+//     answers PlacetoPay keeps sending that cannot be read put the order in review.
 //   - Actions (actions.go, refund*.go, preauth.go, confirm.go): refunds, a
 //     preauthorization's capture, reauthorization and release, and confirmations.
 //   - Notifications (notifications.go, recurring.go): PlacetoPay's verified notifications in.

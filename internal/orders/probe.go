@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -108,7 +109,7 @@ func (p *Prober) ProbeDue(ctx context.Context) int {
 			wg.Go(func() {
 				if err := p.reconciler.Reconcile(ctx, id); err != nil && ctx.Err() == nil {
 					p.log.Warn("probe: reconcile failed; retrying later", zap.Int64("requestId", id), zap.Error(err))
-					p.retryLater(ctx, id)
+					p.retryLater(ctx, id, err)
 				}
 			})
 		}
@@ -128,11 +129,21 @@ func (p *Prober) ProbeDue(ctx context.Context) int {
 // timeline (once) and counted as a session PlacetoPay cannot be asked about.
 const failuresToReport = 5
 
-// retryLater brings a failed check forward from the claim lease, backing off: the first retry
-// comes after min(10 s, the probe interval), each next one twice as late, up to an hour.
-func (p *Prober) retryLater(ctx context.Context, requestID int64) {
+// unreadableToReview is how many answers in a row about a session PlacetoPay may give that
+// the gateway cannot read before the session's order goes to review: about an hour and a
+// half of them at the backoff below. A PlacetoPay that cannot be reached is waited for
+// however long it takes; one that answers what the gateway cannot read may be reporting a
+// payment nobody will ever see, and asking again only helps if it changes what it sends.
+const unreadableToReview = 10
+
+// retryLater brings a check that failed with cause forward from the claim lease, backing off:
+// the first retry comes after min(10 s, the probe interval), each next one twice as late, up
+// to an hour. The unreadableToReview-th unreadable answer in a row puts the order in review.
+func (p *Prober) retryLater(ctx context.Context, requestID int64, cause error) {
 	now := p.cfg.Clock()
-	sess, failures, ok, err := p.store.checkFailed(ctx, requestID, min(failedRetry, p.cfg.ProbeInterval), now)
+	var unreadableErr *UnreadableAnswerError
+	unreadable := errors.As(cause, &unreadableErr)
+	sess, failures, ok, err := p.store.checkFailed(ctx, requestID, unreadable, min(failedRetry, p.cfg.ProbeInterval), now)
 	if err != nil || !ok {
 		if err != nil && ctx.Err() == nil {
 			p.log.Warn("probe: reschedule", zap.Error(err))
@@ -140,15 +151,20 @@ func (p *Prober) retryLater(ctx context.Context, requestID int64) {
 		return
 	}
 	p.metrics.queryFailures.Inc()
-	if failures != failuresToReport {
+	if unreadable && failures.unreadable == unreadableToReview {
+		if err := p.reviewUnreadable(ctx, sess, failures.unreadable); err != nil && ctx.Err() == nil {
+			p.log.Error("probe: put an order in review for unreadable answers", zap.Int64("requestId", requestID), zap.Error(err))
+		}
+	}
+	if failures.all != failuresToReport {
 		return
 	}
 	msg := fmt.Sprintf("PlacetoPay could not be queried about session %d %d times in a row; the gateway keeps asking, less and less often (next at %s)",
-		requestID, failures, sess.NextCheckAt.UTC().Format(time.RFC3339))
+		requestID, failures.all, sess.NextCheckAt.UTC().Format(time.RFC3339))
 	if err := p.store.note(ctx, p.store.pool, sess.OrderID, &sess.ID, "query_failing", msg); err != nil {
 		p.log.Warn("note failing queries", zap.Error(err))
 	}
-	p.log.Error("session queries keep failing", zap.Int64("requestId", requestID), zap.Int("failures", failures))
+	p.log.Error("session queries keep failing", zap.Int64("requestId", requestID), zap.Int("failures", failures.all))
 }
 
 // tailLimit is how long after its expiry a session whose transaction PlacetoPay still reports

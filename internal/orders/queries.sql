@@ -82,19 +82,22 @@ SELECT * FROM checkout_sessions WHERE request_id = $1;
 -- name: UpdateSessionState :exec
 UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(),
-    check_failures = 0, updated_at = now()
+    check_failures = 0, unreadable_answers = 0, updated_at = now()
 WHERE id = $1;
 
 -- name: SessionCheckFailed :one
 -- A query of the session failed: the next one waits twice as long as the last, from
--- first_retry up to an hour.
+-- first_retry up to an hour. An answer PlacetoPay sent but the gateway could not read
+-- (unreadable) also counts in unreadable_answers; a failure to reach PlacetoPay leaves that
+-- count as it is.
 UPDATE checkout_sessions
 SET check_failures = check_failures + 1,
+    unreadable_answers = unreadable_answers + CASE WHEN sqlc.arg('unreadable')::boolean THEN 1 ELSE 0 END,
     next_check_at = sqlc.arg('now')::timestamptz + make_interval(secs => least(
         sqlc.arg('first_retry_seconds')::float8 * power(2, least(check_failures, 30)), 3600)),
     updated_at = now()
 WHERE request_id = sqlc.arg('request_id') AND attempt IN ('open', 'closed')
-RETURNING id, order_id, check_failures, next_check_at;
+RETURNING id, order_id, check_failures, unreadable_answers, next_check_at;
 
 -- name: TouchPendingSession :execrows
 -- The routine check of a session that is still pending with nothing paid on the order: only
@@ -102,7 +105,7 @@ RETURNING id, order_id, check_failures, next_check_at;
 -- order and their payments are still as the caller saw them; the caller then applies the
 -- answer in full.
 UPDATE checkout_sessions s
-SET next_check_at = $2, last_checked_at = now(), check_failures = 0, updated_at = now()
+SET next_check_at = $2, last_checked_at = now(), check_failures = 0, unreadable_answers = 0, updated_at = now()
 WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
   AND coalesce(s.reason, '') = sqlc.arg('reason')::text
   AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')

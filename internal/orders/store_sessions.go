@@ -121,17 +121,25 @@ func (s *Store) touchPending(ctx context.Context, id uuid.UUID, reason string, n
 	return n == 1, err
 }
 
-// checkFailed records a failed query of the session and makes it due again after a delay
-// that doubles with every failure in a row, from firstRetry up to an hour. It returns the
-// failures in a row; ok is false when the session is no longer checked.
-func (s *Store) checkFailed(ctx context.Context, requestID int64, firstRetry time.Duration, now time.Time) (sess Session, failures int, ok bool, err error) {
+// checkFailures counts a session's failed queries in a row: all of them, and those among
+// them that PlacetoPay answered with something the gateway could not read.
+type checkFailures struct {
+	all, unreadable int
+}
+
+// checkFailed records a failed query of the session, unreadable when PlacetoPay answered
+// something the gateway could not read, and makes it due again after a delay that doubles
+// with every failure in a row, from firstRetry up to an hour. It returns the failures in a
+// row; ok is false when the session is no longer checked.
+func (s *Store) checkFailed(ctx context.Context, requestID int64, unreadable bool, firstRetry time.Duration, now time.Time) (sess Session, failures checkFailures, ok bool, err error) {
 	row, err := s.q.SessionCheckFailed(ctx, s.pool, ordersdb.SessionCheckFailedParams{
-		Now: now, FirstRetrySeconds: firstRetry.Seconds(), RequestID: &requestID,
+		Unreadable: unreadable, Now: now, FirstRetrySeconds: firstRetry.Seconds(), RequestID: &requestID,
 	})
 	if ok, err = found(err); !ok {
-		return Session{}, 0, false, err
+		return Session{}, checkFailures{}, false, err
 	}
-	return Session{ID: row.ID, OrderID: row.OrderID, RequestID: &requestID, NextCheckAt: row.NextCheckAt}, int(row.CheckFailures), true, nil
+	sess = Session{ID: row.ID, OrderID: row.OrderID, RequestID: &requestID, NextCheckAt: row.NextCheckAt}
+	return sess, checkFailures{all: int(row.CheckFailures), unreadable: int(row.UnreadableAnswers)}, true, nil
 }
 
 // claimDue leases up to limit sessions for a check, first those a notification asked about,

@@ -34,6 +34,7 @@ type CheckoutSession struct {
 	PaymentMethodID   *uuid.UUID
 	NotifiedAt        *time.Time
 	CheckFailures     int32
+	UnreadableAnswers int32
 }
 
 type ConfirmAction struct {

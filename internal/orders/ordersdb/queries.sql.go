@@ -223,7 +223,7 @@ func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUI
 }
 
 const getOpenSession = `-- name: GetOpenSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions
 WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE
 `
@@ -254,6 +254,7 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
 		&i.CheckFailures,
+		&i.UnreadableAnswers,
 	)
 	return i, err
 }
@@ -311,7 +312,7 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 }
 
 const getSessionByRequestID = `-- name: GetSessionByRequestID :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions WHERE request_id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions WHERE request_id = $1
 `
 
 func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -340,12 +341,13 @@ func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID 
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
 		&i.CheckFailures,
+		&i.UnreadableAnswers,
 	)
 	return i, err
 }
 
 const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -374,6 +376,7 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
 		&i.CheckFailures,
+		&i.UnreadableAnswers,
 	)
 	return i, err
 }
@@ -466,7 +469,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 const insertSessionAttempt = `-- name: InsertSessionAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers
 `
 
 type InsertSessionAttemptParams struct {
@@ -515,6 +518,7 @@ func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertS
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
 		&i.CheckFailures,
+		&i.UnreadableAnswers,
 	)
 	return i, err
 }
@@ -724,7 +728,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 }
 
 const listSessions = `-- name: ListSessions :many
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) ([]CheckoutSession, error) {
@@ -759,6 +763,7 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.PaymentMethodID,
 			&i.NotifiedAt,
 			&i.CheckFailures,
+			&i.UnreadableAnswers,
 		); err != nil {
 			return nil, err
 		}
@@ -810,7 +815,7 @@ const openSession = `-- name: OpenSession :one
 UPDATE checkout_sessions
 SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
 WHERE id = $1 AND attempt = 'creating'
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers
 `
 
 type OpenSessionParams struct {
@@ -852,6 +857,7 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 		&i.PaymentMethodID,
 		&i.NotifiedAt,
 		&i.CheckFailures,
+		&i.UnreadableAnswers,
 	)
 	return i, err
 }
@@ -871,35 +877,46 @@ func (q *Queries) PaymentOrder(ctx context.Context, db DBTX, internalReference i
 const sessionCheckFailed = `-- name: SessionCheckFailed :one
 UPDATE checkout_sessions
 SET check_failures = check_failures + 1,
-    next_check_at = $1::timestamptz + make_interval(secs => least(
-        $2::float8 * power(2, least(check_failures, 30)), 3600)),
+    unreadable_answers = unreadable_answers + CASE WHEN $1::boolean THEN 1 ELSE 0 END,
+    next_check_at = $2::timestamptz + make_interval(secs => least(
+        $3::float8 * power(2, least(check_failures, 30)), 3600)),
     updated_at = now()
-WHERE request_id = $3 AND attempt IN ('open', 'closed')
-RETURNING id, order_id, check_failures, next_check_at
+WHERE request_id = $4 AND attempt IN ('open', 'closed')
+RETURNING id, order_id, check_failures, unreadable_answers, next_check_at
 `
 
 type SessionCheckFailedParams struct {
+	Unreadable        bool
 	Now               time.Time
 	FirstRetrySeconds float64
 	RequestID         *int64
 }
 
 type SessionCheckFailedRow struct {
-	ID            uuid.UUID
-	OrderID       uuid.UUID
-	CheckFailures int32
-	NextCheckAt   *time.Time
+	ID                uuid.UUID
+	OrderID           uuid.UUID
+	CheckFailures     int32
+	UnreadableAnswers int32
+	NextCheckAt       *time.Time
 }
 
 // A query of the session failed: the next one waits twice as long as the last, from
-// first_retry up to an hour.
+// first_retry up to an hour. An answer PlacetoPay sent but the gateway could not read
+// (unreadable) also counts in unreadable_answers; a failure to reach PlacetoPay leaves that
+// count as it is.
 func (q *Queries) SessionCheckFailed(ctx context.Context, db DBTX, arg SessionCheckFailedParams) (SessionCheckFailedRow, error) {
-	row := db.QueryRow(ctx, sessionCheckFailed, arg.Now, arg.FirstRetrySeconds, arg.RequestID)
+	row := db.QueryRow(ctx, sessionCheckFailed,
+		arg.Unreadable,
+		arg.Now,
+		arg.FirstRetrySeconds,
+		arg.RequestID,
+	)
 	var i SessionCheckFailedRow
 	err := row.Scan(
 		&i.ID,
 		&i.OrderID,
 		&i.CheckFailures,
+		&i.UnreadableAnswers,
 		&i.NextCheckAt,
 	)
 	return i, err
@@ -933,7 +950,7 @@ func (q *Queries) SetOrderPaid(ctx context.Context, db DBTX, arg SetOrderPaidPar
 
 const touchPendingSession = `-- name: TouchPendingSession :execrows
 UPDATE checkout_sessions s
-SET next_check_at = $2, last_checked_at = now(), check_failures = 0, updated_at = now()
+SET next_check_at = $2, last_checked_at = now(), check_failures = 0, unreadable_answers = 0, updated_at = now()
 WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
   AND coalesce(s.reason, '') = $3::text
   AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')
@@ -981,7 +998,7 @@ func (q *Queries) UpdateOrderStatus(ctx context.Context, db DBTX, arg UpdateOrde
 const updateSessionState = `-- name: UpdateSessionState :exec
 UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(),
-    check_failures = 0, updated_at = now()
+    check_failures = 0, unreadable_answers = 0, updated_at = now()
 WHERE id = $1
 `
 
