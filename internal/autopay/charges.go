@@ -38,7 +38,7 @@ type settlement struct {
 		PaymentMethod     string    `json:"paymentMethod"`
 		Franchise         string    `json:"franchise"`
 		Amount            *struct {
-			Currency string     `json:"currency"`
+			Currency pp.String  `json:"currency"`
 			Total    pp.Decimal `json:"total"`
 		} `json:"amount"`
 		Authorization pp.String `json:"authorization"`
@@ -57,15 +57,24 @@ var ErrMalformed = errors.New("autopay: malformed body")
 // ErrBadSignature is an autopay webhook whose signature does not verify; nothing was stored.
 var ErrBadSignature = errors.New("autopay: bad signature")
 
+// unreadableCurrency is ISO 4217's "no currency". A settlement whose amount cannot be read
+// exactly is recorded in it, with no amount: no query matches it, so its charge goes to review
+// once a query confirms the charge, as checkout payments do (orders.Store.recordTransaction).
+const unreadableCurrency = "XXX"
+
 // verifyBudget bounds the /autopay/transactions query made while PlacetoPay waits for the
 // settlement's answer (it expects one within 3 seconds).
 const verifyBudget = 2 * time.Second
 
 // ReceiveSettlement records an approved charge PlacetoPay settles. The same settlement
 // delivered again records nothing new (the charge is keyed by internalReference). The charge
-// counts as approved only once the gateway's own /autopay/transactions query shows it; that
-// query is tried at once within a short budget, and again later by RunChecks. A body with a
-// name given twice or in another case, or invalid UTF-8, is ErrMalformed (strictjson).
+// counts as approved only once the gateway's own /autopay/transactions query shows it with
+// the same amount; that query is tried at once within a short budget, and again later by
+// RunChecks. The amount is read as PlacetoPay writes it (placetopay.Decimal.Money: trailing
+// zeros, an exponent); one that cannot be read exactly (a digit below the currency's minor
+// unit, an unknown currency) is recorded in unreadableCurrency, so that its charge can only
+// go to review: an approved settlement is never refused for its amount. A body with a name
+// given twice or in another case, or invalid UTF-8, is ErrMalformed (strictjson).
 func (s *Service) ReceiveSettlement(ctx context.Context, body []byte) (SettlementAck, error) {
 	var b settlement
 	if err := strictjson.Unmarshal(body, &b, strictjson.IgnoreUnknown); err != nil {
@@ -81,16 +90,19 @@ func (s *Service) ReceiveSettlement(ctx context.Context, body []byte) (Settlemen
 	case t.Status.Status != pp.StatusApproved:
 		return SettlementAck{}, fmt.Errorf("%w: only approved transactions are settled", ErrMalformed)
 	}
+	ref := int64(t.InternalReference)
 	var cur *string
 	var minor *int64
-	if t.Amount != nil {
-		m, err := orders.ParseMoney(string(t.Amount.Total), t.Amount.Currency)
-		if err != nil {
-			return SettlementAck{}, fmt.Errorf("%w: transaction.amount: %v", ErrMalformed, err)
+	if a := t.Amount; a != nil {
+		c, m := unreadableCurrency, int64(0)
+		if money, err := a.Total.Money(string(a.Currency)); err == nil {
+			c, m = money.Currency, money.Minor
+		} else {
+			s.log.Warn("settlement amount cannot be read exactly; its charge can only go to review",
+				zap.Int64("internalReference", ref), zap.Error(err))
 		}
-		cur, minor = &m.Currency, &m.Minor
+		cur, minor = &c, &m
 	}
-	ref := int64(t.InternalReference)
 	// Only the parsed fields are kept: the raw body may carry card data (processorFields:
 	// BIN, expiry), which the gateway never stores.
 	kept, err := json.Marshal(b)
@@ -146,9 +158,9 @@ func (s *Service) checkCharge(ctx context.Context, pid uuid.UUID, ref int64, sou
 			WHERE internal_reference = $1 AND status = 'reported'`, ref)
 		return err
 	}
-	var queried *orders.Money
+	var queried *orders.Money // nil when the query's amount cannot be read exactly
 	if a := tx.Amount; a != nil {
-		if m, err := orders.ParseMoney(string(a.From.Total), a.From.Currency); err == nil {
+		if m, err := a.From.Total.Money(a.From.Currency); err == nil {
 			queried = &m
 		}
 	}

@@ -78,7 +78,7 @@ func viewOf(a pp.Autopay) providerView {
 			}
 		}
 		if sub.Amount != nil {
-			if m, err := orders.ParseMoney(string(sub.Amount.Total), sub.Amount.Currency); err == nil {
+			if m, err := sub.Amount.Total.Money(sub.Amount.Currency); err == nil {
 				v.Amount = &m
 			}
 		}
