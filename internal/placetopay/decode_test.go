@@ -154,3 +154,25 @@ func TestAutopaysDecode(t *testing.T) {
 		t.Errorf("path %s", fake.requests()[0].Path)
 	}
 }
+
+// An autopay whose fields the gateway never reads (siteId, payer, buyer, dates) hold types
+// nobody documented still decodes, with what the gateway records intact; its amount in an
+// exponent form reads exactly.
+func TestAutopayUnreadFieldsAreLenient(t *testing.T) {
+	body := `{"status":{"status":"OK","reason":"00","date":"2026-03-10T09:30:00-05:00"},"data":[{
+		"id":"2972c13d-6315-4da3-80d7-64c24eb232ad","status":{"status":"APPROVED","reason":"00"},
+		"siteId":{"id":1234},"payer":"n/a","buyer":[1],"acceptedAt":1632495737,"createdAt":true,"updatedAt":null,
+		"subscription":{"reference":"ACC00012345","description":"Luz","amount":{"currency":"CLP","total":2.0E+3},
+		"recurring":{"type":"FIXED","periodicity":"M","interval":1.0,"nextPayment":"2026-04-05"}}}]}`
+	fake := newFake(t, fixed(200, body))
+	res, err := newTestClient(t, testConfig(fake.URL)).SearchAutopay(bg, AutopaySearchRequest{})
+	if err != nil || len(res.Data) != 1 {
+		t.Fatalf("SearchAutopay = %+v, %v", res, err)
+	}
+	a := res.Data[0]
+	m, err := a.Subscription.Amount.Total.Money(a.Subscription.Amount.Currency)
+	if a.ID != "2972c13d-6315-4da3-80d7-64c24eb232ad" || a.Status.Status != StatusApproved || a.Subscription.Reference != "ACC00012345" ||
+		a.Subscription.Recurring.Interval != 1 || err != nil || m.Minor != 2000 || a.SiteID != 0 || a.Payer != nil || a.AcceptedAt != "" {
+		t.Errorf("autopay = %+v, amount %v, %v", a, m, err)
+	}
+}

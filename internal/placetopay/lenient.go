@@ -69,6 +69,36 @@ func (a *AmountConversion) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// UnmarshalJSON reads an autopay: what the gateway records (id, status, subscription,
+// instrument, additional) as it is; who it belongs to (siteId, payer, buyer) and its dates,
+// which the gateway never reads, leniently.
+func (a *Autopay) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID           string               `json:"id"`
+		Status       Status               `json:"status"`
+		Subscription *AutopaySubscription `json:"subscription"`
+		Instrument   *Instrument          `json:"instrument"`
+		Additional   *AutopayAdditional   `json:"additional"`
+		SiteID       json.RawMessage      `json:"siteId"`
+		Payer        json.RawMessage      `json:"payer"`
+		Buyer        json.RawMessage      `json:"buyer"`
+		AcceptedAt   json.RawMessage      `json:"acceptedAt"`
+		CreatedAt    json.RawMessage      `json:"createdAt"`
+		UpdatedAt    json.RawMessage      `json:"updatedAt"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*a = Autopay{ID: w.ID, Status: w.Status, Subscription: w.Subscription, Instrument: w.Instrument, Additional: w.Additional}
+	decodeOrSkip(w.SiteID, &a.SiteID)
+	decodeOrSkip(w.Payer, &a.Payer)
+	decodeOrSkip(w.Buyer, &a.Buyer)
+	decodeOrSkip(w.AcceptedAt, &a.AcceptedAt)
+	decodeOrSkip(w.CreatedAt, &a.CreatedAt)
+	decodeOrSkip(w.UpdatedAt, &a.UpdatedAt)
+	return nil
+}
+
 // decodeOrSkip decodes raw into dst when it can, and leaves dst as it is (empty) when it cannot.
 func decodeOrSkip[T any](raw json.RawMessage, dst *T) {
 	if len(raw) == 0 {
