@@ -2536,7 +2536,10 @@ type ClientInterface interface {
 
 	// AutopaySettlementWithBody An approved autopay charge
 	//
-	// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+	// Recorded once per `internalReference`; approved only from the gateway's own
+	// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+	// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+	// all the same and its charge can only end in review, never refused with a 400.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2545,7 +2548,10 @@ type ClientInterface interface {
 
 	// AutopaySettlement An approved autopay charge
 	//
-	// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+	// Recorded once per `internalReference`; approved only from the gateway's own
+	// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+	// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+	// all the same and its charge can only end in review, never refused with a 400.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3200,7 +3206,10 @@ func (c *Client) AutopayWebhookShort(ctx context.Context, body AutopayWebhookSho
 
 // AutopaySettlementWithBody An approved autopay charge
 //
-// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+// Recorded once per `internalReference`; approved only from the gateway's own
+// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+// all the same and its charge can only end in review, never refused with a 400.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3219,7 +3228,10 @@ func (c *Client) AutopaySettlementWithBody(ctx context.Context, contentType stri
 
 // AutopaySettlement An approved autopay charge
 //
-// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+// Recorded once per `internalReference`; approved only from the gateway's own
+// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+// all the same and its charge can only end in review, never refused with a 400.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5077,7 +5089,10 @@ type ClientWithResponsesInterface interface {
 
 	// AutopaySettlementWithBodyWithResponse An approved autopay charge
 	//
-	// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+	// Recorded once per `internalReference`; approved only from the gateway's own
+	// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+	// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+	// all the same and its charge can only end in review, never refused with a 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5086,7 +5101,10 @@ type ClientWithResponsesInterface interface {
 
 	// AutopaySettlementWithResponse An approved autopay charge
 	//
-	// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+	// Recorded once per `internalReference`; approved only from the gateway's own
+	// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+	// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+	// all the same and its charge can only end in review, never refused with a 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8067,7 +8085,10 @@ func (c *ClientWithResponses) AutopayWebhookShortWithResponse(ctx context.Contex
 
 // AutopaySettlementWithBodyWithResponse An approved autopay charge
 //
-// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+// Recorded once per `internalReference`; approved only from the gateway's own
+// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+// all the same and its charge can only end in review, never refused with a 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8082,7 +8103,10 @@ func (c *ClientWithResponses) AutopaySettlementWithBodyWithResponse(ctx context.
 
 // AutopaySettlementWithResponse An approved autopay charge
 //
-// Recorded once per `internalReference`; approved only from the gateway's own `/autopay/transactions` query.
+// Recorded once per `internalReference`; approved only from the gateway's own
+// `/autopay/transactions` query. The amount is read in any form PlacetoPay writes
+// (`2000.0` CLP, `20.000` USD, an exponent); one that cannot be read exactly is stored
+// all the same and its charge can only end in review, never refused with a 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
