@@ -37,7 +37,11 @@ func (n *Int64) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	num, ok := parseNumber(strings.TrimPrefix(s, "+"))
+	unsigned := s
+	if rest, plus := strings.CutPrefix(s, "+"); plus && !strings.HasPrefix(rest, "-") {
+		unsigned = rest
+	}
+	num, ok := parseNumber(unsigned)
 	switch {
 	case !ok || num.pow < 0:
 		return fmt.Errorf("placetopay: %s is not an integer", s)

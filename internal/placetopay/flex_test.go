@@ -109,6 +109,8 @@ func TestInt64ReadsEveryExactForm(t *testing.T) {
 		{`"1.643293e6"`, 1643293, true},
 		{`1643293.0`, 1643293, true},
 		{`"+5"`, 5, true},
+		{`"+-5"`, 0, false},
+		{`"-5"`, -5, true},
 		{`null`, 0, true},
 		{`""`, 0, true},
 		{`9223372036854775807`, 9223372036854775807, true},
