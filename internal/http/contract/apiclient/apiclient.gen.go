@@ -930,7 +930,7 @@ type CreateOrder struct {
 	// Reference Unique; generated when absent.
 	Reference *string `json:"reference,omitempty"`
 
-	// ReturnUrl Where the shopper lands after paying.
+	// ReturnUrl Where the shopper lands after paying (an absolute http or https URL). `{orderId}` and `{reference}` in it are replaced by the order's, escaped, when the shopper is sent there, e.g. `https://shop.example/gracias?pedido={reference}`. The URL never says how the payment went: read the order's status from the API.
 	ReturnUrl *string `json:"returnUrl,omitempty"`
 }
 
