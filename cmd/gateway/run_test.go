@@ -235,7 +235,7 @@ func TestRunServe(t *testing.T) {
 		}
 		createOrder := func(auth string) (int, string) {
 			req, err := http.NewRequest(http.MethodPost, public+"/v1/orders",
-				strings.NewReader(`{"amount":{"currency":"USD","total":"10.00"}}`))
+				strings.NewReader(`{"description":"run","amount":{"currency":"USD","total":"10.00"}}`))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -53,7 +53,7 @@ func TestAPaymentNeverMovesBetweenOrders(t *testing.T) {
 	prov := &sessionsProvider{answers: map[int64]orders.ProviderSession{}}
 	pay := wire(store, prov, testConfig())
 	open := func(ref string) orders.Order {
-		o, _, err := svc.Create(ctx, orders.CreateParams{Reference: ref, Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+		o, _, err := svc.Create(ctx, orders.CreateParams{Reference: ref, Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestAPaymentClosesTheOtherOpenSession(t *testing.T) {
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &cancels{sessionsProvider: &sessionsProvider{answers: map[int64]orders.ProviderSession{}}}
 	pay := wire(store, prov, testConfig())
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWO-SESSIONS", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWO-SESSIONS", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestFailingQueriesBackOff(t *testing.T) {
 	store := orders.NewStore(pool)
 	now := time.Now()
 	pay := wire(store, &failingProvider{}, testConfig(func(c *orders.Config) { c.Clock = func() time.Time { return now } }))
-	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "BACKOFF-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "BACKOFF-1", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

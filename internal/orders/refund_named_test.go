@@ -24,7 +24,7 @@ func TestRefundTheExtraPaymentOfAnOrderInReview(t *testing.T) {
 		return orders.ProviderPayment{Status: orders.ProviderApproved, InternalReference: 99001}, nil
 	}}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWICE-1", Amount: orders.Money{Minor: 59_900_00, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWICE-1", Description: "test order", Amount: orders.Money{Minor: 59_900_00, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func TestStaleAnswersNeverGoBack(t *testing.T) {
 	prov := &fakeProvider{}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "STALE-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "STALE-1", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

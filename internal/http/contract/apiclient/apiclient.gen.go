@@ -836,7 +836,7 @@ type AutopayTerms struct {
 type ChargeRequest struct {
 	Amount            AmountInput `json:"amount"`
 	CustomerReference string      `json:"customerReference"`
-	Description       *string     `json:"description,omitempty"`
+	Description       string      `json:"description"`
 	Installments      *int        `json:"installments,omitempty"`
 
 	// IpAddress The customer's; the caller's address when absent.
@@ -922,9 +922,11 @@ type CreateAutopay struct {
 
 // CreateOrder defines model for CreateOrder.
 type CreateOrder struct {
-	Amount      AmountInput  `json:"amount"`
-	Buyer       *Person      `json:"buyer,omitempty"`
-	Description *string      `json:"description,omitempty"`
+	Amount AmountInput `json:"amount"`
+	Buyer  *Person     `json:"buyer,omitempty"`
+
+	// Description What is paid for; PlacetoPay shows it to the shopper and requires it.
+	Description string       `json:"description"`
 	Items       *[]ItemInput `json:"items,omitempty"`
 
 	// Reference Unique; generated when absent.
