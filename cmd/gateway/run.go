@@ -190,7 +190,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 
 	// The domain and the servers.
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, log.Named("orders"))
 	ordersSvc := orders.NewService(store, log.Named("orders"))
 	reg.MustRegister(orders.NewStateCollector(pool, log.Named("metrics"), 2*time.Second, nil))
 	tokenKeys := cfg.tokenKeys

@@ -19,7 +19,7 @@ func (f *fakeProvider) TransactionAction(context.Context, int64, string, *orders
 func TestConfirmationDeadlineWarning(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	now := time.Now()
 	pay := wire(store, &fakeProvider{}, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute,

@@ -48,7 +48,7 @@ func (p *sessionsProvider) approve(requestID, internalReference int64, reference
 func TestAPaymentNeverMovesBetweenOrders(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &sessionsProvider{answers: map[int64]orders.ProviderSession{}}
 	pay := wire(store, prov, testConfig())
@@ -123,7 +123,7 @@ func (c *cancels) CancelSession(_ context.Context, id int64) error {
 func TestAPaymentClosesTheOtherOpenSession(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &cancels{sessionsProvider: &sessionsProvider{answers: map[int64]orders.ProviderSession{}}}
 	pay := wire(store, prov, testConfig())

@@ -18,7 +18,7 @@ import (
 func TestRefundTheExtraPaymentOfAnOrderInReview(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &ledgerProvider{reverse: func(int64, *orders.Money) (orders.ProviderPayment, error) {
 		return orders.ProviderPayment{Status: orders.ProviderApproved, InternalReference: 99001}, nil

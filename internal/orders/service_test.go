@@ -18,7 +18,7 @@ import (
 func newTestService(t *testing.T) (*Service, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	return NewService(NewStore(pool), zap.NewNop()), pool
+	return NewService(NewStore(pool, zap.NewNop()), zap.NewNop()), pool
 }
 
 // count returns the single integer a query selects.

@@ -46,7 +46,7 @@ func (f *fakeProvider) answer(status, payment orders.ProviderStatus, refunded bo
 func TestStaleAnswersNeverGoBack(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &fakeProvider{}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})

@@ -24,7 +24,7 @@ import (
 func TestRecurringChargeFromANotificationIsUnconfirmed(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	const secret = "forgery-site-secret"
 	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(store, orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
