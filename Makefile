@@ -8,7 +8,23 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: run test fuzz tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
+.PHONY: help run test fuzz tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
+
+# A bare `make` says what there is to make.
+.DEFAULT_GOAL := help
+help:
+	@echo "make run         start the gateway on development defaults (sandbox, local Postgres) and print where to look"
+	@echo "make test        run every test: the linters, the Go tests against Postgres, the contract check, a short fuzz run"
+	@echo "make e2e         the browser test of the demo shop and the sandbox's pages (needs Chromium and Node)"
+	@echo "make chaos       kill replicas and Postgres while paying; check nothing is lost (CHAOS_PAYMENTS=150)"
+	@echo "make bench       load test against pgbench, then the Go benchmarks (docs/benchmarks.md)"
+	@echo "make build       build bin/gateway"
+	@echo "make image       build the container image"
+	@echo "make generate    regenerate the sqlc query code and the API client the tests use"
+	@echo "make lint        golangci-lint with .golangci.yml"
+	@echo "make tools       build the pinned tools the checks run into bin/tools/"
+	@echo "make db-stop     stop the private Postgres make run or make test started"
+	@echo "make clean       remove bin/ (keeps bin/tools/; make clean-tools removes those)"
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gateway ./cmd/gateway

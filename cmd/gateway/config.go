@@ -288,7 +288,7 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
-		"GATEWAY_CONFIRMATION_WINDOW":         c.ConfirmationWindow.String(),
+		"GATEWAY_CONFIRMATION_WINDOW":         c.confirmationWindowLog(),
 		"GATEWAY_PPROF":                       c.Pprof,
 		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
 		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,
@@ -322,10 +322,18 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
+// confirmationWindowLog is the confirmation window in effect.
+func (c *config) confirmationWindowLog() string {
+	if c.ConfirmationWindow == 0 {
+		return "30m0s (PlacetoPay's, GATEWAY_CONFIRMATION_WINDOW is empty)"
+	}
+	return c.ConfirmationWindow.String()
+}
+
 // tokenKeyLog names the key that encrypts tokens, never the key itself.
 func (c *config) tokenKeyLog() string {
 	if c.tokenKeys == nil {
-		return ""
+		return "generated for this run (GATEWAY_TOKEN_KEY is empty): stored cards and kept answers do not survive a restart"
 	}
 	return "*** (encrypts with key " + c.tokenKeys.KeyID() + ")"
 }

@@ -65,7 +65,7 @@ func TestServeDeliversOrderEvents(t *testing.T) {
 		return b
 	}
 	var o struct{ ID string }
-	if err := json.Unmarshal(call(http.MethodPost, "/v1/orders", `{"amount":{"currency":"USD","total":"10.00"}}`), &o); err != nil {
+	if err := json.Unmarshal(call(http.MethodPost, "/v1/orders", `{"description":"events","amount":{"currency":"USD","total":"10.00"}}`), &o); err != nil {
 		t.Fatal(err)
 	}
 	call(http.MethodPost, "/v1/orders/"+o.ID+"/cancel", "")

@@ -32,7 +32,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `usage: gateway [serve | migrate up | migrate status | sandbox | healthcheck]`
+const usageLine = "usage: gateway [serve | migrate up | migrate status | sandbox | healthcheck | version | help]"
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -40,6 +40,12 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	cmd := []string{"serve"}
 	if len(args) > 1 {
 		cmd = args[1:]
+	}
+	if last := cmd[len(cmd)-1]; last == "-h" || last == "--help" {
+		if len(cmd) == 1 {
+			return printUsage(stdout)
+		}
+		return printCommandHelp(stdout, strings.Join(cmd[:len(cmd)-1], " "))
 	}
 	switch {
 	case cmd[0] == "serve" && len(cmd) == 1:
@@ -50,11 +56,14 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return runSandbox(ctx, environ, stdout)
 	case cmd[0] == "healthcheck" && len(cmd) == 1:
 		return healthcheck(ctx, environ)
-	case cmd[0] == "help" || cmd[0] == "-h" || cmd[0] == "--help":
-		_, err := fmt.Fprintln(stdout, usage)
-		return err
+	case cmd[0] == "version" && len(cmd) == 1, cmd[0] == "--version" && len(cmd) == 1:
+		return printVersion(stdout)
+	case cmd[0] == "help" && len(cmd) == 1:
+		return printUsage(stdout)
+	case cmd[0] == "help":
+		return printCommandHelp(stdout, strings.Join(cmd[1:], " "))
 	}
-	return fmt.Errorf("unknown command %q; %s", cmd, usage)
+	return fmt.Errorf("unknown command %q; %s (gateway help lists them)", strings.Join(cmd, " "), usageLine)
 }
 
 func newLogger(w io.Writer) *zap.Logger {
@@ -181,7 +190,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 
 	// The domain and the servers.
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, log.Named("orders"))
 	ordersSvc := orders.NewService(store, log.Named("orders"))
 	reg.MustRegister(orders.NewStateCollector(pool, log.Named("metrics"), 2*time.Second, nil))
 	tokenKeys := cfg.tokenKeys

@@ -235,7 +235,7 @@ func TestRunServe(t *testing.T) {
 		}
 		createOrder := func(auth string) (int, string) {
 			req, err := http.NewRequest(http.MethodPost, public+"/v1/orders",
-				strings.NewReader(`{"amount":{"currency":"USD","total":"10.00"}}`))
+				strings.NewReader(`{"description":"run","amount":{"currency":"USD","total":"10.00"}}`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,6 +257,13 @@ func TestRunServe(t *testing.T) {
 		if code, body := createOrder("Bearer sk_dev_not-the-generated-key"); code != http.StatusUnauthorized {
 			t.Errorf("POST /v1/orders with another key = %d %s, want 401", code, body)
 		}
+		created, ok := findLog(t, logs.String(), "order created")
+		if !ok {
+			t.Fatalf("no order created line; log:\n%s", logs)
+		}
+		if created["amount"] != "10.00 USD" {
+			t.Errorf("order created line amount = %v, want 10.00 USD", created["amount"])
+		}
 	})
 
 	t.Run("start-up log masks the database password", func(t *testing.T) {
@@ -268,8 +275,13 @@ func TestRunServe(t *testing.T) {
 		if pw == "" {
 			t.Fatalf("test database URL %q has no password to look for", dbURL)
 		}
-		if _, ok := findLog(t, logs.String(), "starting"); !ok {
+		starting, ok := findLog(t, logs.String(), "starting")
+		if !ok {
 			t.Fatalf("no starting line; log:\n%s", logs)
+		}
+		config, _ := starting["config"].(map[string]any)
+		if w, _ := config["GATEWAY_CONFIRMATION_WINDOW"].(string); !strings.HasPrefix(w, "30m0s") {
+			t.Errorf("starting line GATEWAY_CONFIRMATION_WINDOW = %q, want the 30m0s in effect", w)
 		}
 		if strings.Contains(logs.String(), ":"+pw+"@") {
 			t.Errorf("log contains the database password; log:\n%s", logs)

@@ -128,7 +128,7 @@ func TestCreateOrderAmounts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := e.createOrder(t, `{"amount":`+tt.amount+`}`)
+			o := e.createOrder(t, `{"description":"amounts","amount":`+tt.amount+`}`)
 			if d := cmp.Diff(tt.want, o.Amount); d != "" {
 				t.Errorf("amount (-want +got):\n%s", d)
 			}

@@ -35,7 +35,7 @@ func (s *Server) handleReturn(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	if o.ReturnURL != "" {
-		return c.Redirect(http.StatusSeeOther, o.ReturnURL)
+		return c.Redirect(http.StatusSeeOther, returnTarget(o))
 	}
 	nonce, src := newNonce()
 	setPagePolicy(c, "style-src "+src, "form-action 'none'")

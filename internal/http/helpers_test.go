@@ -53,7 +53,7 @@ func newEnvWith(t *testing.T, cfg gatewayhttp.Config, log *zap.Logger) *env {
 // newEnvOn is newEnvWith on pool, for tests that wire more of the domain on the same database.
 func newEnvOn(t *testing.T, pool *pgxpool.Pool, cfg gatewayhttp.Config, log *zap.Logger) *env {
 	t.Helper()
-	svc := orders.NewService(orders.NewStore(pool), zap.NewNop())
+	svc := orders.NewService(orders.NewStore(pool, zap.NewNop()), zap.NewNop())
 	e := &env{pool: pool, reg: prometheus.NewRegistry(), idem: idempotency.NewStore(pool, time.Minute, tokens.Generate())}
 	e.srv = gatewayhttp.NewServer(cfg, svc, e.idem, log, e.reg)
 	e.ts = httptest.NewServer(e.srv.Handler())

@@ -131,7 +131,7 @@ func TestBodiesRefuseInvalidUTF8(t *testing.T) {
 func TestNotificationBodiesRefuseAmbiguousNames(t *testing.T) {
 	const secret = "notify-secret"
 	pool := pgtest.Pool(t)
-	inbox := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+	inbox := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool, zap.NewNop()), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 	e := newEnvWith(t, gatewayhttp.Config{APIKeys: []string{apiKey}, Inbox: inbox}, zap.NewNop())
 
 	const date = "2026-03-10T09:31:12-05:00"

@@ -76,7 +76,7 @@ func newMoneyEnv(t *testing.T, cfg gatewayhttp.Config) *moneyEnv {
 // newMoneyEnvOn is newMoneyEnv on pool and prov: several calls on one pool are replicas.
 func newMoneyEnvOn(t *testing.T, pool *pgxpool.Pool, prov *fakeProvider, cfg gatewayhttp.Config) *moneyEnv {
 	t.Helper()
-	store, log := orders.NewStore(pool), zap.NewNop()
+	store, log := orders.NewStore(pool, zap.NewNop()), zap.NewNop()
 	ocfg := orders.Config{PublicURL: "http://gateway.test", ProbeInterval: time.Minute}
 	metrics, waker := orders.NewMetrics(nil), orders.NewWaker()
 	rec := orders.NewReconciler(store, prov, nil, ocfg, log, metrics)

@@ -178,6 +178,10 @@ func (c *Checkouts) completeAttempt(ctx context.Context, o Order, attempt Sessio
 		}
 		return nil
 	})
+	if err == nil && !moved {
+		c.log.Info("checkout opened", zap.String("order", o.ID.String()), zap.Int64("requestId", cs.RequestID),
+			zap.Time("expiresAt", attempt.ExpiresAt))
+	}
 	if err != nil || !moved {
 		return s, err
 	}

@@ -65,7 +65,7 @@ func newCrashEnv(t *testing.T) *crashEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	return &crashEnv{
 		t: t, pool: pool, sandbox: sandbox.Control{BaseURL: srv.URL}, clock: clock,
 		svc: orders.NewService(store, zap.NewNop()),

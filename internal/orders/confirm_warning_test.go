@@ -19,12 +19,12 @@ func (f *fakeProvider) TransactionAction(context.Context, int64, string, *orders
 func TestConfirmationDeadlineWarning(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	now := time.Now()
 	pay := wire(store, &fakeProvider{}, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute,
 		ConfirmationWindow: 30 * time.Minute, Clock: func() time.Time { return now }})
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "CONFIRM-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "CONFIRM-1", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

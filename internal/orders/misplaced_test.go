@@ -48,12 +48,12 @@ func (p *sessionsProvider) approve(requestID, internalReference int64, reference
 func TestAPaymentNeverMovesBetweenOrders(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &sessionsProvider{answers: map[int64]orders.ProviderSession{}}
 	pay := wire(store, prov, testConfig())
 	open := func(ref string) orders.Order {
-		o, _, err := svc.Create(ctx, orders.CreateParams{Reference: ref, Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+		o, _, err := svc.Create(ctx, orders.CreateParams{Reference: ref, Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,11 +123,11 @@ func (c *cancels) CancelSession(_ context.Context, id int64) error {
 func TestAPaymentClosesTheOtherOpenSession(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &cancels{sessionsProvider: &sessionsProvider{answers: map[int64]orders.ProviderSession{}}}
 	pay := wire(store, prov, testConfig())
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWO-SESSIONS", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWO-SESSIONS", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

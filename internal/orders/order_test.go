@@ -44,7 +44,9 @@ func TestCreateParamsValidate(t *testing.T) {
 		wantField string // "" when p must pass
 	}{
 		{"valid", func(*CreateParams) {}, ""},
-		{"minimal", func(p *CreateParams) { *p = CreateParams{Amount: Money{1, "CLP"}} }, ""},
+		{"minimal", func(p *CreateParams) { *p = CreateParams{Description: "d", Amount: Money{1, "CLP"}} }, ""},
+		{"no description", func(p *CreateParams) { p.Description = "" }, "description"},
+		{"blank description", func(p *CreateParams) { p.Description = "   " }, "description"},
 		{"reference 32 chars", func(p *CreateParams) { p.Reference = strings.Repeat("R", 32) }, ""},
 		{"reference 32 multibyte chars", func(p *CreateParams) { p.Reference = strings.Repeat("ñ", 32) }, ""},
 		{"reference 33 chars", func(p *CreateParams) { p.Reference = strings.Repeat("R", 33) }, "reference"},

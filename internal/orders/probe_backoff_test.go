@@ -25,10 +25,10 @@ func (*failingProvider) QuerySession(context.Context, int64) (orders.ProviderSes
 func TestFailingQueriesBackOff(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	now := time.Now()
 	pay := wire(store, &failingProvider{}, testConfig(func(c *orders.Config) { c.Clock = func() time.Time { return now } }))
-	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "BACKOFF-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "BACKOFF-1", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (p *slowProvider) QuerySession(ctx context.Context, requestID int64) (order
 func TestProbeLeasesOnlyWhatItCanRun(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	prov := &slowProvider{memoryProvider: &memoryProvider{next: 6_000_000, sessions: map[int64]orders.ProviderSession{}}, release: make(chan struct{})}
 	pay := wire(store, prov, testConfig())
 	svc := orders.NewService(store, zap.NewNop())

@@ -40,7 +40,7 @@ func (r *recordingProvider) calls() []int64 {
 func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	prov := &recordingProvider{memoryProvider: &memoryProvider{next: 5_000_000, sessions: map[int64]orders.ProviderSession{}}}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 	svc := orders.NewService(store, zap.NewNop())
@@ -115,7 +115,7 @@ func TestProbeChecksNotifiedSessionsFirstAndDrainsTheBacklog(t *testing.T) {
 func TestRoutineCheckOfAPendingSessionOnlyMovesItsSchedule(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	prov := &memoryProvider{next: 6_000_000, sessions: map[int64]orders.ProviderSession{}}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: "TOUCH-1", Description: "touch", Amount: orders.Money{Minor: 990, Currency: "USD"}})

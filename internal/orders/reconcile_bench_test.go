@@ -90,7 +90,7 @@ type reconcileBench struct {
 
 func newReconcileBench(b *testing.B) *reconcileBench {
 	pool := pgtest.Pool(b)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	prov := &memoryProvider{next: 7_000_000, sessions: map[int64]orders.ProviderSession{}}
 	return &reconcileBench{pool: pool, svc: orders.NewService(store, zap.NewNop()), prov: prov,
 		pay: wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})}

@@ -19,11 +19,11 @@ import (
 func TestRecurringChargeNeedsAPaymentSession(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	pay := wire(store, &fakeProvider{}, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "REC-1", Amount: orders.Money{Minor: 2500, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "REC-1", Description: "test order", Amount: orders.Money{Minor: 2500, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,10 +57,10 @@ func paidOrder(t *testing.T, reference string, total int64, amounts ...int64) (m
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	prov := &ledgerProvider{}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
-	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: reference, Amount: orders.Money{Minor: total, Currency: "USD"}})
+	o, _, err := orders.NewService(store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: reference, Description: "test order", Amount: orders.Money{Minor: total, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

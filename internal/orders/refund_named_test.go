@@ -18,13 +18,13 @@ import (
 func TestRefundTheExtraPaymentOfAnOrderInReview(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &ledgerProvider{reverse: func(int64, *orders.Money) (orders.ProviderPayment, error) {
 		return orders.ProviderPayment{Status: orders.ProviderApproved, InternalReference: 99001}, nil
 	}}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWICE-1", Amount: orders.Money{Minor: 59_900_00, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "TWICE-1", Description: "test order", Amount: orders.Money{Minor: 59_900_00, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

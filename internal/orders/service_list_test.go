@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
@@ -197,7 +198,7 @@ func TestListPagesUnderConcurrentInserts(t *testing.T) {
 func TestListPagesOrdersWithTheSameCreatedAt(t *testing.T) {
 	ctx := context.Background()
 	svc, pool := newTestService(t)
-	store := NewStore(pool)
+	store := NewStore(pool, zap.NewNop())
 	want := map[uuid.UUID]bool{}
 	err := store.inTx(ctx, func(tx pgx.Tx) error {
 		for i := range 9 {

@@ -18,7 +18,7 @@ import (
 func newTestService(t *testing.T) (*Service, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	return NewService(NewStore(pool), zap.NewNop()), pool
+	return NewService(NewStore(pool, zap.NewNop()), zap.NewNop()), pool
 }
 
 // count returns the single integer a query selects.
@@ -122,7 +122,7 @@ func TestCreateStoresTheOrder(t *testing.T) {
 
 func TestCreateWithoutBuyerOrItems(t *testing.T) {
 	svc, _ := newTestService(t)
-	created, _ := mustCreate(t, svc, CreateParams{Amount: Money{Minor: 1500, Currency: "CLP"}})
+	created, _ := mustCreate(t, svc, CreateParams{Description: "test order", Amount: Money{Minor: 1500, Currency: "CLP"}})
 	got, err := svc.Get(context.Background(), created.ID)
 	if err != nil {
 		t.Fatalf("Get: %v", err)

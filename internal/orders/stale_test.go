@@ -46,12 +46,12 @@ func (f *fakeProvider) answer(status, payment orders.ProviderStatus, refunded bo
 func TestStaleAnswersNeverGoBack(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	prov := &fakeProvider{}
 	pay := wire(store, prov, orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute})
 
-	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "STALE-1", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
+	o, _, err := svc.Create(ctx, orders.CreateParams{Reference: "STALE-1", Description: "test order", Amount: orders.Money{Minor: 1000, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"go.uber.org/zap"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,14 +21,16 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	q    *ordersdb.Queries
+	log  *zap.Logger // one line per order created and per status change, for the run log
 }
 
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store {
-	if pool == nil {
-		panic("orders: NewStore needs a pool")
+// NewStore returns a Store on pool that logs on log what happens to orders (ids, statuses
+// and amounts, never personal data).
+func NewStore(pool *pgxpool.Pool, log *zap.Logger) *Store {
+	if pool == nil || log == nil {
+		panic("orders: NewStore needs a pool and a logger")
 	}
-	return &Store{pool: pool, q: ordersdb.New()}
+	return &Store{pool: pool, q: ordersdb.New(), log: log}
 }
 
 // inTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
@@ -55,6 +56,7 @@ func (s *Store) insertOrder(ctx context.Context, tx pgx.Tx, n newOrder) (Order, 
 	if err != nil {
 		return Order{}, err
 	}
+	s.log.Info("order created", zap.String("order", n.ID.String()), zap.String("reference", n.Reference), zap.String("amount", n.Amount.String()))
 	return orderFromRow(row)
 }
 

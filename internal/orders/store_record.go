@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
 )
@@ -61,8 +62,16 @@ func (s *Store) record(ctx context.Context, tx pgx.Tx, o *Order, c Change) error
 		OrderID: o.ID, SessionID: c.Session, Kind: kind, FromStatus: ptr(string(from)), ToStatus: ptr(string(o.Status)),
 		Message: nullable(c.Reason),
 	})
-	if err != nil || event == "" {
+	if err != nil {
 		return err
+	}
+	if kind == "transition" || event != "" {
+		// Written before commit: a rolled-back change is logged too, and says so no further.
+		s.log.Info("order "+string(o.Status), zap.String("order", o.ID.String()), zap.String("reference", o.Reference),
+			zap.String("from", string(from)), zap.String("event", event), zap.String("paid", o.Paid().String()))
+	}
+	if event == "" {
+		return nil
 	}
 	fields := eventData(o, from)
 	maps.Copy(fields, c.Data)

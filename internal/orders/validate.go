@@ -80,6 +80,9 @@ func (p *CreateParams) Validate() error {
 			return err
 		}
 	}
+	if strings.TrimSpace(p.Description) == "" {
+		return invalidField("description", "is required: PlacetoPay shows it to the shopper on its payment page")
+	}
 	return nil
 }
 

@@ -45,7 +45,7 @@ func inboxWithSession(tb testing.TB, reference, secret string, total orders.Mone
 	tb.Helper()
 	ctx := context.Background()
 	pool := pgtest.Pool(tb)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	cfg := orders.Config{PublicURL: "http://gw.test", ProbeInterval: time.Minute}
 	log, waker := zap.NewNop(), orders.NewWaker()
 	checkouts := orders.NewCheckouts(store, sessionOpener{}, orders.NewReconciler(store, sessionOpener{}, nil, cfg, log, orders.NewMetrics(nil)), waker, cfg, log)

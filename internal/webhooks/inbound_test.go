@@ -23,7 +23,7 @@ func TestInboxDedupesOnSignedFacts(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	const secret = "inbox-secret"
-	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool, zap.NewNop()), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 
 	date := "2026-11-23T10:00:00-05:00"
 	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 99, "APPROVED", date, secret)
@@ -61,7 +61,7 @@ func TestInboxRefusesShiftedSignatureTerms(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	const secret = "inbox-secret"
-	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool, zap.NewNop()), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 
 	date := "2026-03-10T09:31:12-05:00"
 	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 17963941152, "APPROVED", date, secret)

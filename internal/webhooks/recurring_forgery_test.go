@@ -24,13 +24,13 @@ import (
 func TestRecurringChargeFromANotificationIsUnconfirmed(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	store := orders.NewStore(pool)
+	store := orders.NewStore(pool, zap.NewNop())
 	svc := orders.NewService(store, zap.NewNop())
 	const secret = "forgery-site-secret"
 	in := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(store, orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 
 	// The victim: a paid order whose approved session set up a recurrence.
-	victim, _, err := svc.Create(ctx, orders.CreateParams{Reference: "VICTIM-1", Amount: orders.Money{Minor: 2500, Currency: "USD"}})
+	victim, _, err := svc.Create(ctx, orders.CreateParams{Reference: "VICTIM-1", Description: "test order", Amount: orders.Money{Minor: 2500, Currency: "USD"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestSiteOnSHA256RefusesSHA1(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool := pgtest.Pool(t)
-	in := webhooks.NewInbox(secret, signatures, orders.NewNotifications(orders.NewStore(pool), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
+	in := webhooks.NewInbox(secret, signatures, orders.NewNotifications(orders.NewStore(pool, zap.NewNop()), orders.NewWaker(), zap.NewNop()), prometheus.NewRegistry())
 	body := func(alg placetopay.Algorithm, date string) []byte {
 		sig, err := placetopay.NotificationSignature(alg, 77, "APPROVED", date, secret)
 		if err != nil {

@@ -16,7 +16,15 @@ import (
 // never be reachable where real payments are taken. Its errors are {"error": "..."}.
 
 func (sb *Sandbox) controlError(w http.ResponseWriter, code int, msg string) {
-	sb.writeJSON(w, code, map[string]string{"error": msg})
+	sb.writeJSONAs(w, code, "application/problem+json", controlProblem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: msg})
+}
+
+// controlProblem is a refusal of the control API, an RFC 9457 problem like the gateway's.
+type controlProblem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
 }
 
 // decodeControl reads a control request body into v; an empty body is an empty object. It

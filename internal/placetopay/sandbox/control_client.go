@@ -31,7 +31,7 @@ var controlHTTP = &http.Client{Timeout: 10 * time.Second}
 type ControlError struct {
 	Method, Path string
 	StatusCode   int
-	Body         string // the answer as sent: {"error": "..."}
+	Body         string // the answer as sent: an RFC 9457 problem, its detail saying why
 }
 
 func (e *ControlError) Error() string {

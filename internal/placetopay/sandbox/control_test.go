@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,8 +32,16 @@ func TestControlPay(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.send(http.MethodPost, tc.path, "application/json", []byte(tc.body)).want(t, tc.code)
-			if str(r.Body, "error") == "" || strings.Contains(string(r.Raw), "4000000000000002") {
-				t.Errorf("error body %s: want a message that does not repeat the card number", r.Raw)
+			if ct := r.Resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type %q, want application/problem+json like the gateway's", ct)
+			}
+			var problem struct {
+				Status int    `json:"status"`
+				Detail string `json:"detail"`
+			}
+			_ = json.Unmarshal(r.Raw, &problem)
+			if problem.Detail == "" || problem.Status != tc.code || strings.Contains(string(r.Raw), "4000000000000002") {
+				t.Errorf("error body %s: want a problem with its status and a detail that does not repeat the card number", r.Raw)
 			}
 		})
 	}

@@ -29,6 +29,11 @@ type statusResponse struct {
 
 // writeJSON writes v with code. Encoding errors cannot happen with the sandbox's own types.
 func (sb *Sandbox) writeJSON(w http.ResponseWriter, code int, v any) {
+	sb.writeJSONAs(w, code, "application/json", v)
+}
+
+// writeJSONAs is writeJSON with another JSON media type (application/problem+json).
+func (sb *Sandbox) writeJSONAs(w http.ResponseWriter, code int, contentType string, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // URLs in processUrl and returnUrl stay readable
@@ -37,7 +42,7 @@ func (sb *Sandbox) writeJSON(w http.ResponseWriter, code int, v any) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())

@@ -836,7 +836,7 @@ type AutopayTerms struct {
 type ChargeRequest struct {
 	Amount            AmountInput `json:"amount"`
 	CustomerReference string      `json:"customerReference"`
-	Description       *string     `json:"description,omitempty"`
+	Description       string      `json:"description"`
 	Installments      *int        `json:"installments,omitempty"`
 
 	// IpAddress The customer's; the caller's address when absent.
@@ -922,15 +922,17 @@ type CreateAutopay struct {
 
 // CreateOrder defines model for CreateOrder.
 type CreateOrder struct {
-	Amount      AmountInput  `json:"amount"`
-	Buyer       *Person      `json:"buyer,omitempty"`
-	Description *string      `json:"description,omitempty"`
+	Amount AmountInput `json:"amount"`
+	Buyer  *Person     `json:"buyer,omitempty"`
+
+	// Description What is paid for; PlacetoPay shows it to the shopper and requires it.
+	Description string       `json:"description"`
 	Items       *[]ItemInput `json:"items,omitempty"`
 
 	// Reference Unique; generated when absent.
 	Reference *string `json:"reference,omitempty"`
 
-	// ReturnUrl Where the shopper lands after paying.
+	// ReturnUrl Where the shopper lands after paying (an absolute http or https URL). `{orderId}` and `{reference}` in it are replaced by the order's, escaped, when the shopper is sent there, e.g. `https://shop.example/gracias?pedido={reference}`. The URL never says how the payment went: read the order's status from the API.
 	ReturnUrl *string `json:"returnUrl,omitempty"`
 }
 

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+)
+
+// command is one of the binary's commands, as its help describes it.
+type command struct {
+	name, summary string
+	// vars are the settings it reads: the env tags of these structs' fields.
+	vars []any
+}
+
+var commands = []command{
+	{"serve", "serves the merchant API, PlacetoPay's notifications and the admin listener (the default command). " +
+		"In development without PLACETOPAY_* it also runs the PlacetoPay sandbox in-process.", []any{config{}, sandboxConfig{}}},
+	{"migrate up", "applies the database migrations (serve applies them too, safely across replicas).", []any{dbOnly{}}},
+	{"migrate status", "lists the database migrations and which are applied.", []any{dbOnly{}}},
+	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications.", []any{sandboxConfig{}}},
+	{"healthcheck", "asks the local admin listener for /healthz (the container's health check); exits 1 when unhealthy.", []any{adminOnly{}}},
+	{"version", "prints the version and how it was built.", nil},
+	{"help", "prints this help; `gateway help COMMAND` (or `gateway COMMAND --help`) that command's.", nil},
+}
+
+// dbOnly and adminOnly are the settings of the commands that read one.
+type dbOnly struct {
+	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable"`
+}
+
+type adminOnly struct {
+	AdminAddr string `env:"GATEWAY_ADMIN_ADDR" envDefault:":9090"`
+}
+
+// varHelp says what each setting is, in one line. A setting without a line here fails
+// TestEveryVariableIsExplained.
+var varHelp = map[string]string{
+	"DATABASE_URL":                        "Postgres connection string",
+	"GATEWAY_ADDR":                        "public listener: merchant API, webhooks, return pages",
+	"GATEWAY_ADMIN_ADDR":                  "admin listener: /metrics, /healthz, /readyz",
+	"GATEWAY_PUBLIC_URL":                  "external base URL of the public listener (return URLs are built on it)",
+	"GATEWAY_API_KEYS":                    "comma-separated API keys accepted on /v1 (none: development makes one)",
+	"PLACETOPAY_BASE_URL":                 "the PlacetoPay site's URL; with LOGIN and SECRET_KEY, all three or none (none: the sandbox)",
+	"PLACETOPAY_LOGIN":                    "the PlacetoPay site's login",
+	"PLACETOPAY_SECRET_KEY":               "the PlacetoPay site's secret key",
+	"PLACETOPAY_AUTOPAY_URL":              "base URL of PlacetoPay's autopay API",
+	"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     "Basic user PlacetoPay sends on autopay webhooks",
+	"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": "Basic password PlacetoPay sends on autopay webhooks",
+	"PLACETOPAY_NOTIFICATION_SIGNATURES":  "notification signatures accepted: sha256, sha1 or both",
+	"PLACETOPAY_TIMEOUT":                  "how long one PlacetoPay call may take",
+	"GATEWAY_PROBE_INTERVAL":              "spacing of the status checks of open sessions",
+	"GATEWAY_CONFIRMATION_WINDOW":         "how long PlacetoPay waits for a payment's confirmation (empty: 30m)",
+	"MERCHANT_WEBHOOK_URL":                "where order events are delivered (none: only stored)",
+	"MERCHANT_WEBHOOK_SECRET":             "the events' signing secret",
+	"MERCHANT_WEBHOOK_TIMEOUT":            "how long one event delivery may take",
+	"GATEWAY_CORS_ORIGINS":                "storefront origins allowed to read an order's status",
+	"GATEWAY_ENV":                         "development or production (production refuses weak settings)",
+	"GATEWAY_TOKEN_KEY":                   "keys that seal card tokens and stored answers, id:key pairs (none: development makes one)",
+	"GATEWAY_PPROF":                       "serve Go's profiles on the admin listener",
+	"GATEWAY_RATE_LIMIT":                  "requests a minute per client address on the routes with no API key (0: off)",
+	"GATEWAY_TRUSTED_PROXIES":             "proxies whose X-Forwarded-For is believed",
+	"SANDBOX_ADDR":                        "the sandbox's listener",
+	"SANDBOX_PUBLIC_URL":                  "the sandbox's external base URL, in processUrl",
+	"SANDBOX_LOGIN":                       "the site login the sandbox accepts",
+	"SANDBOX_SECRET_KEY":                  "the site secret the sandbox accepts (none: development makes one)",
+	"SANDBOX_NOTIFY_URL":                  "where the sandbox posts its notifications",
+	"SANDBOX_SIGNATURE":                   "how the sandbox signs notifications: sha256 or sha1",
+	"SANDBOX_AUTOPAY_URL":                 "the merchant base the sandbox's autopay calls go to",
+	"SANDBOX_AUTOPAY_USER":                "Basic user of the sandbox's autopay calls",
+	"SANDBOX_AUTOPAY_PASSWORD":            "Basic password of the sandbox's autopay calls",
+}
+
+// setting is one environment variable a command reads.
+type setting struct{ name, def string }
+
+// settingsOf lists the env-tagged fields of the structs, in order, once each.
+func settingsOf(structs []any) []setting {
+	var out []setting
+	seen := map[string]bool{}
+	for _, s := range structs {
+		t := reflect.TypeOf(s)
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name := f.Tag.Get("env")
+			if name == "" || seen[name] {
+				continue
+			}
+			seen[name] = true
+			out = append(out, setting{name: name, def: f.Tag.Get("envDefault")})
+		}
+	}
+	return out
+}
+
+// printUsage writes the list of commands.
+func printUsage(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("gateway: a payment gateway for PlacetoPay Web Checkout.\n\nusage: gateway [COMMAND]\n\ncommands:\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	_ = tw.Flush()
+	b.WriteString("\nEvery setting is an environment variable; `gateway help COMMAND` lists a command's, with its default.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// printCommandHelp writes one command's help: what it does and the variables it reads.
+func printCommandHelp(w io.Writer, name string) error {
+	for _, c := range commands {
+		if c.name != name && !strings.HasPrefix(c.name, name+" ") {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "gateway %s: %s\n", c.name, c.summary)
+		if vars := settingsOf(c.vars); len(vars) > 0 {
+			b.WriteString("\nenvironment:\n")
+			tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+			for _, v := range vars {
+				def := v.def
+				if def == "" {
+					def = "-"
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t(default %s)\n", v.name, varHelp[v.name], def)
+			}
+			_ = tw.Flush()
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return fmt.Errorf("no command %q; %s", name, usageLine)
+}
+
+// printVersion writes the version the binary was stamped with and the Go that built it.
+func printVersion(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "gateway %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
+}
