@@ -117,7 +117,7 @@ func TestAnAnswerWithExponentsIsApplied(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	provider := newPlacetoPayQueries(t)
-	pay := wire(orders.NewStore(pool), provider, testConfig())
+	pay := wire(orders.NewStore(pool, zap.NewNop()), provider, testConfig())
 	orderID := openOrder(t, pay, "PHP-FLOATS-1", orders.Money{Minor: 100_000_00, Currency: "COP"})
 	provider.answer(answerFile(t, "approved_php_floats.json"))
 
@@ -143,7 +143,7 @@ func TestUnreadableAnswersPutTheOrderInReview(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	provider := newPlacetoPayQueries(t)
-	pay := wire(orders.NewStore(pool), provider, testConfig())
+	pay := wire(orders.NewStore(pool, zap.NewNop()), provider, testConfig())
 	orderID := openOrder(t, pay, "UNREADABLE-1", orders.Money{Minor: 1000, Currency: "USD"})
 	provider.answer(`{"requestId":4242,"status":{"status":"APPROVED","reason":"00","date":"2026-03-10T09:31:12-05:00"},
 		"payment":[{"status":{"status":"APPROVED","reason":"00"},"internalReference":{"id":5},"amount":{"from":{"currency":"USD","total":10}}}]}`)
@@ -184,7 +184,7 @@ func TestUnreadableAnswersPutTheOrderInReview(t *testing.T) {
 func TestUnreachablePlacetoPayNeverPutsAnOrderInReview(t *testing.T) {
 	pool := pgtest.Pool(t)
 	provider := newPlacetoPayQueries(t)
-	pay := wire(orders.NewStore(pool), provider, testConfig())
+	pay := wire(orders.NewStore(pool, zap.NewNop()), provider, testConfig())
 	orderID := openOrder(t, pay, "UNREACHABLE-1", orders.Money{Minor: 1000, Currency: "USD"})
 	provider.server.Close()
 
