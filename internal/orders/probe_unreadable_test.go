@@ -78,7 +78,7 @@ func answerFile(t *testing.T, name string) string {
 func openOrder(t *testing.T, pay moneyPath, reference string, amount orders.Money) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
-	o, _, err := orders.NewService(pay.store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: reference, Amount: amount})
+	o, _, err := orders.NewService(pay.store, zap.NewNop()).Create(ctx, orders.CreateParams{Reference: reference, Description: "unreadable answers", Amount: amount})
 	if err != nil {
 		t.Fatal(err)
 	}
