@@ -16,14 +16,28 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/webhooks/webhooksdb"
 )
 
-// Event is an order event as the merchant sees it, in GET /v1/events and as the body of a
-// delivery: the same JSON in both.
+// Event is an event as the merchant sees it, in GET /v1/events and as the body of a
+// delivery: the same JSON in both. It is about an order (orderId) or, for the autopay.*
+// types, about an autopay enrolment (enrolmentId): exactly one of the two is set.
 type Event struct {
-	ID        uuid.UUID       `json:"id"`
-	Type      string          `json:"type"`
-	OrderID   uuid.UUID       `json:"orderId"`
-	Data      json.RawMessage `json:"data"`
-	CreatedAt time.Time       `json:"createdAt"`
+	ID          uuid.UUID       `json:"id"`
+	Type        string          `json:"type"`
+	OrderID     uuid.UUID       `json:"orderId,omitzero"`
+	EnrolmentID uuid.UUID       `json:"enrolmentId,omitzero"`
+	Data        json.RawMessage `json:"data"`
+	CreatedAt   time.Time       `json:"createdAt"`
+}
+
+// newEvent is the Event of an outbox row; orderID or autopayID is nil.
+func newEvent(id uuid.UUID, typ string, orderID, autopayID *uuid.UUID, data []byte, createdAt time.Time) Event {
+	ev := Event{ID: id, Type: typ, Data: data, CreatedAt: createdAt.UTC()}
+	if orderID != nil {
+		ev.OrderID = *orderID
+	}
+	if autopayID != nil {
+		ev.EnrolmentID = *autopayID
+	}
+	return ev
 }
 
 // Page sizes of the events feed.
@@ -83,7 +97,7 @@ func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage
 	}
 	page := EventPage{Events: make([]Event, 0, len(rows)), Next: encodeCursor(pos)}
 	for _, r := range rows {
-		page.Events = append(page.Events, Event{ID: r.ID, Type: r.Type, OrderID: r.OrderID, Data: r.Data, CreatedAt: r.CreatedAt.UTC()})
+		page.Events = append(page.Events, newEvent(r.ID, r.Type, r.OrderID, r.AutopayID, r.Data, r.CreatedAt))
 	}
 	if n := len(rows); n > 0 {
 		page.Next = encodeCursor(position{tx: rows[n-1].Tx, seq: rows[n-1].Seq})
