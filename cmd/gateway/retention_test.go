@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +21,8 @@ import (
 // than 30 days ago (with their attempts), and idempotency keys done, or abandoned in
 // flight, more than three days ago; it keeps everything younger, every event still to be
 // delivered, a notification a recurring charge names, and the merchant's accounting record
-// (orders, sessions, payments, refunds, the timeline), however old.
+// (orders, sessions, payments, refunds, the timeline), however old. A feed cursor from before
+// the deleted events is then answered 410 Gone.
 func TestServeDeletesRowsPastTheirRetention(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -169,5 +173,34 @@ func TestServeDeletesRowsPastTheirRetention(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"GATEWAY_RETENTION_EVENTS":"30d"`) || !strings.Contains(logs.String(), `"GATEWAY_RETENTION_IDEMPOTENCY":"3d"`) {
 		t.Errorf("the start log does not show the default windows (30d for events, 3d for idempotency keys)")
+	}
+
+	// A cursor from before the deleted events: 410, saying why. The feed read from its
+	// start lists what is kept.
+	get := func(query string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addrs["public"]+"/v1/events"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := testClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	before := base64.RawURLEncoding.EncodeToString([]byte("e1:0.0"))
+	if code, body := get("?after=" + before); code != http.StatusGone || !strings.Contains(string(body), `"code":"gone"`) ||
+		!strings.Contains(string(body), "retention") {
+		t.Errorf("GET /v1/events after a cursor from before the deleted events = %d %s, want 410 gone naming the retention", code, body)
+	}
+	code, body := get("")
+	var page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &page); code != http.StatusOK || err != nil || len(page.Data) != 2 {
+		t.Errorf("GET /v1/events from the start = %d %s, want the 2 kept events", code, body)
 	}
 }

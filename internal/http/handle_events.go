@@ -40,6 +40,10 @@ func (s *Server) handleListEvents(c echo.Context) error {
 	if errors.Is(err, webhooks.ErrInvalidCursor) {
 		return &orders.Error{Code: orders.EInvalid, Field: "after", Message: "is not a cursor this API returned"}
 	}
+	if errors.Is(err, webhooks.ErrCursorExpired) {
+		return &orders.Error{Code: orders.EGone, Field: "after", Message: "events after this cursor are older than the retention " +
+			"(GATEWAY_RETENTION_EVENTS) and were deleted: read the feed again from the start, without after, and check the orders and enrolments you follow"}
+	}
 	if err != nil {
 		return err
 	}

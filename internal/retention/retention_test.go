@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/tokens"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 const day = 24 * time.Hour
@@ -263,5 +265,93 @@ func TestReplicasPassAtOnce(t *testing.T) {
 	}
 	if n := d.count(`SELECT (SELECT count(*) FROM notifications) + (SELECT count(*) FROM events) + (SELECT count(*) FROM event_deliveries)`); n != 0 {
 		t.Errorf("%d rows left", n)
+	}
+}
+
+// TestFeedCursorBehindADeletedEventIsGone: events are deleted from the start of the feed
+// only, never past one still to be delivered, so the feed has no holes. A cursor behind a
+// deleted event is then ErrCursorExpired, since reading on would skip it; a cursor at or past
+// the last deleted event, and a read from the start, go on as before, even when everything
+// was deleted.
+func TestFeedCursorBehindADeletedEventIsGone(t *testing.T) {
+	ctx := context.Background()
+	d := db{t, pgtest.Pool(t)}
+	order, _, _ := d.order("RET-3")
+	for range 3 {
+		d.event(order, new(ago(40*day)), nil)
+	}
+	pending := d.event(order, nil, nil)
+	last := d.event(order, new(ago(40*day)), nil)
+
+	feed := webhooks.NewEventLog(d.pool)
+	// list reads one page of up to limit events after cursor, waiting while the feed holds
+	// events back for a transaction still open elsewhere on the server.
+	list := func(cursor string, limit int) (webhooks.EventPage, error) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			page, err := feed.List(ctx, cursor, limit)
+			if err != nil || len(page.Events) > 0 || time.Now().After(deadline) {
+				return page, err
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	seqs := func(page webhooks.EventPage) []int64 {
+		t.Helper()
+		var out []int64
+		for _, ev := range page.Events {
+			var seq int64
+			if err := d.pool.QueryRow(ctx, `SELECT seq FROM events WHERE id = $1`, ev.ID).Scan(&seq); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, seq)
+		}
+		return out
+	}
+	var cursors []string // after the first, second and third event
+	cursor := ""
+	for range 3 {
+		page, err := list(cursor, 1)
+		if err != nil || len(page.Events) != 1 {
+			t.Fatalf("List after %q = %+v, %v", cursor, page, err)
+		}
+		cursor = page.Next
+		cursors = append(cursors, cursor)
+	}
+
+	j := newJob(d.pool, 2)
+	if deleted, err := j.Pass(ctx); err != nil || deleted["events"] != 3 {
+		t.Fatalf("pass = %v, %v; want the 3 events before the pending one deleted, and not the one after it", deleted, err)
+	}
+	for i, c := range cursors[:2] {
+		if _, err := list(c, 10); !errors.Is(err, webhooks.ErrCursorExpired) {
+			t.Errorf("List after event %d (event %d deleted unread) = %v, want ErrCursorExpired", i+1, i+2, err)
+		}
+	}
+	for _, c := range []string{cursors[2], ""} {
+		page, err := list(c, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]int64{pending, last}, seqs(page)); diff != "" {
+			t.Errorf("List after %q (-want +got):\n%s", c, diff)
+		}
+	}
+
+	// Everything delivered and deleted: a first read finds nothing, and its cursor is good.
+	d.exec(`UPDATE events SET delivered_at = $2 WHERE seq = $1`, pending, ago(40*day))
+	if deleted, err := j.Pass(ctx); err != nil || deleted["events"] != 2 {
+		t.Fatalf("second pass = %v, %v; want the 2 events left deleted", deleted, err)
+	}
+	first, err := feed.List(ctx, "", 10)
+	if err != nil || len(first.Events) != 0 {
+		t.Fatalf("a first read of an emptied feed = %+v, %v", first, err)
+	}
+	if _, err := feed.List(ctx, first.Next, 10); err != nil {
+		t.Errorf("List after a first read's cursor = %v, want nothing wrong", err)
+	}
+	if _, err := feed.List(ctx, cursors[2], 10); !errors.Is(err, webhooks.ErrCursorExpired) {
+		t.Errorf("List after the third event, the two after it deleted = %v, want ErrCursorExpired", err)
 	}
 }

@@ -65,3 +65,8 @@ WHERE seq = sqlc.arg('seq') AND attempts = sqlc.arg('attempts')
 UPDATE events SET failed_at = sqlc.arg('at')::timestamptz, next_attempt_at = NULL
 WHERE seq = sqlc.arg('seq') AND attempts = sqlc.arg('attempts')
   AND delivered_at IS NULL AND failed_at IS NULL;
+
+-- name: DeletedUpTo :one
+-- The furthest feed position whose event the retention deleted (internal/retention); no row
+-- before the first deletion.
+SELECT tx_id::text::bigint AS tx, seq FROM events_retention;

@@ -88,6 +88,24 @@ func (q *Queries) ClaimEvents(ctx context.Context, db DBTX, arg ClaimEventsParam
 	return items, nil
 }
 
+const deletedUpTo = `-- name: DeletedUpTo :one
+SELECT tx_id::text::bigint AS tx, seq FROM events_retention
+`
+
+type DeletedUpToRow struct {
+	Tx  int64
+	Seq int64
+}
+
+// The furthest feed position whose event the retention deleted (internal/retention); no row
+// before the first deletion.
+func (q *Queries) DeletedUpTo(ctx context.Context, db DBTX) (DeletedUpToRow, error) {
+	row := db.QueryRow(ctx, deletedUpTo)
+	var i DeletedUpToRow
+	err := row.Scan(&i.Tx, &i.Seq)
+	return i, err
+}
+
 const giveUp = `-- name: GiveUp :execrows
 UPDATE events SET failed_at = $1::timestamptz, next_attempt_at = NULL
 WHERE seq = $2 AND attempts = $3

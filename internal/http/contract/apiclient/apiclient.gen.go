@@ -766,6 +766,7 @@ func (e PlacetoPayStatusStatus) Valid() bool {
 const (
 	ProblemCodeBadRequest           ProblemCode = "bad_request"
 	ProblemCodeConflict             ProblemCode = "conflict"
+	ProblemCodeGone                 ProblemCode = "gone"
 	ProblemCodeInternal             ProblemCode = "internal"
 	ProblemCodeInvalid              ProblemCode = "invalid"
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
@@ -783,6 +784,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeBadRequest:
 		return true
 	case ProblemCodeConflict:
+		return true
+	case ProblemCodeGone:
 		return true
 	case ProblemCodeInternal:
 		return true
@@ -2076,7 +2079,7 @@ type CreateChargeParams struct {
 
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {
-	// After The previous page's `nextCursor` (opaque).
+	// After The previous page's `nextCursor` (opaque). A cursor behind an event the retention has deleted since (`GATEWAY_RETENTION_EVENTS` after its delivery) is a 410.
 	After *string `form:"after,omitempty" json:"after,omitempty"`
 
 	// Limit How many events, 1 to 100 (anything else is a 422).
@@ -3103,7 +3106,7 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/customers/{customerReference}/payment-methods/{id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethod(ctx context.Context, customerReference CustomerReference, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListEvents Order events, oldest first
+	// ListEvents Order and autopay events, oldest first
 	//
 	// Corresponds with GET /v1/events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3547,7 +3550,7 @@ func (c *Client) DeletePaymentMethod(ctx context.Context, customerReference Cust
 	return c.Client.Do(req)
 }
 
-// ListEvents Order events, oldest first
+// ListEvents Order and autopay events, oldest first
 //
 // Corresponds with GET /v1/events (the `ListEvents` operationId).
 func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5628,7 +5631,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/customers/{customerReference}/payment-methods/{id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethodWithResponse(ctx context.Context, customerReference CustomerReference, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeletePaymentMethodResponse, error)
 
-	// ListEventsWithResponse Order events, oldest first
+	// ListEventsWithResponse Order and autopay events, oldest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6791,6 +6794,8 @@ type ListEventsResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Invalid
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -6813,6 +6818,11 @@ func (r ListEventsResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListEventsResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -8486,7 +8496,7 @@ func (c *ClientWithResponses) DeletePaymentMethodWithResponse(ctx context.Contex
 	return ParseDeletePaymentMethodResponse(rsp)
 }
 
-// ListEventsWithResponse Order events, oldest first
+// ListEventsWithResponse Order and autopay events, oldest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9748,6 +9758,13 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
