@@ -77,19 +77,21 @@ func dataOf(e *Enrolment) enrolmentData {
 
 // announceChange reads enrolment before.ID again inside tx, after the caller changed it, and
 // writes autopay.cancelled or autopay.updated when what the merchant sees of it differs
-// from before (what PlacetoPay's status messages say alone is no change).
+// from before (what PlacetoPay's status messages say alone is no change). A cancelled
+// enrolment is over: what PlacetoPay reports of it afterwards is announced only if it is
+// another status.
 func (s *Store) announceChange(ctx context.Context, tx pgx.Tx, before *Enrolment) error {
 	after, err := s.get(ctx, tx, before.ID, false)
 	if err != nil {
 		return err
 	}
 	was, now := dataOf(before), dataOf(after)
-	if reflect.DeepEqual(was, now) {
+	if reflect.DeepEqual(was, now) || (was.Status == StatusCancelled && now.Status == StatusCancelled) {
 		return nil
 	}
 	now.PreviousStatus = before.Status
 	typ := EventTypeUpdated
-	if now.Status == StatusCancelled && before.Status != StatusCancelled {
+	if now.Status == StatusCancelled {
 		typ = EventTypeCancelled
 	}
 	return insertEvent(ctx, tx, typ, after.ID, now)
