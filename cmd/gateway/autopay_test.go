@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,6 +190,11 @@ func (h *autopayHarness) post(path, user, pass string, body []byte) (int, []byte
 	return resp.StatusCode, out
 }
 
+// ofEnrolment keeps the events of type typ about autopay enrolment id.
+func ofEnrolment(id, typ string) func(feedEvent) bool {
+	return func(ev feedEvent) bool { return ev.EnrolmentID == id && ev.Type == typ }
+}
+
 func TestAutopayLifecycle(t *testing.T) {
 	h := newAutopayHarness(t)
 
@@ -219,6 +225,12 @@ func TestAutopayLifecycle(t *testing.T) {
 	if strings.Contains(string(raw), "token") {
 		t.Fatalf("GET shows a token: %s", raw)
 	}
+	// The merchant hears of it: autopay.updated, pending to active, whatever the webhook
+	// and the refresh repeat.
+	ev := h.waitEvents(h.gateways[0], 1, 10*time.Second, ofEnrolment(o.ID, "autopay.updated"))[0]
+	if ev.Data["status"] != "active" || ev.Data["previousStatus"] != "pending" || ev.Data["autopayId"] != e.AutopayID || ev.OrderID != "" {
+		t.Fatalf("autopay.updated on activation = %+v, want pending to active with PlacetoPay's id", ev)
+	}
 
 	// Search.
 	for _, c := range []struct {
@@ -245,6 +257,10 @@ func TestAutopayLifecycle(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM autopay_sessions WHERE request_id = $1 AND action = 'EDIT' AND status = 'APPROVED'`, ed.RequestID); n != 1 {
 		t.Errorf("edit session %d not recorded APPROVED", ed.RequestID)
 	}
+	updated := h.waitEvents(h.gateways[0], 2, 10*time.Second, ofEnrolment(o.ID, "autopay.updated"))
+	if d := updated[1].Data; d["status"] != "active" || d["description"] != "Monthly plan, upgraded" || member(d, "amount")["total"] != "30.00" {
+		t.Errorf("autopay.updated after the edit = %v, want the new terms", d)
+	}
 
 	// An approved charge whose settlement arrives twice is recorded once, approved by the
 	// gateway's own query.
@@ -254,6 +270,11 @@ func TestAutopayLifecycle(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM autopay_charges WHERE internal_reference = $1 AND status = 'approved' AND deliveries = 2 AND verified_at IS NOT NULL`, ch.InternalReference); n != 1 {
 		t.Fatalf("approved charges recorded for %d = %d, want 1 with 2 deliveries", ch.InternalReference, n)
+	}
+	ev = h.waitEvents(h.gateways[0], 1, 10*time.Second, ofEnrolment(o.ID, "autopay.charged"))[0]
+	if c := member(ev.Data, "charge"); integer(c["internalReference"]) != ch.InternalReference || c["status"] != "approved" ||
+		member(c, "amount")["total"] != "30.00" || ev.Data["autopayId"] != e.AutopayID {
+		t.Errorf("autopay.charged = %v, want charge %d approved for 30.00", ev.Data, ch.InternalReference)
 	}
 
 	// A declined charge: AUTOPAY_TRANSACTION_FAILED, recorded from the gateway's query.
@@ -265,6 +286,10 @@ func TestAutopayLifecycle(t *testing.T) {
 		e.Charges[0].Deliveries != 2 || e.Charges[1].Status != "failed" {
 		t.Fatalf("charges = %+v", e.Charges)
 	}
+	ev = h.waitEvents(h.gateways[0], 1, 10*time.Second, ofEnrolment(o.ID, "autopay.failed"))[0]
+	if c := member(ev.Data, "charge"); integer(c["internalReference"]) != failed.InternalReference || c["status"] != "failed" {
+		t.Errorf("autopay.failed = %v, want charge %d failed", ev.Data, failed.InternalReference)
+	}
 
 	// Cancel: PlacetoPay cancels it, the search confirms it, AUTOPAY_CANCELED arrives.
 	code, raw := h.call(h.gateways[0], http.MethodPost, "/v1/autopay/"+o.ID+"/cancel", nil)
@@ -275,6 +300,20 @@ func TestAutopayLifecycle(t *testing.T) {
 	}
 	h.waitDB("AUTOPAY_CANCELED processed", 15*time.Second,
 		`SELECT count(*) = 1 FROM notifications WHERE kind = 'autopay' AND status = 'AUTOPAY_CANCELED' AND processed_at IS NOT NULL`)
+	ev = h.waitEvents(h.gateways[0], 1, 10*time.Second, ofEnrolment(o.ID, "autopay.cancelled"))[0]
+	if ev.Data["status"] != "cancelled" || ev.Data["previousStatus"] != "active" {
+		t.Errorf("autopay.cancelled = %v, want active to cancelled", ev.Data)
+	}
+	// Each event once, in the order of the changes; none about an order.
+	var types []string
+	for _, ev := range h.feed(h.gateways[0]) {
+		if ev.EnrolmentID == o.ID {
+			types = append(types, ev.Type)
+		}
+	}
+	if want := []string{"autopay.updated", "autopay.updated", "autopay.charged", "autopay.failed", "autopay.cancelled"}; !slices.Equal(types, want) {
+		t.Errorf("the enrolment's events = %v, want %v", types, want)
+	}
 	if code, raw := h.call(h.gateways[0], http.MethodPost, "/v1/autopay/"+o.ID+"/edit", map[string]any{"description": "again"}); code != http.StatusConflict {
 		t.Fatalf("edit of a cancelled autopay = %d %s, want 409", code, raw)
 	}

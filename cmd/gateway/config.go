@@ -9,11 +9,13 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/placetopay-gateway/gateway/internal/retention"
 	"github.com/placetopay-gateway/gateway/internal/tokens"
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
@@ -44,6 +46,16 @@ type config struct {
 	Pprof                  bool          `env:"GATEWAY_PPROF"`
 	RateLimit              int           `env:"GATEWAY_RATE_LIMIT" envDefault:"600"`
 	TrustedProxies         []string      `env:"GATEWAY_TRUSTED_PROXIES" envSeparator:","`
+
+	// Retention windows (internal/retention). Notifications and delivery attempts are the
+	// evidence of what PlacetoPay said and what the merchant answered: a quarter. An event
+	// delivered has reached the merchant, and the feed's readers, long before a month is out.
+	// An Idempotency-Key guards the retries of a request, which come within minutes, and its
+	// stored answer holds a client secret and the buyer's data: days, not weeks.
+	RetentionNotifications   window `env:"GATEWAY_RETENTION_NOTIFICATIONS" envDefault:"90d"`
+	RetentionEventDeliveries window `env:"GATEWAY_RETENTION_EVENT_DELIVERIES" envDefault:"90d"`
+	RetentionEvents          window `env:"GATEWAY_RETENTION_EVENTS" envDefault:"30d"`
+	RetentionIdempotency     window `env:"GATEWAY_RETENTION_IDEMPOTENCY" envDefault:"3d"`
 
 	// trustedProxies is GATEWAY_TRUSTED_PROXIES parsed.
 	trustedProxies []*net.IPNet
@@ -181,6 +193,19 @@ func (c *config) validate() error {
 	if _, err := webhooks.ParseSignatures(c.NotificationSignatures); err != nil {
 		return bad("PLACETOPAY_NOTIFICATION_SIGNATURES", "%v", err)
 	}
+	for _, w := range []struct {
+		name  string
+		value window
+	}{
+		{"GATEWAY_RETENTION_NOTIFICATIONS", c.RetentionNotifications},
+		{"GATEWAY_RETENTION_EVENT_DELIVERIES", c.RetentionEventDeliveries},
+		{"GATEWAY_RETENTION_EVENTS", c.RetentionEvents},
+		{"GATEWAY_RETENTION_IDEMPOTENCY", c.RetentionIdempotency},
+	} {
+		if w.value < window(time.Hour) || w.value > maxWindow {
+			return bad(w.name, "must be between 1h and %s, not %s", maxWindow, w.value)
+		}
+	}
 	if c.production() {
 		switch {
 		case c.PlacetoPaySecret != "" && len(c.PlacetoPaySecret) < minPlacetoPaySecret:
@@ -215,6 +240,48 @@ func (c *config) validate() error {
 		}
 	}
 	return nil
+}
+
+// maxWindow is the longest retention window: ten years is keeping for good.
+const maxWindow = window(3650 * 24 * time.Hour)
+
+// window is a retention window: a number of days ("90d") or a Go duration ("36h").
+type window time.Duration
+
+// UnmarshalText reads "90d" or a Go duration.
+func (w *window) UnmarshalText(b []byte) error {
+	s := string(b)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 100000 || n < -100000 {
+			return fmt.Errorf("%q is neither a number of days (90d) nor a Go duration (36h)", s)
+		}
+		*w = window(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is neither a number of days (90d) nor a Go duration (36h)", s)
+	}
+	*w = window(d)
+	return nil
+}
+
+// String is the window in days when it is whole days, else as a Go duration.
+func (w window) String() string {
+	d := time.Duration(w)
+	if d != 0 && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}
+
+// retentionWindows returns the windows the retention job keeps rows for.
+func (c *config) retentionWindows() retention.Windows {
+	return retention.Windows{
+		Notifications: time.Duration(c.RetentionNotifications), EventDeliveries: time.Duration(c.RetentionEventDeliveries),
+		Events: time.Duration(c.RetentionEvents), IdempotencyKeys: time.Duration(c.RetentionIdempotency),
+	}
 }
 
 // minPlacetoPaySecret is the shortest secret key production accepts: PlacetoPay issues longer
@@ -292,6 +359,10 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_PPROF":                       c.Pprof,
 		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
 		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,
+		"GATEWAY_RETENTION_NOTIFICATIONS":     c.RetentionNotifications.String(),
+		"GATEWAY_RETENTION_EVENT_DELIVERIES":  c.RetentionEventDeliveries.String(),
+		"GATEWAY_RETENTION_EVENTS":            c.RetentionEvents.String(),
+		"GATEWAY_RETENTION_IDEMPOTENCY":       c.RetentionIdempotency.String(),
 	}
 }
 

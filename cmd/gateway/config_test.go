@@ -58,6 +58,11 @@ func TestLoadConfigDefaults(t *testing.T) {
 		MerchantWebhookTimeout: 15 * time.Second,
 		NotificationSignatures: "both",
 		PlacetoPayTimeout:      15 * time.Second,
+
+		RetentionNotifications:   window(90 * 24 * time.Hour),
+		RetentionEventDeliveries: window(90 * 24 * time.Hour),
+		RetentionEvents:          window(30 * 24 * time.Hour),
+		RetentionIdempotency:     window(3 * 24 * time.Hour),
 	}
 	// Empty and nil slices are both "none".
 	if len(cfg.CORSOrigins) == 0 {
@@ -157,6 +162,13 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"unparsable rate limit", []string{"GATEWAY_RATE_LIMIT=10/s"}, "GATEWAY_RATE_LIMIT"},
 		{"trusted proxy not an address", []string{"GATEWAY_TRUSTED_PROXIES=ingress.local"}, "GATEWAY_TRUSTED_PROXIES"},
 		{"trusted proxy bad network", []string{"GATEWAY_TRUSTED_PROXIES=10.0.0.0/40"}, "GATEWAY_TRUSTED_PROXIES"},
+		{"unparsable notification retention", []string{"GATEWAY_RETENTION_NOTIFICATIONS=forever"}, "GATEWAY_RETENTION_NOTIFICATIONS"},
+		{"notification retention too short", []string{"GATEWAY_RETENTION_NOTIFICATIONS=10m"}, "GATEWAY_RETENTION_NOTIFICATIONS"},
+		{"event retention too short", []string{"GATEWAY_RETENTION_EVENTS=0d"}, "GATEWAY_RETENTION_EVENTS"},
+		{"negative event retention", []string{"GATEWAY_RETENTION_EVENTS=-30d"}, "GATEWAY_RETENTION_EVENTS"},
+		{"delivery retention too long", []string{"GATEWAY_RETENTION_EVENT_DELIVERIES=4000d"}, "GATEWAY_RETENTION_EVENT_DELIVERIES"},
+		{"unparsable idempotency retention", []string{"GATEWAY_RETENTION_IDEMPOTENCY=3 days"}, "GATEWAY_RETENTION_IDEMPOTENCY"},
+		{"idempotency retention too short", []string{"GATEWAY_RETENTION_IDEMPOTENCY=30m"}, "GATEWAY_RETENTION_IDEMPOTENCY"},
 		{"production without PlacetoPay credentials",
 			without(prodEnv(), "PLACETOPAY_BASE_URL", "PLACETOPAY_LOGIN", "PLACETOPAY_SECRET_KEY"), "PLACETOPAY_BASE_URL"},
 		{"production with http PlacetoPay", prodEnv("PLACETOPAY_BASE_URL=http://checkout.placetopay.com"), "PLACETOPAY_BASE_URL"},

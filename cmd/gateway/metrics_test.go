@@ -96,6 +96,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 		{"gateway_confirmation_deadline_warnings_total", nil, eq(0), "0"},
 		{"gateway_build_info", map[string]string{"version": version}, eq(1), "1"},
 		{"gateway_http_rate_limited_total", map[string]string{"route": "/return/:id"}, eq(0), "0 (nobody went over the limit)"},
+		{"gateway_retention_deleted_rows_total", map[string]string{"table": "notifications"}, eq(0), "0 (nothing is old enough)"},
 		{"go_goroutines", nil, ge(1), ">= 1"},
 		{"process_resident_memory_bytes", nil, ge(1), ">= 1"},
 	}
@@ -127,6 +128,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 		"gateway_http_rate_limited_total":             {"route"},
 		"gateway_actions_recovered_total":             {"action"},
 		"gateway_actions_unknown":                     {"kind"},
+		"gateway_retention_deleted_rows_total":        {"table"},
 	}
 	for name, f := range m {
 		if !strings.HasPrefix(name, "gateway_") {

@@ -334,8 +334,8 @@ func TestMoneyPathSessionOptions(t *testing.T) {
 		if len(got.Payments) != 2 {
 			t.Errorf("the order lists %d payments, want the first payment and the recurring charge", len(got.Payments))
 		}
-		if n := h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID); n != eventsBefore {
-			t.Errorf("a recurring charge wrote %d events, want none", n-eventsBefore)
+		if n := h.count(`SELECT count(*) FROM events WHERE order_id = $1`, o.ID); n != eventsBefore+1 || h.eventsOf(o.ID, "order.recurring_charge") != 1 {
+			t.Errorf("a recurring charge wrote %d events, want only its order.recurring_charge", n-eventsBefore)
 		}
 		notes := h.sandboxNotifications(s.RequestID)
 		if last := notes[len(notes)-1]; len(last.Deliveries) != 1 || last.Deliveries[0].Status != http.StatusOK {

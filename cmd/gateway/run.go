@@ -24,6 +24,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/retention"
 	"github.com/placetopay-gateway/gateway/internal/tokens"
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 	"github.com/placetopay-gateway/gateway/migrations"
@@ -237,11 +238,15 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 			zap.String("apiKey", cfg.generatedKey))
 	}
 
-	go deleteOldIdempotencyKeys(ctx, idem, log)
 	var background sync.WaitGroup
 	defer background.Wait() // before the pool closes
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
+	// Deletes old notifications, delivery attempts, delivered events and idempotency keys;
+	// every replica runs it, and their batches never overlap.
+	retentionJob := retention.New(pool, cfg.retentionWindows(), log.Named("retention"), reg)
+	background.Add(1)
+	go func() { defer background.Done(); retentionJob.Run(bgCtx) }()
 	background.Add(1)
 	go func() { defer background.Done(); money.prober.Run(bgCtx) }()
 	if autopaySvc != nil {
@@ -335,26 +340,6 @@ func serveUntilDone(ctx context.Context, log *zap.Logger, endpoints []endpoint, 
 	}
 	log.Info("stopped")
 	return err
-}
-
-// deleteOldIdempotencyKeys forgets completed Idempotency-Key records after a day, hourly.
-// Every replica runs it; the deletes are idempotent.
-func deleteOldIdempotencyKeys(ctx context.Context, idem *idempotency.Store, log *zap.Logger) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			n, err := idem.DeleteOlderThan(ctx, time.Now().Add(-24*time.Hour))
-			if err != nil && ctx.Err() == nil {
-				log.Warn("delete old idempotency keys", zap.Error(err))
-			} else if n > 0 {
-				log.Info("deleted old idempotency keys", zap.Int64("count", n))
-			}
-		}
-	}
 }
 
 // healthcheck asks this host's admin listener for /healthz: the container health check,

@@ -2,7 +2,9 @@
 // saved instrument (docs/placetopay.md#autopay). The gateway opens the enrolment session, learns
 // PlacetoPay's autopay id from its own queries, follows the autopay's status through
 // webhooks and /autopay/search, and records the charges PlacetoPay settles, each confirmed by
-// the gateway's own /autopay/transactions query before it counts as approved.
+// the gateway's own /autopay/transactions query before it counts as approved. The merchant
+// hears of every change of an enrolment and every decided charge through autopay.* events
+// (events.go).
 package autopay
 
 import (

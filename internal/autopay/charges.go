@@ -201,7 +201,10 @@ func (s *Service) checkCharge(ctx context.Context, pid uuid.UUID, ref int64, sou
 				uuid.New(), pid, ref, next, tx.Status.Status, nullable(string(tx.Status.Reason)), qcur, qminor,
 				nullable(string(tx.Authorization)), nullable(string(tx.Receipt)), nullable(tx.Franchise),
 				nullable(tx.PaymentMethod), source)
-			return err
+			if err != nil || next == ChargeReported {
+				return err
+			}
+			return s.store.announceCharge(ctx, dbtx, pid, ref)
 		}
 		if next == ChargeReported {
 			_, err = dbtx.Exec(ctx, `UPDATE autopay_charges SET next_check_at = now() + interval '1 minute'
@@ -214,6 +217,9 @@ func (s *Service) checkCharge(ctx context.Context, pid uuid.UUID, ref int64, sou
 			WHERE internal_reference = $1 AND status = 'reported'`,
 			ref, next, tx.Status.Status, nullable(string(tx.Status.Reason)),
 			nullable(string(tx.Authorization)), nullable(string(tx.Receipt)))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.store.announceCharge(ctx, dbtx, pid, ref)
 	})
 }

@@ -258,7 +258,10 @@ func (s *Service) syncSession(ctx context.Context, requestID int64) error {
 			_, err := tx.Exec(ctx, `UPDATE autopays SET status = 'expired', provider_status = $2, provider_reason = $3,
 				provider_message = $4, last_checked_at = $5, updated_at = $5 WHERE id = $1 AND status = 'pending'`,
 				e.ID, st, nullable(string(info.Status.Reason)), nullable(string(info.Status.Message)), now)
-			return err
+			if err != nil {
+				return err
+			}
+			return s.store.announceChange(ctx, tx, e)
 		}
 		return nil
 	})

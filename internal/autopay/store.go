@@ -196,29 +196,33 @@ func (s *Store) withDetails(ctx context.Context, e *Enrolment) error {
 	if e.ProviderID == nil {
 		return nil
 	}
-	rows, err = s.pool.Query(ctx, `SELECT internal_reference, status, coalesce(provider_status, ''),
-		coalesce(provider_reason, ''), currency, amount_minor, coalesce(authorization_code, ''), coalesce(receipt, ''),
-		coalesce(franchise, ''), coalesce(payment_method, ''), source, deliveries, verified_at, created_at
+	rows, err = s.pool.Query(ctx, `SELECT `+chargeColumns+`
 		FROM autopay_charges WHERE provider_autopay_id = $1 ORDER BY created_at, internal_reference`, *e.ProviderID)
 	if err != nil {
 		return err
 	}
-	e.Charges, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Charge, error) {
-		var (
-			c        Charge
-			currency *string
-			minor    *int64
-		)
-		err := r.Scan(&c.InternalReference, &c.Status, &c.ProviderStatus, &c.ProviderReason, &currency, &minor,
-			&c.Authorization, &c.Receipt, &c.Franchise, &c.PaymentMethod, &c.Source, &c.Deliveries, &c.VerifiedAt, &c.CreatedAt)
-		if err == nil && currency != nil && minor != nil {
-			if m, merr := orders.NewMoney(*minor, *currency); merr == nil {
-				c.Amount = &m
-			}
-		}
-		return c, err
-	})
+	e.Charges, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Charge, error) { return scanCharge(r) })
 	return err
+}
+
+const chargeColumns = `internal_reference, status, coalesce(provider_status, ''), coalesce(provider_reason, ''),
+	currency, amount_minor, coalesce(authorization_code, ''), coalesce(receipt, ''), coalesce(franchise, ''),
+	coalesce(payment_method, ''), source, deliveries, verified_at, created_at`
+
+func scanCharge(row pgx.Row) (Charge, error) {
+	var (
+		c        Charge
+		currency *string
+		minor    *int64
+	)
+	err := row.Scan(&c.InternalReference, &c.Status, &c.ProviderStatus, &c.ProviderReason, &currency, &minor,
+		&c.Authorization, &c.Receipt, &c.Franchise, &c.PaymentMethod, &c.Source, &c.Deliveries, &c.VerifiedAt, &c.CreatedAt)
+	if err == nil && currency != nil && minor != nil {
+		if m, merr := orders.NewMoney(*minor, *currency); merr == nil {
+			c.Amount = &m
+		}
+	}
+	return c, err
 }
 
 // ListParams filter a list of enrolments.
@@ -299,7 +303,8 @@ type providerView struct {
 	Instrument             *Instrument
 }
 
-// applyView writes v onto enrolment id (already locked by the caller's transaction).
+// applyView writes v onto enrolment e (already locked by the caller's transaction), and the
+// event that announces the change, if it is one.
 func (s *Store) applyView(ctx context.Context, tx pgx.Tx, e *Enrolment, pid uuid.UUID, v providerView, now time.Time) error {
 	inst, err := jsonOrNil(v.Instrument)
 	if err != nil {
@@ -343,5 +348,8 @@ func (s *Store) applyView(ctx context.Context, tx pgx.Tx, e *Enrolment, pid uuid
 		WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)`,
 		e.ID, pid, string(status), nullable(v.ProviderStatus), nullable(v.Reason), nullable(v.Message), desc,
 		rec.Type, recJSON, cur, minor, dueDay, inst, now)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.announceChange(ctx, tx, e)
 }

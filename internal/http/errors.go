@@ -29,6 +29,7 @@ var statusOf = map[string]int{
 	orders.EConflict:     http.StatusConflict,
 	orders.EUnauthorized: http.StatusUnauthorized,
 	orders.EUnavailable:  http.StatusBadGateway,
+	orders.EGone:         http.StatusGone,
 	orders.EInternal:     http.StatusInternalServerError,
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
-// EventLister reads the order events feed; webhooks.EventLog is the real one.
+// EventLister reads the events feed; webhooks.EventLog is the real one.
 type EventLister interface {
 	List(ctx context.Context, after string, limit int) (webhooks.EventPage, error)
 }
@@ -26,7 +26,7 @@ type eventsPage struct {
 	NextCursor string           `json:"nextCursor"`
 }
 
-// handleListEvents is GET /v1/events: order events oldest first, after the cursor in after
+// handleListEvents is GET /v1/events: order and autopay events oldest first, after the cursor in after
 // (none for the start), at most limit (1 to 100, default 50) of them.
 func (s *Server) handleListEvents(c echo.Context) error {
 	if s.events == nil {
@@ -39,6 +39,10 @@ func (s *Server) handleListEvents(c echo.Context) error {
 	page, err := s.events.List(c.Request().Context(), c.QueryParam("after"), limit)
 	if errors.Is(err, webhooks.ErrInvalidCursor) {
 		return &orders.Error{Code: orders.EInvalid, Field: "after", Message: "is not a cursor this API returned"}
+	}
+	if errors.Is(err, webhooks.ErrCursorExpired) {
+		return &orders.Error{Code: orders.EGone, Field: "after", Message: "events after this cursor are older than the retention " +
+			"(GATEWAY_RETENTION_EVENTS) and were deleted: read the feed again from the start, without after, and check the orders and enrolments you follow"}
 	}
 	if err != nil {
 		return err

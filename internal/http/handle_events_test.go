@@ -8,15 +8,18 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
+	"github.com/placetopay-gateway/gateway/internal/retention"
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
@@ -385,5 +388,37 @@ func TestEventsNoGapsOrRepeatsUnderConcurrentWriters(t *testing.T) {
 	}
 	if want := writers * (perWriter - rolledBack); len(stored) != want {
 		t.Errorf("%d events committed, want %d", len(stored), want)
+	}
+}
+
+// TestEventsCursorBehindDeletedEventsIsGone: once the retention deletes delivered events, a
+// cursor behind one of them is a 410 that says why and what to do; the feed read from its
+// start lists what is kept, and reading on from there is fine.
+func TestEventsCursorBehindDeletedEventsIsGone(t *testing.T) {
+	ctx := context.Background()
+	e := newEventsEnv(t)
+	first, second, third := e.cancelOrder(t), e.cancelOrder(t), e.cancelOrder(t)
+	all := e.waitForEvents(t, 3)
+	afterFirst := *e.listEvents(t, after("", 1)).NextCursor
+	if _, err := e.pool.Exec(ctx, `UPDATE events SET delivered_at = now() - interval '40 days' WHERE order_id = ANY($1)`,
+		[]string{first.ID, second.ID}); err != nil {
+		t.Fatal(err)
+	}
+	job := retention.New(e.pool, retention.Windows{Notifications: time.Hour, EventDeliveries: time.Hour, Events: 30 * 24 * time.Hour,
+		IdempotencyKeys: time.Hour}, zap.NewNop(), prometheus.NewRegistry())
+	if deleted, err := job.Pass(ctx); err != nil || deleted["events"] != 2 {
+		t.Fatalf("retention pass = %v, %v; want the first two orders' events deleted", deleted, err)
+	}
+
+	p := e.do(t, http.MethodGet, "/v1/events?"+after(afterFirst, 0), "", auth(apiKey)).wantProblem(t, http.StatusGone, "gone", "after")
+	if !strings.Contains(p.Detail, "GATEWAY_RETENTION_EVENTS") || !strings.Contains(p.Detail, "from the start") {
+		t.Errorf("410 detail %q, want the retention named and what to do", p.Detail)
+	}
+	got := e.listEvents(t, "")
+	if len(got.Data) != 1 || got.Data[0].ID != all[2].ID || got.Data[0].OrderID != third.ID {
+		t.Fatalf("the feed from the start lists %v, want only the third order's event", ids(got.Data))
+	}
+	if next := e.listEvents(t, after(*got.NextCursor, 0)); len(next.Data) != 0 {
+		t.Errorf("after the last event: %v, want nothing", ids(next.Data))
 	}
 }

@@ -24,6 +24,3 @@ WHERE owner = $1 AND key = $2 AND lock_token = $3 AND state = 'in_flight';
 
 -- name: Release :execrows
 DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND lock_token = $3 AND state = 'in_flight';
-
--- name: DeleteOlderThan :execrows
-DELETE FROM idempotency_keys WHERE created_at < $1 AND state = 'done';

@@ -185,12 +185,3 @@ func (s *Store) Release(ctx context.Context, l Lease) error {
 	}
 	return nil
 }
-
-// DeleteOlderThan removes completed records created before t and returns how many.
-func (s *Store) DeleteOlderThan(ctx context.Context, t time.Time) (int64, error) {
-	n, err := s.q.DeleteOlderThan(ctx, s.pool, t)
-	if err != nil {
-		return 0, fmt.Errorf("idempotency: delete old: %w", err)
-	}
-	return n, nil
-}

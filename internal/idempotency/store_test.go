@@ -344,26 +344,6 @@ func TestConcurrentBeginHasOneWinner(t *testing.T) {
 	replay(t, s, "o", "race", want)
 }
 
-func TestDeleteOlderThan(t *testing.T) {
-	ctx := context.Background()
-	_, s := newStore(t)
-	_, lease := begin(t, s, "o", "done", bodyA, idempotency.Proceed)
-	if err := s.Complete(ctx, lease, idempotency.Response{Status: 201, Body: []byte("x")}); err != nil {
-		t.Fatal(err)
-	}
-	begin(t, s, "o", "running", bodyA, idempotency.Proceed)
-
-	if n, err := s.DeleteOlderThan(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
-		t.Fatalf("DeleteOlderThan(an hour ago) = %d, %v; want 0", n, err)
-	}
-	begin(t, s, "o", "done", bodyA, idempotency.Replay)
-	if n, err := s.DeleteOlderThan(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
-		t.Fatalf("DeleteOlderThan(in an hour) = %d, %v; want 1 (in-flight records stay)", n, err)
-	}
-	begin(t, s, "o", "done", bodyB, idempotency.Proceed)
-	begin(t, s, "o", "running", bodyA, idempotency.InFlight)
-}
-
 func TestStoreErrors(t *testing.T) {
 	pool := pgtest.Pool(t)
 	s := idempotency.NewStore(pool, time.Minute, testKeys)
@@ -379,9 +359,6 @@ func TestStoreErrors(t *testing.T) {
 	}
 	if err := s.Release(ctx, lease); err == nil || errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("Release on a closed pool = %v, want a database error", err)
-	}
-	if _, err := s.DeleteOlderThan(ctx, time.Now()); err == nil {
-		t.Error("DeleteOlderThan on a closed pool succeeded")
 	}
 }
 

@@ -16,6 +16,34 @@ import (
 // approved card payment in PENDING_CONFIRMATION until the merchant confirms or cancels it,
 // within a window after which PlacetoPay rejects it.
 
+// announceConfirmations writes, for each of the order's payments that entered
+// PENDING_CONFIRMATION and was not announced yet, a timeline note and an
+// order.confirmation_required event with the payment and its deadline: the payment's date
+// plus the confirmation window, after which PlacetoPay rejects it. Once per payment.
+func (r *Reconciler) announceConfirmations(ctx context.Context, tx pgx.Tx, o *Order, sess Session) error {
+	waiting, err := r.store.claimConfirmationAnnouncements(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	for _, pay := range waiting {
+		entered := r.cfg.Clock()
+		if pay.ProviderDate != nil {
+			entered = *pay.ProviderDate
+		}
+		deadline := entered.Add(r.cfg.ConfirmationWindow).UTC().Truncate(time.Second)
+		reason := fmt.Sprintf("payment %d of %s awaits the merchant's confirmation: confirm or cancel it before %s",
+			pay.InternalReference, pay.Amount, deadline.Format(time.RFC3339))
+		err := r.store.record(ctx, tx, o, Change{Reason: reason, Session: &sess.ID, Event: EventConfirmationRequired,
+			Data: map[string]any{"confirmation": map[string]any{
+				"internalReference": pay.InternalReference, "amount": moneyData(pay.Amount), "deadline": deadline.Format(time.RFC3339),
+			}}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ConfirmPayment confirms (action ActionConfirm) or cancels (ActionCancel) the order's
 // payment awaiting confirmation, then queries its session: the order becomes paid (or
 // failed) only from that query, through the normal reconciliation. The action is written

@@ -22,6 +22,8 @@
 //   - money.go: Money, int64 minor units and an ISO 4217 code, parsed exactly.
 //   - decide.go: when an order is paid, partially paid, authorized, failed or in review.
 //   - errors.go: the error vocabulary internal/http maps to HTTP.
+//   - events.go: the event types beyond status changes (confirmation required, recurring
+//     charge), and EventTypes, every type the order path writes.
 //
 // The money path, one part per job, each with its constructor (cmd/gateway wires them):
 //   - Service (service.go): create, read and list orders.

@@ -13,6 +13,7 @@ const (
 	EConflict     = "conflict"     // the request clashes with the current state
 	EUnauthorized = "unauthorized" // no valid credentials
 	EUnavailable  = "unavailable"  // a dependency (PlacetoPay) is failing
+	EGone         = "gone"         // what was asked for existed and was deleted for good (retention)
 	EInternal     = "internal"     // a bug or an outage; details stay in the log
 )
 

@@ -163,3 +163,11 @@ WHERE id = sqlc.arg('id') AND status IN ('requested', 'unknown');
 UPDATE confirm_actions
 SET status = 'succeeded', reason = 'resolved_by_query', message = sqlc.arg('message'), updated_at = now()
 WHERE payment_id = sqlc.arg('payment_id') AND status = 'unknown';
+
+-- name: ClaimConfirmationAnnouncements :many
+-- The order's payments awaiting confirmation that the merchant was not told of yet, marked
+-- told: each is announced once (order.confirmation_required), however often its session is
+-- queried. The caller holds the order's lock and writes the events in the same transaction.
+UPDATE payments SET confirmation_announced_at = now()
+WHERE order_id = $1 AND status = 'PENDING_CONFIRMATION' AND confirmation_announced_at IS NULL
+RETURNING *;

@@ -21,8 +21,10 @@ import (
 // the verified notification is the only source: the charge is recorded as an unconfirmed
 // payment of kind recurring, marked reported_by notification, with a timeline entry. Neither
 // its type nor its reference is signed, so any signed checkout notification could be recast
-// as one: it never changes the order's status, paid amount or events, and the merchant API
-// shows it as unconfirmed until a session query lists it (UpsertPayment confirms it then).
+// as one: it never changes the order's status or paid amount, and the merchant API shows it
+// as unconfirmed until a session query lists it (UpsertPayment confirms it then). The
+// merchant hears of each charge recorded, and of each new status of one, through an
+// order.recurring_charge event that says so too (confirmed: false).
 
 // RecurringNotification is a verified recurring-charge notification.
 type RecurringNotification struct {
@@ -98,5 +100,32 @@ func (n *Notifications) recordCharge(ctx context.Context, tx pgx.Tx, id int64, r
 			rn.InternalReference, amount, rn.Status), payload); err != nil {
 		return "", err
 	}
+	if err := n.store.record(ctx, tx, &o, Change{
+		Reason:  fmt.Sprintf("the merchant is told of recurring charge %d (%s), unconfirmed", rn.InternalReference, rn.Status),
+		Session: &sess.ID, Event: EventRecurringCharge, Data: map[string]any{"recurringCharge": recurringChargeData(rn, amount)},
+	}); err != nil {
+		return "", err
+	}
 	return "", n.store.notificationProcessed(ctx, tx, id)
+}
+
+// recurringChargeData is what an order.recurring_charge event says of the charge: what the
+// notification reported, and that no query of the gateway's confirmed it.
+func recurringChargeData(rn RecurringNotification, amount Money) map[string]any {
+	d := map[string]any{
+		"internalReference": rn.InternalReference, "status": rn.Status, "amount": moneyData(amount), "confirmed": false,
+	}
+	if rn.Reason != "" {
+		d["reason"] = rn.Reason
+	}
+	if rn.Message != "" {
+		d["message"] = rn.Message
+	}
+	if rn.Tries != nil {
+		d["tries"] = *rn.Tries
+	}
+	if rn.Enabled != nil {
+		d["enabled"] = *rn.Enabled
+	}
+	return d
 }

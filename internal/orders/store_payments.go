@@ -130,6 +130,13 @@ func (s *Store) claimConfirmationWarnings(ctx context.Context, enteredBefore tim
 	return paymentsFromRows(rows), err
 }
 
+// claimConfirmationAnnouncements marks the order's payments awaiting confirmation that were
+// not announced yet as announced, and returns them.
+func (s *Store) claimConfirmationAnnouncements(ctx context.Context, tx pgx.Tx, orderID uuid.UUID) ([]Payment, error) {
+	rows, err := s.q.ClaimConfirmationAnnouncements(ctx, tx, orderID)
+	return paymentsFromRows(rows), err
+}
+
 func timeOrNil(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil

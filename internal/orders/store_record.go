@@ -80,7 +80,7 @@ func (s *Store) record(ctx context.Context, tx pgx.Tx, o *Order, c Change) error
 		return err
 	}
 	_, err = s.q.InsertEvent(ctx, tx, ordersdb.InsertEventParams{
-		ID: uuid.Must(uuid.NewV7()), Type: event, OrderID: o.ID, Data: data,
+		ID: uuid.Must(uuid.NewV7()), Type: event, OrderID: &o.ID, Data: data,
 	})
 	return err
 }

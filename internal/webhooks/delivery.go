@@ -28,11 +28,11 @@ const (
 	recordTimeout = 10 * time.Second // writing an attempt's outcome, even during shutdown
 )
 
-// Deliverer posts order events to the merchant's webhook URL, signed per Standard Webhooks,
-// at least once each. Every replica may run one: passes claim events with FOR UPDATE SKIP
-// LOCKED and a lease (see ClaimEvents in queries.sql), so concurrent passes never post the
-// same event while its claim holds, and a crashed replica's claims are retried when their
-// lease ends. A 2xx answer marks an event delivered; anything else is recorded in
+// Deliverer posts events (about orders and autopay enrolments) to the merchant's webhook URL,
+// signed per Standard Webhooks, at least once each. Every replica may run one: passes claim
+// events with FOR UPDATE SKIP LOCKED and a lease (see ClaimEvents in queries.sql), so
+// concurrent passes never post the same event while its claim holds, and a crashed
+// replica's claims are retried when their lease ends. A 2xx answer marks an event delivered; anything else is recorded in
 // event_deliveries and retried with capped exponential backoff and jitter, until an attempt
 // fails more than three days after the event was created: then the event is given up
 // (failed_at).

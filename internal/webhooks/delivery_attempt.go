@@ -40,7 +40,7 @@ func (a attempt) ok() bool { return a.status >= 200 && a.status < 300 }
 
 // deliver posts one claimed event and records the outcome.
 func (d *Deliverer) deliver(ctx context.Context, ev webhooksdb.ClaimEventsRow) error {
-	body, err := json.Marshal(Event{ID: ev.ID, Type: ev.Type, OrderID: ev.OrderID, Data: ev.Data, CreatedAt: ev.CreatedAt.UTC()})
+	body, err := json.Marshal(newEvent(ev.ID, ev.Type, ev.OrderID, ev.AutopayID, ev.Data, ev.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("webhooks: event %s: encode: %w", ev.ID, err)
 	}

@@ -227,3 +227,29 @@ func attemptsOf(t *testing.T, pool *pgxpool.Pool) []attemptRow {
 	}
 	return out
 }
+
+// insertEnrolment stores a bare autopay enrolment and returns its id.
+func insertEnrolment(t *testing.T, pool *pgxpool.Pool) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	_, err := pool.Exec(context.Background(), `INSERT INTO autopays (id, reference, description, charge_type, recurring, return_url)
+		VALUES ($1, $2, 'plan', 'MINIMUM_BALANCE', '{"type":"MINIMUM_BALANCE","periodicity":"M","interval":1,"nextPayment":"2099-01-01"}',
+		'https://shop.test/back')`, id, "ap-"+id.String()[24:])
+	if err != nil {
+		t.Fatalf("insert enrolment: %v", err)
+	}
+	return id
+}
+
+// insertEnrolmentEvent stores an autopay event of enrolment id, committed at once.
+func insertEnrolmentEvent(t *testing.T, pool *pgxpool.Pool, id uuid.UUID, typ string) storedEvent {
+	t.Helper()
+	ev := storedEvent{id: uuid.Must(uuid.NewV7())}
+	err := pool.QueryRow(context.Background(),
+		`INSERT INTO events (id, type, autopay_id, data) VALUES ($1, $2, $3, $4) RETURNING seq`,
+		ev.id, typ, id, fmt.Sprintf(`{"enrolmentId":%q,"status":"active"}`, id)).Scan(&ev.seq)
+	if err != nil {
+		t.Fatalf("insert event: %v", err)
+	}
+	return ev
+}

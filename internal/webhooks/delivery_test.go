@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -511,5 +512,62 @@ func wantAttempts(t *testing.T, reg *prometheus.Registry, want map[string]float6
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("gateway_webhook_delivery_attempts_total by outcome (-want +got):\n%s", d)
+	}
+}
+
+// TestEnrolmentEventsArriveInOrderAndHoldBackOnlyTheirEnrolment: autopay events, about an
+// enrolment instead of an order, are delivered with its enrolmentId and no orderId; an
+// enrolment's later event waits for its earlier one, and holds back nothing else.
+func TestEnrolmentEventsArriveInOrderAndHoldBackOnlyTheirEnrolment(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	secret := testSecret(t)
+	a, b, o := insertEnrolment(t, pool), insertEnrolment(t, pool), insertOrder(t, pool)
+	a1 := insertEnrolmentEvent(t, pool, a, "autopay.updated")
+	a2 := insertEnrolmentEvent(t, pool, a, "autopay.charged")
+	b1 := insertEnrolmentEvent(t, pool, b, "autopay.updated")
+	o1 := insertEvent(t, pool, o, "order.cancelled")
+	var failures atomic.Int32
+	m := newMerchant(t, func(w http.ResponseWriter, _ *http.Request, _ int, id string) {
+		if id == a1.id.String() && failures.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	clock := &fakeClock{now: time.Now()}
+	d, _ := newTestDeliverer(t, pool, m, secret, clock.Now)
+
+	if _, err := d.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := map[string]bool{}
+	for _, r := range m.requests() {
+		first[r.header.Get("webhook-id")] = true
+	}
+	if !first[b1.id.String()] || !first[o1.id.String()] || first[a2.id.String()] {
+		t.Fatalf("first pass posted %v: want the other enrolment's and the order's events, not a2 while a1 fails", first)
+	}
+	passUntil(t, d, func() bool {
+		clock.Advance(time.Hour)
+		return count(t, pool, `SELECT count(*) FROM events WHERE delivered_at IS NULL`) == 0
+	})
+	var order []string
+	bodies := map[string][]byte{}
+	for _, r := range m.requests() {
+		verify(t, secret, r, false)
+		id := r.header.Get("webhook-id")
+		order = append(order, id)
+		bodies[id] = r.body
+	}
+	if indexOf(order, a2.id.String()) < indexOf(order, a1.id.String()) {
+		t.Errorf("enrolment A's events arrived as %v, want %s last", order, a2.id)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(bodies[a2.id.String()], &got); err != nil {
+		t.Fatal(err)
+	}
+	if _, has := got["orderId"]; has || got["enrolmentId"] != a.String() || got["type"] != "autopay.charged" {
+		t.Errorf("delivered autopay event = %s, want enrolmentId %s and no orderId", bodies[a2.id.String()], a)
 	}
 }

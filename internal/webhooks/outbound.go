@@ -11,19 +11,34 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/placetopay-gateway/gateway/internal/webhooks/webhooksdb"
 )
 
-// Event is an order event as the merchant sees it, in GET /v1/events and as the body of a
-// delivery: the same JSON in both.
+// Event is an event as the merchant sees it, in GET /v1/events and as the body of a
+// delivery: the same JSON in both. It is about an order (orderId) or, for the autopay.*
+// types, about an autopay enrolment (enrolmentId): exactly one of the two is set.
 type Event struct {
-	ID        uuid.UUID       `json:"id"`
-	Type      string          `json:"type"`
-	OrderID   uuid.UUID       `json:"orderId"`
-	Data      json.RawMessage `json:"data"`
-	CreatedAt time.Time       `json:"createdAt"`
+	ID          uuid.UUID       `json:"id"`
+	Type        string          `json:"type"`
+	OrderID     uuid.UUID       `json:"orderId,omitzero"`
+	EnrolmentID uuid.UUID       `json:"enrolmentId,omitzero"`
+	Data        json.RawMessage `json:"data"`
+	CreatedAt   time.Time       `json:"createdAt"`
+}
+
+// newEvent is the Event of an outbox row; orderID or autopayID is nil.
+func newEvent(id uuid.UUID, typ string, orderID, autopayID *uuid.UUID, data []byte, createdAt time.Time) Event {
+	ev := Event{ID: id, Type: typ, Data: data, CreatedAt: createdAt.UTC()}
+	if orderID != nil {
+		ev.OrderID = *orderID
+	}
+	if autopayID != nil {
+		ev.EnrolmentID = *autopayID
+	}
+	return ev
 }
 
 // Page sizes of the events feed.
@@ -35,10 +50,15 @@ const (
 // ErrInvalidCursor is returned by EventLog.List for an after cursor this API did not return.
 var ErrInvalidCursor = errors.New("webhooks: not a cursor of the events feed")
 
+// ErrCursorExpired is returned by EventLog.List for an after cursor behind an event that the
+// retention has deleted since: the reader would miss it, so it is told instead.
+var ErrCursorExpired = errors.New("webhooks: the cursor is behind events deleted by the retention")
+
 // EventPage is one page of the events feed.
 //
 // Next is never empty: it is the cursor of the last event in Events or, when Events is
-// empty, the cursor the page was read after (the start of the feed for a first read). A
+// empty, the cursor the page was read after (for a first read, the start of the feed: just
+// after the events the retention deleted, if any). A
 // client that always passes Next as the next read's after therefore sees every event exactly
 // once, however short the pages, without ever special-casing the end of the feed. A page
 // shorter than the limit means the client has caught up for now.
@@ -67,6 +87,11 @@ func NewEventLog(pool *pgxpool.Pool) *EventLog {
 // passed by a late commit: no event is skipped, none repeated. The price is that one long
 // write transaction anywhere on the database server holds back events committed after it
 // began, until it ends.
+//
+// The retention deletes events from the start of the feed only (internal/retention): a
+// cursor behind an event it deleted is ErrCursorExpired, since reading on after it would
+// skip that event without a word. Reading from the start ("") reads after the deleted
+// events, and is never refused.
 func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage, error) {
 	if limit < 1 || limit > MaxListLimit {
 		return EventPage{}, fmt.Errorf("webhooks: list events: limit %d is not between 1 and %d", limit, MaxListLimit)
@@ -74,6 +99,19 @@ func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage
 	pos, err := decodeCursor(after)
 	if err != nil {
 		return EventPage{}, err
+	}
+	var deleted position // the last event the retention deleted; the zero position for none
+	switch row, err := l.q.DeletedUpTo(ctx, l.pool); {
+	case err == nil:
+		deleted = position{tx: row.Tx, seq: row.Seq}
+	case !errors.Is(err, pgx.ErrNoRows):
+		return EventPage{}, fmt.Errorf("webhooks: list events: retention: %w", err)
+	}
+	switch {
+	case after == "":
+		pos = deleted
+	case pos.before(deleted):
+		return EventPage{}, ErrCursorExpired
 	}
 	rows, err := l.q.ListEvents(ctx, l.pool, webhooksdb.ListEventsParams{
 		AfterTx: pos.tx, AfterSeq: pos.seq, MaxRows: int32(limit),
@@ -83,7 +121,7 @@ func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage
 	}
 	page := EventPage{Events: make([]Event, 0, len(rows)), Next: encodeCursor(pos)}
 	for _, r := range rows {
-		page.Events = append(page.Events, Event{ID: r.ID, Type: r.Type, OrderID: r.OrderID, Data: r.Data, CreatedAt: r.CreatedAt.UTC()})
+		page.Events = append(page.Events, newEvent(r.ID, r.Type, r.OrderID, r.AutopayID, r.Data, r.CreatedAt))
 	}
 	if n := len(rows); n > 0 {
 		page.Next = encodeCursor(position{tx: rows[n-1].Tx, seq: rows[n-1].Seq})
@@ -94,6 +132,11 @@ func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage
 // position is a place in the feed: the last event read, by writing transaction and seq.
 type position struct {
 	tx, seq int64
+}
+
+// before reports whether p comes before q in the feed's (tx_id, seq) order.
+func (p position) before(q position) bool {
+	return p.tx < q.tx || (p.tx == q.tx && p.seq < q.seq)
 }
 
 // cursorPrefix versions the cursor format.

@@ -9,7 +9,7 @@
 -- visible later belongs to a transaction that is still running or not yet started, whose
 -- tx_id is at least xmin. Ordered by (tx_id, seq), such an event always sorts after every
 -- event already returned: no cursor can ever be passed by a late commit.
-SELECT seq, id, type, order_id, data, created_at, tx_id::text::bigint AS tx
+SELECT seq, id, type, order_id, autopay_id, data, created_at, tx_id::text::bigint AS tx
 FROM events
 WHERE (tx_id, seq) > (sqlc.arg('after_tx')::bigint::text::xid8, sqlc.arg('after_seq')::bigint)
   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -22,8 +22,8 @@ LIMIT sqlc.arg('max_rows');
 -- claim commits before anything is posted. Concurrent passes (other replicas) skip the rows
 -- locked here, then see the lease and leave them alone; a replica that crashes mid-delivery
 -- only delays its events until the lease ends. An event waits while an earlier event of
--- the same order is still pending (delivered in seq order per order), but a failing event
--- holds back nothing else.
+-- the same order (or autopay enrolment) is still pending (delivered in seq order per order
+-- and per enrolment), but a failing event holds back nothing else.
 WITH due AS MATERIALIZED (
     SELECT e.seq FROM events e
     WHERE e.delivered_at IS NULL AND e.failed_at IS NULL
@@ -32,6 +32,10 @@ WITH due AS MATERIALIZED (
           SELECT 1 FROM events p
           WHERE p.order_id = e.order_id AND p.seq < e.seq
             AND p.delivered_at IS NULL AND p.failed_at IS NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM events p
+          WHERE p.autopay_id = e.autopay_id AND p.seq < e.seq
+            AND p.delivered_at IS NULL AND p.failed_at IS NULL)
     ORDER BY e.seq
     LIMIT sqlc.arg('max_rows')
     FOR UPDATE OF e SKIP LOCKED
@@ -39,7 +43,7 @@ WITH due AS MATERIALIZED (
 UPDATE events SET next_attempt_at = sqlc.arg('lease_until')::timestamptz, attempts = events.attempts + 1
 FROM due
 WHERE events.seq = due.seq
-RETURNING events.seq, events.id, events.type, events.order_id, events.data, events.created_at, events.attempts;
+RETURNING events.seq, events.id, events.type, events.order_id, events.autopay_id, events.data, events.created_at, events.attempts;
 
 -- name: InsertAttempt :exec
 -- One delivery attempt: the merchant's status code, or what went wrong, never a secret.
@@ -61,3 +65,8 @@ WHERE seq = sqlc.arg('seq') AND attempts = sqlc.arg('attempts')
 UPDATE events SET failed_at = sqlc.arg('at')::timestamptz, next_attempt_at = NULL
 WHERE seq = sqlc.arg('seq') AND attempts = sqlc.arg('attempts')
   AND delivered_at IS NULL AND failed_at IS NULL;
+
+-- name: DeletedUpTo :one
+-- The furthest feed position whose event the retention deleted (internal/retention); no row
+-- before the first deletion.
+SELECT tx_id::text::bigint AS tx, seq FROM events_retention;

@@ -13,6 +13,7 @@ import (
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 
+	"github.com/placetopay-gateway/gateway/internal/autopay"
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
@@ -59,20 +60,16 @@ func validate(t *testing.T, schema *base.Schema, value any) []string {
 const componentPrefix = "#/components/schemas/"
 
 // TestEveryEventTypeHasATypedSchemaWithAnExample: Event is a oneOf discriminated by type,
-// with one schema for each event type the gateway writes (Status.EventType), and each of
-// those schemas has examples: events of its type, valid against it and against Event.
+// with one schema for each event type the gateway writes (orders.EventTypes and
+// autopay.EventTypes), and each of those schemas has examples: events of its type, valid
+// against it and against Event.
 func TestEveryEventTypeHasATypedSchemaWithAnExample(t *testing.T) {
 	all := schemas(t)
 	event := all["Event"]
 	if event == nil || event.Discriminator == nil || event.Discriminator.PropertyName != "type" {
 		t.Fatal("Event is not a oneOf discriminated by type")
 	}
-	var emitted []string
-	for _, s := range orders.Statuses() {
-		if typ := s.EventType(); typ != "" && !slices.Contains(emitted, typ) {
-			emitted = append(emitted, typ)
-		}
-	}
+	emitted := append(orders.EventTypes(), autopay.EventTypes()...)
 	mapped := map[string]string{}
 	var types []string
 	for pair := event.Discriminator.Mapping.First(); pair != nil; pair = pair.Next() {
@@ -157,16 +154,18 @@ func TestEventOfTheWrongShapeIsRefused(t *testing.T) {
 	}
 
 	for name, ev := range map[string]map[string]any{
-		"unknown type":               mutate(func(ev, _ map[string]any) { ev["type"] = "order.shipped" }),
-		"another type's data":        mutate(func(ev, _ map[string]any) { ev["type"] = "order.refunded" }),
-		"a status not the type's":    mutate(func(_, d map[string]any) { d["status"] = "failed" }),
-		"a member missing":           mutate(func(_, d map[string]any) { delete(d, "paidAmount") }),
-		"an unknown member":          mutate(func(_, d map[string]any) { d["from"] = "pending" }),
-		"another type's member":      mutate(func(_, d map[string]any) { d["refund"] = map[string]any{"id": "x"} }),
-		"an amount as a number":      mutate(func(_, d map[string]any) { d["amount"] = map[string]any{"currency": "USD", "total": 59.9} }),
-		"an unknown event member":    mutate(func(ev, _ map[string]any) { ev["order"] = ev["orderId"] }),
-		"no data":                    mutate(func(ev, _ map[string]any) { delete(ev, "data") }),
-		"an unknown previous status": mutate(func(_, d map[string]any) { d["previousStatus"] = "shipped" }),
+		"unknown type":                  mutate(func(ev, _ map[string]any) { ev["type"] = "order.shipped" }),
+		"another type's data":           mutate(func(ev, _ map[string]any) { ev["type"] = "order.refunded" }),
+		"a status not the type's":       mutate(func(_, d map[string]any) { d["status"] = "failed" }),
+		"a member missing":              mutate(func(_, d map[string]any) { delete(d, "paidAmount") }),
+		"an unknown member":             mutate(func(_, d map[string]any) { d["from"] = "pending" }),
+		"another type's member":         mutate(func(_, d map[string]any) { d["refund"] = map[string]any{"id": "x"} }),
+		"an amount as a number":         mutate(func(_, d map[string]any) { d["amount"] = map[string]any{"currency": "USD", "total": 59.9} }),
+		"an unknown event member":       mutate(func(ev, _ map[string]any) { ev["order"] = ev["orderId"] }),
+		"no data":                       mutate(func(ev, _ map[string]any) { delete(ev, "data") }),
+		"an unknown previous status":    mutate(func(_, d map[string]any) { d["previousStatus"] = "shipped" }),
+		"an enrolment beside the order": mutate(func(ev, _ map[string]any) { ev["enrolmentId"] = ev["orderId"] }),
+		"an autopay type on an order":   mutate(func(ev, _ map[string]any) { ev["type"] = "autopay.updated" }),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if errs := validate(t, all["Event"], ev); len(errs) == 0 {

@@ -7,7 +7,6 @@ package idempotencydb
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -72,18 +71,6 @@ func (q *Queries) Complete(ctx context.Context, db DBTX, arg CompleteParams) (in
 		arg.ResponseBody,
 		arg.ResponseKeyID,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const deleteOlderThan = `-- name: DeleteOlderThan :execrows
-DELETE FROM idempotency_keys WHERE created_at < $1 AND state = 'done'
-`
-
-func (q *Queries) DeleteOlderThan(ctx context.Context, db DBTX, createdAt time.Time) (int64, error) {
-	result, err := db.Exec(ctx, deleteOlderThan, createdAt)
 	if err != nil {
 		return 0, err
 	}

@@ -55,7 +55,7 @@ type Event struct {
 	Seq           int64
 	ID            uuid.UUID
 	Type          string
-	OrderID       uuid.UUID
+	OrderID       *uuid.UUID
 	Data          []byte
 	TxID          pgtype.Uint64
 	CreatedAt     time.Time
@@ -63,6 +63,7 @@ type Event struct {
 	Attempts      int32
 	NextAttemptAt *time.Time
 	FailedAt      *time.Time
+	AutopayID     *uuid.UUID
 }
 
 type Order struct {
@@ -97,34 +98,35 @@ type OrderTimeline struct {
 }
 
 type Payment struct {
-	ID                uuid.UUID
-	OrderID           uuid.UUID
-	SessionID         *uuid.UUID
-	InternalReference int64
-	Kind              string
-	Reference         string
-	Status            string
-	Reason            *string
-	Message           *string
-	AuthorizationCode *string
-	Receipt           *string
-	Franchise         *string
-	PaymentMethod     *string
-	PaymentMethodName *string
-	IssuerName        *string
-	LastDigits        *string
-	Currency          string
-	AmountMinor       int64
-	Refunded          bool
-	RefundedMinor     int64
-	ProviderDate      *time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	HeldMinor         *int64
-	Settled           *string
-	ParentID          *uuid.UUID
-	ConfirmWarnedAt   *time.Time
-	Confirmed         bool
+	ID                      uuid.UUID
+	OrderID                 uuid.UUID
+	SessionID               *uuid.UUID
+	InternalReference       int64
+	Kind                    string
+	Reference               string
+	Status                  string
+	Reason                  *string
+	Message                 *string
+	AuthorizationCode       *string
+	Receipt                 *string
+	Franchise               *string
+	PaymentMethod           *string
+	PaymentMethodName       *string
+	IssuerName              *string
+	LastDigits              *string
+	Currency                string
+	AmountMinor             int64
+	Refunded                bool
+	RefundedMinor           int64
+	ProviderDate            *time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+	HeldMinor               *int64
+	Settled                 *string
+	ParentID                *uuid.UUID
+	ConfirmWarnedAt         *time.Time
+	Confirmed               bool
+	ConfirmationAnnouncedAt *time.Time
 }
 
 type PaymentMethod struct {

@@ -382,13 +382,13 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 }
 
 const insertEvent = `-- name: InsertEvent :one
-INSERT INTO events (id, type, order_id, data) VALUES ($1, $2, $3, $4) RETURNING seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at, failed_at
+INSERT INTO events (id, type, order_id, data) VALUES ($1, $2, $3, $4) RETURNING seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at, failed_at, autopay_id
 `
 
 type InsertEventParams struct {
 	ID      uuid.UUID
 	Type    string
-	OrderID uuid.UUID
+	OrderID *uuid.UUID
 	Data    []byte
 }
 
@@ -412,6 +412,7 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 		&i.Attempts,
 		&i.NextAttemptAt,
 		&i.FailedAt,
+		&i.AutopayID,
 	)
 	return i, err
 }
@@ -556,10 +557,10 @@ func (q *Queries) InsertTimeline(ctx context.Context, db DBTX, arg InsertTimelin
 }
 
 const listOrderEvents = `-- name: ListOrderEvents :many
-SELECT seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at, failed_at FROM events WHERE order_id = $1 ORDER BY seq
+SELECT seq, id, type, order_id, data, tx_id, created_at, delivered_at, attempts, next_attempt_at, failed_at, autopay_id FROM events WHERE order_id = $1 ORDER BY seq
 `
 
-func (q *Queries) ListOrderEvents(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Event, error) {
+func (q *Queries) ListOrderEvents(ctx context.Context, db DBTX, orderID *uuid.UUID) ([]Event, error) {
 	rows, err := db.Query(ctx, listOrderEvents, orderID)
 	if err != nil {
 		return nil, err
@@ -580,6 +581,7 @@ func (q *Queries) ListOrderEvents(ctx context.Context, db DBTX, orderID uuid.UUI
 			&i.Attempts,
 			&i.NextAttemptAt,
 			&i.FailedAt,
+			&i.AutopayID,
 		); err != nil {
 			return nil, err
 		}
@@ -675,7 +677,7 @@ func (q *Queries) ListOrders(ctx context.Context, db DBTX, arg ListOrdersParams)
 }
 
 const listPayments = `-- name: ListPayments :many
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Payment, error) {
@@ -716,6 +718,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.ParentID,
 			&i.ConfirmWarnedAt,
 			&i.Confirmed,
+			&i.ConfirmationAnnouncedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -45,6 +45,65 @@ func (q *Queries) AddPaymentRefund(ctx context.Context, db DBTX, arg AddPaymentR
 	return err
 }
 
+const claimConfirmationAnnouncements = `-- name: ClaimConfirmationAnnouncements :many
+UPDATE payments SET confirmation_announced_at = now()
+WHERE order_id = $1 AND status = 'PENDING_CONFIRMATION' AND confirmation_announced_at IS NULL
+RETURNING id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at
+`
+
+// The order's payments awaiting confirmation that the merchant was not told of yet, marked
+// told: each is announced once (order.confirmation_required), however often its session is
+// queried. The caller holds the order's lock and writes the events in the same transaction.
+func (q *Queries) ClaimConfirmationAnnouncements(ctx context.Context, db DBTX, orderID uuid.UUID) ([]Payment, error) {
+	rows, err := db.Query(ctx, claimConfirmationAnnouncements, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Payment
+	for rows.Next() {
+		var i Payment
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrderID,
+			&i.SessionID,
+			&i.InternalReference,
+			&i.Kind,
+			&i.Reference,
+			&i.Status,
+			&i.Reason,
+			&i.Message,
+			&i.AuthorizationCode,
+			&i.Receipt,
+			&i.Franchise,
+			&i.PaymentMethod,
+			&i.PaymentMethodName,
+			&i.IssuerName,
+			&i.LastDigits,
+			&i.Currency,
+			&i.AmountMinor,
+			&i.Refunded,
+			&i.RefundedMinor,
+			&i.ProviderDate,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.HeldMinor,
+			&i.Settled,
+			&i.ParentID,
+			&i.ConfirmWarnedAt,
+			&i.Confirmed,
+			&i.ConfirmationAnnouncedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const claimConfirmationWarnings = `-- name: ClaimConfirmationWarnings :many
 UPDATE payments SET confirm_warned_at = now()
 WHERE id IN (
@@ -53,7 +112,7 @@ WHERE id IN (
       AND w.provider_date <= $1::timestamptz
     LIMIT 50
     FOR UPDATE SKIP LOCKED)
-RETURNING id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed
+RETURNING id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at
 `
 
 // PENDING_CONFIRMATION payments whose window closes soon and that were not warned about yet.
@@ -95,6 +154,7 @@ func (q *Queries) ClaimConfirmationWarnings(ctx context.Context, db DBTX, entere
 			&i.ParentID,
 			&i.ConfirmWarnedAt,
 			&i.Confirmed,
+			&i.ConfirmationAnnouncedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -155,7 +215,7 @@ func (q *Queries) CountRefundsInFlight(ctx context.Context, db DBTX, orderID uui
 }
 
 const getOpenCheckin = `-- name: GetOpenCheckin :one
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments
 WHERE order_id = $1 AND kind = 'checkin' AND status = 'APPROVED' AND settled IS NULL AND parent_id IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT 1
@@ -194,12 +254,13 @@ func (q *Queries) GetOpenCheckin(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.ParentID,
 		&i.ConfirmWarnedAt,
 		&i.Confirmed,
+		&i.ConfirmationAnnouncedAt,
 	)
 	return i, err
 }
 
 const getOrderPayment = `-- name: GetOrderPayment :one
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments WHERE order_id = $1 AND internal_reference = $2
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments WHERE order_id = $1 AND internal_reference = $2
 `
 
 type GetOrderPaymentParams struct {
@@ -239,12 +300,13 @@ func (q *Queries) GetOrderPayment(ctx context.Context, db DBTX, arg GetOrderPaym
 		&i.ParentID,
 		&i.ConfirmWarnedAt,
 		&i.Confirmed,
+		&i.ConfirmationAnnouncedAt,
 	)
 	return i, err
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments WHERE id = $1
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Payment, error) {
@@ -279,6 +341,7 @@ func (q *Queries) GetPayment(ctx context.Context, db DBTX, id uuid.UUID) (Paymen
 		&i.ParentID,
 		&i.ConfirmWarnedAt,
 		&i.Confirmed,
+		&i.ConfirmationAnnouncedAt,
 	)
 	return i, err
 }
@@ -577,7 +640,7 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 
 const listRefundablePayments = `-- name: ListRefundablePayments :many
 
-SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed FROM payments
+SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments
 WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind NOT IN ('checkin', 'recurring')
   AND refunded_minor < amount_minor
 ORDER BY created_at, id
@@ -624,6 +687,7 @@ func (q *Queries) ListRefundablePayments(ctx context.Context, db DBTX, orderID u
 			&i.ParentID,
 			&i.ConfirmWarnedAt,
 			&i.Confirmed,
+			&i.ConfirmationAnnouncedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -21,6 +21,10 @@ WITH due AS MATERIALIZED (
           SELECT 1 FROM events p
           WHERE p.order_id = e.order_id AND p.seq < e.seq
             AND p.delivered_at IS NULL AND p.failed_at IS NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM events p
+          WHERE p.autopay_id = e.autopay_id AND p.seq < e.seq
+            AND p.delivered_at IS NULL AND p.failed_at IS NULL)
     ORDER BY e.seq
     LIMIT $3
     FOR UPDATE OF e SKIP LOCKED
@@ -28,7 +32,7 @@ WITH due AS MATERIALIZED (
 UPDATE events SET next_attempt_at = $1::timestamptz, attempts = events.attempts + 1
 FROM due
 WHERE events.seq = due.seq
-RETURNING events.seq, events.id, events.type, events.order_id, events.data, events.created_at, events.attempts
+RETURNING events.seq, events.id, events.type, events.order_id, events.autopay_id, events.data, events.created_at, events.attempts
 `
 
 type ClaimEventsParams struct {
@@ -41,7 +45,8 @@ type ClaimEventsRow struct {
 	Seq       int64
 	ID        uuid.UUID
 	Type      string
-	OrderID   uuid.UUID
+	OrderID   *uuid.UUID
+	AutopayID *uuid.UUID
 	Data      []byte
 	CreatedAt time.Time
 	Attempts  int32
@@ -52,8 +57,8 @@ type ClaimEventsRow struct {
 // claim commits before anything is posted. Concurrent passes (other replicas) skip the rows
 // locked here, then see the lease and leave them alone; a replica that crashes mid-delivery
 // only delays its events until the lease ends. An event waits while an earlier event of
-// the same order is still pending (delivered in seq order per order), but a failing event
-// holds back nothing else.
+// the same order (or autopay enrolment) is still pending (delivered in seq order per order
+// and per enrolment), but a failing event holds back nothing else.
 func (q *Queries) ClaimEvents(ctx context.Context, db DBTX, arg ClaimEventsParams) ([]ClaimEventsRow, error) {
 	rows, err := db.Query(ctx, claimEvents, arg.LeaseUntil, arg.Now, arg.MaxRows)
 	if err != nil {
@@ -68,6 +73,7 @@ func (q *Queries) ClaimEvents(ctx context.Context, db DBTX, arg ClaimEventsParam
 			&i.ID,
 			&i.Type,
 			&i.OrderID,
+			&i.AutopayID,
 			&i.Data,
 			&i.CreatedAt,
 			&i.Attempts,
@@ -80,6 +86,24 @@ func (q *Queries) ClaimEvents(ctx context.Context, db DBTX, arg ClaimEventsParam
 		return nil, err
 	}
 	return items, nil
+}
+
+const deletedUpTo = `-- name: DeletedUpTo :one
+SELECT tx_id::text::bigint AS tx, seq FROM events_retention
+`
+
+type DeletedUpToRow struct {
+	Tx  int64
+	Seq int64
+}
+
+// The furthest feed position whose event the retention deleted (internal/retention); no row
+// before the first deletion.
+func (q *Queries) DeletedUpTo(ctx context.Context, db DBTX) (DeletedUpToRow, error) {
+	row := db.QueryRow(ctx, deletedUpTo)
+	var i DeletedUpToRow
+	err := row.Scan(&i.Tx, &i.Seq)
+	return i, err
 }
 
 const giveUp = `-- name: GiveUp :execrows
@@ -128,7 +152,7 @@ func (q *Queries) InsertAttempt(ctx context.Context, db DBTX, arg InsertAttemptP
 }
 
 const listEvents = `-- name: ListEvents :many
-SELECT seq, id, type, order_id, data, created_at, tx_id::text::bigint AS tx
+SELECT seq, id, type, order_id, autopay_id, data, created_at, tx_id::text::bigint AS tx
 FROM events
 WHERE (tx_id, seq) > ($1::bigint::text::xid8, $2::bigint)
   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -146,7 +170,8 @@ type ListEventsRow struct {
 	Seq       int64
 	ID        uuid.UUID
 	Type      string
-	OrderID   uuid.UUID
+	OrderID   *uuid.UUID
+	AutopayID *uuid.UUID
 	Data      []byte
 	CreatedAt time.Time
 	Tx        int64
@@ -176,6 +201,7 @@ func (q *Queries) ListEvents(ctx context.Context, db DBTX, arg ListEventsParams)
 			&i.ID,
 			&i.Type,
 			&i.OrderID,
+			&i.AutopayID,
 			&i.Data,
 			&i.CreatedAt,
 			&i.Tx,

@@ -21,6 +21,135 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AutopayCancelledDataStatus.
+const (
+	AutopayCancelledDataStatusCancelled AutopayCancelledDataStatus = "cancelled"
+)
+
+// Valid indicates whether the value is a known member of the AutopayCancelledDataStatus enum.
+func (e AutopayCancelledDataStatus) Valid() bool {
+	switch e {
+	case AutopayCancelledDataStatusCancelled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayCancelledEventType.
+const (
+	AutopayCancelled AutopayCancelledEventType = "autopay.cancelled"
+)
+
+// Valid indicates whether the value is a known member of the AutopayCancelledEventType enum.
+func (e AutopayCancelledEventType) Valid() bool {
+	switch e {
+	case AutopayCancelled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayChargedDataChargeSource.
+const (
+	AutopayChargedDataChargeSourceSettlement AutopayChargedDataChargeSource = "settlement"
+	AutopayChargedDataChargeSourceWebhook    AutopayChargedDataChargeSource = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the AutopayChargedDataChargeSource enum.
+func (e AutopayChargedDataChargeSource) Valid() bool {
+	switch e {
+	case AutopayChargedDataChargeSourceSettlement:
+		return true
+	case AutopayChargedDataChargeSourceWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayChargedDataChargeStatus.
+const (
+	AutopayChargedDataChargeStatusApproved AutopayChargedDataChargeStatus = "approved"
+	AutopayChargedDataChargeStatusReview   AutopayChargedDataChargeStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the AutopayChargedDataChargeStatus enum.
+func (e AutopayChargedDataChargeStatus) Valid() bool {
+	switch e {
+	case AutopayChargedDataChargeStatusApproved:
+		return true
+	case AutopayChargedDataChargeStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayChargedEventType.
+const (
+	AutopayCharged AutopayChargedEventType = "autopay.charged"
+)
+
+// Valid indicates whether the value is a known member of the AutopayChargedEventType enum.
+func (e AutopayChargedEventType) Valid() bool {
+	switch e {
+	case AutopayCharged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayFailedDataChargeSource.
+const (
+	AutopayFailedDataChargeSourceSettlement AutopayFailedDataChargeSource = "settlement"
+	AutopayFailedDataChargeSourceWebhook    AutopayFailedDataChargeSource = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the AutopayFailedDataChargeSource enum.
+func (e AutopayFailedDataChargeSource) Valid() bool {
+	switch e {
+	case AutopayFailedDataChargeSourceSettlement:
+		return true
+	case AutopayFailedDataChargeSourceWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayFailedDataChargeStatus.
+const (
+	AutopayFailedDataChargeStatusFailed AutopayFailedDataChargeStatus = "failed"
+)
+
+// Valid indicates whether the value is a known member of the AutopayFailedDataChargeStatus enum.
+func (e AutopayFailedDataChargeStatus) Valid() bool {
+	switch e {
+	case AutopayFailedDataChargeStatusFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayFailedEventType.
+const (
+	AutopayFailed AutopayFailedEventType = "autopay.failed"
+)
+
+// Valid indicates whether the value is a known member of the AutopayFailedEventType enum.
+func (e AutopayFailedEventType) Valid() bool {
+	switch e {
+	case AutopayFailed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AutopayRecurringPeriodicity.
 const (
 	AutopayRecurringPeriodicityD AutopayRecurringPeriodicity = "D"
@@ -87,6 +216,48 @@ func (e AutopayStatus) Valid() bool {
 	case AutopayStatusFailed:
 		return true
 	case AutopayStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayUpdatedDataStatus.
+const (
+	AutopayUpdatedDataStatusActive    AutopayUpdatedDataStatus = "active"
+	AutopayUpdatedDataStatusCompleted AutopayUpdatedDataStatus = "completed"
+	AutopayUpdatedDataStatusExpired   AutopayUpdatedDataStatus = "expired"
+	AutopayUpdatedDataStatusFailed    AutopayUpdatedDataStatus = "failed"
+	AutopayUpdatedDataStatusPending   AutopayUpdatedDataStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the AutopayUpdatedDataStatus enum.
+func (e AutopayUpdatedDataStatus) Valid() bool {
+	switch e {
+	case AutopayUpdatedDataStatusActive:
+		return true
+	case AutopayUpdatedDataStatusCompleted:
+		return true
+	case AutopayUpdatedDataStatusExpired:
+		return true
+	case AutopayUpdatedDataStatusFailed:
+		return true
+	case AutopayUpdatedDataStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutopayUpdatedEventType.
+const (
+	AutopayUpdated AutopayUpdatedEventType = "autopay.updated"
+)
+
+// Valid indicates whether the value is a known member of the AutopayUpdatedEventType enum.
+func (e AutopayUpdatedEventType) Valid() bool {
+	switch e {
+	case AutopayUpdated:
 		return true
 	default:
 		return false
@@ -252,6 +423,21 @@ func (e OrderCancelledEventType) Valid() bool {
 	}
 }
 
+// Defines values for OrderConfirmationRequiredEventType.
+const (
+	OrderConfirmationRequired OrderConfirmationRequiredEventType = "order.confirmation_required"
+)
+
+// Valid indicates whether the value is a known member of the OrderConfirmationRequiredEventType enum.
+func (e OrderConfirmationRequiredEventType) Valid() bool {
+	switch e {
+	case OrderConfirmationRequired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderFailedDataStatus.
 const (
 	OrderFailedDataStatusFailed OrderFailedDataStatus = "failed"
@@ -336,6 +522,69 @@ const (
 func (e OrderPartiallyPaidEventType) Valid() bool {
 	switch e {
 	case OrderPartiallyPaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderRecurringChargeDataRecurringChargeConfirmed.
+const (
+	False OrderRecurringChargeDataRecurringChargeConfirmed = false
+)
+
+// Valid indicates whether the value is a known member of the OrderRecurringChargeDataRecurringChargeConfirmed enum.
+func (e OrderRecurringChargeDataRecurringChargeConfirmed) Valid() bool {
+	switch e {
+	case False:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderRecurringChargeDataRecurringChargeStatus.
+const (
+	OrderRecurringChargeDataRecurringChargeStatusAPPROVED            OrderRecurringChargeDataRecurringChargeStatus = "APPROVED"
+	OrderRecurringChargeDataRecurringChargeStatusFAILED              OrderRecurringChargeDataRecurringChargeStatus = "FAILED"
+	OrderRecurringChargeDataRecurringChargeStatusPENDING             OrderRecurringChargeDataRecurringChargeStatus = "PENDING"
+	OrderRecurringChargeDataRecurringChargeStatusPENDINGCONFIRMATION OrderRecurringChargeDataRecurringChargeStatus = "PENDING_CONFIRMATION"
+	OrderRecurringChargeDataRecurringChargeStatusPENDINGVALIDATION   OrderRecurringChargeDataRecurringChargeStatus = "PENDING_VALIDATION"
+	OrderRecurringChargeDataRecurringChargeStatusREFUNDED            OrderRecurringChargeDataRecurringChargeStatus = "REFUNDED"
+	OrderRecurringChargeDataRecurringChargeStatusREJECTED            OrderRecurringChargeDataRecurringChargeStatus = "REJECTED"
+)
+
+// Valid indicates whether the value is a known member of the OrderRecurringChargeDataRecurringChargeStatus enum.
+func (e OrderRecurringChargeDataRecurringChargeStatus) Valid() bool {
+	switch e {
+	case OrderRecurringChargeDataRecurringChargeStatusAPPROVED:
+		return true
+	case OrderRecurringChargeDataRecurringChargeStatusFAILED:
+		return true
+	case OrderRecurringChargeDataRecurringChargeStatusPENDING:
+		return true
+	case OrderRecurringChargeDataRecurringChargeStatusPENDINGCONFIRMATION:
+		return true
+	case OrderRecurringChargeDataRecurringChargeStatusPENDINGVALIDATION:
+		return true
+	case OrderRecurringChargeDataRecurringChargeStatusREFUNDED:
+		return true
+	case OrderRecurringChargeDataRecurringChargeStatusREJECTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderRecurringChargeEventType.
+const (
+	OrderRecurringCharge OrderRecurringChargeEventType = "order.recurring_charge"
+)
+
+// Valid indicates whether the value is a known member of the OrderRecurringChargeEventType enum.
+func (e OrderRecurringChargeEventType) Valid() bool {
+	switch e {
+	case OrderRecurringCharge:
 		return true
 	default:
 		return false
@@ -517,6 +766,7 @@ func (e PlacetoPayStatusStatus) Valid() bool {
 const (
 	ProblemCodeBadRequest           ProblemCode = "bad_request"
 	ProblemCodeConflict             ProblemCode = "conflict"
+	ProblemCodeGone                 ProblemCode = "gone"
 	ProblemCodeInternal             ProblemCode = "internal"
 	ProblemCodeInvalid              ProblemCode = "invalid"
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
@@ -534,6 +784,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeBadRequest:
 		return true
 	case ProblemCodeConflict:
+		return true
+	case ProblemCodeGone:
 		return true
 	case ProblemCodeInternal:
 		return true
@@ -787,6 +1039,149 @@ type Autopay struct {
 	UpdatedAt time.Time     `json:"updatedAt"`
 }
 
+// AutopayCancelledData defines model for AutopayCancelledData.
+type AutopayCancelledData struct {
+	// Amount FIXED charges only.
+	Amount *Money `json:"amount,omitempty"`
+
+	// AutopayId PlacetoPay's autopay id, once known.
+	AutopayId   *openapi_types.UUID `json:"autopayId,omitempty"`
+	Description string              `json:"description"`
+	DueDay      *int                `json:"dueDay,omitempty"`
+	EnrolmentId openapi_types.UUID  `json:"enrolmentId"`
+
+	// Instrument What the gateway keeps of the means of payment; never the token.
+	Instrument     *AutopayEventInstrument    `json:"instrument,omitempty"`
+	PreviousStatus AutopayStatus              `json:"previousStatus"`
+	Recurring      AutopayRecurring           `json:"recurring"`
+	Reference      string                     `json:"reference"`
+	Status         AutopayCancelledDataStatus `json:"status"`
+}
+
+// AutopayCancelledDataStatus defines model for AutopayCancelledData.Status.
+type AutopayCancelledDataStatus string
+
+// AutopayCancelledEvent The enrolment was cancelled (by the merchant with `/v1/autopay/{id}/cancel`, or by the payer at PlacetoPay), as PlacetoPay's `/autopay/search` shows: PlacetoPay charges it no more.
+//
+// Examples: {"createdAt":"2026-11-30T12:00:00Z","data":{"amount":{"currency":"USD","total":"25.00"},"autopayId":"2972c13d-6315-4da3-80d7-64c24eb232ad","description":"Monthly plan","dueDay":15,"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","previousStatus":"active","recurring":{"interval":1,"maxPeriods":12,"nextPayment":"2026-12-15","periodicity":"M","type":"FIXED"},"reference":"ACC-0001","status":"cancelled"},"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c49","type":"autopay.cancelled"}
+type AutopayCancelledEvent struct {
+	CreatedAt time.Time            `json:"createdAt"`
+	Data      AutopayCancelledData `json:"data"`
+
+	// EnrolmentId The enrolment: `/v1/autopay/{id}`.
+	EnrolmentId openapi_types.UUID        `json:"enrolmentId"`
+	Id          openapi_types.UUID        `json:"id"`
+	Type        AutopayCancelledEventType `json:"type"`
+}
+
+// AutopayCancelledEventType defines model for AutopayCancelledEvent.Type.
+type AutopayCancelledEventType string
+
+// AutopayChargedData defines model for AutopayChargedData.
+type AutopayChargedData struct {
+	// AutopayId PlacetoPay's autopay id.
+	AutopayId openapi_types.UUID `json:"autopayId"`
+	Charge    struct {
+		Amount            *Money  `json:"amount,omitempty"`
+		Authorization     *string `json:"authorization,omitempty"`
+		InternalReference int64   `json:"internalReference"`
+
+		// ProviderStatus PlacetoPay's status of the transaction, as the query shows it.
+		ProviderStatus *string `json:"providerStatus,omitempty"`
+		Reason         *string `json:"reason,omitempty"`
+		Receipt        *string `json:"receipt,omitempty"`
+
+		// Source What reported the charge before the gateway's query confirmed it.
+		Source AutopayChargedDataChargeSource `json:"source"`
+
+		// Status `review`: approved with another amount than the settlement's.
+		Status AutopayChargedDataChargeStatus `json:"status"`
+	} `json:"charge"`
+	EnrolmentId openapi_types.UUID `json:"enrolmentId"`
+
+	// Reference The enrolment's reference.
+	Reference string `json:"reference"`
+}
+
+// AutopayChargedDataChargeSource What reported the charge before the gateway's query confirmed it.
+type AutopayChargedDataChargeSource string
+
+// AutopayChargedDataChargeStatus `review`: approved with another amount than the settlement's.
+type AutopayChargedDataChargeStatus string
+
+// AutopayChargedEvent PlacetoPay charged an autopay and the gateway's own `/autopay/transactions` query shows the charge approved (`charge.status` `approved`), or approved with another amount than its settlement said (`review`: look at it). Written once per charge.
+//
+// Examples: {"createdAt":"2026-12-15T08:00:00Z","data":{"autopayId":"2972c13d-6315-4da3-80d7-64c24eb232ad","charge":{"amount":{"currency":"USD","total":"25.00"},"authorization":"000000","internalReference":99887766,"providerStatus":"APPROVED","reason":"00","source":"settlement","status":"approved"},"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","reference":"ACC-0001"},"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c46","type":"autopay.charged"}
+type AutopayChargedEvent struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Data      AutopayChargedData `json:"data"`
+
+	// EnrolmentId The enrolment: `/v1/autopay/{id}`.
+	EnrolmentId openapi_types.UUID      `json:"enrolmentId"`
+	Id          openapi_types.UUID      `json:"id"`
+	Type        AutopayChargedEventType `json:"type"`
+}
+
+// AutopayChargedEventType defines model for AutopayChargedEvent.Type.
+type AutopayChargedEventType string
+
+// AutopayEventInstrument What the gateway keeps of the means of payment; never the token.
+type AutopayEventInstrument struct {
+	Franchise     *string `json:"franchise,omitempty"`
+	FranchiseName *string `json:"franchiseName,omitempty"`
+	IssuerName    *string `json:"issuerName,omitempty"`
+	LastDigits    *string `json:"lastDigits,omitempty"`
+	ValidUntil    *string `json:"validUntil,omitempty"`
+}
+
+// AutopayFailedData defines model for AutopayFailedData.
+type AutopayFailedData struct {
+	// AutopayId PlacetoPay's autopay id.
+	AutopayId openapi_types.UUID `json:"autopayId"`
+	Charge    struct {
+		Amount            *Money  `json:"amount,omitempty"`
+		Authorization     *string `json:"authorization,omitempty"`
+		InternalReference int64   `json:"internalReference"`
+
+		// ProviderStatus PlacetoPay's status of the transaction, as the query shows it.
+		ProviderStatus *string `json:"providerStatus,omitempty"`
+		Reason         *string `json:"reason,omitempty"`
+		Receipt        *string `json:"receipt,omitempty"`
+
+		// Source What reported the charge before the gateway's query confirmed it.
+		Source AutopayFailedDataChargeSource `json:"source"`
+
+		// Status Rejected or failed.
+		Status AutopayFailedDataChargeStatus `json:"status"`
+	} `json:"charge"`
+	EnrolmentId openapi_types.UUID `json:"enrolmentId"`
+
+	// Reference The enrolment's reference.
+	Reference string `json:"reference"`
+}
+
+// AutopayFailedDataChargeSource What reported the charge before the gateway's query confirmed it.
+type AutopayFailedDataChargeSource string
+
+// AutopayFailedDataChargeStatus Rejected or failed.
+type AutopayFailedDataChargeStatus string
+
+// AutopayFailedEvent A charge of an autopay failed: the gateway's own `/autopay/transactions` query shows it rejected or failed (PlacetoPay says so with AUTOPAY_TRANSACTION_FAILED). Written once per charge.
+//
+// Examples: {"createdAt":"2027-01-15T08:00:00Z","data":{"autopayId":"2972c13d-6315-4da3-80d7-64c24eb232ad","charge":{"amount":{"currency":"USD","total":"25.00"},"internalReference":99887767,"providerStatus":"REJECTED","reason":"05","source":"webhook","status":"failed"},"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","reference":"ACC-0001"},"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c47","type":"autopay.failed"}
+type AutopayFailedEvent struct {
+	CreatedAt time.Time         `json:"createdAt"`
+	Data      AutopayFailedData `json:"data"`
+
+	// EnrolmentId The enrolment: `/v1/autopay/{id}`.
+	EnrolmentId openapi_types.UUID     `json:"enrolmentId"`
+	Id          openapi_types.UUID     `json:"id"`
+	Type        AutopayFailedEventType `json:"type"`
+}
+
+// AutopayFailedEventType defines model for AutopayFailedEvent.Type.
+type AutopayFailedEventType string
+
 // AutopayRecurring defines model for AutopayRecurring.
 type AutopayRecurring struct {
 	DueDate  *openapi_types.Date `json:"dueDate,omitempty"`
@@ -831,6 +1226,44 @@ type AutopayTerms struct {
 	// UserAgent The payer's; the caller's User-Agent when absent.
 	UserAgent *string `json:"userAgent,omitempty"`
 }
+
+// AutopayUpdatedData defines model for AutopayUpdatedData.
+type AutopayUpdatedData struct {
+	// Amount FIXED charges only.
+	Amount *Money `json:"amount,omitempty"`
+
+	// AutopayId PlacetoPay's autopay id, once known.
+	AutopayId   *openapi_types.UUID `json:"autopayId,omitempty"`
+	Description string              `json:"description"`
+	DueDay      *int                `json:"dueDay,omitempty"`
+	EnrolmentId openapi_types.UUID  `json:"enrolmentId"`
+
+	// Instrument What the gateway keeps of the means of payment; never the token.
+	Instrument     *AutopayEventInstrument  `json:"instrument,omitempty"`
+	PreviousStatus AutopayStatus            `json:"previousStatus"`
+	Recurring      AutopayRecurring         `json:"recurring"`
+	Reference      string                   `json:"reference"`
+	Status         AutopayUpdatedDataStatus `json:"status"`
+}
+
+// AutopayUpdatedDataStatus defines model for AutopayUpdatedData.Status.
+type AutopayUpdatedDataStatus string
+
+// AutopayUpdatedEvent The enrolment changed, as the gateway's own queries of PlacetoPay show: activated (`pending` to `active`), its terms edited, completed, failed, expired, or a new instrument. `data` is the enrolment after the change. A cancellation is `autopay.cancelled` instead.
+//
+// Examples: {"createdAt":"2026-11-23T23:10:00Z","data":{"amount":{"currency":"USD","total":"25.00"},"autopayId":"2972c13d-6315-4da3-80d7-64c24eb232ad","description":"Monthly plan","dueDay":15,"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","instrument":{"franchise":"visa","franchiseName":"Visa","lastDigits":"0081","validUntil":"2029-12-31"},"previousStatus":"pending","recurring":{"interval":1,"maxPeriods":12,"nextPayment":"2026-12-15","periodicity":"M","type":"FIXED"},"reference":"ACC-0001","status":"active"},"enrolmentId":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c48","type":"autopay.updated"}
+type AutopayUpdatedEvent struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Data      AutopayUpdatedData `json:"data"`
+
+	// EnrolmentId The enrolment: `/v1/autopay/{id}`.
+	EnrolmentId openapi_types.UUID      `json:"enrolmentId"`
+	Id          openapi_types.UUID      `json:"id"`
+	Type        AutopayUpdatedEventType `json:"type"`
+}
+
+// AutopayUpdatedEventType defines model for AutopayUpdatedEvent.Type.
+type AutopayUpdatedEventType string
 
 // ChargeRequest defines model for ChargeRequest.
 type ChargeRequest struct {
@@ -966,7 +1399,7 @@ type Dispersion struct {
 // DispersionAgreementType defines model for Dispersion.AgreementType.
 type DispersionAgreementType string
 
-// Event An order event, written in the same transaction as the change it announces; `type` says which, and with it the shape of `data`. `data` holds the order's statuses and amounts at the change (`previousStatus` equals `status` for an event with no status change), and what the type adds.
+// Event An event, written in the same transaction as the change it announces; `type` says which, and with it the shape of `data`. An `order.*` event is about an order (`orderId`): `data` holds the order's statuses and amounts at the change (`previousStatus` equals `status` for an event with no status change), and what the type adds. An `autopay.*` event is about an autopay enrolment (`enrolmentId`, the `id` of `/v1/autopay/{id}`) and has no `orderId`.
 type Event struct {
 	union json.RawMessage
 }
@@ -1119,6 +1552,40 @@ type OrderCancelledEvent struct {
 // OrderCancelledEventType defines model for OrderCancelledEvent.Type.
 type OrderCancelledEventType string
 
+// OrderConfirmationRequiredData defines model for OrderConfirmationRequiredData.
+type OrderConfirmationRequiredData struct {
+	Amount       Money `json:"amount"`
+	Confirmation struct {
+		Amount Money `json:"amount"`
+
+		// Deadline When the confirmation window closes: PlacetoPay's date of the payment plus `GATEWAY_CONFIRMATION_WINDOW`. Confirm or cancel before it.
+		Deadline time.Time `json:"deadline"`
+
+		// InternalReference The payment awaiting confirmation.
+		InternalReference int64 `json:"internalReference"`
+	} `json:"confirmation"`
+	OrderId        openapi_types.UUID `json:"orderId"`
+	PaidAmount     Money              `json:"paidAmount"`
+	PreviousStatus OrderStatus        `json:"previousStatus"`
+	Reference      string             `json:"reference"`
+	RefundedAmount Money              `json:"refundedAmount"`
+	Status         OrderStatus        `json:"status"`
+}
+
+// OrderConfirmationRequiredEvent A payment of a session opened with `requiresConfirmation` entered PENDING_CONFIRMATION: PlacetoPay approved it and holds it until the merchant confirms or cancels it (`/v1/orders/{id}/payments/{internalReference}/confirm` or `/cancel`) before `deadline`, after which PlacetoPay rejects it. Written once per payment; the order stays as it is until the confirmation's session query.
+//
+// Examples: {"createdAt":"2026-11-23T23:10:00Z","data":{"amount":{"currency":"USD","total":"59.90"},"confirmation":{"amount":{"currency":"USD","total":"59.90"},"deadline":"2026-11-23T23:40:00Z","internalReference":987654},"orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","paidAmount":{"currency":"USD","total":"0.00"},"previousStatus":"pending","reference":"ORD-20261123-0001","refundedAmount":{"currency":"USD","total":"0.00"},"status":"pending"},"id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c44","orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","type":"order.confirmation_required"}
+type OrderConfirmationRequiredEvent struct {
+	CreatedAt time.Time                          `json:"createdAt"`
+	Data      OrderConfirmationRequiredData      `json:"data"`
+	Id        openapi_types.UUID                 `json:"id"`
+	OrderId   openapi_types.UUID                 `json:"orderId"`
+	Type      OrderConfirmationRequiredEventType `json:"type"`
+}
+
+// OrderConfirmationRequiredEventType defines model for OrderConfirmationRequiredEvent.Type.
+type OrderConfirmationRequiredEventType string
+
 // OrderFailedData defines model for OrderFailedData.
 type OrderFailedData struct {
 	Amount         Money                 `json:"amount"`
@@ -1220,6 +1687,57 @@ type OrderPartiallyPaidEvent struct {
 
 // OrderPartiallyPaidEventType defines model for OrderPartiallyPaidEvent.Type.
 type OrderPartiallyPaidEventType string
+
+// OrderRecurringChargeData defines model for OrderRecurringChargeData.
+type OrderRecurringChargeData struct {
+	Amount          Money              `json:"amount"`
+	OrderId         openapi_types.UUID `json:"orderId"`
+	PaidAmount      Money              `json:"paidAmount"`
+	PreviousStatus  OrderStatus        `json:"previousStatus"`
+	RecurringCharge struct {
+		Amount Money `json:"amount"`
+
+		// Confirmed No query of the gateway's has shown the charge.
+		Confirmed OrderRecurringChargeDataRecurringChargeConfirmed `json:"confirmed"`
+
+		// Enabled Whether the recurrence is still active, when PlacetoPay said.
+		Enabled *bool `json:"enabled,omitempty"`
+
+		// InternalReference The charge's PlacetoPay transaction.
+		InternalReference int64   `json:"internalReference"`
+		Message           *string `json:"message,omitempty"`
+		Reason            *string `json:"reason,omitempty"`
+
+		// Status The charge's status as the notification reported it.
+		Status OrderRecurringChargeDataRecurringChargeStatus `json:"status"`
+
+		// Tries The recurrence's tries for this charge, when PlacetoPay sent them.
+		Tries *int `json:"tries,omitempty"`
+	} `json:"recurringCharge"`
+	Reference      string      `json:"reference"`
+	RefundedAmount Money       `json:"refundedAmount"`
+	Status         OrderStatus `json:"status"`
+}
+
+// OrderRecurringChargeDataRecurringChargeConfirmed No query of the gateway's has shown the charge.
+type OrderRecurringChargeDataRecurringChargeConfirmed bool
+
+// OrderRecurringChargeDataRecurringChargeStatus The charge's status as the notification reported it.
+type OrderRecurringChargeDataRecurringChargeStatus string
+
+// OrderRecurringChargeEvent PlacetoPay's notification reports a charge of a recurring payment (a session opened with `recurring`), or a new status of one. Such a charge is known only from the notification: `confirmed` is always false, and it never changes the order's status or `paidAmount`. Written once per charge and status reported.
+//
+// Examples: {"createdAt":"2026-12-23T10:00:00Z","data":{"amount":{"currency":"USD","total":"25.00"},"orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","paidAmount":{"currency":"USD","total":"25.00"},"previousStatus":"paid","recurringCharge":{"amount":{"currency":"USD","total":"25.00"},"confirmed":false,"enabled":true,"internalReference":987700,"message":"Aprobada","reason":"00","status":"APPROVED","tries":1},"reference":"ORD-20261123-0001","refundedAmount":{"currency":"USD","total":"0.00"},"status":"paid"},"id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c45","orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","type":"order.recurring_charge"}
+type OrderRecurringChargeEvent struct {
+	CreatedAt time.Time                     `json:"createdAt"`
+	Data      OrderRecurringChargeData      `json:"data"`
+	Id        openapi_types.UUID            `json:"id"`
+	OrderId   openapi_types.UUID            `json:"orderId"`
+	Type      OrderRecurringChargeEventType `json:"type"`
+}
+
+// OrderRecurringChargeEventType defines model for OrderRecurringChargeEvent.Type.
+type OrderRecurringChargeEventType string
 
 // OrderRefundedData defines model for OrderRefundedData.
 type OrderRefundedData struct {
@@ -1563,7 +2081,7 @@ type CreateChargeParams struct {
 
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {
-	// After The previous page's `nextCursor` (opaque).
+	// After The previous page's `nextCursor` (opaque). A cursor behind an event the retention has deleted since (`GATEWAY_RETENTION_EVENTS` after its delivery) is a 410.
 	After *string `form:"after,omitempty" json:"after,omitempty"`
 
 	// Limit How many events, 1 to 100 (anything else is a 422).
@@ -2102,6 +2620,210 @@ func (t *Event) MergeOrderRefundedEvent(v OrderRefundedEvent) error {
 	return err
 }
 
+// AsOrderConfirmationRequiredEvent returns the union data inside the Event as a OrderConfirmationRequiredEvent
+func (t Event) AsOrderConfirmationRequiredEvent() (OrderConfirmationRequiredEvent, error) {
+	var body OrderConfirmationRequiredEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrderConfirmationRequiredEvent overwrites any union data inside the Event as the provided OrderConfirmationRequiredEvent
+func (t *Event) FromOrderConfirmationRequiredEvent(v OrderConfirmationRequiredEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"order.confirmation_required"}`))
+	t.union = b
+	return err
+}
+
+// MergeOrderConfirmationRequiredEvent performs a merge with any union data inside the Event, using the provided OrderConfirmationRequiredEvent
+func (t *Event) MergeOrderConfirmationRequiredEvent(v OrderConfirmationRequiredEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"order.confirmation_required"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOrderRecurringChargeEvent returns the union data inside the Event as a OrderRecurringChargeEvent
+func (t Event) AsOrderRecurringChargeEvent() (OrderRecurringChargeEvent, error) {
+	var body OrderRecurringChargeEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrderRecurringChargeEvent overwrites any union data inside the Event as the provided OrderRecurringChargeEvent
+func (t *Event) FromOrderRecurringChargeEvent(v OrderRecurringChargeEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"order.recurring_charge"}`))
+	t.union = b
+	return err
+}
+
+// MergeOrderRecurringChargeEvent performs a merge with any union data inside the Event, using the provided OrderRecurringChargeEvent
+func (t *Event) MergeOrderRecurringChargeEvent(v OrderRecurringChargeEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"order.recurring_charge"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAutopayChargedEvent returns the union data inside the Event as a AutopayChargedEvent
+func (t Event) AsAutopayChargedEvent() (AutopayChargedEvent, error) {
+	var body AutopayChargedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAutopayChargedEvent overwrites any union data inside the Event as the provided AutopayChargedEvent
+func (t *Event) FromAutopayChargedEvent(v AutopayChargedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.charged"}`))
+	t.union = b
+	return err
+}
+
+// MergeAutopayChargedEvent performs a merge with any union data inside the Event, using the provided AutopayChargedEvent
+func (t *Event) MergeAutopayChargedEvent(v AutopayChargedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.charged"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAutopayFailedEvent returns the union data inside the Event as a AutopayFailedEvent
+func (t Event) AsAutopayFailedEvent() (AutopayFailedEvent, error) {
+	var body AutopayFailedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAutopayFailedEvent overwrites any union data inside the Event as the provided AutopayFailedEvent
+func (t *Event) FromAutopayFailedEvent(v AutopayFailedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.failed"}`))
+	t.union = b
+	return err
+}
+
+// MergeAutopayFailedEvent performs a merge with any union data inside the Event, using the provided AutopayFailedEvent
+func (t *Event) MergeAutopayFailedEvent(v AutopayFailedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.failed"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAutopayUpdatedEvent returns the union data inside the Event as a AutopayUpdatedEvent
+func (t Event) AsAutopayUpdatedEvent() (AutopayUpdatedEvent, error) {
+	var body AutopayUpdatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAutopayUpdatedEvent overwrites any union data inside the Event as the provided AutopayUpdatedEvent
+func (t *Event) FromAutopayUpdatedEvent(v AutopayUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.updated"}`))
+	t.union = b
+	return err
+}
+
+// MergeAutopayUpdatedEvent performs a merge with any union data inside the Event, using the provided AutopayUpdatedEvent
+func (t *Event) MergeAutopayUpdatedEvent(v AutopayUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.updated"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAutopayCancelledEvent returns the union data inside the Event as a AutopayCancelledEvent
+func (t Event) AsAutopayCancelledEvent() (AutopayCancelledEvent, error) {
+	var body AutopayCancelledEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAutopayCancelledEvent overwrites any union data inside the Event as the provided AutopayCancelledEvent
+func (t *Event) FromAutopayCancelledEvent(v AutopayCancelledEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.cancelled"}`))
+	t.union = b
+	return err
+}
+
+// MergeAutopayCancelledEvent performs a merge with any union data inside the Event, using the provided AutopayCancelledEvent
+func (t *Event) MergeAutopayCancelledEvent(v AutopayCancelledEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"autopay.cancelled"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t Event) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -2116,16 +2838,28 @@ func (t Event) ValueByDiscriminator() (interface{}, error) {
 		return nil, err
 	}
 	switch discriminator {
+	case "autopay.cancelled":
+		return t.AsAutopayCancelledEvent()
+	case "autopay.charged":
+		return t.AsAutopayChargedEvent()
+	case "autopay.failed":
+		return t.AsAutopayFailedEvent()
+	case "autopay.updated":
+		return t.AsAutopayUpdatedEvent()
 	case "order.authorized":
 		return t.AsOrderAuthorizedEvent()
 	case "order.cancelled":
 		return t.AsOrderCancelledEvent()
+	case "order.confirmation_required":
+		return t.AsOrderConfirmationRequiredEvent()
 	case "order.failed":
 		return t.AsOrderFailedEvent()
 	case "order.paid":
 		return t.AsOrderPaidEvent()
 	case "order.partially_paid":
 		return t.AsOrderPartiallyPaidEvent()
+	case "order.recurring_charge":
+		return t.AsOrderRecurringChargeEvent()
 	case "order.refunded":
 		return t.AsOrderRefundedEvent()
 	case "order.review":
@@ -2374,7 +3108,7 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/customers/{customerReference}/payment-methods/{id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethod(ctx context.Context, customerReference CustomerReference, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListEvents Order events, oldest first
+	// ListEvents Order and autopay events, oldest first
 	//
 	// Corresponds with GET /v1/events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2824,7 +3558,7 @@ func (c *Client) DeletePaymentMethod(ctx context.Context, customerReference Cust
 	return c.Client.Do(req)
 }
 
-// ListEvents Order events, oldest first
+// ListEvents Order and autopay events, oldest first
 //
 // Corresponds with GET /v1/events (the `ListEvents` operationId).
 func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4911,7 +5645,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/customers/{customerReference}/payment-methods/{id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethodWithResponse(ctx context.Context, customerReference CustomerReference, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeletePaymentMethodResponse, error)
 
-	// ListEventsWithResponse Order events, oldest first
+	// ListEventsWithResponse Order and autopay events, oldest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6080,6 +6814,8 @@ type ListEventsResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Invalid
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -6102,6 +6838,11 @@ func (r ListEventsResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListEventsResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -7775,7 +8516,7 @@ func (c *ClientWithResponses) DeletePaymentMethodWithResponse(ctx context.Contex
 	return ParseDeletePaymentMethodResponse(rsp)
 }
 
-// ListEventsWithResponse Order events, oldest first
+// ListEventsWithResponse Order and autopay events, oldest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9043,6 +9784,13 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
