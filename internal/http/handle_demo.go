@@ -29,9 +29,12 @@ type demoCard struct{ Number, Does string }
 
 // demoCards are the sandbox test cards shown on the shop page.
 func demoCards(l locale.Locale) []demoCard {
-	return []demoCard{{"4110760000000081", l.T("approves")},
+	return []demoCard{
+		{"4110760000000081", l.T("approves")},
 		{"4110760000000016", l.T("declines: the payment page lets you try another card")},
-		{"4110760000000073", l.T("pending, then approved")}, {"4048370000000037", l.T("pending, then rejected")}}
+		{"4110760000000073", l.T("pending, then approved")},
+		{"4048370000000037", l.T("pending, then rejected")},
+	}
 }
 
 // handleDemoShop is GET /demo: a one-product shop (development only), in the browser's
