@@ -8,7 +8,11 @@ export type Order = components["schemas"]["Order"];
 export type OrderStatus = components["schemas"]["OrderStatus"];
 export type Event = components["schemas"]["Event"];
 export type OrderPaidEvent = components["schemas"]["OrderPaidEvent"];
+export type CreateOrder = components["schemas"]["CreateOrder"];
+export type CheckoutRequest = components["schemas"]["CheckoutRequest"];
 type Problem = components["schemas"]["Problem"];
+type CreatedOrder = paths["/v1/orders"]["post"]["responses"][201]["content"]["application/json"];
+type CheckoutSession = paths["/v1/orders/{id}/checkout"]["post"]["responses"][201]["content"]["application/json"];
 type GetOrder = paths["/v1/orders/{id}"]["get"];
 type ListEvents = paths["/v1/events"]["get"];
 type EventsPage = ListEvents["responses"][200]["content"]["application/json"];
@@ -42,6 +46,16 @@ export class Merchant {
     return body;
   }
 
+  /** createOrder is POST /v1/orders. */
+  async createOrder(body: CreateOrder): Promise<CreatedOrder> {
+    return this.send("POST", "/v1/orders", body, 201);
+  }
+
+  /** checkout is POST /v1/orders/{id}/checkout: the session to send the shopper to. */
+  async checkout(id: Order["id"], body: CheckoutRequest = {}): Promise<CheckoutSession> {
+    return this.send("POST", `/v1/orders/${encodeURIComponent(id)}/checkout`, body, 201);
+  }
+
   /** events is one page of GET /v1/events. */
   async events(query: ListEvents["parameters"]["query"] = {}): Promise<EventsPage> {
     const q = new URLSearchParams();
@@ -69,9 +83,16 @@ export class Merchant {
   }
 
   private async get<T>(path: string): Promise<T> {
-    const r = await fetch(this.base + path, { headers: { Authorization: `Bearer ${this.apiKey}` } });
+    return this.send("GET", path, undefined, 200);
+  }
+
+  /** send makes one call and returns its JSON body, or throws an APIError for any other status than want. */
+  private async send<T>(method: "GET" | "POST", path: string, body: unknown, want: number): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.apiKey}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await r.text();
-    if (r.status !== 200) {
+    if (r.status !== want) {
       let problem: Problem | undefined;
       try {
         problem = JSON.parse(text) as Problem;

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
@@ -93,5 +94,77 @@ func TestDemoShopPaysAnOrder(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("retry without the order's cookie = %d, want 401", resp.StatusCode)
+	}
+}
+
+// A payer who cancels on the payment page: the order fails (the merchant's cancel alone is
+// "cancelled"), and the client-secret view names the session PlacetoPay rejected with ?C, by
+// which the order page says "Payment cancelled".
+func TestDemoOrderCancelledOnThePaymentPage(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, addrs, _ := startRun(t, []string{"serve"}, []string{
+		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0",
+		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://gateway.test",
+	}, "public", "admin", "sandbox")
+	public := "http://" + addrs["public"]
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	req, _ := http.NewRequest(http.MethodPost, public+"/demo/pay", nil)
+	req.Header.Set("Accept-Language", "es-CO")
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	processURL, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /demo/pay = %d to %q, want 303 to a processUrl", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var id, secret string
+	for _, c := range resp.Cookies() {
+		if strings.HasPrefix(c.Name, "demo_") {
+			v, _ := url.QueryUnescape(c.Value)
+			id, secret, _ = strings.Cut(v, ".")
+		}
+	}
+
+	// The payment page is in Spanish: the shop opened the checkout with locale es_CO.
+	page, err := noRedirect.Get("http://" + addrs["sandbox"] + processURL.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(html), "$ 59.900 COP") || !strings.Contains(string(html), "Cancelar y volver a") {
+		t.Errorf("the payment page of a Spanish browser's checkout is not in Spanish:\n%s", html)
+	}
+	cancel, err := noRedirect.Post("http://"+addrs["sandbox"]+processURL.Path+"/cancel", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel.Body.Close()
+	if cancel.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cancel on the payment page = %d, want 303", cancel.StatusCode)
+	}
+
+	var view struct {
+		Status      string
+		LastSession *struct{ Status, Reason string }
+	}
+	for deadline := time.Now().Add(10 * time.Second); view.Status != "failed"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the order is %q 10s after the payer cancelled, want failed", view.Status)
+		}
+		req, _ := http.NewRequest(http.MethodGet, public+"/v1/orders/"+id+"?refresh=true", nil)
+		req.Header.Set("X-Client-Secret", secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&view)
+		resp.Body.Close()
+	}
+	if view.LastSession == nil || view.LastSession.Status != "REJECTED" || view.LastSession.Reason != "?C" {
+		t.Errorf("lastSession %+v, want REJECTED/?C", view.LastSession)
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/placetopay-gateway/gateway/internal/locale"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
@@ -19,20 +21,32 @@ var demoFiles embed.FS
 
 var demoPages = template.Must(template.ParseFS(demoFiles, "demo/*.html"))
 
-// demoPrice is the demo shop's one product: 25.00 USD.
-var demoPrice = orders.Money{Minor: 2500, Currency: "USD"}
+// demoPrice is the demo shop's one product: 59,900 Colombian pesos.
+var demoPrice = orders.Money{Minor: 59_900_00, Currency: "COP"}
+
+// demoCard is a sandbox test card shown on the shop page, with what it does.
+type demoCard struct{ Number, Does string }
 
 // demoCards are the sandbox test cards shown on the shop page.
-var demoCards = []string{"4110760000000081 (approves)", "4110760000000016 (declines)",
-	"4110760000000073 (pending, then approved)", "4048370000000037 (pending, then rejected)"}
+func demoCards(l locale.Locale) []demoCard {
+	return []demoCard{
+		{"4110760000000081", l.T("approves")},
+		{"4110760000000016", l.T("declines: the payment page lets you try another card")},
+		{"4110760000000073", l.T("pending, then approved")},
+		{"4048370000000037", l.T("pending, then rejected")},
+	}
+}
 
-// handleDemoShop is GET /demo: a one-product shop (development only).
+// handleDemoShop is GET /demo: a one-product shop (development only), in the browser's
+// language.
 func (s *Server) handleDemoShop(c echo.Context) error {
 	nonce, src := newNonce()
 	setPagePolicy(c, "style-src "+src)
+	l := pageLocale(c)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().Header().Set(echo.HeaderVary, "Accept-Language")
 	return demoPages.ExecuteTemplate(c.Response(), "shop.html", map[string]any{
-		"Total": demoPrice.String(), "Cards": demoCards, "Nonce": nonce,
+		"L": l, "Total": pageMoney(l, demoPrice), "Cards": demoCards(l), "Nonce": nonce,
 	})
 }
 
@@ -43,9 +57,10 @@ func (s *Server) handleDemoPay(c echo.Context) error {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
 	ref := "DEMO-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
+	product := pageLocale(c).T("Gateway T-shirt")
 	o, secret, err := s.orders.Create(c.Request().Context(), orders.CreateParams{
-		Reference: ref, Description: "Gateway T-shirt", Amount: demoPrice,
-		Items:     []orders.Item{{SKU: "TSHIRT", Name: "Gateway T-shirt", Qty: 1, PriceMinor: demoPrice.Minor}},
+		Reference: ref, Description: product, Amount: demoPrice,
+		Items:     []orders.Item{{SKU: "TSHIRT", Name: product, Qty: 1, PriceMinor: demoPrice.Minor}},
 		ReturnURL: s.publicURL + "/demo/orders/" + ref,
 	})
 	if err != nil {
@@ -58,41 +73,62 @@ func (s *Server) handleDemoPay(c echo.Context) error {
 	return s.demoCheckout(c, o)
 }
 
-// handleDemoOrder is GET /demo/orders/{reference}: the order's live status.
+// handleDemoOrder is GET /demo/orders/{reference}: the order's live status, in the browser's
+// language. The shop's server reads the order with the secret its cookie holds to show the
+// total and the date; the page's script then polls GET /v1/orders/{id} on this origin.
 func (s *Server) handleDemoOrder(c echo.Context) error {
-	// The page's script polls GET /v1/orders/{id} on this origin.
 	nonce, src := newNonce()
 	setPagePolicy(c, "style-src "+src, "script-src "+src, "connect-src 'self'")
+	l := pageLocale(c)
+	data := map[string]any{"L": l, "Reference": c.Param("ref"), "Nonce": nonce}
+	// Keyed by order status, plus the words of a payer's cancel, under a key no status has.
+	words := map[string]statusWords{"cancelledByPayer": cancelledWords(l)}
+	paid := ""
+	if o, err := s.demoOrder(c); err == nil {
+		paid = pageMoney(l, o.Amount) // the demo's orders are paid in one payment
+		data["Total"], data["Placed"] = paid, l.Date(o.CreatedAt)
+	}
+	for _, st := range orders.Statuses() {
+		words[string(st)] = orderStatusWords(l, st, paid)
+	}
+	data["Words"] = words
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return demoPages.ExecuteTemplate(c.Response(), "order.html", map[string]any{"Reference": c.Param("ref"), "Nonce": nonce})
+	c.Response().Header().Set(echo.HeaderVary, "Accept-Language")
+	return demoPages.ExecuteTemplate(c.Response(), "order.html", data)
+}
+
+// demoOrder reads the order of the page's reference with the id and client secret the shop
+// left in this browser's cookie.
+func (s *Server) demoOrder(c echo.Context) (orders.Order, error) {
+	ck, err := c.Cookie("demo_" + c.Param("ref"))
+	if err != nil {
+		return orders.Order{}, orders.Errorf(orders.EUnauthorized, "this order was not started from this browser")
+	}
+	v, _ := url.QueryUnescape(ck.Value)
+	id, secret, _ := strings.Cut(v, ".")
+	oid, err := uuid.Parse(id)
+	if err != nil {
+		return orders.Order{}, orders.Errorf(orders.ENotFound, "order %q does not exist", id)
+	}
+	return s.orders.GetWithClientSecret(c.Request().Context(), oid, secret)
 }
 
 // handleDemoRetry is POST /demo/orders/{reference}/retry: a new checkout for a failed order,
 // allowed to the browser holding the order's client secret.
 func (s *Server) handleDemoRetry(c echo.Context) error {
-	ck, err := c.Cookie("demo_" + c.Param("ref"))
-	if err != nil {
-		return orders.Errorf(orders.EUnauthorized, "this order was not started from this browser")
-	}
-	v, _ := url.QueryUnescape(ck.Value)
-	id, secret, _ := strings.Cut(v, ".")
-	c.SetParamNames("id")
-	c.SetParamValues(id)
-	oid, err := orderID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.orders.GetWithClientSecret(c.Request().Context(), oid, secret)
+	o, err := s.demoOrder(c)
 	if err != nil {
 		return err
 	}
 	return s.demoCheckout(c, o)
 }
 
+// demoCheckout opens the order's checkout in the browser's language (es_CO for Spanish
+// without a country) and sends the shopper to PlacetoPay's page.
 func (s *Server) demoCheckout(c echo.Context, o orders.Order) error {
 	sess, _, err := s.money.Checkouts.Checkout(c.Request().Context(), o.ID, orders.CheckoutParams{
-		Locale: "en_US", IPAddress: c.RealIP(), UserAgent: c.Request().UserAgent(),
+		Locale: pageLocale(c).PlacetoPay(), IPAddress: c.RealIP(), UserAgent: c.Request().UserAgent(),
 	})
 	if err != nil {
 		return err

@@ -2,18 +2,22 @@ package http
 
 import (
 	"context"
+	_ "embed"
 	"html/template"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
+
+	"github.com/placetopay-gateway/gateway/internal/locale"
+	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
-var returnPage = template.Must(template.New("return").Parse(`<!doctype html>
-<html lang="en"><meta charset="utf-8"><title>Order {{.Reference}}</title>
-<style nonce="{{.Nonce}}">body{font:16px system-ui,sans-serif;max-width:30rem;margin:3rem auto}</style>
-<body><h1>Order {{.Reference}}</h1><p>Status: <strong>{{.Status}}</strong></p></body></html>`))
+//go:embed pages/return.html
+var returnHTML string
+
+var returnPage = template.Must(template.New("return").Parse(returnHTML))
 
 // handleReturn is GET /return/{id}, where PlacetoPay sends the shopper back: the gateway
 // queries the order's sessions first (unless one was checked in the last few seconds: anyone
@@ -39,7 +43,31 @@ func (s *Server) handleReturn(c echo.Context) error {
 	}
 	nonce, src := newNonce()
 	setPagePolicy(c, "style-src "+src, "form-action 'none'")
+	l := pageLocale(c)
+	words, status := returnWords(l, o)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().Header().Set(echo.HeaderVary, "Accept-Language")
 	c.Response().WriteHeader(http.StatusOK)
-	return returnPage.Execute(c.Response(), struct{ Reference, Status, Nonce string }{o.Reference, string(o.Status), nonce})
+	return returnPage.Execute(c.Response(), map[string]any{
+		"L": l, "Reference": o.Reference, "Status": status, "Words": words,
+		"Total": pageMoney(l, o.Amount), "Updated": l.Date(o.UpdatedAt), "Nonce": nonce,
+	})
+}
+
+// returnWords is what the status page says of o, and the status it names in data-status
+// ("cancelled_by_payer" for a payer's cancel): the words of the demo's order page, except
+// that this page neither updates by itself nor offers another try.
+func returnWords(l locale.Locale, o orders.Order) (statusWords, string) {
+	w := orderStatusWords(l, o.Status, pageMoney(l, o.Paid()))
+	switch {
+	case cancelledByPayer(o):
+		w = cancelledWords(l)
+		w.Detail = l.T("You cancelled the payment on PlacetoPay's page. Nothing was charged.")
+		return w, "cancelled_by_payer"
+	case o.Status == orders.StatusFailed:
+		w.Detail = l.T("Nothing was charged.")
+	case o.Status == orders.StatusPending:
+		w.Detail = l.T("Your bank has not answered yet. Reload this page to see the latest status.")
+	}
+	return w, string(o.Status)
 }

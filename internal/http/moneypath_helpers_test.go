@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,14 +26,16 @@ type fakeProvider struct {
 	mu      sync.Mutex
 	next    int64
 	queries map[int64]int
+	locale  string // of the last session opened
 }
 
 var _ orders.Provider = (*fakeProvider)(nil)
 
-func (f *fakeProvider) CreateSession(context.Context, orders.SessionRequest) (orders.CreatedSession, error) {
+func (f *fakeProvider) CreateSession(_ context.Context, req orders.SessionRequest) (orders.CreatedSession, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next++
+	f.locale = req.Locale
 	return orders.CreatedSession{RequestID: 1000 + f.next, ProcessURL: "https://checkout.test/session/x"}, nil
 }
 
@@ -57,6 +60,13 @@ func (f *fakeProvider) queried(requestID int64) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.queries[requestID]
+}
+
+// lastLocale is the locale of the last session opened.
+func (f *fakeProvider) lastLocale() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.locale
 }
 
 // moneyEnv is an env that also serves the money path (on fakeProvider), the demo shop and
@@ -111,4 +121,32 @@ func (e *moneyEnv) checkout(t *testing.T, total string) (order, int64) {
 	}
 	r.decode(t, &s)
 	return o, s.RequestID
+}
+
+// demoPay presses the demo shop's pay button with header and returns the order's reference
+// and the cookie the shop left for it ("demo_<ref>=<value>"), without following the shop's
+// redirect to PlacetoPay.
+func (e *moneyEnv) demoPay(t *testing.T, header http.Header) (ref, cookie string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.ts.URL+"/demo/pay", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header.Clone()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /demo/pay = %d, want 303", res.StatusCode)
+	}
+	for _, c := range res.Cookies() {
+		if r, ok := strings.CutPrefix(c.Name, "demo_"); ok {
+			return r, c.Name + "=" + c.Value
+		}
+	}
+	t.Fatalf("POST /demo/pay left no demo_ cookie: %v", res.Cookies())
+	return "", ""
 }

@@ -108,15 +108,30 @@ func toOrderJSON(o orders.Order) orderJSON {
 
 // orderStatusJSON is what a browser holding the order's client secret may read.
 type orderStatusJSON struct {
-	ID             string        `json:"id"`
-	Status         orders.Status `json:"status"`
-	Amount         moneyJSON     `json:"amount"`
-	PaidAmount     moneyJSON     `json:"paidAmount"`
-	RefundedAmount moneyJSON     `json:"refundedAmount"`
-	UpdatedAt      time.Time     `json:"updatedAt"`
+	ID             string           `json:"id"`
+	Status         orders.Status    `json:"status"`
+	Amount         moneyJSON        `json:"amount"`
+	PaidAmount     moneyJSON        `json:"paidAmount"`
+	RefundedAmount moneyJSON        `json:"refundedAmount"`
+	LastSession    *lastSessionJSON `json:"lastSession,omitempty"`
+	UpdatedAt      time.Time        `json:"updatedAt"`
 }
 
+// lastSessionJSON is what PlacetoPay last said of the order's newest session: enough for a
+// storefront to tell a payer who cancelled on PlacetoPay's page (REJECTED, reason "?C") from
+// one whose payment failed.
+type lastSessionJSON struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// toOrderStatusJSON is the status view of o; o.Sessions are newest first, as the store
+// lists them.
 func toOrderStatusJSON(o orders.Order) orderStatusJSON {
-	return orderStatusJSON{ID: o.ID.String(), Status: o.Status, Amount: toMoneyJSON(o.Amount),
+	out := orderStatusJSON{ID: o.ID.String(), Status: o.Status, Amount: toMoneyJSON(o.Amount),
 		PaidAmount: toMoneyJSON(o.Paid()), RefundedAmount: toMoneyJSON(o.Refunded()), UpdatedAt: o.UpdatedAt}
+	if len(o.Sessions) > 0 && o.Sessions[0].Status != "" {
+		out.LastSession = &lastSessionJSON{Status: string(o.Sessions[0].Status), Reason: o.Sessions[0].Reason}
+	}
+	return out
 }

@@ -61,8 +61,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
 	return o, nil
 }
 
-// GetWithClientSecret returns the order when secret is its client secret; the secrets are
-// compared by hash in constant time.
+// GetWithClientSecret returns the order with its sessions and payments, as Get does, when
+// secret is its client secret; the secrets are compared by hash in constant time.
 func (s *Service) GetWithClientSecret(ctx context.Context, id uuid.UUID, secret string) (Order, error) {
 	o, hash, err := s.store.orderWithSecret(ctx, id)
 	if err != nil {
@@ -70,6 +70,9 @@ func (s *Service) GetWithClientSecret(ctx context.Context, id uuid.UUID, secret 
 	}
 	if subtle.ConstantTimeCompare(HashClientSecret(secret), hash) != 1 {
 		return Order{}, Errorf(EUnauthorized, "the client secret does not match this order")
+	}
+	if err := s.store.withHistory(ctx, &o); err != nil {
+		return Order{}, wrap("get", id, err)
 	}
 	return o, nil
 }

@@ -162,7 +162,8 @@ func TestClientHostedPage(t *testing.T) {
 		if p.Code != http.StatusOK || !strings.HasPrefix(p.ContentType, "text/html") {
 			t.Fatalf("GET processUrl: HTTP %d, %s", p.Code, p.ContentType)
 		}
-		for _, want := range []string{"PAGE-1", "USD 123.45"} {
+		// basicRequest asks for es_CO: the page is in Spanish, with Colombia's numbers.
+		for _, want := range []string{"PAGE-1", "$ 123,45 USD", "Pagar con tarjeta"} {
 			if !strings.Contains(p.HTML, want) {
 				t.Errorf("the page does not show %q", want)
 			}
@@ -201,8 +202,8 @@ func TestClientHostedPage(t *testing.T) {
 		}
 		wantStatus(t, "session after the decline", e.query(created.RequestID).Status, "PENDING/PT")
 		p = getPage(t, created.ProcessURL)
-		if !strings.Contains(p.HTML, "declined") {
-			t.Error("the page does not say the card was declined")
+		if !strings.Contains(p.HTML, "Pago rechazado") || !strings.Contains(p.HTML, "No se realizó ningún cobro") {
+			t.Errorf("the page does not say the card was declined:\n%s", p.HTML)
 		}
 		code, loc = submit(t, created.ProcessURL, p.payForm(t), map[string]string{"card": masterApprove})
 		if code != http.StatusSeeOther || loc != req.ReturnURL {
@@ -241,8 +242,8 @@ func TestClientHostedPage(t *testing.T) {
 		}
 		wantStatus(t, "session after a part", e.query(created.RequestID).Status, "APPROVED_PARTIAL/P0")
 		p := getPage(t, created.ProcessURL)
-		if !strings.Contains(p.HTML, "USD 64.50") {
-			t.Error("the page does not show the USD 64.50 still due")
+		if !strings.Contains(p.HTML, "$ 64,50 USD") {
+			t.Error("the page does not show the $ 64,50 USD still due")
 		}
 		code, loc := submit(t, created.ProcessURL, p.payForm(t), map[string]string{"card": visaApprove})
 		if code != http.StatusSeeOther || loc != req.ReturnURL {

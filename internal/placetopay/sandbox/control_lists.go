@@ -31,8 +31,14 @@ func writeRecords[T, R any](sb *Sandbox, w http.ResponseWriter, items func() []T
 	sb.writeJSON(w, http.StatusOK, list)
 }
 
-// handleControlCards is GET /sandbox/cards: the test cards and what each does.
-func (sb *Sandbox) handleControlCards(w http.ResponseWriter, _ *http.Request) {
+// handleControlCards is GET /sandbox/cards: the test cards and what each does, as JSON, or
+// as a page for a browser (cardsPage).
+func (sb *Sandbox) handleControlCards(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Vary", "Accept, Accept-Language")
+	if wantsPage(r) {
+		sb.cardsPage(w, r)
+		return
+	}
 	type cardJSON struct {
 		Number    string `json:"number"`
 		Brand     string `json:"brand"`

@@ -8,6 +8,11 @@
 // partially approved; tokens are issued and charged with /api/collect; transactions are
 // refunded, captured, confirmed or cancelled with /api/transaction.
 //
+// The hosted page speaks the session's locale as PlacetoPay's does (page_texts.go): Spanish
+// for es_* and for a session with no locale, English otherwise, with amounts and dates
+// written for the locale (internal/locale). GET /sandbox/cards is a page of the test cards
+// for browsers and JSON for tools.
+//
 // The sandbox keeps its own clock, real time plus an offset, so that expiry and pending
 // payments can be driven without waiting. The control API under /sandbox/ (pay a session
 // with a test card, advance the clock, read the sandbox's own records, switch notification

@@ -65,7 +65,7 @@ func (sb *Sandbox) createSessionLocked(req *createRequest, echo map[string]any, 
 	}
 	s := &session{
 		ID: sb.newID(), Key: randomHex(16), Kind: kindPayment, Created: now, ExpiresAt: expires,
-		ReturnURL: req.ReturnURL, CancelURL: req.CancelURL, Checkin: req.Type == "checkin",
+		ReturnURL: req.ReturnURL, CancelURL: req.CancelURL, Checkin: req.Type == "checkin", Locale: req.Locale,
 		Confirm: req.Metadata != nil && req.Metadata.RequiresConfirmation,
 	}
 	s.ProcessURL = base + s.pagePath()

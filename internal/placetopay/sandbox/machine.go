@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -102,7 +101,7 @@ func (sb *Sandbox) chargeLocked(s *session, a cardAttempt, due money, now time.T
 		if out == pendingReject {
 			t.Resolves = deny
 		}
-		s.Notice = fmt.Sprintf("%s: the payment is pending; it resolves at %s.", a.Card.masked(), sb.date(t.ResolveAt))
+		s.Notice = notice{Kind: noticePending, Card: a.Card, At: t.ResolveAt}
 	}
 	sb.settleLocked(s, now)
 }
@@ -115,7 +114,7 @@ func (sb *Sandbox) resolveLocked(t *transaction, out behaviour, at time.Time) {
 		t.Authorization = "000000"
 		if s != nil {
 			s.Rejected++
-			s.Notice = t.Card.masked() + ": the payment was declined."
+			s.Notice = notice{Kind: noticeDeclined, Card: t.Card}
 		}
 		return
 	}
@@ -123,12 +122,12 @@ func (sb *Sandbox) resolveLocked(t *transaction, out behaviour, at time.Time) {
 		t.State = sb.stateAt(at, pp.StatusPendingConfirmation, "PT", "The transaction is pending confirmation")
 		t.Authorization = randomDigits(6)
 		t.ConfirmBy = at.Add(sb.cfg.ConfirmWindow)
-		s.Notice = t.Card.masked() + ": the payment awaits the merchant's confirmation."
+		s.Notice = notice{Kind: noticeToConfirm, Card: t.Card}
 		return
 	}
 	sb.approveLocked(t, at)
 	if s != nil {
-		s.Notice = t.Card.masked() + ": the payment was approved."
+		s.Notice = notice{Kind: noticeApproved, Card: t.Card}
 	}
 }
 
@@ -196,11 +195,11 @@ func (sb *Sandbox) tokenizeLocked(s *session, a cardAttempt, now time.Time) {
 		if s.Kind == kindAutopay {
 			sb.enrollLocked(s, now)
 		}
-		s.Notice = a.Card.masked() + ": the card was saved."
+		s.Notice = notice{Kind: noticeSaved, Card: a.Card}
 		sb.finishLocked(s, sb.stateAt(now, pp.StatusApproved, "00", msgApproved), true)
 	default:
 		s.Rejected++
-		s.Notice = a.Card.masked() + ": the card was declined."
+		s.Notice = notice{Kind: noticeSaveDeclined, Card: a.Card}
 		sb.settleLocked(s, now)
 	}
 }

@@ -44,7 +44,8 @@ type session struct {
 	Request    map[string]any // the request as received, without auth, as queries echo it
 
 	Reference, Description string
-	Amount                 money // zero for subscription and autopay sessions
+	Locale                 string // as requested ("es_CO"); empty when the request named none
+	Amount                 money  // zero for subscription and autopay sessions
 	AllowPartial           bool
 	Subscribe              bool // tokenize the card of the approved payment
 	Checkin                bool // preauthorization: approvals are holds
@@ -64,8 +65,27 @@ type session struct {
 	// Enrolled is the autopay this session created or edited, once approved.
 	Enrolled *autopay
 	// Notice tells the hosted page what happened to the last attempt.
-	Notice string
+	Notice notice
 }
+
+// notice is what happened to a session's last attempt, for the hosted page to say in the
+// payer's language (page_texts.go).
+type notice struct {
+	Kind noticeKind
+	Card card      // the attempt's card, shown masked
+	At   time.Time // when a pending payment resolves
+}
+
+type noticeKind string
+
+const (
+	noticePending      noticeKind = "pending"       // the payment waits for its outcome until At
+	noticeDeclined     noticeKind = "declined"      // the payer may try another card
+	noticeToConfirm    noticeKind = "to confirm"    // approved, awaiting the merchant's confirmation
+	noticeApproved     noticeKind = "approved"      // a part of a partial session was paid
+	noticeSaved        noticeKind = "saved"         // a subscription or autopay card was saved
+	noticeSaveDeclined noticeKind = "save declined" // a subscription or autopay card was declined
+)
 
 // pagePath is the path of the session's hosted page: processUrl without its host.
 func (s *session) pagePath() string {

@@ -1441,6 +1441,15 @@ type ItemInput struct {
 	Tax *Decimal `json:"tax,omitempty"`
 }
 
+// LastSession What PlacetoPay last said of the order's newest session; absent before the first checkout has an answer. A `failed` order whose last session is `REJECTED` with reason `?C` was cancelled by the payer on PlacetoPay's page: a storefront says "cancelled" rather than "failed".
+type LastSession struct {
+	// Reason Examples: ?C, PT, XN
+	Reason *string `json:"reason,omitempty"`
+
+	// Status Examples: PENDING, APPROVED, REJECTED
+	Status string `json:"status"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	// Currency Examples: USD
@@ -1811,12 +1820,15 @@ type OrderStatus string
 
 // OrderStatusView What a caller holding only the order's client secret may read.
 type OrderStatusView struct {
-	Amount         Money              `json:"amount"`
-	Id             openapi_types.UUID `json:"id"`
-	PaidAmount     Money              `json:"paidAmount"`
-	RefundedAmount Money              `json:"refundedAmount"`
-	Status         OrderStatus        `json:"status"`
-	UpdatedAt      time.Time          `json:"updatedAt"`
+	Amount Money              `json:"amount"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// LastSession What PlacetoPay last said of the order's newest session; absent before the first checkout has an answer. A `failed` order whose last session is `REJECTED` with reason `?C` was cancelled by the payer on PlacetoPay's page: a storefront says "cancelled" rather than "failed".
+	LastSession    *LastSession `json:"lastSession,omitempty"`
+	PaidAmount     Money        `json:"paidAmount"`
+	RefundedAmount Money        `json:"refundedAmount"`
+	Status         OrderStatus  `json:"status"`
+	UpdatedAt      time.Time    `json:"updatedAt"`
 }
 
 // Payment defines model for Payment.
