@@ -239,3 +239,77 @@ func TestSandboxCallsAreNotRetried(t *testing.T) {
 	}
 }
 
+// SlowActions holds only transaction actions; one whose caller gives up before the sandbox
+// is asked never reaches it, and every other reaches it once, whatever its caller does.
+func TestSlowActionsHoldOnlyActionsAndAskTheSandboxOnce(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	sandbox := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization")+" "+string(b))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":{"status":"OK"}}`))
+	}))
+	defer sandbox.Close()
+	slow := NewSlowActions(400*time.Millisecond, 1)
+	url, stop, err := slow.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	post := func(path string, timeout time.Duration) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+path, strings.NewReader(`{"n":1}`))
+		req.Header.Set("Authorization", "auth")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return fmt.Sprint(resp.StatusCode, " ", resp.Header.Get("Content-Type"), " ", string(b)), err
+	}
+	if answer, _ := post("/api/session/1", time.Second); !strings.HasPrefix(answer, "502 ") {
+		t.Errorf("answered %q before it has a target, want 502", answer)
+	}
+	slow.SetTarget(sandbox.URL)
+
+	start := time.Now()
+	if answer, err := post("/api/session/1", time.Second); err != nil || answer != `200 application/json {"status":{"status":"OK"}}` {
+		t.Errorf("query = %q, %v; want the sandbox's answer", answer, err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("a query took %s: only actions are held", d)
+	}
+	const actions = 20
+	for range actions {
+		_, _ = post("/api/transaction", 100*time.Millisecond)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		mu.Lock()
+		asked := len(got) - 1 // the query
+		mu.Unlock()
+		c := slow.Counts()
+		if asked == c.Held-c.GoneBefore {
+			if c.Held != actions || c.GoneBefore == 0 || c.GoneAfter == 0 {
+				t.Errorf("counts %+v: want %d held, some callers gone before the sandbox was asked and some after", c, actions)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox was asked %d times; counts %+v: want every held action not given up before asked once", asked, c)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, g := range got[1:] {
+		if g != `POST /api/transaction auth {"n":1}` {
+			t.Errorf("the sandbox was asked %q, want the action as sent", g)
+		}
+	}
+}
