@@ -102,6 +102,11 @@ func readSandbox(ctx context.Context, control sandbox.Control) (sandboxRecord, e
 	if err != nil {
 		return sandboxRecord{}, err
 	}
+	return indexSandbox(list)
+}
+
+// indexSandbox indexes the sandbox's transactions by what the checks look them up by.
+func indexSandbox(list []sandbox.TransactionRecord) (sandboxRecord, error) {
 	sb := sandboxRecord{byRef: map[int64]done{}, approved: map[string]string{},
 		reversals: map[int64][]done{}, captures: map[int64][]done{}, byOrder: map[string][]done{}}
 	for _, t := range list {
