@@ -4,59 +4,68 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"slices"
-	"sort"
-	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/placetopay-gateway/gateway/internal/loadtest"
 	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 // result is what the database and the sandbox say after the run.
 type result struct {
 	approved      int            // payments the sandbox approved
+	holds         int            // preauthorizations it approved
 	statuses      map[string]int // orders by status
-	unsettled     int            // approved payments whose order is not (yet) paid or in review
-	unsettledRefs []string
-	pendingDenied int // not approved, order still pending: its session is still open
-	paidChecked   int // paid orders whose order.paid events were counted
+	pendingDenied int            // not approved, order still pending: its session is still open
+	paidChecked   int            // paid orders whose order.paid events were counted
 	notifications struct{ total, dropped, duplicated, forged, forgedAccepted int }
 	forgedByRun   map[int]int // HTTP answers to the run's own forgeries
 	forgedStored  int
-	kills         int64
-	checks        map[string][]string // check name -> violations
-	violations    []string
+	refunds       actionCounts
+	captures      actionCounts
+	// forPerson are the actions left unknown that no session query shows: a refund of part of
+	// a payment, a capture that did not happen. The gateway leaves them to a person, as
+	// documented; they are listed with what the sandbox did.
+	forPerson []string
+	kills     int64
+	aimed     int64
+	slow      loadtest.ActionCounts
+	settling  time.Duration
+	// checks holds each check's violations; waiting what the gateways have yet to settle for
+	// it. After the settle time, both fail the run.
+	checks     map[string][]string
+	waiting    map[string][]string
+	violations int
 }
 
 const (
-	checkApproved = "every approved payment's order is paid (review where the amount was changed)"
-	checkNoFake   = "no order is paid (or in review) that the sandbox did not approve"
-	checkOnePaid  = "each paid order has exactly one order.paid event and one transition to paid"
+	checkApproved = "every approved payment's order is paid (refunded as its refunds say; review where the amount was changed; authorized, or paid once captured, for a hold)"
+	checkNoFake   = "no order is paid, authorized, refunded or in review that the sandbox did not approve"
+	checkOnePaid  = "each paid (or refunded) order has exactly one order.paid event and one transition to paid"
 	checkForged   = "no forged notification was accepted or stored"
 )
 
 func (r *result) violate(check, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	r.checks[check] = append(r.checks[check], msg)
-	r.violations = append(r.violations, msg)
+	r.checks[check] = append(r.checks[check], fmt.Sprintf(format, args...))
+	r.violations++
 }
 
-// settled is true when every approval is reflected. A declined card does not end a
-// PlacetoPay session (the shopper may try again), so declined orders stay pending until their
-// session expires; they are counted, not waited for.
-func (r *result) settled() bool { return r.unsettled == 0 && len(r.violations) == 0 }
-
-type orderRow struct {
-	id, reference, status       string
-	paidEvents, paidTransitions int
+func (r *result) wait(check, format string, args ...any) {
+	r.waiting[check] = append(r.waiting[check], fmt.Sprintf(format, args...))
 }
+
+// settled is true when everything the sandbox did is reflected. A declined card does not end
+// a PlacetoPay session (the shopper may try again), so declined orders stay pending until
+// their session expires; they are counted, not waited for.
+func (r *result) settled() bool { return r.violations == 0 && len(r.waiting) == 0 }
+
+func (r *result) passed() bool { return r.settled() }
 
 func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payments []*payment, forged *forgeries) (*result, error) {
-	r := &result{statuses: map[string]int{}, checks: map[string][]string{}}
-	approvals, err := control.Approvals(ctx)
+	r := &result{statuses: map[string]int{}, checks: map[string][]string{}, waiting: map[string][]string{}}
+	sb, err := readSandbox(ctx, control)
 	if err != nil {
 		return nil, err
 	}
@@ -64,89 +73,110 @@ func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payme
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, `
-		SELECT o.id::text, o.reference, o.status,
-		  (SELECT count(*) FROM events e WHERE e.order_id = o.id AND e.type = 'order.paid'),
-		  (SELECT count(*) FROM order_timeline t WHERE t.order_id = o.id AND t.kind = 'transition' AND t.to_status = 'paid')
-		FROM orders o`)
+	// The gateway's side in one snapshot, read after the sandbox's: every action the sandbox
+	// made is in it, at least as requested (the gateway writes it before it calls).
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
 	}
-	orders := map[string]orderRow{}
-	for rows.Next() {
-		var o orderRow
-		if err := rows.Scan(&o.id, &o.reference, &o.status, &o.paidEvents, &o.paidTransitions); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		orders[o.reference] = o
-		r.statuses[o.status]++
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	stored := map[string]bool{}
-	bodies, err := db.Query(ctx, `SELECT body FROM notifications`)
+	defer func() { _ = tx.Rollback(ctx) }()
+	orders, err := readOrders(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	for bodies.Next() {
-		var b []byte
-		if err := bodies.Scan(&b); err != nil {
-			bodies.Close()
-			return nil, err
-		}
-		stored[signatureOf(b)] = true
-	}
-	bodies.Close()
-	if err := bodies.Err(); err != nil {
+	ledger, err := readLedger(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
-
-	approved := map[string]bool{}
-	for _, a := range approvals {
-		approved[a.Reference] = true
-		if _, ok := orders[a.Reference]; !ok {
-			r.violate(checkApproved, "the sandbox approved %s (request %d) but the gateway has no such order", a.Reference, a.RequestID)
-		}
+	stored, err := storedSignatures(ctx, tx)
+	if err != nil {
+		return nil, err
 	}
-	r.approved = len(approvals)
 	mine := map[string]*payment{}
 	for _, p := range payments {
 		mine[p.reference] = p
 	}
+	r.checkOrders(sb, orders, mine)
+	r.checkActions(sb, orders, ledger, mine)
+	r.checkNotifications(notes, stored, forged)
+	return r, nil
+}
 
-	for ref, o := range orders {
+// checkOrders compares each order's status with what the sandbox approved.
+func (r *result) checkOrders(sb sandboxRecord, orders []orderRow, mine map[string]*payment) {
+	byRef := map[string]orderRow{}
+	for _, o := range orders {
+		byRef[o.reference] = o
+		r.statuses[o.status]++
+	}
+	for ref, kind := range sb.approved {
+		if kind == "preauthorization" {
+			r.holds++
+		} else {
+			r.approved++
+		}
+		if _, ok := byRef[ref]; !ok {
+			r.violate(checkApproved, "the sandbox approved %s but the gateway has no such order", ref)
+		}
+	}
+	captured := map[string]bool{}
+	for _, list := range sb.captures {
+		for _, c := range list {
+			captured[c.Reference] = true
+		}
+	}
+	for ref, o := range byRef {
 		p := mine[ref]
+		kind, approved := sb.approved[ref]
 		switch {
-		case approved[ref] && p != nil && p.mismatch:
+		case approved && p != nil && p.mismatch:
 			if o.status == "paid" {
 				r.violate(checkApproved, "%s: amount changed after checkout, yet the order is paid", ref)
 			} else if o.status != "review" {
-				r.unsettled++
-				r.unsettledRefs = append(r.unsettledRefs, ref+" ("+o.status+", want review)")
+				r.wait(checkApproved, "%s (%s, want review)", ref, o.status)
 			}
-		case approved[ref]:
-			if o.status != "paid" {
-				r.unsettled++
-				r.unsettledRefs = append(r.unsettledRefs, ref+" ("+o.status+")")
+		case approved:
+			want := "authorized"
+			if kind == "payment" || captured[ref] {
+				want = paidStatus(o)
 			}
-		case o.status == "paid" || o.status == "review" || o.status == "partially_paid" || o.status == "authorized":
+			if o.status != want {
+				r.wait(checkApproved, "%s (%s, want %s)", ref, o.status, want)
+			}
+		case o.status != "pending" && o.status != "failed" && o.status != "cancelled":
 			r.violate(checkNoFake, "%s: order is %s but the sandbox approved no payment of it", ref, o.status)
-		case p != nil && p.paid && o.status != "failed":
+		case p != nil && p.paid && o.status == "pending":
 			r.pendingDenied++
 		}
-		if o.status == "paid" {
+		if wasPaid(o.status) {
 			r.paidChecked++
 			if o.paidEvents != 1 || o.paidTransitions != 1 {
-				r.violate(checkOnePaid, "%s: paid with %d order.paid event(s) and %d transition(s) to paid", ref, o.paidEvents, o.paidTransitions)
+				r.violate(checkOnePaid, "%s: %s with %d order.paid event(s) and %d transition(s) to paid", ref, o.status, o.paidEvents, o.paidTransitions)
 			}
 		} else if o.paidEvents != 0 {
 			r.violate(checkOnePaid, "%s: %s with %d order.paid event(s)", ref, o.status, o.paidEvents)
 		}
 	}
+}
 
+// paidStatus is the status a paid order has with the refunds its ledger holds.
+func paidStatus(o orderRow) string {
+	switch {
+	case o.refunded == 0:
+		return "paid"
+	case o.refunded >= o.paidMinor:
+		return "refunded"
+	}
+	return "partially_refunded"
+}
+
+func wasPaid(status string) bool {
+	return status == "paid" || status == "partially_refunded" || status == "refunded"
+}
+
+// checkNotifications checks that no forged notification, the sandbox's or the run's, was
+// accepted or stored, and counts the faults.
+func (r *result) checkNotifications(notes []sandbox.NotificationRecord, stored map[string]bool, forged *forgeries) {
 	for _, n := range notes {
 		r.notifications.total++
 		for _, f := range n.Faults {
@@ -171,6 +201,7 @@ func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payme
 		}
 	}
 	forged.mu.Lock()
+	defer forged.mu.Unlock()
 	r.forgedByRun = map[int]int{}
 	for code, n := range forged.answers {
 		r.forgedByRun[code] = n
@@ -184,8 +215,24 @@ func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payme
 			r.violate(checkForged, "a forged approval posted by the run was stored")
 		}
 	}
-	forged.mu.Unlock()
-	return r, nil
+}
+
+// storedSignatures are the signatures of the notifications the gateways stored.
+func storedSignatures(ctx context.Context, db querier) (map[string]bool, error) {
+	rows, err := db.Query(ctx, `SELECT body FROM notifications`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	stored := map[string]bool{}
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		stored[signatureOf(b)] = true
+	}
+	return stored, rows.Err()
 }
 
 func signatureOf(body []byte) string {
@@ -194,88 +241,4 @@ func signatureOf(body []byte) string {
 	}
 	_ = json.Unmarshal(body, &n)
 	return n.Signature
-}
-
-func (r *result) print(w io.Writer, payments []*payment) {
-	plans, errs, example := map[string]int{}, map[string]int{}, map[string]string{}
-	made := 0
-	var took []time.Duration
-	for _, p := range payments {
-		plans[p.label]++
-		if p.err != "" {
-			errs[p.err]++
-			example[p.err] = p.errBody
-		}
-		if p.took > 0 {
-			took = append(took, p.took)
-		}
-		if p.paid {
-			made++
-		}
-	}
-	say(w, "payments planned: %d (%s)", len(payments), counts(plans))
-	say(w, "payments made at the sandbox: %d; flows that gave up: %d (%s)", made, len(payments)-made, counts(errs))
-	for kind, body := range example {
-		say(w, "  e.g. %s: %s", kind, body)
-	}
-	if len(took) > 0 {
-		slices.Sort(took)
-		say(w, "time per payment (create, checkout, pay; retries included): p50 %s, p99 %s, max %s",
-			took[len(took)/2].Round(time.Millisecond), took[len(took)*99/100].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
-	}
-	say(w, "replica kills: %d; Postgres crashes: 1", r.kills)
-	say(w, "sandbox approved: %d payments", r.approved)
-	say(w, "sandbox notifications: %d (dropped %d, duplicated %d, forged %d: %d accepted)",
-		r.notifications.total, r.notifications.dropped, r.notifications.duplicated, r.notifications.forged, r.notifications.forgedAccepted)
-	byRun := map[string]int{}
-	for code, n := range r.forgedByRun {
-		byRun["HTTP "+fmt.Sprint(code)] = n
-	}
-	say(w, "forged approvals posted by the run: %s; forged notifications stored: %d", counts(byRun), r.forgedStored)
-	say(w, "orders by status: %s", counts(r.statuses))
-	say(w, "approved payments not reflected: %d; not approved and still pending (session open, a declined card does not end it): %d", r.unsettled, r.pendingDenied)
-	for _, c := range []string{checkApproved, checkNoFake, checkOnePaid, checkForged} {
-		v := r.checks[c]
-		if c == checkApproved && r.unsettled > 0 {
-			sort.Strings(r.unsettledRefs)
-			v = append(v, fmt.Sprintf("%d approved payment(s) whose order is not paid (or in review): %s",
-				r.unsettled, strings.Join(r.unsettledRefs[:min(len(r.unsettledRefs), 20)], ", ")))
-		}
-		if len(v) == 0 {
-			say(w, "ok    %s", c)
-			continue
-		}
-		say(w, "FAIL  %s: %d violation(s)", c, len(v))
-		for i, m := range v {
-			if i == 20 {
-				say(w, "        ... and %d more", len(v)-20)
-				break
-			}
-			say(w, "        %s", m)
-		}
-	}
-	if len(r.violations) == 0 && r.unsettled == 0 {
-		say(w, "PASS")
-	} else {
-		say(w, "FAIL")
-	}
-}
-
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	s := ""
-	for i, k := range keys {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%s %d", k, m[k])
-	}
-	return s
 }

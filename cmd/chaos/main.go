@@ -1,9 +1,11 @@
-// Command chaos checks that the gateway loses no payment and invents none while things
-// break: it runs several gateway replicas on one private Postgres, behind a balancer, with
-// the sandbox dropping, duplicating and forging notifications; it kills a replica with
-// SIGKILL and restarts it every few seconds and crashes Postgres once mid-run, while it pays
-// orders with approving, declining and pending cards. Then it compares the database with
-// the sandbox's own record of what it approved, prints the counts, and exits 1 on any
+// Command chaos checks that the gateway loses no payment, refund or capture and invents
+// none while things break: it runs several gateway replicas on one private Postgres, behind
+// a balancer, with the sandbox dropping, duplicating and forging notifications; it kills a
+// replica with SIGKILL and restarts it every few seconds, and also while some refunds and
+// captures are with PlacetoPay, and crashes Postgres once mid-run, while it pays orders with
+// approving, declining and pending cards, refunds some of them in full or in part and
+// captures some preauthorizations. Then it compares the database with the sandbox's own
+// record of what it approved, refunded and captured, prints the counts, and exits 1 on any
 // violation.
 //
 //	chaos -bin bin/gateway -payments 1000
@@ -33,6 +35,9 @@ type options struct {
 	duplicate   float64
 	forge       float64
 	probe       string
+	timeout     time.Duration // the gateways' PLACETOPAY_TIMEOUT
+	slowActions time.Duration // how long PlacetoPay may take over a transaction action
+	aimEvery    int           // one action in this many has its replica killed while PlacetoPay is asked
 }
 
 func main() {
@@ -49,6 +54,9 @@ func main() {
 	flag.Float64Var(&o.duplicate, "duplicate", 0.10, "share of notifications the sandbox sends twice")
 	flag.Float64Var(&o.forge, "forge", 0.05, "share of notifications the sandbox signs with a wrong secret (forged)")
 	flag.StringVar(&o.probe, "probe-interval", "1s", "the gateways' GATEWAY_PROBE_INTERVAL: how soon they query a session no notification told them about")
+	flag.DurationVar(&o.timeout, "placetopay-timeout", 2*time.Second, "the gateways' PLACETOPAY_TIMEOUT; an action a killed replica left is checked 2 × this + 5 s after it was asked")
+	flag.DurationVar(&o.slowActions, "slow-actions", 1500*time.Millisecond, "hold each refund, capture or other transaction action up to this long on its way to and from the sandbox, as PlacetoPay's own time")
+	flag.IntVar(&o.aimEvery, "aim-every", 5, "kill the replica asked for one refund or capture in this many while PlacetoPay is asked (0: never)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ok, err := run(ctx, o, os.Stdout)

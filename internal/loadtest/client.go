@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -25,8 +26,10 @@ type Client struct {
 	Key     string          // merchant API key
 	Sandbox sandbox.Control // the sandbox's control API, over the same HTTP client
 	// Retry is how long a merchant API call is retried, with the same Idempotency-Key, after
-	// a transport error, a 5xx or a 409 (a request still in flight at a replica that died).
-	// Zero: one attempt, and every failure is reported. Sandbox calls are never retried.
+	// a transport error, a 5xx or a 409 (a request still in flight at a replica that died,
+	// or an action of the order whose outcome is still being checked). An answer the gateway
+	// replays for the key is final and not retried. Zero: one attempt, and every failure is
+	// reported. Sandbox calls are never retried.
 	Retry time.Duration
 
 	next atomic.Uint64
@@ -40,12 +43,23 @@ func NewClient(bases []string, key, sandboxURL string) *Client {
 	return &Client{HTTP: client, Bases: bases, Key: key, Sandbox: sandbox.Control{BaseURL: sandboxURL, HTTP: client}}
 }
 
+// Via is the same client, whose next call goes to base (one of Bases) first: its retries go
+// on to the next replicas as usual. It lets a run kill the replica a call is sent to.
+func (c *Client) Via(base string) *Client {
+	i := max(slices.Index(c.Bases, base), 0)
+	bases := append(append([]string{}, c.Bases[i:]...), c.Bases[:i]...)
+	return &Client{HTTP: c.HTTP, Bases: bases, Key: c.Key, Sandbox: c.Sandbox, Retry: c.Retry}
+}
+
 // Error is a failed call: the step it belongs to and what went wrong, as a short kind
 // ("http 500", "timeout", "refused", …) that reports group by.
 type Error struct {
 	Step string
 	Kind string
 	Body string
+	// Replayed is an answer the gateway stored for the call's Idempotency-Key: the same
+	// answer comes back to every retry, so none is tried.
+	Replayed bool
 }
 
 func (e *Error) Error() string { return e.Step + ": " + e.Kind + " " + e.Body }
@@ -78,15 +92,25 @@ func (c *Client) CreateOrder(ctx context.Context, reference, total, currency str
 	body := map[string]any{"reference": reference, "description": "load test order",
 		"amount": map[string]string{"currency": currency, "total": total}, "returnUrl": "https://shop.example/thanks"}
 	var o Order
-	err := c.gateway(ctx, "create-order", http.MethodPost, "/v1/orders", "create-"+reference, body, http.StatusCreated, &o)
+	err := c.gateway(ctx, "create-order", http.MethodPost, "/v1/orders", "create-"+reference, body, &o, http.StatusCreated)
 	return o, err
 }
 
 // Checkout opens the order's PlacetoPay session.
 func (c *Client) Checkout(ctx context.Context, orderID string) (Session, error) {
+	return c.checkout(ctx, orderID, map[string]any{})
+}
+
+// CheckoutHold opens the order's session as a preauthorization (type checkin): an approved
+// card holds the amount, and the order is authorized until it is captured.
+func (c *Client) CheckoutHold(ctx context.Context, orderID string) (Session, error) {
+	return c.checkout(ctx, orderID, map[string]any{"type": "checkin"})
+}
+
+func (c *Client) checkout(ctx context.Context, orderID string, body map[string]any) (Session, error) {
 	var s Session
 	err := c.gateway(ctx, "checkout", http.MethodPost, "/v1/orders/"+orderID+"/checkout", "checkout-"+orderID,
-		map[string]any{}, http.StatusCreated, &s)
+		body, &s, http.StatusCreated)
 	if err == nil && (s.RequestID == 0 || s.ProcessURL == "") {
 		err = &Error{Step: "checkout", Kind: "no requestId"}
 	}
@@ -96,7 +120,39 @@ func (c *Client) Checkout(ctx context.Context, orderID string) (Session, error) 
 // Order reads an order with the API key.
 func (c *Client) Order(ctx context.Context, id string) (Order, error) {
 	var o Order
-	err := c.gateway(ctx, "read-order", http.MethodGet, "/v1/orders/"+id, "", nil, http.StatusOK, &o)
+	err := c.gateway(ctx, "read-order", http.MethodGet, "/v1/orders/"+id, "", nil, &o, http.StatusOK)
+	return o, err
+}
+
+// Refund is a refund as the merchant API answers it.
+type Refund struct {
+	ID     string `json:"id"`
+	Status string `json:"status"` // succeeded, or unknown: PlacetoPay did not confirm it and the gateway checks
+}
+
+// Refund refunds total (a decimal string; empty: everything left) of the order. n numbers
+// the order's refunds: every retry of one sends the same Idempotency-Key, so that a retry
+// after a lost answer never asks for a second refund.
+func (c *Client) Refund(ctx context.Context, orderID string, n int, total, currency string) (Refund, error) {
+	body := map[string]any{}
+	if total != "" {
+		body["amount"] = map[string]string{"currency": currency, "total": total}
+	}
+	var r Refund
+	err := c.gateway(ctx, "refund", http.MethodPost, "/v1/orders/"+orderID+"/refunds", "refund-"+orderID+"-"+strconv.Itoa(n),
+		body, &r, http.StatusCreated, http.StatusAccepted)
+	return r, err
+}
+
+// Capture takes total (a decimal string; empty: all that is held) of the order's
+// preauthorization; the order becomes paid with what was captured.
+func (c *Client) Capture(ctx context.Context, orderID, total, currency string) (Order, error) {
+	body := map[string]any{}
+	if total != "" {
+		body["amount"] = map[string]string{"currency": currency, "total": total}
+	}
+	var o Order
+	err := c.gateway(ctx, "capture", http.MethodPost, "/v1/orders/"+orderID+"/capture", "capture-"+orderID, body, &o, http.StatusOK)
 	return o, err
 }
 
@@ -141,15 +197,16 @@ func (c *Client) callSecret(ctx context.Context, o Order, out any) error {
 		return err
 	}
 	req.Header.Set("X-Client-Secret", o.ClientSecret)
-	return c.send(req, "read-order", http.StatusOK, out)
+	return c.send(req, "read-order", out, http.StatusOK)
 }
 
 func (c *Client) base() string {
 	return c.Bases[int(c.next.Add(1)-1)%len(c.Bases)]
 }
 
-// gateway calls the merchant API on the next replica, retrying as Retry allows.
-func (c *Client) gateway(ctx context.Context, step, method, path, idemKey string, body any, want int, out any) error {
+// gateway calls the merchant API on the next replica, retrying as Retry allows, and decodes
+// an answer with one of the statuses it wants into out.
+func (c *Client) gateway(ctx context.Context, step, method, path, idemKey string, body, out any, want ...int) error {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -172,9 +229,9 @@ func (c *Client) gateway(ctx context.Context, step, method, path, idemKey string
 		if idemKey != "" {
 			req.Header.Set("Idempotency-Key", idemKey)
 		}
-		err = c.send(req, step, want, out)
+		err = c.send(req, step, out, want...)
 		var e *Error
-		if err == nil || !errors.As(err, &e) || !retryable(e) || retry == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		if err == nil || !errors.As(err, &e) || e.Replayed || !retryable(e) || retry == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}
 		select {
@@ -194,7 +251,7 @@ func retryable(e *Error) bool {
 	return false
 }
 
-func (c *Client) send(req *http.Request, step string, want int, out any) error {
+func (c *Client) send(req *http.Request, step string, out any, want ...int) error {
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return &Error{Step: step, Kind: transportKind(err)}
@@ -204,8 +261,9 @@ func (c *Client) send(req *http.Request, step string, want int, out any) error {
 	if err != nil {
 		return &Error{Step: step, Kind: transportKind(err)}
 	}
-	if resp.StatusCode != want {
-		return &Error{Step: step, Kind: "http " + strconv.Itoa(resp.StatusCode), Body: string(truncate(raw, 300))}
+	if !slices.Contains(want, resp.StatusCode) {
+		return &Error{Step: step, Kind: "http " + strconv.Itoa(resp.StatusCode), Body: string(truncate(raw, 300)),
+			Replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {

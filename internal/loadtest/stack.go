@@ -19,6 +19,7 @@ type StackConfig struct {
 	Replicas      int
 	ProbeInterval string   // GATEWAY_PROBE_INTERVAL
 	NotifyURL     string   // where the sandbox posts notifications (a relay or balancer in front of the replicas)
+	PlacetoPayURL string   // where the gateways call PlacetoPay, when not the sandbox itself (a proxy in front of it)
 	Dir           string   // where the processes' logs go
 	GatewayEnv    []string // more variables for the gateways
 }
@@ -62,6 +63,10 @@ func Start(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		st.Stop()
 		return nil, err
 	}
+	placetopayURL := st.SandboxURL
+	if cfg.PlacetoPayURL != "" {
+		placetopayURL = cfg.PlacetoPayURL
+	}
 	for i := range cfg.Replicas {
 		addr, err := FreeAddr()
 		if err != nil {
@@ -77,7 +82,7 @@ func Start(ctx context.Context, cfg StackConfig) (*Stack, error) {
 			"PATH=" + os.Getenv("PATH"), "GATEWAY_ENV=development", "DATABASE_URL=" + cfg.DatabaseURL,
 			"GATEWAY_ADDR=" + addr, "GATEWAY_ADMIN_ADDR=" + admin, "GATEWAY_PUBLIC_URL=http://" + addr,
 			"GATEWAY_API_KEYS=" + st.APIKey, "GATEWAY_PROBE_INTERVAL=" + cfg.ProbeInterval,
-			"PLACETOPAY_BASE_URL=" + st.SandboxURL, "PLACETOPAY_LOGIN=" + st.Login, "PLACETOPAY_SECRET_KEY=" + st.Secret,
+			"PLACETOPAY_BASE_URL=" + placetopayURL, "PLACETOPAY_LOGIN=" + st.Login, "PLACETOPAY_SECRET_KEY=" + st.Secret,
 			"GATEWAY_TOKEN_KEY=" + tokenKey,
 			// Every simulated shopper reads its order from this one address: a per-client
 			// limit would throttle the whole load.

@@ -74,6 +74,14 @@ func (c Control) Approvals(ctx context.Context) ([]TransactionRecord, error) {
 	return list.Data, err
 }
 
+// Transactions lists every transaction the sandbox made, whatever its state, oldest first:
+// approvals and also reversals (refunds), reauthorizations, declined and pending ones.
+func (c Control) Transactions(ctx context.Context) ([]TransactionRecord, error) {
+	var list listRecord[TransactionRecord]
+	err := c.call(ctx, http.MethodGet, "/sandbox/transactions", nil, &list)
+	return list.Data, err
+}
+
 // Notifications lists every notification the sandbox decided, oldest first.
 func (c Control) Notifications(ctx context.Context) ([]NotificationRecord, error) {
 	var list listRecord[NotificationRecord]

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -10,6 +12,23 @@ import (
 // preauthorization (a hold), capture (a checkout of a hold), autopay (a charge).
 func (sb *Sandbox) handleControlApprovals(w http.ResponseWriter, _ *http.Request) {
 	writeRecords(sb, w, func() []*transaction { return sb.approvals }, sb.transactionRecord)
+}
+
+// handleControlTransactions is GET /sandbox/transactions: every transaction the sandbox
+// made, whatever became of it, oldest first, as of the sandbox's current time. Besides the
+// kinds approvals lists it has reauthorization and reversal (a refund, which no approval
+// shows), and declined and pending ones; each action names the transaction it acted on
+// (parentReference).
+func (sb *Sandbox) handleControlTransactions(w http.ResponseWriter, _ *http.Request) {
+	writeRecords(sb, w, func() []*transaction {
+		// Internal references only grow, so their order is the order the transactions were made.
+		list := make([]*transaction, 0, len(sb.txs))
+		for _, t := range sb.txs {
+			list = append(list, t)
+		}
+		slices.SortFunc(list, func(a, b *transaction) int { return cmp.Compare(a.Ref, b.Ref) })
+		return list
+	}, sb.transactionRecord)
 }
 
 // handleControlNotifications is GET /sandbox/notifications: every notification decided,

@@ -63,11 +63,12 @@ func statusRecord(s state) pp.Status {
 }
 
 // TransactionRecord is the sandbox's own view of a transaction: a session's payment, an
-// approval, a recurring or an autopay charge.
+// approval, a recurring or an autopay charge, or an action on one of them.
 type TransactionRecord struct {
 	InternalReference int64         `json:"internalReference"`
 	RequestID         int64         `json:"requestId,omitempty"`
 	Kind              string        `json:"kind"`
+	ParentReference   int64         `json:"parentReference,omitempty"` // what a capture, reauthorization or reversal acts on
 	Reference         string        `json:"reference"`
 	Status            pp.Status     `json:"status"`
 	Amount            pp.AmountBase `json:"amount"`
@@ -83,6 +84,9 @@ func (sb *Sandbox) transactionRecord(t *transaction) TransactionRecord {
 		InternalReference: t.Ref, Kind: string(t.Kind), Reference: t.Reference, Status: statusRecord(t.State),
 		Amount: pp.AmountBase{Currency: t.Amount.Currency, Total: pp.Decimal(t.Amount.total())}, Card: t.Card.masked(),
 		Refunded: t.Refunded, RefundedTotal: pp.Decimal(formatCents(t.RefundedCents)),
+	}
+	if t.Parent != nil {
+		v.ParentReference = t.Parent.Ref
 	}
 	if s := t.Session; s != nil {
 		v.RequestID = s.ID

@@ -34,6 +34,7 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("GET /sandbox/clock", sb.handleControlClock)
 	mux.HandleFunc("POST /sandbox/clock", sb.handleControlClock)
 	mux.HandleFunc("GET /sandbox/approvals", sb.handleControlApprovals)
+	mux.HandleFunc("GET /sandbox/transactions", sb.handleControlTransactions)
 	mux.HandleFunc("GET /sandbox/notifications", sb.handleControlNotifications)
 	mux.HandleFunc("GET /sandbox/notifications/faults", sb.handleControlFaults)
 	mux.HandleFunc("PUT /sandbox/notifications/faults", sb.handleControlFaults)
