@@ -41,6 +41,7 @@ var metricNames = map[string]bool{
 	"gateway_actions_unknown":                       false,
 	"gateway_sessions_query_failing":                false,
 	"gateway_sessions_answer_unreadable":            false,
+	"gateway_sessions_unknown":                      false,
 	"gateway_approval_to_paid_seconds":              true,
 	"gateway_payments_found_by_probe_total":         false,
 	"gateway_outbox_undelivered_events":             false,

@@ -320,6 +320,13 @@ func (p *placetopayProxy) loseAnswers(lose func(path string) bool) {
 	p.lose = lose
 }
 
+// retarget sends every later call to target instead: another PlacetoPay, or another site.
+func (p *placetopayProxy) retarget(target string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = target
+}
+
 func newPlacetopayProxy(t *testing.T, target string) *placetopayProxy {
 	p := &placetopayProxy{target: target, edit: map[int64]func(map[string]any){}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
@@ -346,7 +353,10 @@ func (p *placetopayProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/transaction" {
 		p.transactions.Add(1)
 	}
-	resp, out, err := sendOn(r, p.target+r.URL.RequestURI())
+	p.mu.Lock()
+	target := p.target
+	p.mu.Unlock()
+	resp, out, err := sendOn(r, target+r.URL.RequestURI())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return

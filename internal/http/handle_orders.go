@@ -120,7 +120,11 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 	if refresh {
 		if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
 			s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
-			c.Response().Header().Set("Refresh-Error", "PlacetoPay could not be queried; the order is as last known")
+			msg := "PlacetoPay could not be queried; the order is as last known"
+			if unknown := (*orders.SessionUnknownError)(nil); errors.As(err, &unknown) {
+				msg = "PlacetoPay says a session of this order does not exist (the gateway's PlacetoPay site or environment changed?); the order is as last known"
+			}
+			c.Response().Header().Set("Refresh-Error", msg)
 		}
 	}
 	o, err := s.orders.Get(ctx, id)

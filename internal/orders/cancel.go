@@ -45,12 +45,16 @@ func (c *Checkouts) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error
 		return Order{}, wrap("cancel", orderID, err)
 	}
 	cancelledThere := false
+	var unknown *SessionUnknownError // PlacetoPay says the session does not exist
 	if requestID != nil {
 		err := c.provider.CancelSession(ctx, *requestID)
 		var perr *ProviderError
 		switch {
 		case err == nil:
 			cancelledThere = true
+		case errors.As(err, &unknown):
+			// Nothing to cancel there: the session is flagged and stays checked, so that a
+			// payment found on it later goes to review (session_unknown.go).
 		case errors.As(err, &perr) && perr.Refused:
 			// Not cancellable at PlacetoPay: find out what happened, with a query of our own
 			// (not one shared with a caller who started before the refusal).
@@ -67,7 +71,13 @@ func (c *Checkouts) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error
 		if o, err = c.store.lockOrder(ctx, tx, orderID); err != nil {
 			return err
 		}
-		if requestID != nil {
+		switch {
+		case requestID == nil:
+		case unknown != nil:
+			if _, err := flagUnknown(ctx, c.store, tx, *requestID, unknown, c.cfg.Clock()); err != nil {
+				return err
+			}
+		default:
 			if err := c.closeCancelled(ctx, tx, orderID, *requestID, cancelledThere); err != nil {
 				return err
 			}

@@ -40,12 +40,14 @@ SELECT
     (SELECT count(*) FROM preauth_actions WHERE status = 'unknown'),
     (SELECT count(*) FROM confirm_actions WHERE status = 'unknown'),
     (SELECT count(*) FROM checkout_sessions
-        WHERE unreadable_answers > 0 AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL)
+        WHERE unreadable_answers > 0 AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL),
+    (SELECT count(*) FROM checkout_sessions
+        WHERE unknown_since IS NOT NULL AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL)
 FROM pending`
 
 // StateCollector reports, at each scrape, gauges read from Postgres: orders in review,
-// pending sessions by age, sessions past expiry, sessions whose queries keep failing or
-// whose answers cannot be read, and the undelivered outbox. Every replica
+// pending sessions by age, sessions past expiry, sessions whose queries keep failing, whose
+// answers cannot be read or that PlacetoPay says do not exist, and the undelivered outbox. Every replica
 // reports the same database-wide values; query them with max(), not sum(). When the query
 // fails or takes longer than the timeout, the scrape goes on without these gauges and the
 // failure is logged, once until the query succeeds again.
@@ -58,7 +60,7 @@ type StateCollector struct {
 	mu     sync.Mutex
 	failed bool
 
-	review, pending, pastExpiry, undelivered, oldest, failing, unknown, unreadable *prometheus.Desc
+	review, pending, pastExpiry, undelivered, oldest, failing, unknown, unreadable, sessionsUnknown *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*StateCollector)(nil)
@@ -92,12 +94,14 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 			"Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).", nil, nil),
 		unreadable: prometheus.NewDesc("gateway_sessions_answer_unreadable",
 			"Sessions whose latest PlacetoPay answers could not be read (their orders go to review at ten in a row).", nil, nil),
+		sessionsUnknown: prometheus.NewDesc("gateway_sessions_unknown",
+			"Sessions the gateway opened that PlacetoPay says do not exist, still checked: the credentials, site or environment changed.", nil, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown, c.unreadable} {
+	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown, c.unreadable, c.sessionsUnknown} {
 		ch <- d
 	}
 }
@@ -106,12 +110,12 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	var review, pastExpiry, undelivered, failing, unknownRefunds, unknownPreauths, unknownConfirms, unreadable int64
+	var review, pastExpiry, undelivered, failing, unknownRefunds, unknownPreauths, unknownConfirms, unreadable, sessionsUnknown int64
 	var buckets [5]int64
 	var oldest float64
 	err := c.pool.QueryRow(ctx, stateQuery, c.clock(), failuresToReport).Scan(&review,
 		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest, &failing,
-		&unknownRefunds, &unknownPreauths, &unknownConfirms, &unreadable)
+		&unknownRefunds, &unknownPreauths, &unknownConfirms, &unreadable, &sessionsUnknown)
 	c.mu.Lock()
 	logIt := err != nil && !c.failed
 	c.failed = err != nil
@@ -134,4 +138,5 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.GaugeValue, float64(unknownPreauths), "preauthorization")
 	ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.GaugeValue, float64(unknownConfirms), "confirmation")
 	ch <- prometheus.MustNewConstMetric(c.unreadable, prometheus.GaugeValue, float64(unreadable))
+	ch <- prometheus.MustNewConstMetric(c.sessionsUnknown, prometheus.GaugeValue, float64(sessionsUnknown))
 }

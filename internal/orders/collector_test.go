@@ -78,6 +78,8 @@ func TestStateCollector(t *testing.T) {
 	// Unreadable answers: any in a row counts, unless the session is no longer checked.
 	exec(`UPDATE checkout_sessions SET check_failures = 1, unreadable_answers = 1, next_check_at = $1 WHERE attempt = 'closed' AND status = 'APPROVED_PARTIAL'`, now)
 	exec(`UPDATE checkout_sessions SET unreadable_answers = 3 WHERE attempt = 'closed' AND status = 'REJECTED'`)
+	// Sessions PlacetoPay says do not exist: counted while checked.
+	exec(`UPDATE checkout_sessions SET unknown_since = $1 WHERE attempt = 'closed' AND status IN ('APPROVED_PARTIAL', 'REJECTED')`, now)
 	event(90*time.Second, false, false)
 	event(30*time.Second, false, false)
 	event(time.Hour, true, false)   // delivered
@@ -116,6 +118,9 @@ gateway_sessions_query_failing 1
 # HELP gateway_sessions_answer_unreadable Sessions whose latest PlacetoPay answers could not be read (their orders go to review at ten in a row).
 # TYPE gateway_sessions_answer_unreadable gauge
 gateway_sessions_answer_unreadable 1
+# HELP gateway_sessions_unknown Sessions the gateway opened that PlacetoPay says do not exist, still checked: the credentials, site or environment changed.
+# TYPE gateway_sessions_unknown gauge
+gateway_sessions_unknown 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)

@@ -151,6 +151,11 @@ func (p *Prober) retryLater(ctx context.Context, requestID int64, cause error) {
 		return
 	}
 	p.metrics.queryFailures.Inc()
+	var unknown *SessionUnknownError
+	if errors.As(cause, &unknown) {
+		p.sessionUnknown(ctx, requestID, unknown)
+		return
+	}
 	if unreadable && failures.unreadable == unreadableToReview {
 		if err := p.reviewUnreadable(ctx, sess, failures.unreadable); err != nil && ctx.Err() == nil {
 			p.log.Error("probe: put an order in review for unreadable answers", zap.Int64("requestId", requestID), zap.Error(err))

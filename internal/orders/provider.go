@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -14,11 +15,12 @@ type Provider interface {
 	CreateSession(ctx context.Context, p SessionRequest) (CreatedSession, error)
 	// QuerySession returns what PlacetoPay says of a session now. Its error is an
 	// *UnreadableAnswerError when PlacetoPay answered something the gateway cannot read, a
-	// *ProviderError when it answered with a failure, anything else when it could not be
-	// reached.
+	// *SessionUnknownError when it says the session does not exist, a *ProviderError when
+	// it answered with another failure, anything else when it could not be reached.
 	QuerySession(ctx context.Context, requestID int64) (ProviderSession, error)
 	// CancelSession cancels a pending session, so no payment can land on it afterwards. A
-	// session that is no longer pending gives a refusing *ProviderError.
+	// session that is no longer pending gives a refusing *ProviderError, one PlacetoPay
+	// says does not exist a *SessionUnknownError.
 	CancelSession(ctx context.Context, requestID int64) error
 	// TransactionAction runs action (ActionReverse, ActionCheckout, ActionReauthorization,
 	// ActionConfirm, ActionCancel) on the transaction internalReference through
@@ -134,6 +136,21 @@ type UnreadableAnswerError struct {
 func (e *UnreadableAnswerError) Error() string { return e.Err.Error() }
 
 func (e *UnreadableAnswerError) Unwrap() error { return e.Err }
+
+// SessionUnknownError is PlacetoPay answering that a session the gateway opened does not
+// exist, or belongs to another site: the credentials, the site or the environment
+// (PLACETOPAY_BASE_URL) are not those the session was opened with. The session is flagged
+// and never handed out again, and its order may be cancelled (session_unknown.go).
+type SessionUnknownError struct {
+	RequestID int64
+	Err       *ProviderError // what PlacetoPay answered
+}
+
+func (e *SessionUnknownError) Error() string {
+	return fmt.Sprintf("placetopay says session %d does not exist: %v", e.RequestID, e.Err)
+}
+
+func (e *SessionUnknownError) Unwrap() error { return e.Err }
 
 // payment returns the session's transaction with internalReference ref, or nil.
 func (s *ProviderSession) payment(ref int64) *ProviderPayment {

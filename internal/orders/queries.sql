@@ -82,7 +82,7 @@ SELECT * FROM checkout_sessions WHERE request_id = $1;
 -- name: UpdateSessionState :exec
 UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(),
-    check_failures = 0, unreadable_answers = 0, updated_at = now()
+    check_failures = 0, unreadable_answers = 0, unknown_since = NULL, updated_at = now()
 WHERE id = $1;
 
 -- name: SessionCheckFailed :one
@@ -99,13 +99,30 @@ SET check_failures = check_failures + 1,
 WHERE request_id = sqlc.arg('request_id') AND attempt IN ('open', 'closed')
 RETURNING id, order_id, check_failures, unreadable_answers, next_check_at;
 
+-- name: MarkSessionUnknown :one
+-- PlacetoPay says the session does not exist: it leaves the open slot, so it is never handed
+-- out again, and stays checked until it expired before give_up_expired_before (gave_up).
+-- first is true only for the call that flagged it.
+WITH old AS (
+    SELECT c.id, c.unknown_since FROM checkout_sessions c
+    WHERE c.request_id = sqlc.arg('request_id') AND c.attempt IN ('open', 'closed')
+    FOR UPDATE
+)
+UPDATE checkout_sessions s
+SET unknown_since = coalesce(s.unknown_since, sqlc.arg('now')::timestamptz),
+    attempt = CASE WHEN s.attempt = 'open' THEN 'closed' ELSE s.attempt END,
+    next_check_at = CASE WHEN s.expires_at < sqlc.arg('give_up_expired_before')::timestamptz THEN NULL ELSE s.next_check_at END,
+    updated_at = now()
+FROM old WHERE s.id = old.id
+RETURNING s.id, s.order_id, (old.unknown_since IS NULL)::boolean AS first, (s.next_check_at IS NULL)::boolean AS gave_up;
+
 -- name: TouchPendingSession :execrows
 -- The routine check of a session that is still pending with nothing paid on the order: only
 -- its schedule moves. Guarded, so that it changes nothing (0 rows) unless the session, its
 -- order and their payments are still as the caller saw them; the caller then applies the
 -- answer in full.
 UPDATE checkout_sessions s
-SET next_check_at = $2, last_checked_at = now(), check_failures = 0, unreadable_answers = 0, updated_at = now()
+SET next_check_at = $2, last_checked_at = now(), check_failures = 0, unreadable_answers = 0, unknown_since = NULL, updated_at = now()
 WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
   AND coalesce(s.reason, '') = sqlc.arg('reason')::text
   AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')

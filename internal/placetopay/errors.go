@@ -92,3 +92,23 @@ func IsAPIError(err error) (*APIError, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// SessionUnknown reports whether PlacetoPay's answer to a query or cancel of a session says
+// that the session does not exist for this site (docs/placetopay.md#a-session-placetopay-does-not-know):
+//   - 404 request_not_valid, "The requested session does not exist" (a 404 with reason NA is a
+//     wrong path, not an unknown session);
+//   - FAILED with "No existe la sesión…", which older versions answered with HTTP 200;
+//   - 401 unauthorized, "La sesión no pertenece a su sitio": it belongs to another site. An
+//     authentication failure is also a 401, but its reason is the number 401.
+func SessionUnknown(e *APIError) bool {
+	reason := string(e.Status.Reason)
+	msg := strings.ToLower(string(e.Status.Message))
+	switch e.HTTPStatus {
+	case 404:
+		return reason == "request_not_valid"
+	case 401:
+		return reason == "unauthorized"
+	default:
+		return e.Status.Status == "FAILED" && strings.Contains(msg, "no existe la sesi")
+	}
+}

@@ -72,7 +72,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 func (p Provider) QuerySession(ctx context.Context, requestID int64) (orders.ProviderSession, error) {
 	info, err := p.Client.QuerySession(ctx, requestID)
 	if err != nil {
-		return orders.ProviderSession{}, providerError(err)
+		return orders.ProviderSession{}, sessionError(requestID, err)
 	}
 	return providerSession(info), nil
 }
@@ -133,9 +133,21 @@ func providerSession(info *SessionInformation) orders.ProviderSession {
 // CancelSession cancels a pending session at PlacetoPay.
 func (p Provider) CancelSession(ctx context.Context, requestID int64) error {
 	if _, err := p.Client.CancelSession(ctx, requestID); err != nil {
-		return providerError(err)
+		return sessionError(requestID, err)
 	}
 	return nil
+}
+
+// sessionError is providerError for a call about the session requestID: PlacetoPay saying
+// the session does not exist is an *orders.SessionUnknownError.
+func sessionError(requestID int64, err error) error {
+	out := providerError(err)
+	var api *APIError
+	var perr *orders.ProviderError
+	if errors.As(err, &api) && errors.As(out, &perr) && SessionUnknown(api) {
+		return &orders.SessionUnknownError{RequestID: requestID, Err: perr}
+	}
+	return out
 }
 
 // providerError turns a PlacetoPay answer into the domain's ProviderError, and an answer the

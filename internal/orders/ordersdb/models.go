@@ -35,6 +35,7 @@ type CheckoutSession struct {
 	NotifiedAt        *time.Time
 	CheckFailures     int32
 	UnreadableAnswers int32
+	UnknownSince      *time.Time
 }
 
 type ConfirmAction struct {

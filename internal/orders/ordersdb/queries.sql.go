@@ -223,7 +223,7 @@ func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUI
 }
 
 const getOpenSession = `-- name: GetOpenSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions
 WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE
 `
@@ -255,6 +255,7 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
@@ -312,7 +313,7 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 }
 
 const getSessionByRequestID = `-- name: GetSessionByRequestID :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions WHERE request_id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE request_id = $1
 `
 
 func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -342,12 +343,13 @@ func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID 
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
 
 const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -377,6 +379,7 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
@@ -470,7 +473,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 const insertSessionAttempt = `-- name: InsertSessionAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since
 `
 
 type InsertSessionAttemptParams struct {
@@ -520,6 +523,7 @@ func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertS
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
@@ -731,7 +735,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 }
 
 const listSessions = `-- name: ListSessions :many
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) ([]CheckoutSession, error) {
@@ -767,6 +771,7 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.NotifiedAt,
 			&i.CheckFailures,
 			&i.UnreadableAnswers,
+			&i.UnknownSince,
 		); err != nil {
 			return nil, err
 		}
@@ -814,11 +819,54 @@ func (q *Queries) ListTimeline(ctx context.Context, db DBTX, orderID uuid.UUID) 
 	return items, nil
 }
 
+const markSessionUnknown = `-- name: MarkSessionUnknown :one
+WITH old AS (
+    SELECT c.id, c.unknown_since FROM checkout_sessions c
+    WHERE c.request_id = $3 AND c.attempt IN ('open', 'closed')
+    FOR UPDATE
+)
+UPDATE checkout_sessions s
+SET unknown_since = coalesce(s.unknown_since, $1::timestamptz),
+    attempt = CASE WHEN s.attempt = 'open' THEN 'closed' ELSE s.attempt END,
+    next_check_at = CASE WHEN s.expires_at < $2::timestamptz THEN NULL ELSE s.next_check_at END,
+    updated_at = now()
+FROM old WHERE s.id = old.id
+RETURNING s.id, s.order_id, (old.unknown_since IS NULL)::boolean AS first, (s.next_check_at IS NULL)::boolean AS gave_up
+`
+
+type MarkSessionUnknownParams struct {
+	Now                 time.Time
+	GiveUpExpiredBefore time.Time
+	RequestID           *int64
+}
+
+type MarkSessionUnknownRow struct {
+	ID      uuid.UUID
+	OrderID uuid.UUID
+	First   bool
+	GaveUp  bool
+}
+
+// PlacetoPay says the session does not exist: it leaves the open slot, so it is never handed
+// out again, and stays checked until it expired before give_up_expired_before (gave_up).
+// first is true only for the call that flagged it.
+func (q *Queries) MarkSessionUnknown(ctx context.Context, db DBTX, arg MarkSessionUnknownParams) (MarkSessionUnknownRow, error) {
+	row := db.QueryRow(ctx, markSessionUnknown, arg.Now, arg.GiveUpExpiredBefore, arg.RequestID)
+	var i MarkSessionUnknownRow
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.First,
+		&i.GaveUp,
+	)
+	return i, err
+}
+
 const openSession = `-- name: OpenSession :one
 UPDATE checkout_sessions
 SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
 WHERE id = $1 AND attempt = 'creating'
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since
 `
 
 type OpenSessionParams struct {
@@ -861,6 +909,7 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
@@ -953,7 +1002,7 @@ func (q *Queries) SetOrderPaid(ctx context.Context, db DBTX, arg SetOrderPaidPar
 
 const touchPendingSession = `-- name: TouchPendingSession :execrows
 UPDATE checkout_sessions s
-SET next_check_at = $2, last_checked_at = now(), check_failures = 0, unreadable_answers = 0, updated_at = now()
+SET next_check_at = $2, last_checked_at = now(), check_failures = 0, unreadable_answers = 0, unknown_since = NULL, updated_at = now()
 WHERE s.id = $1 AND s.kind = 'payment' AND s.attempt = 'open' AND s.status = 'PENDING'
   AND coalesce(s.reason, '') = $3::text
   AND EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id AND o.status = 'pending')
@@ -1001,7 +1050,7 @@ func (q *Queries) UpdateOrderStatus(ctx context.Context, db DBTX, arg UpdateOrde
 const updateSessionState = `-- name: UpdateSessionState :exec
 UPDATE checkout_sessions
 SET status = $2, reason = $3, message = $4, attempt = $5, next_check_at = $6, last_checked_at = now(),
-    check_failures = 0, unreadable_answers = 0, updated_at = now()
+    check_failures = 0, unreadable_answers = 0, unknown_since = NULL, updated_at = now()
 WHERE id = $1
 `
 

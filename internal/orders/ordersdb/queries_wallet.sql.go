@@ -126,7 +126,7 @@ const insertCollectAttempt = `-- name: InsertCollectAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, request, expires_at,
     customer_reference, payment_method_id)
 VALUES ($1, $2, 'collect', $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since
 `
 
 type InsertCollectAttemptParams struct {
@@ -176,6 +176,7 @@ func (q *Queries) InsertCollectAttempt(ctx context.Context, db DBTX, arg InsertC
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
@@ -229,7 +230,7 @@ func (q *Queries) InsertPaymentMethod(ctx context.Context, db DBTX, arg InsertPa
 }
 
 const latestCollectSession = `-- name: LatestCollectSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions
 WHERE order_id = $1 AND kind = 'collect'
 ORDER BY created_at DESC, id DESC
 LIMIT 1
@@ -262,6 +263,7 @@ func (q *Queries) LatestCollectSession(ctx context.Context, db DBTX, orderID uui
 		&i.NotifiedAt,
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
+		&i.UnknownSince,
 	)
 	return i, err
 }
