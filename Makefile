@@ -34,11 +34,18 @@ build:
 image:
 	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
 
+# The API key and token key stay the same from run to run: scripts/dev-env.sh keeps them in
+# .dev/env (git-ignored); GATEWAY_API_KEYS or GATEWAY_TOKEN_KEY set in the environment win.
 run: build
 	@eval "$$(scripts/postgres.sh env gateway)"; \
-	echo "gateway: demo shop on $${GATEWAY_PUBLIC_URL:-http://localhost:8080}/demo (open it in a browser)"; \
-	echo "gateway: merchant API on $${GATEWAY_PUBLIC_URL:-http://localhost:8080}/v1, metrics on http://localhost:9090/metrics"; \
-	echo "gateway: the API key to use is in the log line \"development API key\""; \
+	keys_from=".dev/env"; [ -n "$${GATEWAY_API_KEYS:-}" ] && keys_from="GATEWAY_API_KEYS"; \
+	eval "$$(scripts/dev-env.sh)"; \
+	url=$${GATEWAY_PUBLIC_URL:-http://localhost:8080}; \
+	echo "gateway: demo shop     $$url/demo (open it in a browser)"; \
+	echo "gateway: merchant API  $$url/v1"; \
+	echo "gateway: API key       $${GATEWAY_API_KEYS%%,*} (from $$keys_from)"; \
+	echo "gateway: metrics       http://localhost:9090/metrics"; \
+	[ -n "$${PLACETOPAY_BASE_URL:-}" ] || echo "gateway: sandbox       http://localhost:8090 (stands in for PlacetoPay; test cards on its payment page)"; \
 	exec ./bin/gateway serve
 
 # The tools the tests and checks run, pinned, built from source with `go install` into
