@@ -242,6 +242,11 @@ func TestMoneyPathCheckout(t *testing.T) {
 			AND from_status = 'failed' AND to_status = 'pending'`, o.ID); n != 1 {
 			t.Errorf("%d failed→pending transitions on the timeline, want 1", n)
 		}
+		// Every status change is an event: the storefront hears the order is payable again.
+		if n := h.count(`SELECT count(*) FROM events WHERE order_id = $1 AND type = 'order.pending'
+			AND data->>'previousStatus' = 'failed' AND data->>'status' = 'pending'`, o.ID); n != 1 {
+			t.Errorf("%d order.pending events from failed, want 1", n)
+		}
 		if r := h.orderRows(o.ID); r.sessions != 2 || r.openSessions != 1 {
 			t.Errorf("%+v, want the rejected session and one open one", r)
 		}

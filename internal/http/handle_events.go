@@ -13,7 +13,7 @@ import (
 
 // EventLister reads the events feed; webhooks.EventLog is the real one.
 type EventLister interface {
-	List(ctx context.Context, after string, limit int) (webhooks.EventPage, error)
+	List(ctx context.Context, after string, limit int, f webhooks.EventFilter) (webhooks.EventPage, error)
 }
 
 var _ EventLister = (*webhooks.EventLog)(nil)
@@ -27,7 +27,8 @@ type eventsPage struct {
 }
 
 // handleListEvents is GET /v1/events: order and autopay events oldest first, after the cursor in after
-// (none for the start), at most limit (1 to 100, default 50) of them.
+// (none for the start), at most limit (1 to 100, default 50) of them, of one order (orderId)
+// and of some types (type) when asked.
 func (s *Server) handleListEvents(c echo.Context) error {
 	if s.events == nil {
 		return errors.New("http: GET /v1/events: the server was built without an event lister")
@@ -36,7 +37,11 @@ func (s *Server) handleListEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.events.List(c.Request().Context(), c.QueryParam("after"), limit)
+	filter, err := eventFilter(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.events.List(c.Request().Context(), c.QueryParam("after"), limit, filter)
 	if errors.Is(err, webhooks.ErrInvalidCursor) {
 		return &orders.Error{Code: orders.EInvalid, Field: "after", Message: "is not a cursor this API returned"}
 	}

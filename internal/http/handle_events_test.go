@@ -26,8 +26,8 @@ import (
 // eventLog lets newEventsEnv hand the server an EventLister before the database exists.
 type eventLog struct{ log *webhooks.EventLog }
 
-func (l *eventLog) List(ctx context.Context, after string, limit int) (webhooks.EventPage, error) {
-	return l.log.List(ctx, after, limit)
+func (l *eventLog) List(ctx context.Context, after string, limit int, f webhooks.EventFilter) (webhooks.EventPage, error) {
+	return l.log.List(ctx, after, limit, f)
 }
 
 // newEventsEnv is newEnv with GET /v1/events served from the env's database.

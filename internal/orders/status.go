@@ -69,6 +69,10 @@ func (s Status) EventType() string {
 		return "order.authorized"
 	case StatusFailed:
 		return "order.failed"
+	case StatusPending:
+		// Only a failed order moves back to pending (a new checkout); a new order is created
+		// pending without an event.
+		return "order.pending"
 	case StatusCancelled:
 		return "order.cancelled"
 	case StatusReview:

@@ -95,7 +95,7 @@ func TestOrderTransition(t *testing.T) {
 
 func TestStatusEventType(t *testing.T) {
 	want := map[Status]string{
-		StatusPending:           "", // back to pending for a new checkout: the contract has no event for it
+		StatusPending:           "order.pending", // only a failed order moves back to pending (a new checkout)
 		StatusAuthorized:        "order.authorized",
 		StatusPartiallyPaid:     "order.partially_paid",
 		StatusPaid:              "order.paid",

@@ -290,7 +290,7 @@ func TestFeedCursorBehindADeletedEventIsGone(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			page, err := feed.List(ctx, cursor, limit)
+			page, err := feed.List(ctx, cursor, limit, webhooks.EventFilter{})
 			if err != nil || len(page.Events) > 0 || time.Now().After(deadline) {
 				return page, err
 			}
@@ -344,14 +344,14 @@ func TestFeedCursorBehindADeletedEventIsGone(t *testing.T) {
 	if deleted, err := j.Pass(ctx); err != nil || deleted["events"] != 2 {
 		t.Fatalf("second pass = %v, %v; want the 2 events left deleted", deleted, err)
 	}
-	first, err := feed.List(ctx, "", 10)
+	first, err := feed.List(ctx, "", 10, webhooks.EventFilter{})
 	if err != nil || len(first.Events) != 0 {
 		t.Fatalf("a first read of an emptied feed = %+v, %v", first, err)
 	}
-	if _, err := feed.List(ctx, first.Next, 10); err != nil {
+	if _, err := feed.List(ctx, first.Next, 10, webhooks.EventFilter{}); err != nil {
 		t.Errorf("List after a first read's cursor = %v, want nothing wrong", err)
 	}
-	if _, err := feed.List(ctx, cursors[2], 10); !errors.Is(err, webhooks.ErrCursorExpired) {
+	if _, err := feed.List(ctx, cursors[2], 10, webhooks.EventFilter{}); !errors.Is(err, webhooks.ErrCursorExpired) {
 		t.Errorf("List after the third event, the two after it deleted = %v, want ErrCursorExpired", err)
 	}
 }

@@ -67,6 +67,14 @@ type EventPage struct {
 	Next   string
 }
 
+// EventFilter narrows the feed: to one order's events, and to some types (none: every
+// type). The cursors are the feed's: a filtered read may continue an unfiltered one, and an
+// empty filtered page keeps the cursor it was read after.
+type EventFilter struct {
+	OrderID *uuid.UUID
+	Types   []string
+}
+
 // EventLog reads the events outbox.
 type EventLog struct {
 	pool *pgxpool.Pool
@@ -92,7 +100,7 @@ func NewEventLog(pool *pgxpool.Pool) *EventLog {
 // cursor behind an event it deleted is ErrCursorExpired, since reading on after it would
 // skip that event without a word. Reading from the start ("") reads after the deleted
 // events, and is never refused.
-func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage, error) {
+func (l *EventLog) List(ctx context.Context, after string, limit int, f EventFilter) (EventPage, error) {
 	if limit < 1 || limit > MaxListLimit {
 		return EventPage{}, fmt.Errorf("webhooks: list events: limit %d is not between 1 and %d", limit, MaxListLimit)
 	}
@@ -114,7 +122,7 @@ func (l *EventLog) List(ctx context.Context, after string, limit int) (EventPage
 		return EventPage{}, ErrCursorExpired
 	}
 	rows, err := l.q.ListEvents(ctx, l.pool, webhooksdb.ListEventsParams{
-		AfterTx: pos.tx, AfterSeq: pos.seq, MaxRows: int32(limit),
+		AfterTx: pos.tx, AfterSeq: pos.seq, MaxRows: int32(limit), OrderID: f.OrderID, Types: f.Types,
 	})
 	if err != nil {
 		return EventPage{}, fmt.Errorf("webhooks: list events: %w", err)

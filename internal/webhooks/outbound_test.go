@@ -22,7 +22,7 @@ func listUntil(t *testing.T, log *webhooks.EventLog, cursor string, n int) webho
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		p, err := log.List(context.Background(), cursor, webhooks.MaxListLimit)
+		p, err := log.List(context.Background(), cursor, webhooks.MaxListLimit, webhooks.EventFilter{})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
@@ -49,11 +49,11 @@ func TestListCursors(t *testing.T) {
 	pool := pgtest.Pool(t)
 	log := webhooks.NewEventLog(pool)
 
-	start, err := log.List(ctx, "", 10)
+	start, err := log.List(ctx, "", 10, webhooks.EventFilter{})
 	if err != nil || len(start.Events) != 0 || start.Next == "" {
 		t.Fatalf("empty feed: %+v, %v; want no events and a cursor", start, err)
 	}
-	again, err := log.List(ctx, start.Next, 10)
+	again, err := log.List(ctx, start.Next, 10, webhooks.EventFilter{})
 	if err != nil || again.Next != start.Next {
 		t.Errorf("after the start cursor on an empty feed: next %q, %v; want the same cursor back", again.Next, err)
 	}
@@ -67,27 +67,27 @@ func TestListCursors(t *testing.T) {
 	if ev := p.Events[0]; ev.Type != "order.authorized" || ev.OrderID != orderID || string(ev.Data) == "" || ev.CreatedAt.Location() != time.UTC {
 		t.Errorf("event = %+v", ev)
 	}
-	one, err := log.List(ctx, start.Next, 1)
+	one, err := log.List(ctx, start.Next, 1, webhooks.EventFilter{})
 	if err != nil || len(one.Events) != 1 || one.Events[0].ID != a.id {
 		t.Fatalf("limit 1: %+v, %v", one, err)
 	}
-	rest, err := log.List(ctx, one.Next, 1)
+	rest, err := log.List(ctx, one.Next, 1, webhooks.EventFilter{})
 	if err != nil || len(rest.Events) != 1 || rest.Events[0].ID != b.id {
 		t.Fatalf("after the first: %+v, %v", rest, err)
 	}
-	end, err := log.List(ctx, rest.Next, 1)
+	end, err := log.List(ctx, rest.Next, 1, webhooks.EventFilter{})
 	if err != nil || len(end.Events) != 0 || end.Next != rest.Next {
 		t.Errorf("at the end: %+v, %v; want no events and the same cursor", end, err)
 	}
 
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for _, bad := range []string{"%%", "e1:1.2", enc("e1:1"), enc("e1:1.x"), enc("e1:-1.2"), enc("e2:1.2")} {
-		if _, err := log.List(ctx, bad, 10); !errors.Is(err, webhooks.ErrInvalidCursor) {
+		if _, err := log.List(ctx, bad, 10, webhooks.EventFilter{}); !errors.Is(err, webhooks.ErrInvalidCursor) {
 			t.Errorf("List(%q) = %v, want ErrInvalidCursor", bad, err)
 		}
 	}
 	for _, limit := range []int{0, -1, webhooks.MaxListLimit + 1} {
-		if _, err := log.List(ctx, "", limit); err == nil || errors.Is(err, webhooks.ErrInvalidCursor) {
+		if _, err := log.List(ctx, "", limit, webhooks.EventFilter{}); err == nil || errors.Is(err, webhooks.ErrInvalidCursor) {
 			t.Errorf("List(limit %d) = %v, want a limit error", limit, err)
 		}
 	}

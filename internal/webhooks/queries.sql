@@ -1,5 +1,6 @@
 -- name: ListEvents :many
--- The events feed, oldest first, after a cursor (tx_id, seq).
+-- The events feed, oldest first, after a cursor (tx_id, seq), of one order and of some types
+-- when asked (an empty types list is every type).
 --
 -- seq (a bigserial) is drawn when a row is inserted, not when its transaction commits, so
 -- paging on seq alone would skip an event whose transaction drew a lower seq but commits
@@ -13,6 +14,8 @@ SELECT seq, id, type, order_id, autopay_id, data, created_at, tx_id::text::bigin
 FROM events
 WHERE (tx_id, seq) > (sqlc.arg('after_tx')::bigint::text::xid8, sqlc.arg('after_seq')::bigint)
   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND (sqlc.narg('order_id')::uuid IS NULL OR order_id = sqlc.narg('order_id')::uuid)
+  AND (coalesce(cardinality(sqlc.arg('types')::text[]), 0) = 0 OR type = ANY(sqlc.arg('types')::text[]))
 ORDER BY tx_id, seq
 LIMIT sqlc.arg('max_rows');
 

@@ -156,13 +156,17 @@ SELECT seq, id, type, order_id, autopay_id, data, created_at, tx_id::text::bigin
 FROM events
 WHERE (tx_id, seq) > ($1::bigint::text::xid8, $2::bigint)
   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND ($3::uuid IS NULL OR order_id = $3::uuid)
+  AND (coalesce(cardinality($4::text[]), 0) = 0 OR type = ANY($4::text[]))
 ORDER BY tx_id, seq
-LIMIT $3
+LIMIT $5
 `
 
 type ListEventsParams struct {
 	AfterTx  int64
 	AfterSeq int64
+	OrderID  *uuid.UUID
+	Types    []string
 	MaxRows  int32
 }
 
@@ -177,7 +181,8 @@ type ListEventsRow struct {
 	Tx        int64
 }
 
-// The events feed, oldest first, after a cursor (tx_id, seq).
+// The events feed, oldest first, after a cursor (tx_id, seq), of one order and of some types
+// when asked (an empty types list is every type).
 //
 // seq (a bigserial) is drawn when a row is inserted, not when its transaction commits, so
 // paging on seq alone would skip an event whose transaction drew a lower seq but commits
@@ -188,7 +193,13 @@ type ListEventsRow struct {
 // tx_id is at least xmin. Ordered by (tx_id, seq), such an event always sorts after every
 // event already returned: no cursor can ever be passed by a late commit.
 func (q *Queries) ListEvents(ctx context.Context, db DBTX, arg ListEventsParams) ([]ListEventsRow, error) {
-	rows, err := db.Query(ctx, listEvents, arg.AfterTx, arg.AfterSeq, arg.MaxRows)
+	rows, err := db.Query(ctx, listEvents,
+		arg.AfterTx,
+		arg.AfterSeq,
+		arg.OrderID,
+		arg.Types,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -38,13 +38,13 @@ func (e AutopayCancelledDataStatus) Valid() bool {
 
 // Defines values for AutopayCancelledEventType.
 const (
-	AutopayCancelled AutopayCancelledEventType = "autopay.cancelled"
+	AutopayCancelledEventTypeAutopayCancelled AutopayCancelledEventType = "autopay.cancelled"
 )
 
 // Valid indicates whether the value is a known member of the AutopayCancelledEventType enum.
 func (e AutopayCancelledEventType) Valid() bool {
 	switch e {
-	case AutopayCancelled:
+	case AutopayCancelledEventTypeAutopayCancelled:
 		return true
 	default:
 		return false
@@ -89,13 +89,13 @@ func (e AutopayChargedDataChargeStatus) Valid() bool {
 
 // Defines values for AutopayChargedEventType.
 const (
-	AutopayCharged AutopayChargedEventType = "autopay.charged"
+	AutopayChargedEventTypeAutopayCharged AutopayChargedEventType = "autopay.charged"
 )
 
 // Valid indicates whether the value is a known member of the AutopayChargedEventType enum.
 func (e AutopayChargedEventType) Valid() bool {
 	switch e {
-	case AutopayCharged:
+	case AutopayChargedEventTypeAutopayCharged:
 		return true
 	default:
 		return false
@@ -137,13 +137,13 @@ func (e AutopayFailedDataChargeStatus) Valid() bool {
 
 // Defines values for AutopayFailedEventType.
 const (
-	AutopayFailed AutopayFailedEventType = "autopay.failed"
+	AutopayFailedEventTypeAutopayFailed AutopayFailedEventType = "autopay.failed"
 )
 
 // Valid indicates whether the value is a known member of the AutopayFailedEventType enum.
 func (e AutopayFailedEventType) Valid() bool {
 	switch e {
-	case AutopayFailed:
+	case AutopayFailedEventTypeAutopayFailed:
 		return true
 	default:
 		return false
@@ -251,13 +251,13 @@ func (e AutopayUpdatedDataStatus) Valid() bool {
 
 // Defines values for AutopayUpdatedEventType.
 const (
-	AutopayUpdated AutopayUpdatedEventType = "autopay.updated"
+	AutopayUpdatedEventTypeAutopayUpdated AutopayUpdatedEventType = "autopay.updated"
 )
 
 // Valid indicates whether the value is a known member of the AutopayUpdatedEventType enum.
 func (e AutopayUpdatedEventType) Valid() bool {
 	switch e {
-	case AutopayUpdated:
+	case AutopayUpdatedEventTypeAutopayUpdated:
 		return true
 	default:
 		return false
@@ -380,13 +380,13 @@ func (e OrderAuthorizedDataStatus) Valid() bool {
 
 // Defines values for OrderAuthorizedEventType.
 const (
-	OrderAuthorized OrderAuthorizedEventType = "order.authorized"
+	OrderAuthorizedEventTypeOrderAuthorized OrderAuthorizedEventType = "order.authorized"
 )
 
 // Valid indicates whether the value is a known member of the OrderAuthorizedEventType enum.
 func (e OrderAuthorizedEventType) Valid() bool {
 	switch e {
-	case OrderAuthorized:
+	case OrderAuthorizedEventTypeOrderAuthorized:
 		return true
 	default:
 		return false
@@ -410,13 +410,13 @@ func (e OrderCancelledDataStatus) Valid() bool {
 
 // Defines values for OrderCancelledEventType.
 const (
-	OrderCancelled OrderCancelledEventType = "order.cancelled"
+	OrderCancelledEventTypeOrderCancelled OrderCancelledEventType = "order.cancelled"
 )
 
 // Valid indicates whether the value is a known member of the OrderCancelledEventType enum.
 func (e OrderCancelledEventType) Valid() bool {
 	switch e {
-	case OrderCancelled:
+	case OrderCancelledEventTypeOrderCancelled:
 		return true
 	default:
 		return false
@@ -425,13 +425,13 @@ func (e OrderCancelledEventType) Valid() bool {
 
 // Defines values for OrderConfirmationRequiredEventType.
 const (
-	OrderConfirmationRequired OrderConfirmationRequiredEventType = "order.confirmation_required"
+	OrderConfirmationRequiredEventTypeOrderConfirmationRequired OrderConfirmationRequiredEventType = "order.confirmation_required"
 )
 
 // Valid indicates whether the value is a known member of the OrderConfirmationRequiredEventType enum.
 func (e OrderConfirmationRequiredEventType) Valid() bool {
 	switch e {
-	case OrderConfirmationRequired:
+	case OrderConfirmationRequiredEventTypeOrderConfirmationRequired:
 		return true
 	default:
 		return false
@@ -455,13 +455,13 @@ func (e OrderFailedDataStatus) Valid() bool {
 
 // Defines values for OrderFailedEventType.
 const (
-	OrderFailed OrderFailedEventType = "order.failed"
+	OrderFailedEventTypeOrderFailed OrderFailedEventType = "order.failed"
 )
 
 // Valid indicates whether the value is a known member of the OrderFailedEventType enum.
 func (e OrderFailedEventType) Valid() bool {
 	switch e {
-	case OrderFailed:
+	case OrderFailedEventTypeOrderFailed:
 		return true
 	default:
 		return false
@@ -485,13 +485,13 @@ func (e OrderPaidDataStatus) Valid() bool {
 
 // Defines values for OrderPaidEventType.
 const (
-	OrderPaid OrderPaidEventType = "order.paid"
+	OrderPaidEventTypeOrderPaid OrderPaidEventType = "order.paid"
 )
 
 // Valid indicates whether the value is a known member of the OrderPaidEventType enum.
 func (e OrderPaidEventType) Valid() bool {
 	switch e {
-	case OrderPaid:
+	case OrderPaidEventTypeOrderPaid:
 		return true
 	default:
 		return false
@@ -515,13 +515,43 @@ func (e OrderPartiallyPaidDataStatus) Valid() bool {
 
 // Defines values for OrderPartiallyPaidEventType.
 const (
-	OrderPartiallyPaid OrderPartiallyPaidEventType = "order.partially_paid"
+	OrderPartiallyPaidEventTypeOrderPartiallyPaid OrderPartiallyPaidEventType = "order.partially_paid"
 )
 
 // Valid indicates whether the value is a known member of the OrderPartiallyPaidEventType enum.
 func (e OrderPartiallyPaidEventType) Valid() bool {
 	switch e {
-	case OrderPartiallyPaid:
+	case OrderPartiallyPaidEventTypeOrderPartiallyPaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderPendingDataStatus.
+const (
+	OrderPendingDataStatusPending OrderPendingDataStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the OrderPendingDataStatus enum.
+func (e OrderPendingDataStatus) Valid() bool {
+	switch e {
+	case OrderPendingDataStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderPendingEventType.
+const (
+	OrderPendingEventTypeOrderPending OrderPendingEventType = "order.pending"
+)
+
+// Valid indicates whether the value is a known member of the OrderPendingEventType enum.
+func (e OrderPendingEventType) Valid() bool {
+	switch e {
+	case OrderPendingEventTypeOrderPending:
 		return true
 	default:
 		return false
@@ -578,13 +608,13 @@ func (e OrderRecurringChargeDataRecurringChargeStatus) Valid() bool {
 
 // Defines values for OrderRecurringChargeEventType.
 const (
-	OrderRecurringCharge OrderRecurringChargeEventType = "order.recurring_charge"
+	OrderRecurringChargeEventTypeOrderRecurringCharge OrderRecurringChargeEventType = "order.recurring_charge"
 )
 
 // Valid indicates whether the value is a known member of the OrderRecurringChargeEventType enum.
 func (e OrderRecurringChargeEventType) Valid() bool {
 	switch e {
-	case OrderRecurringCharge:
+	case OrderRecurringChargeEventTypeOrderRecurringCharge:
 		return true
 	default:
 		return false
@@ -638,13 +668,13 @@ func (e OrderRefundedDataStatus) Valid() bool {
 
 // Defines values for OrderRefundedEventType.
 const (
-	OrderRefunded OrderRefundedEventType = "order.refunded"
+	OrderRefundedEventTypeOrderRefunded OrderRefundedEventType = "order.refunded"
 )
 
 // Valid indicates whether the value is a known member of the OrderRefundedEventType enum.
 func (e OrderRefundedEventType) Valid() bool {
 	switch e {
-	case OrderRefunded:
+	case OrderRefundedEventTypeOrderRefunded:
 		return true
 	default:
 		return false
@@ -668,13 +698,13 @@ func (e OrderReviewDataStatus) Valid() bool {
 
 // Defines values for OrderReviewEventType.
 const (
-	OrderReview OrderReviewEventType = "order.review"
+	OrderReviewEventTypeOrderReview OrderReviewEventType = "order.review"
 )
 
 // Valid indicates whether the value is a known member of the OrderReviewEventType enum.
 func (e OrderReviewEventType) Valid() bool {
 	switch e {
-	case OrderReview:
+	case OrderReviewEventTypeOrderReview:
 		return true
 	default:
 		return false
@@ -867,6 +897,60 @@ func (e AutopayWebhookType) Valid() bool {
 	case AutopayWebhookTypeAUTOPAYTRANSACTIONFAILED:
 		return true
 	case AutopayWebhookTypeAUTOPAYUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListEventsParamsType.
+const (
+	ListEventsParamsTypeAutopayCancelled          ListEventsParamsType = "autopay.cancelled"
+	ListEventsParamsTypeAutopayCharged            ListEventsParamsType = "autopay.charged"
+	ListEventsParamsTypeAutopayFailed             ListEventsParamsType = "autopay.failed"
+	ListEventsParamsTypeAutopayUpdated            ListEventsParamsType = "autopay.updated"
+	ListEventsParamsTypeOrderAuthorized           ListEventsParamsType = "order.authorized"
+	ListEventsParamsTypeOrderCancelled            ListEventsParamsType = "order.cancelled"
+	ListEventsParamsTypeOrderConfirmationRequired ListEventsParamsType = "order.confirmation_required"
+	ListEventsParamsTypeOrderFailed               ListEventsParamsType = "order.failed"
+	ListEventsParamsTypeOrderPaid                 ListEventsParamsType = "order.paid"
+	ListEventsParamsTypeOrderPartiallyPaid        ListEventsParamsType = "order.partially_paid"
+	ListEventsParamsTypeOrderPending              ListEventsParamsType = "order.pending"
+	ListEventsParamsTypeOrderRecurringCharge      ListEventsParamsType = "order.recurring_charge"
+	ListEventsParamsTypeOrderRefunded             ListEventsParamsType = "order.refunded"
+	ListEventsParamsTypeOrderReview               ListEventsParamsType = "order.review"
+)
+
+// Valid indicates whether the value is a known member of the ListEventsParamsType enum.
+func (e ListEventsParamsType) Valid() bool {
+	switch e {
+	case ListEventsParamsTypeAutopayCancelled:
+		return true
+	case ListEventsParamsTypeAutopayCharged:
+		return true
+	case ListEventsParamsTypeAutopayFailed:
+		return true
+	case ListEventsParamsTypeAutopayUpdated:
+		return true
+	case ListEventsParamsTypeOrderAuthorized:
+		return true
+	case ListEventsParamsTypeOrderCancelled:
+		return true
+	case ListEventsParamsTypeOrderConfirmationRequired:
+		return true
+	case ListEventsParamsTypeOrderFailed:
+		return true
+	case ListEventsParamsTypeOrderPaid:
+		return true
+	case ListEventsParamsTypeOrderPartiallyPaid:
+		return true
+	case ListEventsParamsTypeOrderPending:
+		return true
+	case ListEventsParamsTypeOrderRecurringCharge:
+		return true
+	case ListEventsParamsTypeOrderRefunded:
+		return true
+	case ListEventsParamsTypeOrderReview:
 		return true
 	default:
 		return false
@@ -1697,6 +1781,34 @@ type OrderPartiallyPaidEvent struct {
 // OrderPartiallyPaidEventType defines model for OrderPartiallyPaidEvent.Type.
 type OrderPartiallyPaidEventType string
 
+// OrderPendingData defines model for OrderPendingData.
+type OrderPendingData struct {
+	Amount         Money                  `json:"amount"`
+	OrderId        openapi_types.UUID     `json:"orderId"`
+	PaidAmount     Money                  `json:"paidAmount"`
+	PreviousStatus OrderStatus            `json:"previousStatus"`
+	Reference      string                 `json:"reference"`
+	RefundedAmount Money                  `json:"refundedAmount"`
+	Status         OrderPendingDataStatus `json:"status"`
+}
+
+// OrderPendingDataStatus defines model for OrderPendingData.Status.
+type OrderPendingDataStatus string
+
+// OrderPendingEvent A failed order is waiting for a payment again: a new checkout was opened for it (`previousStatus` is `failed`). An order is created pending, with no event.
+//
+// Examples: {"createdAt":"2026-11-23T23:12:00Z","data":{"amount":{"currency":"USD","total":"59.90"},"orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","paidAmount":{"currency":"USD","total":"0.00"},"previousStatus":"failed","reference":"ORD-20261123-0001","refundedAmount":{"currency":"USD","total":"0.00"},"status":"pending"},"id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c4f","orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","type":"order.pending"}
+type OrderPendingEvent struct {
+	CreatedAt time.Time             `json:"createdAt"`
+	Data      OrderPendingData      `json:"data"`
+	Id        openapi_types.UUID    `json:"id"`
+	OrderId   openapi_types.UUID    `json:"orderId"`
+	Type      OrderPendingEventType `json:"type"`
+}
+
+// OrderPendingEventType defines model for OrderPendingEvent.Type.
+type OrderPendingEventType string
+
 // OrderRecurringChargeData defines model for OrderRecurringChargeData.
 type OrderRecurringChargeData struct {
 	Amount          Money              `json:"amount"`
@@ -2098,7 +2210,16 @@ type ListEventsParams struct {
 
 	// Limit How many events, 1 to 100 (anything else is a 422).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// OrderId Only this order's events (given once; not a UUID is a 422). The cursors are the feed's, so a filtered read may continue from any `nextCursor`.
+	OrderId *openapi_types.UUID `form:"orderId,omitempty" json:"orderId,omitempty"`
+
+	// Type Only events of these types: comma-separated, or the parameter repeated. A type the gateway never writes is a 422 that lists those it does.
+	Type *[]ListEventsParamsType `form:"type,omitempty" json:"type,omitempty"`
 }
+
+// ListEventsParamsType defines parameters for ListEvents.
+type ListEventsParamsType string
 
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
@@ -2530,6 +2651,40 @@ func (t *Event) MergeOrderFailedEvent(v OrderFailedEvent) error {
 	return err
 }
 
+// AsOrderPendingEvent returns the union data inside the Event as a OrderPendingEvent
+func (t Event) AsOrderPendingEvent() (OrderPendingEvent, error) {
+	var body OrderPendingEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrderPendingEvent overwrites any union data inside the Event as the provided OrderPendingEvent
+func (t *Event) FromOrderPendingEvent(v OrderPendingEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"order.pending"}`))
+	t.union = b
+	return err
+}
+
+// MergeOrderPendingEvent performs a merge with any union data inside the Event, using the provided OrderPendingEvent
+func (t *Event) MergeOrderPendingEvent(v OrderPendingEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"order.pending"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 // AsOrderCancelledEvent returns the union data inside the Event as a OrderCancelledEvent
 func (t Event) AsOrderCancelledEvent() (OrderCancelledEvent, error) {
 	var body OrderCancelledEvent
@@ -2870,6 +3025,8 @@ func (t Event) ValueByDiscriminator() (interface{}, error) {
 		return t.AsOrderPaidEvent()
 	case "order.partially_paid":
 		return t.AsOrderPartiallyPaidEvent()
+	case "order.pending":
+		return t.AsOrderPendingEvent()
 	case "order.recurring_charge":
 		return t.AsOrderRecurringChargeEvent()
 	case "order.refunded":
@@ -4637,6 +4794,30 @@ func NewListEventsRequest(server string, params *ListEventsParams) (*http.Reques
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderId", *params.OrderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
