@@ -35,6 +35,7 @@ type config struct {
 	AutopayHookPass        string        `env:"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD"`
 	ProbeInterval          time.Duration `env:"GATEWAY_PROBE_INTERVAL" envDefault:"1m"`
 	ConfirmationWindow     time.Duration `env:"GATEWAY_CONFIRMATION_WINDOW"` // zero: 30 minutes
+	RefundChecks           refundChecks  `env:"GATEWAY_REFUND_CHECKS" envDefault:"1h,6h,24h,72h,168h,720h"`
 	MerchantWebhookURL     string        `env:"MERCHANT_WEBHOOK_URL"`
 	MerchantWebhookKey     string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	MerchantWebhookTimeout time.Duration `env:"MERCHANT_WEBHOOK_TIMEOUT" envDefault:"15s"`
@@ -356,6 +357,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
 		"GATEWAY_CONFIRMATION_WINDOW":         c.confirmationWindowLog(),
+		"GATEWAY_REFUND_CHECKS":               c.RefundChecks.String(),
 		"GATEWAY_PPROF":                       c.Pprof,
 		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
 		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,

@@ -54,6 +54,7 @@ var varHelp = map[string]string{
 	"PLACETOPAY_TIMEOUT":                  "how long one PlacetoPay call may take",
 	"GATEWAY_PROBE_INTERVAL":              "spacing of the status checks of open sessions",
 	"GATEWAY_CONFIRMATION_WINDOW":         "how long PlacetoPay waits for a payment's confirmation (empty: 30m)",
+	"GATEWAY_REFUND_CHECKS":               "when after payment paid sessions are queried again for refunds made outside the gateway: Go durations, comma-separated, or off",
 	"MERCHANT_WEBHOOK_URL":                "where order events are delivered (none: only stored)",
 	"MERCHANT_WEBHOOK_SECRET":             "the events' signing secret",
 	"MERCHANT_WEBHOOK_TIMEOUT":            "how long one event delivery may take",

@@ -201,7 +201,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	money := wireMoneyPath(store, placetopay.Provider{Client: ppClient}, tokenKeys, orders.Config{
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
-		ConfirmationWindow: cfg.ConfirmationWindow, CallTimeout: cfg.PlacetoPayTimeout,
+		ConfirmationWindow: cfg.ConfirmationWindow, CallTimeout: cfg.PlacetoPayTimeout, RefundChecks: cfg.RefundChecks,
 	}, log, reg)
 	signatures, _ := webhooks.ParseSignatures(cfg.NotificationSignatures) // validated by loadConfig
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, signatures, money.notifications, reg)

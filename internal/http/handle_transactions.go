@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,6 +58,7 @@ type refundJSON struct {
 	InternalReference        *int64    `json:"internalReference,omitempty"`
 	Reason                   string    `json:"reason,omitempty"`
 	Message                  string    `json:"message,omitempty"`
+	Source                   string    `json:"source"`
 	CreatedAt                time.Time `json:"createdAt"`
 	UpdatedAt                time.Time `json:"updatedAt"`
 }
@@ -64,7 +66,7 @@ type refundJSON struct {
 func toRefundJSON(r orders.Refund) refundJSON {
 	return refundJSON{ID: r.ID.String(), OrderID: r.OrderID.String(), PaymentInternalReference: r.PaymentInternalReference,
 		Amount: toMoneyJSON(r.Amount), Status: string(r.Status), InternalReference: r.InternalReference,
-		Reason: r.Reason, Message: r.Message, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Reason: r.Reason, Message: r.Message, Source: string(cmp.Or(r.Source, orders.RefundByGateway)), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // handleRefund is POST /v1/orders/{id}/refunds: 201 with the refund when PlacetoPay refunded

@@ -32,11 +32,11 @@ func NewActions(store *Store, provider Provider, reconciler *Reconciler, waker *
 
 // Sweep does the actions' background work, on every round of the prober: it makes the
 // actions a stopped process left requested unknown (recovery.go), resolves the unknown ones
-// with session queries, and warns of confirmation windows about to close. It returns how many
-// things it looked at.
+// with session queries, warns of confirmation windows about to close, and makes the refund
+// checks that are due (refund_checks.go). It returns how many things it looked at.
 func (a *Actions) Sweep(ctx context.Context) int {
 	return a.RecoverRequested(ctx) + a.ResolveUnknownRefunds(ctx) + a.ResolveUnknownPreauthActions(ctx) +
-		a.ResolveUnknownConfirmActions(ctx) + a.WarnConfirmationDeadlines(ctx)
+		a.ResolveUnknownConfirmActions(ctx) + a.WarnConfirmationDeadlines(ctx) + a.CheckRefunds(ctx)
 }
 
 // afterCall is the context in which PlacetoPay's answer to an action is recorded: detached

@@ -15,7 +15,10 @@ type Config struct {
 	// CallTimeout is how long one PlacetoPay call may take (PLACETOPAY_TIMEOUT; 15 s when
 	// zero): an action still requested well after it was sent belongs to a process that died.
 	CallTimeout time.Duration
-	Clock       func() time.Time // time.Now when nil
+	// RefundChecks is when, after payment, a paid session is queried again for refunds made
+	// outside the gateway (GATEWAY_REFUND_CHECKS), in increasing order; none: never.
+	RefundChecks []time.Duration
+	Clock        func() time.Time // time.Now when nil
 }
 
 // defaultConfirmationWindow is PlacetoPay's window when Config does not say.

@@ -25,6 +25,9 @@ type Metrics struct {
 	approvedAmount *prometheus.CounterVec
 	approvalToPaid prometheus.Histogram
 	foundByProbe   prometheus.Counter
+	// The refund checks (refund_checks.go).
+	externalRefunds *prometheus.CounterVec
+	refundChecks    *prometheus.CounterVec
 }
 
 // NewMetrics registers the money path's metrics on reg (a private registry when nil).
@@ -78,12 +81,23 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_payments_found_by_probe_total",
 			Help: "Orders made paid by a session query whose session never received a PlacetoPay notification.",
 		}),
+		externalRefunds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_external_refunds_total",
+			Help: "Refunds made outside the gateway (PlacetoPay's panel, or PlacetoPay) found by the refund checks and entered in the ledger, by the order's status after: partially_refunded, refunded, or another it stays in (review).",
+		}, []string{"status"}),
+		refundChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_refund_checks_total",
+			Help: "Queries of paid sessions made to find refunds made outside the gateway, by outcome: unchanged, external_refund, deferred, stopped, failed.",
+		}, []string{"outcome"}),
+	}
+	for _, outcome := range refundCheckOutcomes {
+		m.refundChecks.WithLabelValues(outcome)
 	}
 	for _, action := range []string{"refund", PreauthCapture, PreauthReauthorize, PreauthRelease, ActionConfirm, ActionCancel} {
 		m.actionsRecovered.WithLabelValues(action) // every series exists from the start
 	}
 	reg.MustRegister(m.transitions, m.review, m.reconciles, m.queryFailures, m.actionsRecovered, m.refunds, m.preauthActions, m.confirmWarnings,
-		m.approvedAmount, m.approvalToPaid, m.foundByProbe)
+		m.approvedAmount, m.approvalToPaid, m.foundByProbe, m.externalRefunds, m.refundChecks)
 	return m
 }
 

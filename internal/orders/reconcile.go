@@ -217,6 +217,9 @@ func (r *Reconciler) apply(ctx context.Context, tx pgx.Tx, o *Order, sess Sessio
 	if err := r.announceConfirmations(ctx, tx, o, sess); err != nil {
 		return nil, err
 	}
+	if err := r.enrollRefundChecks(ctx, tx, o, sess, info, now); err != nil {
+		return nil, err
+	}
 	if o.Status != before.Status && o.Status.holdsMoney() && f.otherOpen && other.Attempt == AttemptOpen {
 		if err := r.closeSuperseded(ctx, tx, o, sess, other, now); err != nil {
 			return nil, err

@@ -24,9 +24,21 @@ type Refund struct {
 	// InternalReference is PlacetoPay's reversal transaction, when it answered with one.
 	InternalReference *int64
 	Reason, Message   string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Source says who made it: the gateway, or someone outside it (PlacetoPay's panel),
+	// found afterwards by the refund checks.
+	Source    RefundSource
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// RefundSource is who made a refund; the refunds.source values.
+type RefundSource string
+
+// The refund sources.
+const (
+	RefundByGateway RefundSource = "gateway"  // asked of PlacetoPay by the gateway
+	RefundExternal  RefundSource = "external" // made outside the gateway, found by a refund check
+)
 
 // Refund refunds amount of the order's approved payments through PlacetoPay (reverse), or
 // everything still refundable when amount is nil. The refund is written as requested before

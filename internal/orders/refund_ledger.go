@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -83,6 +84,9 @@ func (a *Actions) announceRefund(ctx context.Context, tx pgx.Tx, o *Order, r Ref
 		Data:   map[string]any{"refund": refundEventData(r)},
 		Event:  StatusRefunded.EventType(),
 	}
+	if r.Source == RefundExternal {
+		change.Reason = fmt.Sprintf("PlacetoPay reports payment %d refunded outside the gateway: %s entered in the ledger", r.PaymentInternalReference, r.Amount)
+	}
 	if o.RefundedMinor >= o.PaidMinor {
 		change.To = StatusRefunded
 	}
@@ -124,5 +128,5 @@ func (a *Actions) failRefund(ctx context.Context, id uuid.UUID, reason, message 
 
 func refundEventData(r Refund) map[string]any {
 	return map[string]any{"id": r.ID, "paymentInternalReference": r.PaymentInternalReference,
-		"amount": moneyData(r.Amount), "status": r.Status}
+		"amount": moneyData(r.Amount), "status": r.Status, "source": cmp.Or(r.Source, RefundByGateway)}
 }

@@ -75,7 +75,7 @@ func paymentsFromRows(rows []ordersdb.Payment) []Payment {
 func refundFromRow(r ordersdb.Refund, paymentRef int64) Refund {
 	return Refund{ID: r.ID, OrderID: r.OrderID, PaymentID: r.PaymentID, PaymentInternalReference: paymentRef,
 		Amount: Money{Minor: r.AmountMinor, Currency: r.Currency}, Status: ActionState(r.Status), InternalReference: r.InternalReference,
-		Reason: deref(r.Reason), Message: deref(r.Message), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Reason: deref(r.Reason), Message: deref(r.Message), Source: RefundSource(r.Source), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func paymentMethodFromRow(r ordersdb.PaymentMethod) PaymentMethod {

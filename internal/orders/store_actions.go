@@ -68,7 +68,7 @@ func (s *Store) refunds(ctx context.Context, orderID uuid.UUID) ([]Refund, error
 	for _, r := range rows {
 		out = append(out, refundFromRow(ordersdb.Refund{ID: r.ID, OrderID: r.OrderID, PaymentID: r.PaymentID,
 			Currency: r.Currency, AmountMinor: r.AmountMinor, Status: r.Status, InternalReference: r.InternalReference,
-			Reason: r.Reason, Message: r.Message, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, r.PaymentInternalReference))
+			Reason: r.Reason, Message: r.Message, Source: r.Source, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, r.PaymentInternalReference))
 	}
 	return out, err
 }

@@ -180,4 +180,5 @@ type Refund struct {
 	UpdatedAt         time.Time
 	NextCheckAt       *time.Time
 	Checks            int32
+	Source            string
 }

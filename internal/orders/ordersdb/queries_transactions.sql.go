@@ -361,7 +361,7 @@ func (q *Queries) GetPreauthActionInFlight(ctx context.Context, db DBTX, orderID
 }
 
 const getRefundForUpdate = `-- name: GetRefundForUpdate :one
-SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks FROM refunds WHERE id = $1 FOR UPDATE
+SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source FROM refunds WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Refund, error) {
@@ -381,6 +381,7 @@ func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID)
 		&i.UpdatedAt,
 		&i.NextCheckAt,
 		&i.Checks,
+		&i.Source,
 	)
 	return i, err
 }
@@ -601,7 +602,7 @@ func (q *Queries) InsertReauthorization(ctx context.Context, db DBTX, arg Insert
 const insertRefund = `-- name: InsertRefund :one
 INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source
 `
 
 type InsertRefundParams struct {
@@ -635,6 +636,7 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 		&i.UpdatedAt,
 		&i.NextCheckAt,
 		&i.Checks,
+		&i.Source,
 	)
 	return i, err
 }
@@ -726,7 +728,7 @@ func (q *Queries) ListRefundingPayments(ctx context.Context, db DBTX, orderID uu
 }
 
 const listRefunds = `-- name: ListRefunds :many
-SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, r.checks, p.internal_reference AS payment_internal_reference
+SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, r.checks, r.source, p.internal_reference AS payment_internal_reference
 FROM refunds r JOIN payments p ON p.id = r.payment_id
 WHERE r.order_id = $1 ORDER BY r.created_at, r.id
 `
@@ -745,6 +747,7 @@ type ListRefundsRow struct {
 	UpdatedAt                time.Time
 	NextCheckAt              *time.Time
 	Checks                   int32
+	Source                   string
 	PaymentInternalReference int64
 }
 
@@ -771,6 +774,7 @@ func (q *Queries) ListRefunds(ctx context.Context, db DBTX, orderID uuid.UUID) (
 			&i.UpdatedAt,
 			&i.NextCheckAt,
 			&i.Checks,
+			&i.Source,
 			&i.PaymentInternalReference,
 		); err != nil {
 			return nil, err
@@ -904,7 +908,7 @@ SET status = $1, amount_minor = $2,
     internal_reference = $3, reason = $4,
     message = $5, next_check_at = $6, updated_at = now()
 WHERE id = $7 AND status IN ('requested', 'unknown')
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source
 `
 
 type SettleRefundParams struct {
@@ -943,6 +947,7 @@ func (q *Queries) SettleRefund(ctx context.Context, db DBTX, arg SettleRefundPar
 		&i.UpdatedAt,
 		&i.NextCheckAt,
 		&i.Checks,
+		&i.Source,
 	)
 	return i, err
 }

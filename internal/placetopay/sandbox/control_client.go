@@ -82,6 +82,15 @@ func (c Control) Transactions(ctx context.Context) ([]TransactionRecord, error) 
 	return list.Data, err
 }
 
+// Refund refunds a transaction as PlacetoPay's panel does: amount of it, or everything it
+// has left when amount is empty, with no notification. It returns the transaction after.
+func (c Control) Refund(ctx context.Context, internalReference int64, amount pp.Decimal) (TransactionRecord, error) {
+	var out TransactionRecord
+	err := c.call(ctx, http.MethodPost, "/sandbox/transactions/"+strconv.FormatInt(internalReference, 10)+"/refund",
+		refundRequest{Amount: amount}, &out)
+	return out, err
+}
+
 // Notifications lists every notification the sandbox decided, oldest first.
 func (c Control) Notifications(ctx context.Context) ([]NotificationRecord, error) {
 	var list listRecord[NotificationRecord]

@@ -35,6 +35,7 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("POST /sandbox/clock", sb.handleControlClock)
 	mux.HandleFunc("GET /sandbox/approvals", sb.handleControlApprovals)
 	mux.HandleFunc("GET /sandbox/transactions", sb.handleControlTransactions)
+	mux.HandleFunc("POST /sandbox/transactions/{internalReference}/refund", sb.handleControlRefund)
 	mux.HandleFunc("GET /sandbox/notifications", sb.handleControlNotifications)
 	mux.HandleFunc("GET /sandbox/notifications/faults", sb.handleControlFaults)
 	mux.HandleFunc("PUT /sandbox/notifications/faults", sb.handleControlFaults)
