@@ -25,6 +25,8 @@ var metricNames = map[string]bool{
 	"gateway_orders_to_review_total":                false,
 	"gateway_reconcile_total":                       false,
 	"gateway_refunds_total":                         false,
+	"gateway_external_refunds_total":                false,
+	"gateway_refund_checks_total":                   false,
 	"gateway_preauthorization_actions_total":        false,
 	"gateway_confirmation_deadline_warnings_total":  false,
 	"gateway_build_info":                            false,

@@ -621,6 +621,24 @@ func (e OrderRecurringChargeEventType) Valid() bool {
 	}
 }
 
+// Defines values for OrderRefundedDataRefundSource.
+const (
+	OrderRefundedDataRefundSourceExternal OrderRefundedDataRefundSource = "external"
+	OrderRefundedDataRefundSourceGateway  OrderRefundedDataRefundSource = "gateway"
+)
+
+// Valid indicates whether the value is a known member of the OrderRefundedDataRefundSource enum.
+func (e OrderRefundedDataRefundSource) Valid() bool {
+	switch e {
+	case OrderRefundedDataRefundSourceExternal:
+		return true
+	case OrderRefundedDataRefundSourceGateway:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderRefundedDataRefundStatus.
 const (
 	OrderRefundedDataRefundStatusFailed    OrderRefundedDataRefundStatus = "failed"
@@ -849,6 +867,24 @@ const (
 func (e ProblemType) Valid() bool {
 	switch e {
 	case AboutBlank:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RefundSource.
+const (
+	RefundSourceExternal RefundSource = "external"
+	RefundSourceGateway  RefundSource = "gateway"
+)
+
+// Valid indicates whether the value is a known member of the RefundSource enum.
+func (e RefundSource) Valid() bool {
+	switch e {
+	case RefundSourceExternal:
+		return true
+	case RefundSourceGateway:
 		return true
 	default:
 		return false
@@ -1872,6 +1908,9 @@ type OrderRefundedData struct {
 		Id                       openapi_types.UUID `json:"id"`
 		PaymentInternalReference int64              `json:"paymentInternalReference"`
 
+		// Source `external`: a refund made outside the gateway, found by the refund checks.
+		Source *OrderRefundedDataRefundSource `json:"source,omitempty"`
+
 		// Status Always `succeeded` in an event.
 		Status OrderRefundedDataRefundStatus `json:"status"`
 	} `json:"refund,omitempty"`
@@ -1879,15 +1918,18 @@ type OrderRefundedData struct {
 	Status         OrderRefundedDataStatus `json:"status"`
 }
 
+// OrderRefundedDataRefundSource `external`: a refund made outside the gateway, found by the refund checks.
+type OrderRefundedDataRefundSource string
+
 // OrderRefundedDataRefundStatus Always `succeeded` in an event.
 type OrderRefundedDataRefundStatus string
 
 // OrderRefundedDataStatus defines model for OrderRefundedData.Status.
 type OrderRefundedDataStatus string
 
-// OrderRefundedEvent A refund succeeded (`refund`). `status` is `partially_refunded` or `refunded`, or stays `review` for an order in review.
+// OrderRefundedEvent A refund succeeded (`refund`): one the gateway made, or one made outside it (in PlacetoPay's panel) that a refund check found (`refund.source` is `external`). `status` is `partially_refunded` or `refunded`, or stays `review` for an order in review.
 //
-// Examples: {"createdAt":"2026-11-23T23:10:00Z","data":{"amount":{"currency":"USD","total":"59.90"},"orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","paidAmount":{"currency":"USD","total":"59.90"},"previousStatus":"paid","reference":"ORD-20261123-0001","refund":{"amount":{"currency":"USD","total":"10.00"},"id":"0190f3a2-5b7c-7d8e-9f01-23456789abcd","paymentInternalReference":987654,"status":"succeeded"},"refundedAmount":{"currency":"USD","total":"10.00"},"status":"partially_refunded"},"id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c43","orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","type":"order.refunded"}
+// Examples: {"createdAt":"2026-11-23T23:10:00Z","data":{"amount":{"currency":"USD","total":"59.90"},"orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","paidAmount":{"currency":"USD","total":"59.90"},"previousStatus":"paid","reference":"ORD-20261123-0001","refund":{"amount":{"currency":"USD","total":"10.00"},"id":"0190f3a2-5b7c-7d8e-9f01-23456789abcd","paymentInternalReference":987654,"source":"gateway","status":"succeeded"},"refundedAmount":{"currency":"USD","total":"10.00"},"status":"partially_refunded"},"id":"0b9f4c8e-2a47-4f55-9d3c-8e9b6f1a2c43","orderId":"5f0c6f2e-6c1b-4a8e-9a61-2f5d3c7b9e10","type":"order.refunded"}
 type OrderRefundedEvent struct {
 	CreatedAt time.Time              `json:"createdAt"`
 	Data      OrderRefundedData      `json:"data"`
@@ -2037,9 +2079,15 @@ type Refund struct {
 	OrderId                  openapi_types.UUID `json:"orderId"`
 	PaymentInternalReference int64              `json:"paymentInternalReference"`
 	Reason                   *string            `json:"reason,omitempty"`
-	Status                   RefundStatus       `json:"status"`
-	UpdatedAt                time.Time          `json:"updatedAt"`
+
+	// Source Who made the refund: `gateway` through this API, or `external`, made outside the gateway (in PlacetoPay's panel, or by PlacetoPay) and found afterwards by the refund checks (`GATEWAY_REFUND_CHECKS`); an external refund is always `succeeded`.
+	Source    RefundSource `json:"source"`
+	Status    RefundStatus `json:"status"`
+	UpdatedAt time.Time    `json:"updatedAt"`
 }
+
+// RefundSource Who made the refund: `gateway` through this API, or `external`, made outside the gateway (in PlacetoPay's panel, or by PlacetoPay) and found afterwards by the refund checks (`GATEWAY_REFUND_CHECKS`); an external refund is always `succeeded`.
+type RefundSource string
 
 // RefundStatus defines model for Refund.Status.
 type RefundStatus string
