@@ -104,11 +104,14 @@ func (a *Actions) CheckRefunds(ctx context.Context) int {
 // checkRefunds makes one check of c's session, then writes when the next is due, and
 // returns its outcome.
 func (a *Actions) checkRefunds(ctx context.Context, c refundCheck) string {
-	outcome, err := a.lookForExternalRefunds(ctx, c)
+	outcome, refunded, err := a.lookForExternalRefunds(ctx, c)
 	now := a.cfg.Clock()
 	var next refundCheckSchedule
-	switch outcome {
-	case CheckFailed:
+	switch {
+	case refunded || outcome == CheckStopped:
+		// Nothing is left to refund: the schedule ends, whatever this check found.
+		next.step = len(a.cfg.RefundChecks)
+	case outcome == CheckFailed:
 		if ctx.Err() != nil {
 			return outcome // the lease brings it back
 		}
@@ -120,18 +123,16 @@ func (a *Actions) checkRefunds(ctx context.Context, c refundCheck) string {
 		}
 		next.failures = 0
 		fallthrough
-	case CheckUnchanged, CheckExternal:
+	case outcome == CheckUnchanged || outcome == CheckExternal:
 		if step, at, ok := nextRefundCheck(a.cfg.RefundChecks, c.paidAt, now); ok {
 			next.step, next.at = step, &at
 		} else {
 			next.step = step
 		}
-	case CheckDeferred:
+	case outcome == CheckDeferred:
 		// The gateway's own refund of the payment settles first (refund_resolve.go); what
 		// PlacetoPay shows beyond it is looked at once it has.
 		next.step, next.at = -1, ptr(now.Add(max(a.cfg.ProbeInterval, time.Minute)))
-	case CheckStopped:
-		next.step = len(a.cfg.RefundChecks)
 	}
 	if next.step < 0 {
 		next.step = c.step
@@ -150,23 +151,22 @@ type refundCheckSchedule struct {
 }
 
 // lookForExternalRefunds queries c's session and enters what PlacetoPay shows refunded
-// beyond the ledger.
-func (a *Actions) lookForExternalRefunds(ctx context.Context, c refundCheck) (string, error) {
+// beyond the ledger; refunded reports an order refunded in full after it.
+func (a *Actions) lookForExternalRefunds(ctx context.Context, c refundCheck) (outcome string, refunded bool, err error) {
 	o, err := a.store.order(ctx, c.orderID)
 	if err != nil {
-		return CheckFailed, err
+		return CheckFailed, false, err
 	}
 	if !watchedForRefunds(o.Status) || c.requestID == nil {
-		return CheckStopped, nil
+		return CheckStopped, false, nil
 	}
 	info, err := a.provider.QuerySession(ctx, *c.requestID)
 	if err != nil {
-		return CheckFailed, fmt.Errorf("query session %d: %w", *c.requestID, err)
+		return CheckFailed, false, fmt.Errorf("query session %d: %w", *c.requestID, err)
 	}
 	var (
-		outcome string
-		found   []Refund
-		status  Status
+		found  []Refund
+		status Status
 	)
 	err = a.store.inTx(ctx, func(tx pgx.Tx) error {
 		outcome, found = CheckUnchanged, nil
@@ -185,20 +185,14 @@ func (a *Actions) lookForExternalRefunds(ctx context.Context, c refundCheck) (st
 		return nil
 	})
 	if err != nil {
-		return CheckFailed, fmt.Errorf("enter external refunds of session %d: %w", *c.requestID, err)
+		return CheckFailed, false, fmt.Errorf("enter external refunds of session %d: %w", *c.requestID, err)
 	}
 	for _, r := range found {
 		a.metrics.externalRefunds.WithLabelValues(string(status)).Inc()
 		a.log.Warn("a refund made outside the gateway was entered in the ledger", zap.String("order", r.OrderID.String()),
 			zap.Int64("internalReference", r.PaymentInternalReference), zap.String("amount", r.Amount.String()), zap.String("status", string(status)))
 	}
-	if status == StatusRefunded {
-		outcome = CheckStopped
-		if len(found) > 0 {
-			outcome = CheckExternal
-		}
-	}
-	return outcome, nil
+	return outcome, status == StatusRefunded, nil
 }
 
 // enterExternalRefunds enters, inside tx and under o's lock, every payment of c's session
