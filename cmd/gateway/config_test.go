@@ -58,6 +58,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		MerchantWebhookTimeout: 15 * time.Second,
 		NotificationSignatures: "both",
 		PlacetoPayTimeout:      15 * time.Second,
+		RefundChecks:           refundChecks{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour, 168 * time.Hour, 720 * time.Hour},
 
 		RetentionNotifications:   window(90 * 24 * time.Hour),
 		RetentionEventDeliveries: window(90 * 24 * time.Hour),
