@@ -76,8 +76,8 @@ func newRefundChecked(t *testing.T, reference string, total int64, amounts ...in
 		}
 		return n
 	}
-	if n := num(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'paid'`, o.ID); n != 1 {
-		t.Fatal("the order is not paid")
+	if n := num(`SELECT count(*) FROM orders WHERE id = $1 AND status IN ('paid', 'review')`, o.ID); n != 1 {
+		t.Fatal("the order is neither paid nor in review")
 	}
 	return refundChecked{pays: pays, prov: prov, order: o, clock: clock, db: pool, num: num}
 }
@@ -289,5 +289,34 @@ func TestExternalRefundOfOnePaymentOfTwo(t *testing.T) {
 	}
 	if n := rc.num(`SELECT count(*) FROM events WHERE order_id = $1 AND type = 'order.refunded'`, rc.order.ID); n != 2 {
 		t.Errorf("%d order.refunded events, want 2", n)
+	}
+}
+
+// TestExternalRefundOfAnOrderInReviewKeepsItInReview: a shopper paid twice and the extra
+// payment was refunded in PlacetoPay's panel. The refund is entered in the ledger and
+// announced, and the order stays in review: a check never moves it out.
+func TestExternalRefundOfAnOrderInReviewKeepsItInReview(t *testing.T) {
+	ctx := context.Background()
+	rc := newRefundChecked(t, "EXT-6", 100_00, 100_00, 50_00)
+	if got := rc.status(t); got != orders.StatusReview {
+		t.Fatalf("order paid twice is %s, want review", got)
+	}
+	rc.refundPayment(8001)
+	rc.clock.move(time.Hour)
+	if n := rc.pays[0].actions.CheckRefunds(ctx); n != 1 {
+		t.Fatalf("%d checks, want 1", n)
+	}
+	if got := rc.status(t); got != orders.StatusReview {
+		t.Errorf("order is %s after the external refund, want it still in review", got)
+	}
+	if n := rc.num(`SELECT count(*) FROM refunds WHERE order_id = $1 AND source = 'external' AND amount_minor = 5000`, rc.order.ID); n != 1 {
+		t.Errorf("%d external refunds of the extra 50.00, want 1", n)
+	}
+	if n := rc.num(`SELECT count(*) FROM events WHERE order_id = $1 AND type = 'order.refunded' AND data->>'status' = 'review'`, rc.order.ID); n != 1 {
+		t.Errorf("%d order.refunded events with the order in review, want 1", n)
+	}
+	// The order is still watched: the next step is scheduled.
+	if n := rc.num(`SELECT count(*) FROM refund_checks WHERE order_id = $1 AND step = 1 AND next_check_at IS NOT NULL`, rc.order.ID); n != 1 {
+		t.Errorf("the order in review is no longer scheduled for its next check")
 	}
 }
