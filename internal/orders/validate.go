@@ -14,6 +14,8 @@ type CreateParams struct {
 	Reference   string
 	Description string
 	Amount      Money
+	Taxes       []Tax
+	Details     []AmountDetail
 	Buyer       *Person
 	Items       []Item
 	ReturnURL   string
@@ -45,6 +47,9 @@ func (p *CreateParams) Validate() error {
 	}
 	if p.Amount.Minor <= 0 {
 		return invalidField("amount.total", "must be greater than zero")
+	}
+	if err := validateAmountParts(p.Amount.Currency, p.Taxes, p.Details); err != nil {
+		return err
 	}
 	if p.ReturnURL != "" {
 		if err := checkURL("returnUrl", p.ReturnURL); err != nil {
