@@ -32,7 +32,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		req.Type = SessionTypeCheckin
 	}
 	req.Payment.Amount.Taxes, req.Payment.Amount.Details = amountParts(r.Taxes, r.Details, exp)
-	req.Payer = person(r.Payer)
+	req.Payer = toPerson(r.Payer)
 	req.SkipResult, req.NoBuyerFill = r.SkipResult, r.NoBuyerFill
 	for _, f := range r.Fields {
 		req.Fields = append(req.Fields, NameValuePair{Keyword: f.Keyword, Value: f.Value, DisplayOn: f.DisplayOn})
@@ -56,7 +56,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		req.Payment.Recurring = &Recurring{Periodicity: rc.Periodicity, Interval: Int64(rc.Interval), NextPayment: rc.NextPayment,
 			MaxPeriods: Int64(rc.MaxPeriods), DueDate: rc.DueDate, NotificationURL: r.RecurringNotificationURL}
 	}
-	req.Buyer = person(r.Buyer)
+	req.Buyer = toPerson(r.Buyer)
 	for _, it := range r.Items {
 		tax := DecimalFromMinor(it.TaxMinor, exp)
 		req.Payment.Items = append(req.Payment.Items, Item{SKU: it.SKU, Name: it.Name, Category: it.Category,
@@ -74,8 +74,8 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 	return orders.CreatedSession{RequestID: int64(resp.RequestID), ProcessURL: resp.ProcessURL}, nil
 }
 
-// person is a buyer or payer in PlacetoPay's shape; nil for nil.
-func person(b *orders.Person) *Person {
+// toPerson is a buyer or payer in PlacetoPay's shape; nil for nil.
+func toPerson(b *orders.Person) *Person {
 	if b == nil {
 		return nil
 	}
