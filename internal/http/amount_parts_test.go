@@ -23,7 +23,7 @@ func TestCreateOrderKeepsTaxesAndDetailsExactly(t *testing.T) {
 			`{"currency":"COP","total":"59900.00","taxes":[{"kind":"valueAddedTax","amount":"9563.87","base":"50336.13"}],"details":[{"kind":"subtotal","amount":"50336.13"},{"kind":"discount","amount":"0.00"}]}`,
 			[2]string{`[{"kind": "valueAddedTax", "baseMinor": 5033613, "amountMinor": 956387}]`, `[{"kind": "subtotal", "amountMinor": 5033613}, {"kind": "discount", "amountMinor": 0}]`}},
 		{"CLP whole pesos, a tax without base",
-			`{"currency":"CLP","total":11900,"taxes":[{"kind":"valueAddedTax","amount":"1900"},{"kind":"municipalTax","amount":0.0}]}`,
+			`{"currency":"CLP","total":11900,"taxes":[{"kind":"valueAddedTax","amount":"1900"},{"kind":"municipalTax","amount":0}]}`,
 			`{"currency":"CLP","total":"11900","taxes":[{"kind":"valueAddedTax","amount":"1900"},{"kind":"municipalTax","amount":"0"}]}`,
 			[2]string{`[{"kind": "valueAddedTax", "amountMinor": 1900}, {"kind": "municipalTax", "amountMinor": 0}]`, `[]`}},
 		{"no taxes nor details: the amount as before",

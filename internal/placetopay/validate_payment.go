@@ -31,7 +31,6 @@ func (r *rules) payment(p PaymentRequest, typ string, now time.Time, field strin
 	}
 	if p.AllowPartial {
 		r.check(len(p.Amount.Taxes) == 0, field+".amount.taxes", "not allowed with allowPartial")
-		r.check(len(p.Amount.Details) == 0, field+".amount.details", "not allowed with allowPartial")
 		r.check(p.Recurring == nil, field+".recurring", "not allowed with allowPartial")
 		r.check(len(p.Dispersion) == 0, field+".dispersion", "not allowed with allowPartial")
 	}
