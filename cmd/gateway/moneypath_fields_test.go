@@ -78,7 +78,7 @@ func TestMoneyPathTaxesAndCheckoutFieldsReachPlacetoPayAsItsDocumentSays(t *test
 		"payer": map[string]any{
 			"name": "Ana María", "surname": "Gómez", "email": "ana.gomez@example.com", "document": "1122334455",
 			"documentType": "CC", "mobile": "+573001112233", "company": "Tienda Ana",
-			"address": map[string]any{"street": "Calle 1 # 2-3", "city": "Medellín", "state": "Antioquia", "postalCode": "050001", "country": "CO", "phone": "+5746041234"},
+			"address": map[string]any{"street": "Calle 1 # 2-3", "city": "Medellín", "state": "ANT", "postalCode": "050001", "country": "CO", "phone": "+5746041234"},
 		},
 		"fields": []any{
 			map[string]any{"keyword": "invoice", "value": "FV-1001", "displayOn": "both"},
@@ -128,6 +128,7 @@ func TestMoneyPathTaxesAndCheckoutFieldsReachPlacetoPayAsItsDocumentSays(t *test
 			"payer.documentType":  payer("documentType", "cedula"),
 			"payer.name":          payer("name", long),
 			"payer.surname":       payer("surname", long),
+			"payer.address.state": payer("address", map[string]any{"state": "Antioquia"}),
 			"metadata":            with("metadata", map[string]any{"blob": strings.Repeat("m", 2100)}),
 			"paymentMethod":       with("paymentMethod", "visa, master"),
 		} {
@@ -160,7 +161,7 @@ func TestMoneyPathTaxesAndCheckoutFieldsReachPlacetoPayAsItsDocumentSays(t *test
 				`"details":[{"kind":"subtotal","amount":50336.13},{"kind":"shipping","amount":0.00}]}`,
 			"payer": `{"document":"1122334455","documentType":"CC","name":"Ana María","surname":"Gómez","company":"Tienda Ana",` +
 				`"email":"ana.gomez@example.com","mobile":"+573001112233","address":{"street":"Calle 1 # 2-3","city":"Medellín",` +
-				`"state":"Antioquia","postalCode":"050001","country":"CO","phone":"+5746041234"}}`,
+				`"state":"ANT","postalCode":"050001","country":"CO","phone":"+5746041234"}}`,
 			"fields": `[{"keyword":"invoice","value":"FV-1001","displayOn":"both"},{"keyword":"units","value":2,"displayOn":"none"},` +
 				`{"keyword":"store","value":"Medellín"}]`,
 			"skipResult": `true`, "noBuyerFill": `true`, "paymentMethod": `"visa,master,pse"`,

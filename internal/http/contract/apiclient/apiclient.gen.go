@@ -1149,8 +1149,12 @@ type Address struct {
 	Country    *string `json:"country,omitempty"`
 	Phone      *string `json:"phone,omitempty"`
 	PostalCode *string `json:"postalCode,omitempty"`
-	State      *string `json:"state,omitempty"`
-	Street     *string `json:"street,omitempty"`
+
+	// State The state's code, e.g. ANT, as PlacetoPay takes it.
+	//
+	// Examples: ANT
+	State  *string `json:"state,omitempty"`
+	Street *string `json:"street,omitempty"`
 }
 
 // Agreement A dispersion destination's agreement id, digits only, as a string (the exact form) or a whole number; absent or null for the site's own agreement.
