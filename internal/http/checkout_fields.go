@@ -13,13 +13,13 @@ type checkoutFields struct {
 	Fields      []fieldJSON     `json:"fields"`
 	SkipResult  bool            `json:"skipResult"`
 	NoBuyerFill bool            `json:"noBuyerFill"`
-	Metadata    json.RawMessage `json:"metadata"`
+	Metadata    json.RawMessage `json:"metadata,omitempty"`
 }
 
 // fieldJSON is one of PlacetoPay's additional fields; its value may be any JSON value.
 type fieldJSON struct {
 	Keyword   string          `json:"keyword"`
-	Value     json.RawMessage `json:"value"`
+	Value     json.RawMessage `json:"value,omitempty"`
 	DisplayOn string          `json:"displayOn"`
 }
 
