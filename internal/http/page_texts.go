@@ -99,7 +99,7 @@ var pageTexts = locale.NewTexts(map[string]string{
 	"Organic cotton, one size. Quantity 1.": "Algodón orgánico, talla única. Cantidad: 1.",
 	"Total":                                 "Total",
 	"Subtotal":                              "Subtotal",
-	"VAT (IVA 19 %)":                        "IVA (19 %)",
+	"VAT (IVA 19 %%)":                       "IVA (19 %%)",
 	"Pay with PlacetoPay":                   "Pagar con PlacetoPay",
 	"Sandbox test cards:":                   "Tarjetas de prueba del sandbox:",
 	"approves":                              "aprueba",
