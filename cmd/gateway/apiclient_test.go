@@ -35,7 +35,7 @@ func TestGeneratedClientDrivesAPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	created, err := client.CreateOrderWithResponse(ctx, &apiclient.CreateOrderParams{IdempotencyKey: ptr("client-order-1")},
-		apiclient.CreateOrder{Description: "Running shoes", Amount: apiclient.AmountInput{Currency: "USD", Total: total},
+		apiclient.CreateOrder{Description: "Running shoes", Amount: apiclient.OrderAmountInput{Currency: "USD", Total: total},
 			ReturnUrl: ptr(shopReturnURL)})
 	if err != nil {
 		t.Fatal(err)

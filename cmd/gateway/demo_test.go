@@ -36,6 +36,10 @@ func TestDemoShopPaysAnOrder(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "Pay with PlacetoPay") || strings.Contains(string(page), "sk_dev_") {
 		t.Fatalf("GET /demo = %d, want the shop page without any API key:\n%s", resp.StatusCode, page)
 	}
+	// The cart shows the 19 % IVA the price includes (COP 50,336.13 + 9,563.87).
+	if !strings.Contains(string(page), "VAT (IVA 19 %)") || !strings.Contains(string(page), "COP 9,563.87") || !strings.Contains(string(page), "COP 50,336.13") {
+		t.Errorf("the shop page does not show the IVA:\n%s", page)
+	}
 
 	resp, err = noRedirect.Post(public+"/demo/pay", "application/x-www-form-urlencoded", nil)
 	if err != nil {
@@ -60,6 +64,14 @@ func TestDemoShopPaysAnOrder(t *testing.T) {
 	}
 
 	requestID, _ := strconv.ParseInt(m[1], 10, 64) // digits, by the pattern
+	// The IVA is sent to PlacetoPay as the amount's valueAddedTax, with its base.
+	sent, err := control.Session(t.Context(), requestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taxes, _ := json.Marshal(sent.Request["payment"].(map[string]any)["amount"].(map[string]any)["taxes"]); string(taxes) != `[{"amount":9563.87,"base":50336.13,"kind":"valueAddedTax"}]` {
+		t.Errorf("the demo's session was sent the taxes %s, want the IVA of 9563.87 on 50336.13", taxes)
+	}
 	if _, err := control.Pay(t.Context(), requestID, "4110760000000081"); err != nil {
 		t.Fatalf("paying in the sandbox: %v", err)
 	}
@@ -135,7 +147,8 @@ func TestDemoOrderCancelledOnThePaymentPage(t *testing.T) {
 	}
 	html, _ := io.ReadAll(page.Body)
 	page.Body.Close()
-	if !strings.Contains(string(html), "$ 59.900 COP") || !strings.Contains(string(html), "Cancelar y volver a") {
+	if !strings.Contains(string(html), "$ 59.900 COP") || !strings.Contains(string(html), "Cancelar y volver a") ||
+		!strings.Contains(string(html), "<dt>IVA</dt>") {
 		t.Errorf("the payment page of a Spanish browser's checkout is not in Spanish:\n%s", html)
 	}
 	cancel, err := noRedirect.Post("http://"+addrs["sandbox"]+processURL.Path+"/cancel", "application/x-www-form-urlencoded", nil)

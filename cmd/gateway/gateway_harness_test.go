@@ -304,6 +304,20 @@ type placetopayProxy struct {
 	// answer, when set, sees (and may change) every JSON answer of 200 before the gateway
 	// does, with the path it answers.
 	answer func(path string, doc map[string]any)
+	// sessionRequests are the bodies of the session creations (POST /api/session), as the
+	// gateway sent them, oldest first.
+	sessionRequests [][]byte
+}
+
+// sessionRequest returns the body of the last session creation the gateway sent, byte for
+// byte; nil when there was none.
+func (p *placetopayProxy) sessionRequest() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.sessionRequests) == 0 {
+		return nil
+	}
+	return p.sessionRequests[len(p.sessionRequests)-1]
 }
 
 // onAnswer installs f as the proxy's answer hook; nil removes it.
@@ -349,6 +363,11 @@ func (p *placetopayProxy) rewrite(requestID int64, edit func(payment map[string]
 func (p *placetopayProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
 		p.creates.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		p.mu.Lock()
+		p.sessionRequests = append(p.sessionRequests, body)
+		p.mu.Unlock()
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/api/transaction" {
 		p.transactions.Add(1)

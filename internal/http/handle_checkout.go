@@ -24,6 +24,7 @@ type checkoutRequest struct {
 	// (metadata.requiresConfirmation): approvals wait for POST .../payments/{ref}/confirm.
 	RequiresConfirmation bool `json:"requiresConfirmation"`
 	checkoutOptions
+	checkoutFields
 }
 
 type checkoutSessionJSON struct {
@@ -58,6 +59,7 @@ func (s *Server) handleCheckout(c echo.Context) error {
 	if err := req.checkoutOptions.apply(&p); err != nil {
 		return err
 	}
+	req.checkoutFields.apply(&p)
 	if p.IPAddress == "" {
 		p.IPAddress = c.RealIP()
 	}

@@ -21,8 +21,16 @@ var demoFiles embed.FS
 
 var demoPages = template.Must(template.ParseFS(demoFiles, "demo/*.html"))
 
-// demoPrice is the demo shop's one product: 59,900 Colombian pesos.
+// demoPrice is the demo shop's one product: 59,900 Colombian pesos, 19 % IVA included.
 var demoPrice = orders.Money{Minor: 59_900_00, Currency: "COP"}
+
+// demoVAT is the IVA the price includes, sent to PlacetoPay as a valueAddedTax: the base
+// is the price over 1.19 rounded to the centavo (50,336.13), the tax what is left (9,563.87),
+// so that base and tax add up to the price exactly.
+var demoVAT = func() orders.Tax {
+	base := (demoPrice.Minor*100 + 59) / 119 // round(price / 1.19)
+	return orders.Tax{Kind: "valueAddedTax", AmountMinor: demoPrice.Minor - base, BaseMinor: &base}
+}()
 
 // demoCard is a sandbox test card shown on the shop page, with what it does.
 type demoCard struct{ Number, Does string }
@@ -47,6 +55,8 @@ func (s *Server) handleDemoShop(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderVary, "Accept-Language")
 	return demoPages.ExecuteTemplate(c.Response(), "shop.html", map[string]any{
 		"L": l, "Total": pageMoney(l, demoPrice), "Cards": demoCards(l), "Nonce": nonce,
+		"Subtotal": pageMoney(l, orders.Money{Minor: *demoVAT.BaseMinor, Currency: demoPrice.Currency}),
+		"VAT":      pageMoney(l, orders.Money{Minor: demoVAT.AmountMinor, Currency: demoPrice.Currency}),
 	})
 }
 
@@ -59,8 +69,8 @@ func (s *Server) handleDemoPay(c echo.Context) error {
 	ref := "DEMO-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
 	product := pageLocale(c).T("Gateway T-shirt")
 	o, secret, err := s.orders.Create(c.Request().Context(), orders.CreateParams{
-		Reference: ref, Description: product, Amount: demoPrice,
-		Items:     []orders.Item{{SKU: "TSHIRT", Name: product, Qty: 1, PriceMinor: demoPrice.Minor}},
+		Reference: ref, Description: product, Amount: demoPrice, Taxes: []orders.Tax{demoVAT},
+		Items:     []orders.Item{{SKU: "TSHIRT", Name: product, Qty: 1, PriceMinor: demoPrice.Minor, TaxMinor: demoVAT.AmountMinor}},
 		ReturnURL: s.publicURL + "/demo/orders/" + ref,
 	})
 	if err != nil {

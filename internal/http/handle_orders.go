@@ -13,17 +13,25 @@ import (
 )
 
 type createOrderRequest struct {
-	Reference   string         `json:"reference"`
-	Description string         `json:"description"`
-	Amount      *amountRequest `json:"amount"`
-	Buyer       *orders.Person `json:"buyer"`
-	Items       []itemJSON     `json:"items"`
-	ReturnURL   string         `json:"returnUrl"`
+	Reference   string              `json:"reference"`
+	Description string              `json:"description"`
+	Amount      *orderAmountRequest `json:"amount"`
+	Buyer       *orders.Person      `json:"buyer"`
+	Items       []itemJSON          `json:"items"`
+	ReturnURL   string              `json:"returnUrl"`
 }
 
 type amountRequest struct {
 	Currency string  `json:"currency"`
 	Total    decimal `json:"total"`
+}
+
+// orderAmountRequest is an order's amount: a total, and the taxes and details PlacetoPay's
+// amount itemises.
+type orderAmountRequest struct {
+	amountRequest
+	Taxes   []taxJSON    `json:"taxes"`
+	Details []detailJSON `json:"details"`
 }
 
 // handleCreateOrder is POST /v1/orders.
@@ -61,6 +69,9 @@ func (r *createOrderRequest) params() (orders.CreateParams, error) {
 	p := orders.CreateParams{
 		Reference: r.Reference, Description: r.Description, Amount: total,
 		Buyer: r.Buyer, ReturnURL: r.ReturnURL,
+	}
+	if p.Taxes, p.Details, err = r.Amount.parts(total.Currency); err != nil {
+		return orders.CreateParams{}, err
 	}
 	for i, it := range r.Items {
 		field := "items[" + strconv.Itoa(i) + "]"

@@ -98,6 +98,8 @@ var pageTexts = locale.NewTexts(map[string]string{
 	"Gateway T-shirt":                       "Camiseta Gateway",
 	"Organic cotton, one size. Quantity 1.": "Algodón orgánico, talla única. Cantidad: 1.",
 	"Total":                                 "Total",
+	"Subtotal":                              "Subtotal",
+	"VAT (IVA 19 %%)":                       "IVA (19 %%)",
 	"Pay with PlacetoPay":                   "Pagar con PlacetoPay",
 	"Sandbox test cards:":                   "Tarjetas de prueba del sandbox:",
 	"approves":                              "aprueba",

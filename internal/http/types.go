@@ -55,27 +55,27 @@ type paymentJSON struct {
 
 // orderJSON is an Order as the merchant API shows it.
 type orderJSON struct {
-	ID             string         `json:"id"`
-	Reference      string         `json:"reference"`
-	Description    string         `json:"description"`
-	Status         orders.Status  `json:"status"`
-	Amount         moneyJSON      `json:"amount"`
-	PaidAmount     moneyJSON      `json:"paidAmount"`
-	RefundedAmount moneyJSON      `json:"refundedAmount"`
-	Buyer          *orders.Person `json:"buyer,omitempty"`
-	Items          []itemJSON     `json:"items"`
-	ReturnURL      string         `json:"returnUrl,omitempty"`
-	ClientSecret   string         `json:"clientSecret,omitempty"`
-	Sessions       []sessionJSON  `json:"sessions"`
-	Payments       []paymentJSON  `json:"payments"`
-	CreatedAt      time.Time      `json:"createdAt"`
-	UpdatedAt      time.Time      `json:"updatedAt"`
+	ID             string          `json:"id"`
+	Reference      string          `json:"reference"`
+	Description    string          `json:"description"`
+	Status         orders.Status   `json:"status"`
+	Amount         orderAmountJSON `json:"amount"`
+	PaidAmount     moneyJSON       `json:"paidAmount"`
+	RefundedAmount moneyJSON       `json:"refundedAmount"`
+	Buyer          *orders.Person  `json:"buyer,omitempty"`
+	Items          []itemJSON      `json:"items"`
+	ReturnURL      string          `json:"returnUrl,omitempty"`
+	ClientSecret   string          `json:"clientSecret,omitempty"`
+	Sessions       []sessionJSON   `json:"sessions"`
+	Payments       []paymentJSON   `json:"payments"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	UpdatedAt      time.Time       `json:"updatedAt"`
 }
 
 func toOrderJSON(o orders.Order) orderJSON {
 	out := orderJSON{
 		ID: o.ID.String(), Reference: o.Reference, Description: o.Description, Status: o.Status,
-		Amount: toMoneyJSON(o.Amount), PaidAmount: toMoneyJSON(o.Paid()), RefundedAmount: toMoneyJSON(o.Refunded()),
+		Amount: toOrderAmountJSON(o), PaidAmount: toMoneyJSON(o.Paid()), RefundedAmount: toMoneyJSON(o.Refunded()),
 		Buyer: o.Buyer, ReturnURL: o.ReturnURL, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Items: []itemJSON{}, Sessions: []sessionJSON{}, Payments: []paymentJSON{},
 	}

@@ -54,12 +54,14 @@ func (c *Checkouts) Checkout(ctx context.Context, orderID uuid.UUID, cp Checkout
 		return *open, false, nil
 	}
 	cs, err := c.provider.CreateSession(ctx, SessionRequest{
-		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Buyer: o.Buyer, Items: o.Items,
+		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Taxes: o.Taxes, Details: o.Details,
+		Buyer: o.Buyer, Items: o.Items,
 		Kind: cp.kind(), Subscribe: cp.Subscribe, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
 		ReturnURL: c.returnURL(o.ID), IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
 		RequiresConfirmation: cp.RequiresConfirmation,
 		AllowPartial:         cp.AllowPartial, Dispersion: cp.Dispersion, Recurring: cp.Recurring,
 		RecurringNotificationURL: c.recurringNotificationURL(cp.Recurring),
+		Payer:                    cp.Payer, Fields: cp.Fields, SkipResult: cp.SkipResult, NoBuyerFill: cp.NoBuyerFill, Metadata: cp.Metadata,
 	})
 	if err != nil {
 		return Session{}, false, c.createFailed(attempt.ID, err)
@@ -140,6 +142,7 @@ func (c *Checkouts) startAttempt(ctx context.Context, orderID uuid.UUID, cp Chec
 		opts := cp.optionsJSON()
 		req, _ := json.Marshal(map[string]any{"locale": cp.Locale, "paymentMethod": cp.PaymentMethod, "type": cp.Type, "expiresIn": expiry.Seconds(),
 			"subscribe": cp.Subscribe, "requiresConfirmation": cp.RequiresConfirmation,
+			"skipResult": cp.SkipResult, "noBuyerFill": cp.NoBuyerFill,
 			"allowPartial": opts.AllowPartial, "dispersion": opts.Dispersion, "recurring": opts.Recurring})
 		amount := o.Amount
 		if cp.kind() == KindSubscription {

@@ -27,6 +27,14 @@ type CheckoutParams struct {
 	AllowPartial bool
 	Dispersion   []DispersionPart
 	Recurring    *Recurring
+
+	// PlacetoPay's session fields (checkout_fields.go). Payer is personal data: sent, never
+	// stored or logged. Metadata is a JSON object.
+	Payer       *Person
+	Fields      []Field
+	SkipResult  bool
+	NoBuyerFill bool
+	Metadata    json.RawMessage
 }
 
 const (
@@ -56,13 +64,13 @@ func (p *CheckoutParams) validate() error {
 		return invalidField("locale", "must look like es_CO or en_US")
 	case len(p.PaymentMethod) > 255:
 		return invalidField("paymentMethod", "is too long")
-	case checkText("paymentMethod", p.PaymentMethod, 255) != nil:
-		// Kept in checkout_sessions.request, a jsonb column, which refuses NUL.
-		return invalidField("paymentMethod", "must be UTF-8 text without control characters")
 	case p.IPAddress == "" || len(p.IPAddress) > 46:
 		return invalidField("ipAddress", "is required and at most 46 characters")
 	}
 	if err := p.validateCombination(); err != nil {
+		return err
+	}
+	if err := p.validateFields(); err != nil {
 		return err
 	}
 	if len(p.UserAgent) > 255 {

@@ -39,6 +39,9 @@ var agreementRE = regexp.MustCompile(`^[0-9]{1,15}$`)
 
 // validateOptions checks the session options of p against the order o on the day of now.
 func (p *CheckoutParams) validateOptions(o *Order, now time.Time) error {
+	if err := p.validateAmountPartsFor(o); err != nil {
+		return err
+	}
 	if p.AllowPartial {
 		switch {
 		case p.Recurring != nil:

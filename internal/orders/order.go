@@ -18,7 +18,10 @@ type Order struct {
 	Description string
 	Status      Status
 	Amount      Money
-	PaidMinor   int64
+	// Taxes and Details itemise Amount as PlacetoPay's amount does (amount_parts.go).
+	Taxes     []Tax
+	Details   []AmountDetail
+	PaidMinor int64
 	// RefundedMinor never exceeds PaidMinor.
 	RefundedMinor int64
 	Buyer         *Person

@@ -44,6 +44,8 @@ type SessionRequest struct {
 	Reference     string
 	Description   string
 	Amount        Money
+	Taxes         []Tax
+	Details       []AmountDetail
 	Buyer         *Person
 	Items         []Item
 	Kind          SessionKind // KindPayment, KindCheckin or KindSubscription (tokenize a card, no payment)
@@ -63,6 +65,12 @@ type SessionRequest struct {
 	// RecurringNotificationURL is where PlacetoPay posts the recurring charges' notifications:
 	// the gateway's own notification endpoint. Empty when Recurring is nil.
 	RecurringNotificationURL string
+	// PlacetoPay's session fields, as the storefront chose them (checkout_fields.go).
+	Payer       *Person
+	Fields      []Field
+	SkipResult  bool
+	NoBuyerFill bool
+	Metadata    json.RawMessage
 }
 
 // CreatedSession is PlacetoPay's answer to SessionRequest.

@@ -1,6 +1,7 @@
 -- name: InsertOrder :one
-INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash,
+                    amount_taxes, amount_details)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING *;
 
 -- name: GetOrder :one

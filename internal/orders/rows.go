@@ -28,6 +28,12 @@ func orderFromRow(r ordersdb.Order) (Order, error) {
 	if err := json.Unmarshal(r.Items, &o.Items); err != nil {
 		return Order{}, fmt.Errorf("orders: order %s: items: %w", r.ID, err)
 	}
+	if err := json.Unmarshal(r.AmountTaxes, &o.Taxes); err != nil {
+		return Order{}, fmt.Errorf("orders: order %s: amount taxes: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(r.AmountDetails, &o.Details); err != nil {
+		return Order{}, fmt.Errorf("orders: order %s: amount details: %w", r.ID, err)
+	}
 	return o, nil
 }
 

@@ -39,7 +39,7 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Order, string, er
 	}
 	secret, secretHash := newClientSecret()
 	n := newOrder{Order: Order{ID: uuid.Must(uuid.NewV7()), Reference: p.Reference, Description: p.Description,
-		Amount: p.Amount, Buyer: p.Buyer, Items: p.Items, ReturnURL: p.ReturnURL}, secretHash: secretHash}
+		Amount: p.Amount, Taxes: p.Taxes, Details: p.Details, Buyer: p.Buyer, Items: p.Items, ReturnURL: p.ReturnURL}, secretHash: secretHash}
 	var o Order
 	err := s.store.inTx(ctx, func(tx pgx.Tx) error {
 		var err error

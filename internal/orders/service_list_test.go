@@ -205,7 +205,7 @@ func TestListPagesOrdersWithTheSameCreatedAt(t *testing.T) {
 			_, hash := newClientSecret()
 			row, err := store.q.InsertOrder(ctx, tx, ordersdb.InsertOrderParams{
 				ID: uuid.Must(uuid.NewV7()), Reference: fmt.Sprintf("TIE-%d", i), Currency: "USD",
-				TotalMinor: 100, Items: []byte("[]"), ClientSecretHash: hash,
+				TotalMinor: 100, Items: []byte("[]"), ClientSecretHash: hash, AmountTaxes: []byte("[]"), AmountDetails: []byte("[]"),
 			})
 			if err != nil {
 				return err

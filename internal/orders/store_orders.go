@@ -38,11 +38,20 @@ func (s *Store) insertOrder(ctx context.Context, tx pgx.Tx, n newOrder) (Order, 
 	if err != nil {
 		return Order{}, fmt.Errorf("items: %w", err)
 	}
+	taxes, details := n.Taxes, n.Details
+	if taxes == nil {
+		taxes = []Tax{}
+	}
+	if details == nil {
+		details = []AmountDetail{}
+	}
+	taxesJSON, _ := json.Marshal(taxes)     // plain structs: cannot fail
+	detailsJSON, _ := json.Marshal(details) // plain structs: cannot fail
 	row, err := s.q.InsertOrder(ctx, tx, ordersdb.InsertOrderParams{
 		ID: n.ID, Reference: n.Reference, Description: n.Description,
 		Currency: n.Amount.Currency, TotalMinor: n.Amount.Minor,
 		Buyer: buyer, Items: itemsJSON, ReturnUrl: nullable(n.ReturnURL),
-		ClientSecretHash: n.secretHash,
+		ClientSecretHash: n.secretHash, AmountTaxes: taxesJSON, AmountDetails: detailsJSON,
 	})
 	if c, ok := uniqueViolation(err); ok && c == "orders_reference_key" {
 		return Order{}, &Error{Code: EConflict, Field: "reference", Message: fmt.Sprintf("reference %q is already used by another order", n.Reference)}

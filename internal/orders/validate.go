@@ -14,6 +14,8 @@ type CreateParams struct {
 	Reference   string
 	Description string
 	Amount      Money
+	Taxes       []Tax
+	Details     []AmountDetail
 	Buyer       *Person
 	Items       []Item
 	ReturnURL   string
@@ -45,6 +47,9 @@ func (p *CreateParams) Validate() error {
 	}
 	if p.Amount.Minor <= 0 {
 		return invalidField("amount.total", "must be greater than zero")
+	}
+	if err := validateAmountParts(p.Amount.Currency, p.Taxes, p.Details); err != nil {
+		return err
 	}
 	if p.ReturnURL != "" {
 		if err := checkURL("returnUrl", p.ReturnURL); err != nil {
@@ -107,9 +112,11 @@ func (p *Person) validate(prefix string) error {
 		return invalidField(prefix+".surname", "must not contain a card number")
 	}
 	if a := p.Address; a != nil {
+		// PlacetoPay's Address (its Checkout document): the state is a code of up to three
+		// letters (ANT), longer values are refused or cut there.
 		return checkTexts(prefix+".address", []textField{
-			{"street", a.Street, 250}, {"city", a.City, 50}, {"state", a.State, 50},
-			{"postalCode", a.PostalCode, 10}, {"country", a.Country, 2}, {"phone", a.Phone, 30},
+			{"street", a.Street, 128}, {"city", a.City, 30}, {"state", a.State, 3},
+			{"postalCode", a.PostalCode, 10}, {"country", a.Country, 2}, {"phone", a.Phone, 20},
 		})
 	}
 	return nil

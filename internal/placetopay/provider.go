@@ -31,9 +31,21 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 	if r.Kind == orders.KindCheckin {
 		req.Type = SessionTypeCheckin
 	}
+	req.Payment.Amount.Taxes, req.Payment.Amount.Details = amountParts(r.Taxes, r.Details, exp)
+	req.Payer = toPerson(r.Payer)
+	req.SkipResult, req.NoBuyerFill = r.SkipResult, r.NoBuyerFill
+	for _, f := range r.Fields {
+		req.Fields = append(req.Fields, NameValuePair{Keyword: f.Keyword, Value: f.Value, DisplayOn: f.DisplayOn})
+	}
+	if len(r.Metadata) > 0 {
+		req.Metadata = &Metadata{Other: r.Metadata}
+	}
 	req.Payment.Subscribe = r.Subscribe
 	if r.RequiresConfirmation {
-		req.Metadata = &Metadata{RequiresConfirmation: true}
+		if req.Metadata == nil {
+			req.Metadata = &Metadata{}
+		}
+		req.Metadata.RequiresConfirmation = true
 	}
 	req.Payment.AllowPartial = r.AllowPartial
 	for _, d := range r.Dispersion {
@@ -44,13 +56,7 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		req.Payment.Recurring = &Recurring{Periodicity: rc.Periodicity, Interval: Int64(rc.Interval), NextPayment: rc.NextPayment,
 			MaxPeriods: Int64(rc.MaxPeriods), DueDate: rc.DueDate, NotificationURL: r.RecurringNotificationURL}
 	}
-	if b := r.Buyer; b != nil {
-		req.Buyer = &Person{Document: b.Document, DocumentType: b.DocumentType, Name: b.Name, Surname: b.Surname,
-			Company: b.Company, Email: b.Email, Mobile: String(b.Mobile)}
-		if a := b.Address; a != nil {
-			req.Buyer.Address = &Address{Street: a.Street, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country, Phone: a.Phone}
-		}
-	}
+	req.Buyer = toPerson(r.Buyer)
 	for _, it := range r.Items {
 		tax := DecimalFromMinor(it.TaxMinor, exp)
 		req.Payment.Items = append(req.Payment.Items, Item{SKU: it.SKU, Name: it.Name, Category: it.Category,
@@ -66,6 +72,38 @@ func (p Provider) CreateSession(ctx context.Context, r orders.SessionRequest) (o
 		return orders.CreatedSession{}, providerError(err)
 	}
 	return orders.CreatedSession{RequestID: int64(resp.RequestID), ProcessURL: resp.ProcessURL}, nil
+}
+
+// toPerson is a buyer or payer in PlacetoPay's shape; nil for nil.
+func toPerson(b *orders.Person) *Person {
+	if b == nil {
+		return nil
+	}
+	p := &Person{Document: b.Document, DocumentType: b.DocumentType, Name: b.Name, Surname: b.Surname,
+		Company: b.Company, Email: b.Email, Mobile: String(b.Mobile)}
+	if a := b.Address; a != nil {
+		p.Address = &Address{Street: a.Street, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country, Phone: a.Phone}
+	}
+	return p
+}
+
+// amountParts are an order's taxes and details as PlacetoPay's amount carries them, in
+// decimals of exp fraction digits.
+func amountParts(taxes []orders.Tax, details []orders.AmountDetail, exp int) ([]Tax, []AmountDetail) {
+	var ts []Tax
+	for _, t := range taxes {
+		tax := Tax{Kind: t.Kind, Amount: DecimalFromMinor(t.AmountMinor, exp)}
+		if t.BaseMinor != nil {
+			base := DecimalFromMinor(*t.BaseMinor, exp)
+			tax.Base = &base
+		}
+		ts = append(ts, tax)
+	}
+	var ds []AmountDetail
+	for _, d := range details {
+		ds = append(ds, AmountDetail{Kind: d.Kind, Amount: DecimalFromMinor(d.AmountMinor, exp)})
+	}
+	return ts, ds
 }
 
 // QuerySession returns PlacetoPay's view of a session in the domain's terms.

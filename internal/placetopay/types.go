@@ -238,6 +238,31 @@ type Metadata struct {
 	BeneficiaryID        string          `json:"beneficiaryId,omitempty"`
 	Kount                json.RawMessage `json:"kount,omitempty"`
 	RequiresConfirmation bool            `json:"requiresConfirmation,omitempty"`
+	// Other is the merchant's own metadata, a JSON object, sent alongside the flags above
+	// (a flag set above wins over the same name in Other). It is not read back.
+	Other json.RawMessage `json:"-"`
+}
+
+// MarshalJSON writes the flags and Other's names as one object.
+func (m Metadata) MarshalJSON() ([]byte, error) {
+	type flags Metadata
+	b, err := json.Marshal(flags(m))
+	if err != nil || len(m.Other) == 0 {
+		return b, err
+	}
+	var all, other map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(m.Other, &other); err != nil {
+		return nil, fmt.Errorf("placetopay: metadata: %w", err)
+	}
+	for k, v := range other {
+		if _, set := all[k]; !set {
+			all[k] = v
+		}
+	}
+	return json.Marshal(all)
 }
 
 // AutopayRecurring is an autopay schedule.

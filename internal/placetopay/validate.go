@@ -1,6 +1,7 @@
 package placetopay
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -111,6 +112,10 @@ func (r *rules) fields(f NameValuePairs, field string) {
 	for i, kv := range f {
 		at := fmt.Sprintf("%s[%d]", field, i)
 		r.length(kv.Keyword, 50, at+".keyword")
+		var text string
+		if json.Unmarshal(kv.Value, &text) == nil {
+			r.maxLen(text, 255, at+".value")
+		}
 		if kv.DisplayOn != "" {
 			r.oneOf(kv.DisplayOn, at+".displayOn", "none", "payment", "receipt", "both", "approved")
 		}

@@ -25,6 +25,10 @@ func (r *rules) payment(p PaymentRequest, typ string, now time.Time, field strin
 		r.check(it.Price == "" || validDecimal(string(it.Price)), at+".price", "decimal number")
 		r.check(it.Tax == nil || validDecimal(string(*it.Tax)), at+".tax", "decimal number")
 	}
+	if len(p.Dispersion) > 0 {
+		r.check(len(p.Amount.Taxes) == 0, field+".amount.taxes", "not allowed with a dispersion")
+		r.check(len(p.Amount.Details) == 0, field+".amount.details", "not allowed with a dispersion")
+	}
 	if p.AllowPartial {
 		r.check(len(p.Amount.Taxes) == 0, field+".amount.taxes", "not allowed with allowPartial")
 		r.check(p.Recurring == nil, field+".recurring", "not allowed with allowPartial")
@@ -42,6 +46,14 @@ func (r *rules) payment(p PaymentRequest, typ string, now time.Time, field strin
 	}
 }
 
+// TaxKinds and DetailKinds are the kinds of an amount's taxes and details (the Taxes and
+// Details schemas of the Checkout document).
+var (
+	TaxKinds    = []string{"valueAddedTax", "exciseDuty", "ice", "airportTax", "stateTax", "reducedStateTax", "municipalTax"}
+	DetailKinds = []string{"discount", "additional", "vatDevolutionBase", "shipping", "handlingFee", "insurance",
+		"giftWrap", "subtotal", "fee", "tip", "airline", "interests"}
+)
+
 // amount checks a currency and a total (positive, or zero when positive is false), taxes
 // and details included.
 func (r *rules) amount(a Amount, field string, positive bool) {
@@ -57,7 +69,7 @@ func (r *rules) amount(a Amount, field string, positive bool) {
 	}
 	for i, t := range a.Taxes {
 		at := fmt.Sprintf("%s.taxes[%d]", field, i)
-		r.required(t.Kind, at+".kind")
+		r.oneOf(t.Kind, at+".kind", TaxKinds...)
 		r.nonNegative(t.Amount, at+".amount")
 		if t.Base != nil {
 			r.nonNegative(*t.Base, at+".base")
@@ -65,7 +77,7 @@ func (r *rules) amount(a Amount, field string, positive bool) {
 	}
 	for i, d := range a.Details {
 		at := fmt.Sprintf("%s.details[%d]", field, i)
-		r.required(d.Kind, at+".kind")
+		r.oneOf(d.Kind, at+".kind", DetailKinds...)
 		r.nonNegative(d.Amount, at+".amount")
 	}
 }

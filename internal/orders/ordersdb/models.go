@@ -82,6 +82,8 @@ type Order struct {
 	ClientSecretHash []byte
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	AmountTaxes      []byte
+	AmountDetails    []byte
 }
 
 type OrderTimeline struct {

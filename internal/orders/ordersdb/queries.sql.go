@@ -261,7 +261,7 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at FROM orders WHERE id = $1
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrder(ctx context.Context, db DBTX, id uuid.UUID) (Order, error) {
@@ -282,12 +282,14 @@ func (q *Queries) GetOrder(ctx context.Context, db DBTX, id uuid.UUID) (Order, e
 		&i.ClientSecretHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AmountTaxes,
+		&i.AmountDetails,
 	)
 	return i, err
 }
 
 const getOrderForUpdate = `-- name: GetOrderForUpdate :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Order, error) {
@@ -308,6 +310,8 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.ClientSecretHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AmountTaxes,
+		&i.AmountDetails,
 	)
 	return i, err
 }
@@ -421,9 +425,10 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 }
 
 const insertOrder = `-- name: InsertOrder :one
-INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at
+INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash,
+                    amount_taxes, amount_details)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details
 `
 
 type InsertOrderParams struct {
@@ -436,6 +441,8 @@ type InsertOrderParams struct {
 	Items            []byte
 	ReturnUrl        *string
 	ClientSecretHash []byte
+	AmountTaxes      []byte
+	AmountDetails    []byte
 }
 
 func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParams) (Order, error) {
@@ -449,6 +456,8 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		arg.Items,
 		arg.ReturnUrl,
 		arg.ClientSecretHash,
+		arg.AmountTaxes,
+		arg.AmountDetails,
 	)
 	var i Order
 	err := row.Scan(
@@ -466,6 +475,8 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		&i.ClientSecretHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AmountTaxes,
+		&i.AmountDetails,
 	)
 	return i, err
 }
@@ -623,7 +634,7 @@ func (q *Queries) ListOrderSessionsForCheck(ctx context.Context, db DBTX, orderI
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at FROM orders
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders
 WHERE ($1::text IS NULL OR status = $1::text)
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -669,6 +680,8 @@ func (q *Queries) ListOrders(ctx context.Context, db DBTX, arg ListOrdersParams)
 			&i.ClientSecretHash,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AmountTaxes,
+			&i.AmountDetails,
 		); err != nil {
 			return nil, err
 		}

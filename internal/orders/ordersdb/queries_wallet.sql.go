@@ -28,7 +28,7 @@ func (q *Queries) DeletePaymentMethod(ctx context.Context, db DBTX, id uuid.UUID
 }
 
 const getOrderByReferenceForUpdate = `-- name: GetOrderByReferenceForUpdate :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at FROM orders WHERE reference = $1 FOR UPDATE
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders WHERE reference = $1 FOR UPDATE
 `
 
 func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, reference string) (Order, error) {
@@ -49,6 +49,8 @@ func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, ref
 		&i.ClientSecretHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AmountTaxes,
+		&i.AmountDetails,
 	)
 	return i, err
 }

@@ -27,6 +27,9 @@ type SessionRecord struct {
 	Token         map[string]string    `json:"token,omitempty"`
 	AutopayID     string               `json:"autopayId,omitempty"`
 	Notifications []NotificationRecord `json:"notifications"`
+	// Request is the create-session request as the sandbox received it, without auth, as a
+	// query echoes it: what a test checks the gateway sent.
+	Request map[string]any `json:"request,omitempty"`
 }
 
 func (sb *Sandbox) sessionRecord(s *session) SessionRecord {
@@ -34,7 +37,7 @@ func (sb *Sandbox) sessionRecord(s *session) SessionRecord {
 		RequestID: s.ID, Kind: string(s.Kind), Status: statusRecord(s.State), Reference: s.Reference,
 		ProcessURL: s.ProcessURL, CreatedAt: sb.date(s.Created), ExpiresAt: sb.date(s.ExpiresAt),
 		Attempts: map[string]int{"rejected": s.Rejected, "limit": sb.cfg.AttemptsLimit},
-		Payments: []TransactionRecord{}, Notifications: []NotificationRecord{},
+		Payments: []TransactionRecord{}, Notifications: []NotificationRecord{}, Request: s.Request,
 	}
 	if s.Amount.Currency != "" {
 		v.Amount = &pp.AmountBase{Currency: s.Amount.Currency, Total: pp.Decimal(s.Amount.total())}

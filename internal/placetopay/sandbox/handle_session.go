@@ -80,6 +80,7 @@ func (sb *Sandbox) createSessionLocked(req *createRequest, echo map[string]any, 
 		p := req.Payment
 		s.Reference, s.Description = p.Reference, p.Description
 		s.Amount, _ = p.Amount.parse(false) // validated
+		s.AmountParts, _ = p.Amount.parts() // validated
 		s.AllowPartial, s.Subscribe = p.AllowPartial, p.Subscribe
 		var e *apiError
 		if s.Dispersion, s.Recurring, e = p.options(req.Type, now); e != nil {

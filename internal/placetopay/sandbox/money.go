@@ -20,9 +20,10 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // amountRequest is an amount as requests send it: total as a JSON number or string.
 type amountRequest struct {
-	Currency string             `json:"currency"`
-	Total    placetopay.Decimal `json:"total"`
-	Taxes    []json.RawMessage  `json:"taxes,omitempty"`
+	Currency string              `json:"currency"`
+	Total    placetopay.Decimal  `json:"total"`
+	Taxes    []amountPartRequest `json:"taxes,omitempty"`
+	Details  []amountPartRequest `json:"details,omitempty"`
 }
 
 // parse validates a requested amount; zero totals are allowed only when allowZero.

@@ -28,7 +28,8 @@ type pageData struct {
 	RequestID                      int64
 	Reference, Description         string
 	Amount, Remaining, Currency    string
-	DueValue                       string // the amount field's default: a plain decimal, as it is posted back
+	AmountParts                    []pagePart // the amount's taxes and details
+	DueValue                       string     // the amount field's default: a plain decimal, as it is posted back
 	Status, StatusCode, ExpiresAt  string
 	Notice, Error                  string
 	Declined                       bool // Notice says the last card was declined
@@ -40,6 +41,9 @@ type pageData struct {
 }
 
 type pagePayment struct{ Card, Amount, Status string }
+
+// pagePart is a tax or detail line of the summary; Class is "tax" or "detail".
+type pagePart struct{ Label, Amount, Class string }
 
 func (sb *Sandbox) pageDataLocked(s *session, now time.Time) pageData {
 	l := sb.pageLocale(s)
@@ -60,6 +64,7 @@ func (sb *Sandbox) pageDataLocked(s *session, now time.Time) pageData {
 		d.Title, d.PayLabel = l.T("Authorize automatic payments with a card"), l.T("Authorize")
 	default:
 		d.Amount, d.Currency = pageMoney(l, s.Amount), s.Amount.Currency
+		d.AmountParts = pageParts(l, s)
 		if s.Checkin {
 			d.Title = l.T("Authorize a card (preauthorization)")
 		}

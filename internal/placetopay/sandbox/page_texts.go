@@ -31,6 +31,32 @@ func (sb *Sandbox) requestLocale(r *http.Request) locale.Locale {
 // pageMoney is an amount of the sandbox's for the page.
 func pageMoney(l locale.Locale, m money) string { return l.Money(m.Cents, 2, m.Currency) }
 
+// partLabels name PlacetoPay's tax and detail kinds on the page.
+var partLabels = map[string]string{
+	"valueAddedTax": "VAT (IVA)", "exciseDuty": "Excise duty", "ice": "ICE (special consumption tax)",
+	"airportTax": "Airport tax", "stateTax": "State tax", "reducedStateTax": "Reduced state tax",
+	"municipalTax": "Municipal tax",
+	"discount":     "Discount", "additional": "Additional charge", "vatDevolutionBase": "VAT refund base",
+	"shipping": "Shipping", "handlingFee": "Handling fee", "insurance": "Insurance", "giftWrap": "Gift wrapping",
+	"subtotal": "Subtotal", "fee": "Fee", "tip": "Tip", "airline": "Airline charge", "interests": "Interest",
+}
+
+// pageParts are the summary lines of the taxes and details of s's amount.
+func pageParts(l locale.Locale, s *session) []pagePart {
+	var out []pagePart
+	for _, p := range s.AmountParts {
+		line := pagePart{Label: l.T(partLabels[p.Kind]), Amount: pageMoney(l, money{Currency: s.Amount.Currency, Cents: p.Cents}), Class: "detail"}
+		if p.Tax {
+			line.Class = "tax"
+		}
+		if p.HasBase {
+			line.Amount = l.T("%s on a base of %s", line.Amount, pageMoney(l, money{Currency: s.Amount.Currency, Cents: p.BaseCents}))
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 // statusText is the session's status in words.
 func (sb *Sandbox) statusText(l locale.Locale, s *session) string {
 	switch s.State.Status {
@@ -156,11 +182,32 @@ var pageTexts = locale.NewTexts(map[string]string{
 	"Description":                              "Descripción",
 	"Amount":                                   "Monto",
 	"Still due":                                "Saldo pendiente",
-	"Status":                                   "Estado",
-	"Expires":                                  "Vence",
-	"Card number":                              "Número de tarjeta",
-	"Expiry":                                   "Vencimiento",
-	"MM/YY":                                    "MM/AA",
+	// Taxes and details of the amount
+	"VAT (IVA)":                     "IVA",
+	"Excise duty":                   "Impuesto al consumo",
+	"ICE (special consumption tax)": "ICE (impuesto a los consumos especiales)",
+	"Airport tax":                   "Tasa aeroportuaria",
+	"State tax":                     "Impuesto estatal",
+	"Reduced state tax":             "Impuesto estatal reducido",
+	"Municipal tax":                 "Impuesto municipal",
+	"Discount":                      "Descuento",
+	"Additional charge":             "Cargo adicional",
+	"VAT refund base":               "Base de devolución del IVA",
+	"Shipping":                      "Envío",
+	"Handling fee":                  "Cargo de manejo",
+	"Insurance":                     "Seguro",
+	"Gift wrapping":                 "Envoltura de regalo",
+	"Subtotal":                      "Subtotal",
+	"Fee":                           "Tarifa",
+	"Tip":                           "Propina",
+	"Airline charge":                "Cargo de aerolínea",
+	"Interest":                      "Intereses",
+	"%s on a base of %s":            "%s sobre una base de %s",
+	"Status":                        "Estado",
+	"Expires":                       "Vence",
+	"Card number":                   "Número de tarjeta",
+	"Expiry":                        "Vencimiento",
+	"MM/YY":                         "MM/AA",
 	"Amount to pay now (%s, for example 40.50)": "Monto a pagar ahora (%s, por ejemplo 40.50)",
 	"Cancel and return to %s":                   "Cancelar y volver a %s",
 	"Return to %s":                              "Volver a %s",

@@ -44,8 +44,9 @@ type session struct {
 	Request    map[string]any // the request as received, without auth, as queries echo it
 
 	Reference, Description string
-	Locale                 string // as requested ("es_CO"); empty when the request named none
-	Amount                 money  // zero for subscription and autopay sessions
+	Locale                 string       // as requested ("es_CO"); empty when the request named none
+	Amount                 money        // zero for subscription and autopay sessions
+	AmountParts            []amountPart // the amount's taxes, then its details, for the page
 	AllowPartial           bool
 	Subscribe              bool // tokenize the card of the approved payment
 	Checkin                bool // preauthorization: approvals are holds

@@ -32,12 +32,15 @@ type createRequest struct {
 		RequiresConfirmation bool `json:"requiresConfirmation"`
 	} `json:"metadata"`
 	Autopay *autopayRequest `json:"autopay"`
+	Fields  []fieldRequest  `json:"fields"`
 }
 
 type personRequest struct {
-	Name    string `json:"name"`
-	Surname string `json:"surname"`
-	Email   string `json:"email"`
+	Name         string `json:"name"`
+	Surname      string `json:"surname"`
+	Email        string `json:"email"`
+	Document     string `json:"document"`
+	DocumentType string `json:"documentType"`
 }
 
 type paymentRequest struct {
@@ -79,6 +82,9 @@ func (req *createRequest) validate(now time.Time, defaultExpiry time.Duration) (
 		if e := p.validate(); e != nil {
 			return time.Time{}, e
 		}
+	}
+	if e := validateFields(req.Fields); e != nil {
+		return time.Time{}, e
 	}
 	if e := req.validateContent(); e != nil {
 		return time.Time{}, e
@@ -129,13 +135,19 @@ func (req *createRequest) validateContent() *apiError {
 	if _, err := p.Amount.parse(false); err != nil {
 		return invalid("The payment amount is not valid: %v.", err)
 	}
+	if _, e := p.Amount.parts(); e != nil {
+		return e
+	}
+	itemised := len(p.Amount.Taxes) > 0 || len(p.Amount.Details) > 0
 	switch {
 	case len(p.Dispersion) > 3:
 		return refuse(http.StatusBadRequest, "max_dispersion_error", "The dispersion may not have more than 3 destinations.")
 	case p.AllowPartial && len(p.Recurring) > 0 && string(p.Recurring) != "null":
 		return invalid("A partial payment cannot be recurring.")
-	case p.AllowPartial && len(p.Amount.Taxes) > 0:
-		return invalid("A partial payment cannot have taxes.")
+	case p.AllowPartial && itemised:
+		return invalid("A partial payment cannot have taxes or details.")
+	case len(p.Dispersion) > 0 && itemised:
+		return invalid("A dispersion payment cannot have taxes or details.")
 	case p.AllowPartial && req.Type == "checkin":
 		return invalid("A preauthorization cannot be partial.")
 	case confirm && (p.AllowPartial || req.Type == "checkin"):
@@ -179,7 +191,7 @@ func (p *personRequest) validate() *apiError {
 	case containsCardNumber(p.Name) || containsCardNumber(p.Surname):
 		return bad("The name and surname cannot contain a card number.")
 	}
-	return nil
+	return p.validateIdentity()
 }
 
 var digitRun = regexp.MustCompile(`\d[\d -]{11,24}\d`)

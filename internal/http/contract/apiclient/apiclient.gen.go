@@ -21,6 +21,54 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AmountDetailKind.
+const (
+	Additional        AmountDetailKind = "additional"
+	Airline           AmountDetailKind = "airline"
+	Discount          AmountDetailKind = "discount"
+	Fee               AmountDetailKind = "fee"
+	GiftWrap          AmountDetailKind = "giftWrap"
+	HandlingFee       AmountDetailKind = "handlingFee"
+	Insurance         AmountDetailKind = "insurance"
+	Interests         AmountDetailKind = "interests"
+	Shipping          AmountDetailKind = "shipping"
+	Subtotal          AmountDetailKind = "subtotal"
+	Tip               AmountDetailKind = "tip"
+	VatDevolutionBase AmountDetailKind = "vatDevolutionBase"
+)
+
+// Valid indicates whether the value is a known member of the AmountDetailKind enum.
+func (e AmountDetailKind) Valid() bool {
+	switch e {
+	case Additional:
+		return true
+	case Airline:
+		return true
+	case Discount:
+		return true
+	case Fee:
+		return true
+	case GiftWrap:
+		return true
+	case HandlingFee:
+		return true
+	case Insurance:
+		return true
+	case Interests:
+		return true
+	case Shipping:
+		return true
+	case Subtotal:
+		return true
+	case Tip:
+		return true
+	case VatDevolutionBase:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AutopayCancelledDataStatus.
 const (
 	AutopayCancelledDataStatusCancelled AutopayCancelledDataStatus = "cancelled"
@@ -258,6 +306,33 @@ const (
 func (e AutopayUpdatedEventType) Valid() bool {
 	switch e {
 	case AutopayUpdatedEventTypeAutopayUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckoutFieldDisplayOn.
+const (
+	CheckoutFieldDisplayOnApproved CheckoutFieldDisplayOn = "approved"
+	CheckoutFieldDisplayOnBoth     CheckoutFieldDisplayOn = "both"
+	CheckoutFieldDisplayOnNone     CheckoutFieldDisplayOn = "none"
+	CheckoutFieldDisplayOnPayment  CheckoutFieldDisplayOn = "payment"
+	CheckoutFieldDisplayOnReceipt  CheckoutFieldDisplayOn = "receipt"
+)
+
+// Valid indicates whether the value is a known member of the CheckoutFieldDisplayOn enum.
+func (e CheckoutFieldDisplayOn) Valid() bool {
+	switch e {
+	case CheckoutFieldDisplayOnApproved:
+		return true
+	case CheckoutFieldDisplayOnBoth:
+		return true
+	case CheckoutFieldDisplayOnNone:
+		return true
+	case CheckoutFieldDisplayOnPayment:
+		return true
+	case CheckoutFieldDisplayOnReceipt:
 		return true
 	default:
 		return false
@@ -915,6 +990,39 @@ func (e RefundStatus) Valid() bool {
 	}
 }
 
+// Defines values for TaxKind.
+const (
+	AirportTax      TaxKind = "airportTax"
+	ExciseDuty      TaxKind = "exciseDuty"
+	Ice             TaxKind = "ice"
+	MunicipalTax    TaxKind = "municipalTax"
+	ReducedStateTax TaxKind = "reducedStateTax"
+	StateTax        TaxKind = "stateTax"
+	ValueAddedTax   TaxKind = "valueAddedTax"
+)
+
+// Valid indicates whether the value is a known member of the TaxKind enum.
+func (e TaxKind) Valid() bool {
+	switch e {
+	case AirportTax:
+		return true
+	case ExciseDuty:
+		return true
+	case Ice:
+		return true
+	case MunicipalTax:
+		return true
+	case ReducedStateTax:
+		return true
+	case StateTax:
+		return true
+	case ValueAddedTax:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AutopayWebhookType.
 const (
 	AutopayWebhookTypeAUTOPAYCANCELED          AutopayWebhookType = "AUTOPAY_CANCELED"
@@ -1077,8 +1185,12 @@ type Address struct {
 	Country    *string `json:"country,omitempty"`
 	Phone      *string `json:"phone,omitempty"`
 	PostalCode *string `json:"postalCode,omitempty"`
-	State      *string `json:"state,omitempty"`
-	Street     *string `json:"street,omitempty"`
+
+	// State The state's code, e.g. ANT, as PlacetoPay takes it.
+	//
+	// Examples: ANT
+	State  *string `json:"state,omitempty"`
+	Street *string `json:"street,omitempty"`
 }
 
 // Agreement A dispersion destination's agreement id, digits only, as a string (the exact form) or a whole number; absent or null for the site's own agreement.
@@ -1098,6 +1210,20 @@ type Agreement1 = int64
 type AmountBody struct {
 	Amount *AmountInput `json:"amount,omitempty"`
 }
+
+// AmountDetailInput defines model for AmountDetailInput.
+type AmountDetailInput struct {
+	// Amount An exact decimal amount, no more fraction digits than the currency allows. The string form ("59.90") is the exact one and the one to prefer. A JSON number is accepted too: the gateway reads its digits as written and never handles an amount as a binary float, but a client that builds the number from a float may already have lost the exact value.
+	//
+	// Examples: 59.90
+	Amount Decimal `json:"amount"`
+
+	// Kind PlacetoPay's amount detail kinds.
+	Kind AmountDetailKind `json:"kind"`
+}
+
+// AmountDetailKind PlacetoPay's amount detail kinds.
+type AmountDetailKind string
 
 // AmountInput defines model for AmountInput.
 type AmountInput struct {
@@ -1404,6 +1530,20 @@ type ChargeRequest struct {
 	UserAgent *string `json:"userAgent,omitempty"`
 }
 
+// CheckoutField defines model for CheckoutField.
+type CheckoutField struct {
+	DisplayOn *CheckoutFieldDisplayOn `json:"displayOn,omitempty"`
+	Keyword   string                  `json:"keyword"`
+
+	// Value Any JSON value but null; a string is 1 to 255 characters, anything else at most 255 characters of JSON.
+	//
+	// Examples: FV-1001
+	Value interface{} `json:"value"`
+}
+
+// CheckoutFieldDisplayOn defines model for CheckoutField.DisplayOn.
+type CheckoutFieldDisplayOn string
+
 // CheckoutRecurring defines model for CheckoutRecurring.
 type CheckoutRecurring struct {
 	DueDate  *openapi_types.Date `json:"dueDate,omitempty"`
@@ -1420,24 +1560,45 @@ type CheckoutRecurring struct {
 // CheckoutRecurringPeriodicity defines model for CheckoutRecurring.Periodicity.
 type CheckoutRecurringPeriodicity string
 
-// CheckoutRequest defines model for CheckoutRequest.
+// CheckoutRequest Examples: {"fields":[{"displayOn":"both","keyword":"invoice","value":"FV-1001"}],"locale":"es_CO","metadata":{"channel":"web"},"noBuyerFill":true,"payer":{"document":"1122334455","documentType":"CC","email":"ana@example.com","mobile":"+573001112233","name":"Ana","surname":"Gómez"},"paymentMethod":"visa,master,pse","skipResult":false}
 type CheckoutRequest struct {
 	AllowPartial      *bool         `json:"allowPartial,omitempty"`
 	CustomerReference *string       `json:"customerReference,omitempty"`
 	Dispersion        *[]Dispersion `json:"dispersion,omitempty"`
 
 	// ExpiresIn Seconds; default 1800.
-	ExpiresIn *int    `json:"expiresIn,omitempty"`
-	IpAddress *string `json:"ipAddress,omitempty"`
+	ExpiresIn *int `json:"expiresIn,omitempty"`
+
+	// Fields PlacetoPay's additional fields, shown to the shopper as displayOn says.
+	Fields    *[]CheckoutField `json:"fields,omitempty"`
+	IpAddress *string          `json:"ipAddress,omitempty"`
 
 	// Locale Examples: es_CO
-	Locale               *string              `json:"locale,omitempty"`
-	PaymentMethod        *string              `json:"paymentMethod,omitempty"`
-	Recurring            *CheckoutRecurring   `json:"recurring,omitempty"`
-	RequiresConfirmation *bool                `json:"requiresConfirmation,omitempty"`
-	Subscribe            *bool                `json:"subscribe,omitempty"`
-	Type                 *CheckoutRequestType `json:"type,omitempty"`
-	UserAgent            *string              `json:"userAgent,omitempty"`
+	Locale *string `json:"locale,omitempty"`
+
+	// Metadata A JSON object of at most 2048 bytes sent to PlacetoPay as the session's metadata. requiresConfirmation is not allowed in it: use the field of the same name.
+	//
+	// Examples: {"channel":"web"}
+	Metadata *map[string]interface{} `json:"metadata,omitempty"`
+
+	// NoBuyerFill PlacetoPay does not prefill the payer's data from the buyer.
+	NoBuyerFill *bool `json:"noBuyerFill,omitempty"`
+
+	// Payer Who pays, sent to PlacetoPay as its payer. Personal data: sent, never stored, logged or put on the order's timeline. A document goes with its documentType (letters, digits and '-'; 2 to 6 capital letters); the email must be valid.
+	Payer *Person `json:"payer,omitempty"`
+
+	// PaymentMethod PlacetoPay's comma-separated list of the payment methods to offer, no spaces.
+	//
+	// Examples: visa,master,pse
+	PaymentMethod        *string            `json:"paymentMethod,omitempty"`
+	Recurring            *CheckoutRecurring `json:"recurring,omitempty"`
+	RequiresConfirmation *bool              `json:"requiresConfirmation,omitempty"`
+
+	// SkipResult PlacetoPay sends the shopper straight back to the returnUrl, without its result page.
+	SkipResult *bool                `json:"skipResult,omitempty"`
+	Subscribe  *bool                `json:"subscribe,omitempty"`
+	Type       *CheckoutRequestType `json:"type,omitempty"`
+	UserAgent  *string              `json:"userAgent,omitempty"`
 }
 
 // CheckoutRequestType defines model for CheckoutRequest.Type.
@@ -1475,8 +1636,11 @@ type CreateAutopay struct {
 
 // CreateOrder defines model for CreateOrder.
 type CreateOrder struct {
-	Amount AmountInput `json:"amount"`
-	Buyer  *Person     `json:"buyer,omitempty"`
+	// Amount An order's amount: the total charged and, optionally, the taxes and details PlacetoPay shows to the shopper and passes on (amount.taxes and amount.details of its Checkout API). Every amount follows the total's rules: the currency's fraction digits, never negative, exact. They are not added up: the total is what is charged. An order with taxes or details cannot be paid in a partial or dispersion session.
+	//
+	// Examples: {"currency":"COP","details":[{"amount":"50000.00","kind":"subtotal"}],"taxes":[{"amount":"9500.00","base":"50000.00","kind":"valueAddedTax"}],"total":"59500.00"}
+	Amount OrderAmountInput `json:"amount"`
+	Buyer  *Person          `json:"buyer,omitempty"`
 
 	// Description What is paid for; PlacetoPay shows it to the shopper and requires it.
 	Description string       `json:"description"`
@@ -1606,8 +1770,11 @@ type NotificationStatusStatus string
 
 // Order defines model for Order.
 type Order struct {
-	Amount Money   `json:"amount"`
-	Buyer  *Person `json:"buyer,omitempty"`
+	// Amount An order's total, with its taxes and details when it has any, every amount a decimal string.
+	//
+	// Examples: {"currency":"COP","details":[{"amount":"50000.00","kind":"subtotal"}],"taxes":[{"amount":"9500.00","base":"50000.00","kind":"valueAddedTax"}],"total":"59500.00"}
+	Amount OrderAmount `json:"amount"`
+	Buyer  *Person     `json:"buyer,omitempty"`
 
 	// ClientSecret Only in the answer to the order's creation.
 	ClientSecret   *string            `json:"clientSecret,omitempty"`
@@ -1623,6 +1790,47 @@ type Order struct {
 	Sessions       []Session          `json:"sessions"`
 	Status         OrderStatus        `json:"status"`
 	UpdatedAt      time.Time          `json:"updatedAt"`
+}
+
+// OrderAmount An order's total, with its taxes and details when it has any, every amount a decimal string.
+//
+// Examples: {"currency":"COP","details":[{"amount":"50000.00","kind":"subtotal"}],"taxes":[{"amount":"9500.00","base":"50000.00","kind":"valueAddedTax"}],"total":"59500.00"}
+type OrderAmount struct {
+	// Currency Examples: COP
+	Currency string `json:"currency"`
+	Details  *[]struct {
+		Amount string `json:"amount"`
+
+		// Kind PlacetoPay's amount detail kinds.
+		Kind AmountDetailKind `json:"kind"`
+	} `json:"details,omitempty"`
+	Taxes *[]struct {
+		Amount string  `json:"amount"`
+		Base   *string `json:"base,omitempty"`
+
+		// Kind PlacetoPay's tax kinds; valueAddedTax is Colombia's IVA.
+		Kind TaxKind `json:"kind"`
+	} `json:"taxes,omitempty"`
+
+	// Total Examples: 59500.00
+	Total string `json:"total"`
+}
+
+// OrderAmountInput An order's amount: the total charged and, optionally, the taxes and details PlacetoPay shows to the shopper and passes on (amount.taxes and amount.details of its Checkout API). Every amount follows the total's rules: the currency's fraction digits, never negative, exact. They are not added up: the total is what is charged. An order with taxes or details cannot be paid in a partial or dispersion session.
+//
+// Examples: {"currency":"COP","details":[{"amount":"50000.00","kind":"subtotal"}],"taxes":[{"amount":"9500.00","base":"50000.00","kind":"valueAddedTax"}],"total":"59500.00"}
+type OrderAmountInput struct {
+	// Currency ISO 4217 code of a currency the gateway supports (USD, COP, CLP…).
+	//
+	// Examples: COP
+	Currency string               `json:"currency"`
+	Details  *[]AmountDetailInput `json:"details,omitempty"`
+	Taxes    *[]TaxInput          `json:"taxes,omitempty"`
+
+	// Total An exact decimal amount, no more fraction digits than the currency allows. The string form ("59.90") is the exact one and the one to prefer. A JSON number is accepted too: the gateway reads its digits as written and never handles an amount as a binary float, but a client that builds the number from a float may already have lost the exact value.
+	//
+	// Examples: 59.90
+	Total Decimal `json:"total"`
 }
 
 // OrderAuthorizedData defines model for OrderAuthorizedData.
@@ -2114,6 +2322,25 @@ type Session struct {
 	// Status Examples: PENDING, APPROVED, REJECTED
 	Status string `json:"status"`
 }
+
+// TaxInput defines model for TaxInput.
+type TaxInput struct {
+	// Amount An exact decimal amount, no more fraction digits than the currency allows. The string form ("59.90") is the exact one and the one to prefer. A JSON number is accepted too: the gateway reads its digits as written and never handles an amount as a binary float, but a client that builds the number from a float may already have lost the exact value.
+	//
+	// Examples: 59.90
+	Amount Decimal `json:"amount"`
+
+	// Base An exact decimal amount, no more fraction digits than the currency allows. The string form ("59.90") is the exact one and the one to prefer. A JSON number is accepted too: the gateway reads its digits as written and never handles an amount as a binary float, but a client that builds the number from a float may already have lost the exact value.
+	//
+	// Examples: 59.90
+	Base *Decimal `json:"base,omitempty"`
+
+	// Kind PlacetoPay's tax kinds; valueAddedTax is Colombia's IVA.
+	Kind TaxKind `json:"kind"`
+}
+
+// TaxKind PlacetoPay's tax kinds; valueAddedTax is Colombia's IVA.
+type TaxKind string
 
 // AutopayID defines model for AutopayID.
 type AutopayID = openapi_types.UUID
