@@ -49,7 +49,7 @@ func TestRestoredSandboxAnswersAsBefore(t *testing.T) {
 
 	open, processURL := h.create(basicSession("OPEN"))
 	paid, payRef := h.paidSession(basicSession("PAID"), cardApprove)
-	h.action(payRef, "refund", nil).want(t, http.StatusOK)
+	h.action(payRef, "reverse", nil).want(t, http.StatusOK)
 	pending, _ := h.create(basicSession("PENDING"))
 	h.pay(pending, cardPendingApprove).want(t, http.StatusOK)
 	declined, _ := h.create(basicSession("DECLINED"))
