@@ -226,8 +226,9 @@ func TestSandboxStateFileKeepsSessions(t *testing.T) {
 	if code, got := postJSON(t, base+"/sandbox/sessions/"+itoa64(int64(id))+"/pay", map[string]string{"card": cardApprove}); code != http.StatusOK {
 		t.Errorf("pay after the restart = %d %v, want 200", code, got)
 	}
-	if _, err := os.Stat(file); err != nil {
-		t.Errorf("state file: %v", err)
+	entries, err := os.ReadDir(filepath.Dir(file))
+	if err != nil || len(entries) != 1 || entries[0].Name() != filepath.Base(file) {
+		t.Errorf("the state file's directory holds %v (%v), want the state file alone: no temporary file left", entries, err)
 	}
 }
 
