@@ -26,7 +26,8 @@ type Sandbox struct {
 	once sync.Once
 }
 
-// New starts a sandbox. It fails on a configuration it cannot run with.
+// New starts a sandbox from the state Config.Persister kept, if any. It fails on a
+// configuration it cannot run with and on a kept state it cannot read.
 func New(cfg Config) (*Sandbox, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
