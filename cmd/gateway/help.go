@@ -77,6 +77,7 @@ var varHelp = map[string]string{
 	"SANDBOX_AUTOPAY_URL":                 "the merchant base the sandbox's autopay calls go to",
 	"SANDBOX_AUTOPAY_USER":                "Basic user of the sandbox's autopay calls",
 	"SANDBOX_AUTOPAY_PASSWORD":            "Basic password of the sandbox's autopay calls",
+	"SANDBOX_STATE_FILE":                  "file the sandbox keeps its sessions in across restarts (none: memory for `sandbox`, the database for `serve`)",
 }
 
 // setting is one environment variable a command reads.

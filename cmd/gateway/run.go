@@ -272,7 +272,13 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	// In development without PlacetoPay credentials, the sandbox stands in for PlacetoPay
 	// (production refuses to start without them).
 	if cfg.sandboxMode() {
-		sb, err := newSandbox(sbCfg, log)
+		// Its state is kept in the development database (or SANDBOX_STATE_FILE), so that a
+		// restart strands no checkout (docs/sandbox-state.md).
+		state, where, err := embeddedSandboxState(ctx, sbCfg, pool)
+		if err != nil {
+			return err
+		}
+		sb, err := newSandbox(sbCfg, state, where, log)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,9 @@ type sandboxConfig struct {
 	AutopayURL      string `env:"SANDBOX_AUTOPAY_URL"`
 	AutopayUser     string `env:"SANDBOX_AUTOPAY_USER"`
 	AutopayPassword string `env:"SANDBOX_AUTOPAY_PASSWORD"`
+	// StateFile is where the sandbox keeps its state across restarts. When it is empty,
+	// `gateway sandbox` keeps it in memory only and `gateway serve` in its database.
+	StateFile string `env:"SANDBOX_STATE_FILE"`
 
 	// generatedSecret is set when SANDBOX_SECRET_KEY was empty and a throwaway secret was
 	// made up for this run (development only).
@@ -92,13 +95,22 @@ func loadSandboxConfig(environ []string, defaultNotifyURL string) (sandboxConfig
 	return c, nil
 }
 
-// newSandbox starts a sandbox with c; the caller closes it.
-func newSandbox(c sandboxConfig, log *zap.Logger) (*sandbox.Sandbox, error) {
-	return sandbox.New(sandbox.Config{
+// newSandbox starts a sandbox with c, restoring the state state keeps (nil: memory only),
+// and logs how many sessions it restored and where its state is kept (where); the caller
+// closes it.
+func newSandbox(c sandboxConfig, state sandbox.Persister, where string, log *zap.Logger) (*sandbox.Sandbox, error) {
+	sb, err := sandbox.New(sandbox.Config{
 		Login: c.Login, SecretKey: c.SecretKey, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
 		Signature: placetopay.Algorithm(c.Signature), Logger: log.Named("sandbox"),
 		AutopayURL: c.AutopayURL, AutopayUser: c.AutopayUser, AutopayPassword: c.AutopayPassword,
+		Persister: state,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w (sandbox state in %s)", err, where)
+	}
+	all, open := sb.Sessions()
+	log.Info("sandbox state restored", zap.Int("sessions", all), zap.Int("openSessions", open), zap.String("stateKeptIn", where))
+	return sb, nil
 }
 
 // logSandbox says where the sandbox is and how to authenticate with it. The secret is
@@ -128,12 +140,17 @@ func runSandbox(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	log := newLogger(stdout)
 	defer func() { _ = log.Sync() }()
-	sb, err := newSandbox(c, log)
+	log.Info("starting", zap.String("version", version), zap.String("command", "sandbox"))
+	var state sandbox.Persister
+	where := "memory only (SANDBOX_STATE_FILE is empty): a restart forgets every session"
+	if c.StateFile != "" {
+		state, where = fileSandboxState{path: c.StateFile}, fileStateWhere(c.StateFile)
+	}
+	sb, err := newSandbox(c, state, where, log)
 	if err != nil {
 		return err
 	}
 	defer sb.Close()
-	log.Info("starting", zap.String("version", version), zap.String("command", "sandbox"))
 	logSandbox(log, "PlacetoPay sandbox", c)
 	return serveUntilDone(ctx, log, []endpoint{{name: "sandbox", server: gatewayhttp.NewHTTPServer(c.Addr, sb.Handler())}}, c.PublicURL)
 }

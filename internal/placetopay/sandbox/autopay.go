@@ -79,10 +79,10 @@ type autopay struct {
 	Amount                 *money
 	Payer                  any
 	State                  state
-	Token                  *token
+	Token                  *token `json:"-"`
 	SessionID              int64
 	CreatedAt, UpdatedAt   time.Time
-	Charges                []*transaction
+	Charges                []*transaction `json:"-"`
 }
 
 // enrollLocked creates or edits the autopay of an approved autopay session s.

@@ -93,14 +93,14 @@ func (sb *Sandbox) deliverAutopay(c *AutopayCall) Delivery {
 		path = "/autopay/settlement"
 	}
 	d := sb.postAutopay(path, c.Body)
-	sb.mu.Lock()
-	c.Deliveries = append(c.Deliveries, d)
-	if d.ok() && c.Outcome != "failed" {
-		c.Outcome = "sent"
-	} else if !d.ok() {
-		c.Outcome = "failed"
-	}
-	sb.mu.Unlock()
+	sb.update(func() {
+		c.Deliveries = append(c.Deliveries, d)
+		if d.ok() && c.Outcome != "failed" {
+			c.Outcome = "sent"
+		} else if !d.ok() {
+			c.Outcome = "failed"
+		}
+	})
 	log := sb.cfg.Logger.With(zap.String("kind", c.Kind), zap.String("type", c.Type))
 	if d.ok() {
 		log.Info("sandbox autopay call delivered", zap.Int("httpStatus", d.Status))

@@ -69,6 +69,9 @@ type Config struct {
 	// second since 2020 (DefaultIDStart), so that a restarted sandbox does not give out ids an
 	// earlier run gave out (the gateway stores them as unique keys).
 	IDStart int64
+	// Persister keeps the state across restarts: New restores what it loads, and every
+	// change is saved before the request that made it is answered. Memory only when nil.
+	Persister Persister
 	// TickInterval is how often pending payments, expiries and delayed notifications are
 	// processed without a request arriving (1 second).
 	TickInterval time.Duration

@@ -20,5 +20,7 @@
 // never be reachable from the internet or run where real payments are taken. Control is its
 // client, decoding the same records the handlers write.
 //
-// State lives in memory and is lost when the process stops.
+// State lives in memory and is lost when the process stops, unless Config.Persister keeps
+// it: then every change is saved as a JSON snapshot (snapshot.go) and a new sandbox starts
+// from the last one.
 package sandbox

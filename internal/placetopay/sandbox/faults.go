@@ -39,11 +39,13 @@ func (f *Faults) validate() error {
 // faultState is the configured faults and their generator; guarded by Sandbox.mu.
 type faultState struct {
 	cfg Faults
+	src *rand.PCG // rnd's source, whose state a snapshot keeps
 	rnd *rand.Rand
 }
 
 func newFaultState(f Faults) faultState {
-	return faultState{cfg: f, rnd: rand.New(rand.NewPCG(f.Seed, 0x5eed))}
+	src := rand.NewPCG(f.Seed, 0x5eed)
+	return faultState{cfg: f, src: src, rnd: rand.New(src)}
 }
 
 // drawn is the faults one notification gets.

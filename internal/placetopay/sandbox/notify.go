@@ -115,14 +115,14 @@ func (sb *Sandbox) deliver(n *notification) {
 	}
 	for range copies {
 		d := sb.post(n.URL, n.Body)
-		sb.mu.Lock()
-		n.Deliveries = append(n.Deliveries, d)
-		if !d.ok() {
-			n.Outcome = "failed"
-		} else if n.Outcome == "sending" {
-			n.Outcome = "sent"
-		}
-		sb.mu.Unlock()
+		sb.update(func() {
+			n.Deliveries = append(n.Deliveries, d)
+			if !d.ok() {
+				n.Outcome = "failed"
+			} else if n.Outcome == "sending" {
+				n.Outcome = "sent"
+			}
+		})
 		log := sb.cfg.Logger.With(zap.Int64("requestId", n.RequestID), zap.String("status", n.Status))
 		if !d.ok() {
 			log.Warn("sandbox notification not accepted; PlacetoPay does not retry", zap.Int("httpStatus", d.Status), zap.String("error", d.Error))

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Sandbox is a running PlacetoPay stand-in. Its state is in memory and safe for concurrent
-// requests; background work (pending payments resolving, expiries, delayed notifications)
+// Sandbox is a running PlacetoPay stand-in. Its state is in memory, saved after every
+// change when Config.Persister is set, and safe for concurrent requests; background work (pending payments resolving, expiries, delayed notifications)
 // runs on a ticker until Close.
 type Sandbox struct {
 	cfg   Config
@@ -19,12 +19,15 @@ type Sandbox struct {
 	faults faultState
 	closed bool
 
+	persist persistence // how far the state was saved (Config.Persister)
+
 	done chan struct{}  // closed by Close: stops the ticker
 	wg   sync.WaitGroup // the ticker and the deliveries
 	once sync.Once
 }
 
-// New starts a sandbox. It fails on a configuration it cannot run with.
+// New starts a sandbox from the state Config.Persister kept, if any. It fails on a
+// configuration it cannot run with and on a kept state it cannot read.
 func New(cfg Config) (*Sandbox, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -32,6 +35,9 @@ func New(cfg Config) (*Sandbox, error) {
 	sb := &Sandbox{
 		cfg: cfg, clock: cfg.Clock, store: newStore(cfg.IDStart),
 		faults: newFaultState(cfg.Faults), done: make(chan struct{}),
+	}
+	if err := sb.load(); err != nil {
+		return nil, err
 	}
 	sb.mux = withSecurityHeaders(sb.routes())
 	sb.wg.Add(1)
@@ -81,15 +87,17 @@ func (sb *Sandbox) advanceAllLocked(now time.Time) {
 	}
 }
 
-// locked runs fn with the state locked at the sandbox time, then sends the notifications
-// that became due, outside the lock.
+// locked runs fn with the state locked at the sandbox time, saves the state if it changed
+// (Config.Persister), then sends the notifications that became due, outside the lock.
 func (sb *Sandbox) locked(fn func(now time.Time)) {
 	sb.mu.Lock()
 	now := sb.clock.Now()
 	fn(now)
 	due := sb.dueLocked(now)
 	autopayDue := sb.autopayDueLocked()
+	p := sb.changedLocked()
 	sb.mu.Unlock()
+	sb.save(p)
 	for _, n := range due {
 		go sb.deliver(n)
 	}

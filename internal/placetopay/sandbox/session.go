@@ -54,17 +54,17 @@ type session struct {
 	ReturnURL, CancelURL   string
 
 	State    state
-	Payments []*transaction // oldest first; queries list them newest first
+	Payments []*transaction `json:"-"` // oldest first; queries list them newest first
 	Rejected int            // rejected attempts, for the attempts limit
-	Token    *token         // the instrument this session tokenized
+	Token    *token         `json:"-"` // the instrument this session tokenized
 	Autopay  *autopayRequest
 	// Dispersion splits each payment between agreements; Recurring charges the card again
 	// (options.go). RecurringCharges are those charges: a session query does not show them.
 	Dispersion       []dispersionDest
 	Recurring        *recurringPlan
-	RecurringCharges []*transaction
+	RecurringCharges []*transaction `json:"-"`
 	// Enrolled is the autopay this session created or edited, once approved.
-	Enrolled *autopay
+	Enrolled *autopay `json:"-"`
 	// Notice tells the hosted page what happened to the last attempt.
 	Notice notice
 }
@@ -110,13 +110,13 @@ const (
 // transaction is one payment attempt or one action on a payment.
 type transaction struct {
 	Ref       int64
-	Session   *session // nil for autopay charges
+	Session   *session `json:"-"` // nil for autopay charges
 	Kind      txKind
 	Reference string
 	State     state
 	Amount    money
 	Card      card
-	Parent    *transaction // the payment a capture, reauthorization or reversal acts on
+	Parent    *transaction `json:"-"` // the payment a capture, reauthorization or reversal acts on
 
 	Authorization, Receipt string
 	Refunded               bool
