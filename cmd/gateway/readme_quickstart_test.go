@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -70,8 +69,9 @@ func readmeQuickstart(t *testing.T, readme string) []quickstartStep {
 // TestReadmeQuickstart: the README's quick start, pasted as written into bash in a checkout
 // whose .dev/env was made by make run's own script, against a development gateway that runs on
 // those secrets with its embedded sandbox, shows at each step what the README says it shows
-// and leaves a refunded order. Only the ports are the test's: the README's 8080, 8090 and 9090
-// become the ones the kernel gave the listeners.
+// and leaves a refunded order. Only the addresses are the test's: the README's localhost:8080,
+// :8090 and :9090 become the ones the kernel gave the listeners (127.0.0.1:<port>, which is
+// also the host of the sandbox's processUrl when its port is chosen by the kernel).
 func TestReadmeQuickstart(t *testing.T) {
 	raw, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -102,15 +102,7 @@ func TestReadmeQuickstart(t *testing.T) {
 		"SANDBOX_ADDR=127.0.0.1:0", "GATEWAY_PUBLIC_URL=http://gateway.test",
 		"GATEWAY_API_KEYS=" + key, "GATEWAY_TOKEN_KEY=" + secrets["GATEWAY_TOKEN_KEY"],
 	}, "public", "admin", "sandbox")
-	port := func(listener string) string {
-		_, p, err := net.SplitHostPort(addrs[listener])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	ports := strings.NewReplacer("localhost:8080", "localhost:"+port("public"),
-		"localhost:8090", "localhost:"+port("sandbox"), "localhost:9090", "localhost:"+port("admin"))
+	ports := strings.NewReplacer("localhost:8080", addrs["public"], "localhost:8090", addrs["sandbox"], "localhost:9090", addrs["admin"])
 
 	// One bash, as one terminal: the variables of a step are there for the next. A marker line
 	// before each step splits the output.
