@@ -41,13 +41,18 @@ type composeService struct {
 // envPrefixes are the variables the third-party images read, by service.
 var envPrefixes = map[string]string{"postgres": "POSTGRES_", "grafana": "GF_"}
 
-// contractVariables are the variables named in the README's configuration tables (the
-// gateway's and the sandbox's): the only ones the gateway image reads.
+// contractVariables are the variables named in the configuration tables of
+// docs/operations.md (the gateway's) and docs/sandbox.md (the sandbox's): the only ones the
+// gateway image reads.
 func contractVariables(t *testing.T) map[string]bool {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
+	var b []byte
+	for _, doc := range []string{"../docs/operations.md", "../docs/sandbox.md"} {
+		raw, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(append(b, raw...), '\n')
 	}
 	vars := map[string]bool{}
 	name := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
@@ -62,7 +67,7 @@ func contractVariables(t *testing.T) map[string]bool {
 	}
 	for _, v := range []string{"DATABASE_URL", "GATEWAY_ENV", "PLACETOPAY_BASE_URL", "SANDBOX_SECRET_KEY"} {
 		if !vars[v] {
-			t.Fatalf("README configuration tables do not list %s; the table format changed?", v)
+			t.Fatalf("the configuration tables of docs/operations.md and docs/sandbox.md do not list %s; the table format changed?", v)
 		}
 	}
 	return vars
@@ -114,7 +119,7 @@ func TestComposeServices(t *testing.T) {
 					t.Errorf("%s: %s is not a %s* variable of its image", name, k, p)
 				}
 			} else if !vars[k] {
-				t.Errorf("%s: %s is not a variable of the contract (README configuration)", name, k)
+				t.Errorf("%s: %s is not a variable of the contract (docs/operations.md, docs/sandbox.md)", name, k)
 			}
 		}
 	}

@@ -259,7 +259,7 @@ func TestDockerfileShape(t *testing.T) {
 	if len(healthchecks) != 1 || !strings.Contains(healthchecks[0], `"healthcheck"]`) {
 		t.Errorf("HEALTHCHECK %v: want one that runs `gateway healthcheck` (the admin listener's /healthz)", healthchecks)
 	}
-	// The ports the image declares are the listeners' defaults (README "Configuration").
+	// The ports the image declares are the listeners' defaults (docs/operations.md "Configuration").
 	if !slices.Equal(exposes, []string{"8080", "9090"}) {
 		t.Errorf("EXPOSE %v, want 8080 and 9090", exposes)
 	}

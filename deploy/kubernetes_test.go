@@ -223,11 +223,11 @@ func TestDeployment(t *testing.T) {
 }
 
 // TestDeploymentEnvironment checks the wiring of the configuration: every variable is one
-// the README documents, every reference names an existing key, and nothing in the ConfigMap
+// docs/operations.md documents, every reference names an existing key, and nothing in the ConfigMap
 // or Secret is left unused.
 func TestDeploymentEnvironment(t *testing.T) {
 	m := loadManifests(t)
-	documented := readmeVariables(t)
+	documented := configurationVariables(t)
 	c := gatewayContainer(t, m)
 	if len(c.EnvFrom) > 0 {
 		t.Error("envFrom hides which variables are set; name each one in env")
@@ -235,7 +235,7 @@ func TestDeploymentEnvironment(t *testing.T) {
 	usedConfig, usedSecret := map[string]bool{}, map[string]bool{}
 	for _, e := range c.Env {
 		if !documented[e.Name] {
-			t.Errorf("env %s is not a variable of README \"Configuration\"", e.Name)
+			t.Errorf("env %s is not a variable of docs/operations.md \"Configuration\"", e.Name)
 		}
 		if e.Value != "" {
 			t.Errorf("env %s has a literal value; put it in the ConfigMap", e.Name)
@@ -293,11 +293,11 @@ func TestDeploymentEnvironment(t *testing.T) {
 	}
 }
 
-// readmeVariables returns the variable names in the first column of the README's
-// configuration tables (rows starting "| `NAME`").
-func readmeVariables(t *testing.T) map[string]bool {
+// configurationVariables returns the variable names in the first column of the
+// configuration tables of docs/operations.md (rows starting "| `NAME`").
+func configurationVariables(t *testing.T) map[string]bool {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "README.md"))
+	f, err := os.Open(filepath.Join("..", "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func readmeVariables(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	if !vars["DATABASE_URL"] || !vars["GATEWAY_ENV"] {
-		t.Fatalf("README configuration table not found (got %v)", vars)
+		t.Fatalf("docs/operations.md configuration table not found (got %v)", vars)
 	}
 	return vars
 }

@@ -194,7 +194,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 	})
 
 	t.Run("the documented minimum expiresIn opens a session", func(t *testing.T) {
-		// CONTRACT/README: expiresIn is 300 to 604800 seconds.
+		// docs/api.md: expiresIn is 300 to 604800 seconds.
 		o := h.createOrder(g, "18.00", "")
 		code, raw := h.checkout(g, o.ID, map[string]any{"expiresIn": 300})
 		if code != http.StatusCreated {
@@ -203,7 +203,7 @@ func TestMoneyPathCheckout(t *testing.T) {
 		var s checkoutJSON
 		h.decode(raw, &s)
 		// PlacetoPay wants at least 5 minutes from its receipt; the gateway adds a 30-second
-		// margin to the shortest sessions (README), so this one lasts 5m30s.
+		// margin to the shortest sessions (docs/api.md), so this one lasts 5m30s.
 		if d := time.Until(s.ExpiresAt); d < 5*time.Minute || d > 5*time.Minute+31*time.Second {
 			t.Errorf("expiresAt %s is %s away, want 5 minutes plus the 30-second margin", s.ExpiresAt, d)
 		}
