@@ -58,11 +58,11 @@ func (s *Service) SignIn(ctx context.Context, p SignInParams) (Session, error) {
 	}
 	now := s.now().UTC()
 	var (
-		hash            *string
-		sealed          []byte
-		keyID           *string
-		failures        int
-		disabled        bool
+		hash     *string
+		sealed   []byte
+		keyID    *string
+		failures int
+		disabled bool
 	)
 	o, err := scanOperator(s.pool.QueryRow(ctx, `SELECT `+operatorColumns+`, password_hash, totp_secret, totp_key_id, failed_attempts, disabled_at IS NOT NULL
 		FROM operators WHERE email = $1`, email), &hash, &sealed, &keyID, &failures, &disabled)
