@@ -25,6 +25,7 @@ type config struct {
 	DatabaseURL            string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable"`
 	Addr                   string        `env:"GATEWAY_ADDR" envDefault:":8080"`
 	AdminAddr              string        `env:"GATEWAY_ADMIN_ADDR" envDefault:":9090"`
+	ConsoleURL             string        `env:"GATEWAY_CONSOLE_URL"`
 	PublicURL              string        `env:"GATEWAY_PUBLIC_URL" envDefault:"http://localhost:8080"`
 	APIKeys                []string      `env:"GATEWAY_API_KEYS" envSeparator:","`
 	PlacetoPayBaseURL      string        `env:"PLACETOPAY_BASE_URL"`
@@ -114,6 +115,11 @@ func (c *config) validate() error {
 	}
 	if err := checkBaseURL(c.PublicURL); err != nil {
 		return bad("GATEWAY_PUBLIC_URL", "%v", err)
+	}
+	if c.ConsoleURL != "" {
+		if err := checkBaseURL(c.ConsoleURL); err != nil {
+			return bad("GATEWAY_CONSOLE_URL", "%v", err)
+		}
 	}
 	set := 0
 	for _, v := range []string{c.PlacetoPayBaseURL, c.PlacetoPayLogin, c.PlacetoPaySecret} {
@@ -357,6 +363,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": mask(c.AutopayHookPass),
 		"GATEWAY_CONFIRMATION_WINDOW":         c.confirmationWindowLog(),
 		"GATEWAY_PPROF":                       c.Pprof,
+		"GATEWAY_CONSOLE_URL":                 c.ConsoleURL,
 		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
 		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,
 		"GATEWAY_RETENTION_NOTIFICATIONS":     c.RetentionNotifications.String(),

@@ -33,7 +33,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usageLine = "usage: gateway [serve | migrate up | migrate status | sandbox | healthcheck | version | help]"
+const usageLine = "usage: gateway [serve | migrate up | migrate status | operators add|list|disable | sandbox | healthcheck | version | help]"
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -53,6 +53,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return serve(ctx, environ, stdout)
 	case cmd[0] == "migrate" && len(cmd) == 2 && (cmd[1] == "up" || cmd[1] == "status"):
 		return migrate(ctx, cmd[1], environ, stdout)
+	case cmd[0] == "operators" && len(cmd) >= 2 && (cmd[1] == "add" || cmd[1] == "list" || cmd[1] == "disable"):
+		return runOperators(ctx, cmd[1:], environ, stdout)
 	case cmd[0] == "sandbox" && len(cmd) == 1:
 		return runSandbox(ctx, environ, stdout)
 	case cmd[0] == "healthcheck" && len(cmd) == 1:

@@ -89,3 +89,9 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, er
 	}
 	return out, rows.Err()
 }
+
+// Record appends e to the audit log on its own: for what changes nothing in the database by
+// itself (a query of PlacetoPay).
+func (s *Service) Record(ctx context.Context, e AuditEntry) error {
+	return Audit(ctx, s.pool, e)
+}
