@@ -228,6 +228,8 @@ func (c *config) validate() error {
 			return bad("GATEWAY_TOKEN_KEY", "production needs a key to encrypt stored card tokens (32 bytes, hex or base64)")
 		case !strings.HasPrefix(c.PublicURL, "https://"):
 			return bad("GATEWAY_PUBLIC_URL", "production needs https")
+		case c.ConsoleURL != "" && !strings.HasPrefix(c.ConsoleURL, "https://"):
+			return bad("GATEWAY_CONSOLE_URL", "production needs https: the console's session cookie is Secure")
 		case c.MerchantWebhookURL != "" && !strings.HasPrefix(c.MerchantWebhookURL, "https://"):
 			return bad("MERCHANT_WEBHOOK_URL", "production needs https")
 		case c.MerchantWebhookKey != "" && len(c.MerchantWebhookKey) < 24:

@@ -22,6 +22,7 @@ import (
 
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
+	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
 	"github.com/placetopay-gateway/gateway/internal/retention"
@@ -230,7 +231,16 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		}
 		return nil
 	}
-	admin := gatewayhttp.NewAdminHandler(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	console := &gatewayhttp.Console{
+		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Orders: ordersSvc,
+		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
+		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
+		// Browsers keep Secure cookies from https pages only: development over plain http
+		// gets a cookie without it (production's console is behind https).
+		InsecureCookie: !cfg.production() && strings.HasPrefix(cfg.consoleURL(), "http://"),
+	}
+	admin := gatewayhttp.NewAdmin(gatewayhttp.AdminConfig{Ready: ready,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Console: console})
 	if cfg.Pprof {
 		admin = gatewayhttp.WithProfiling(admin)
 	}
