@@ -233,7 +233,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	console := &gatewayhttp.Console{
 		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Orders: ordersSvc,
-		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
+		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
 		// Browsers keep Secure cookies from https pages only: development over plain http
 		// gets a cookie without it (production's console is behind https).
