@@ -264,3 +264,72 @@ func TestMerchantCancelWritesAnAPIKeyAuditRow(t *testing.T) {
 		t.Fatalf("%d api_key audit rows for the cancel, want 1", n)
 	}
 }
+
+// TestDoublePaymentRefundSettleAndResolve is the console's review story through its API: the
+// extra payment is refunded (PlacetoPay does not confirm it: unknown), the order cannot be
+// resolved while that refund is unknown, an admin settles it after the gateway's last query,
+// and the order is then resolved to paid; the audit trail has all three, in order.
+func TestDoublePaymentRefundSettleAndResolve(t *testing.T) {
+	c := newConsoleEnv(t)
+	support := c.operator(t, "help@shop.test", operators.Support)
+	admin := c.operator(t, "root@shop.test", operators.Admin)
+	o := c.reviewWithDoublePayment(t)
+	if _, err := c.pool.Exec(context.Background(), `UPDATE payments SET session_id = (SELECT id FROM checkout_sessions WHERE order_id = $1) WHERE order_id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	r := c.call(t, http.MethodPost, "/admin/api/orders/"+o.ID+"/refund", `{"reason":"paid twice","internalReference":7002}`,
+		auth(support, "Idempotency-Key", "refund-7002"))
+	r.wantStatus(t, http.StatusOK)
+	var res struct {
+		Refund struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"refund"`
+	}
+	r.decode(t, &res)
+	if res.Refund.Status != "unknown" {
+		t.Fatalf("refund is %s; the fake PlacetoPay never confirms one", res.Refund.Status)
+	}
+	// The same key replays the answer and refunds nothing more.
+	again := c.call(t, http.MethodPost, "/admin/api/orders/"+o.ID+"/refund", `{"reason":"paid twice","internalReference":7002}`,
+		auth(support, "Idempotency-Key", "refund-7002"))
+	if again.header.Get("Idempotent-Replayed") != "true" || c.count(t, `SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID) != 1 {
+		t.Fatalf("the retried refund was not a replay")
+	}
+
+	resolve := `{"reason":"one payment kept","to":"paid"}`
+	c.call(t, http.MethodPost, "/admin/api/orders/"+o.ID+"/resolve", resolve, auth(admin)).wantProblem(t, http.StatusConflict, "conflict", "")
+	settle := `{"reason":"PlacetoPay's console shows it reversed","refundId":"` + res.Refund.ID + `","outcome":"refunded"}`
+	c.call(t, http.MethodPost, "/admin/api/orders/"+o.ID+"/settle", settle, auth(support)).wantProblem(t, http.StatusForbidden, "forbidden", "")
+	c.call(t, http.MethodPost, "/admin/api/orders/"+o.ID+"/settle", settle, auth(admin)).wantStatus(t, http.StatusOK)
+	c.call(t, http.MethodPost, "/admin/api/orders/"+o.ID+"/resolve", resolve, auth(admin)).wantStatus(t, http.StatusOK)
+	if st := c.order(t, o.ID).Status; st != "paid" {
+		t.Fatalf("order is %s, want paid", st)
+	}
+
+	story := c.call(t, http.MethodGet, "/admin/api/orders/"+o.ID, "", auth(support))
+	story.wantStatus(t, http.StatusOK)
+	var s struct {
+		Audit []struct {
+			Action    string `json:"action"`
+			ActorName string `json:"actorName"`
+			Reason    string `json:"reason"`
+		} `json:"audit"`
+		Refunds []struct {
+			Status string `json:"status"`
+		} `json:"refunds"`
+	}
+	story.decode(t, &s)
+	var got []string
+	for _, a := range s.Audit {
+		got = append(got, a.Action+" by "+a.ActorName)
+	}
+	want := []string{"resolve by root@shop.test", "settle by root@shop.test", "refund by help@shop.test"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("audit trail = %v, want %v", got, want)
+	}
+	if len(s.Refunds) != 1 || s.Refunds[0].Status != "succeeded" {
+		t.Errorf("refunds = %+v", s.Refunds)
+	}
+}
