@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 )
 
@@ -65,6 +66,10 @@ func TestEveryRoleAgainstEveryAction(t *testing.T) {
 	c.call(t, http.MethodGet, "/admin/api/orders?filter=review", "", auth(tokens[operators.Viewer])).wantStatus(t, http.StatusOK)
 	c.call(t, http.MethodGet, "/admin/api/orders", "", nil).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
 	c.call(t, http.MethodGet, "/admin/api/orders", "", auth("op_not-a-token")).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
+	// The document is served as kept in the repository, without credentials.
+	if doc := c.call(t, http.MethodGet, "/admin/openapi.yaml", "", nil); doc.status != http.StatusOK || string(doc.body) != string(gatewayhttp.AdminOpenAPIDocument) {
+		t.Errorf("GET /admin/openapi.yaml = %d, %d bytes", doc.status, len(doc.body))
+	}
 	// The merchant's API key is no operator token.
 	c.call(t, http.MethodGet, "/admin/api/orders", "", auth(apiKey)).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
 }

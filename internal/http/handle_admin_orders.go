@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placetopay-gateway/gateway/internal/operators"
-	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
 // AdminOpenAPIDocument is the operator API's OpenAPI 3.1 document, served at
@@ -231,5 +230,3 @@ type deliveryJSON struct {
 	Error      string    `json:"error"`
 	DurationMS int       `json:"durationMs"`
 }
-
-var _ = orders.EInvalid
