@@ -76,6 +76,7 @@ func (s *Server) adminRoutes() {
 	api.GET("/orders", s.handleAdminSearch, noStore, s.requireOperator)
 	api.GET("/orders/:id", s.handleAdminOrder, noStore, s.requireOperator)
 	api.GET("/audit", s.handleAdminAudit, noStore, s.requireOperator)
+	api.GET("/audit.csv", s.handleAdminAuditCSV, noStore, s.requireOperator)
 	for _, a := range []string{operators.ActionQuery, operators.ActionRefund, operators.ActionCancel, operators.ActionCapture,
 		operators.ActionRelease, operators.ActionResolve, operators.ActionSettle} {
 		api.POST("/orders/:id/"+a, s.handleOrderAction(a), noStore, s.requireOperator, s.requireRole(a), s.idempotent)

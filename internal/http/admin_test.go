@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -336,5 +337,13 @@ func TestDoublePaymentRefundSettleAndResolve(t *testing.T) {
 	}
 	if len(s.Refunds) != 1 || s.Refunds[0].Status != "succeeded" {
 		t.Errorf("refunds = %+v", s.Refunds)
+	}
+
+	// The order's trail exports as CSV: a header and the three rows, newest first.
+	export := c.call(t, http.MethodGet, "/admin/api/audit.csv?orderId="+o.ID, "", auth(support))
+	export.wantStatus(t, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(string(export.body))).ReadAll()
+	if err != nil || len(rows) != 4 || rows[0][6] != "action" || rows[1][6] != "resolve" || rows[3][6] != "refund" || rows[3][4] != "help@shop.test" {
+		t.Errorf("audit.csv = %q, %v", export.body, err)
 	}
 }
