@@ -347,3 +347,24 @@ func TestDoublePaymentRefundSettleAndResolve(t *testing.T) {
 		t.Errorf("audit.csv = %q, %v", export.body, err)
 	}
 }
+
+// TestMerchantRefundWritesAnAPIKeyAuditRow: a refund through /v1 is audited with the refund
+// it requested; one refused (more than the payment has) is not.
+func TestMerchantRefundWritesAnAPIKeyAuditRow(t *testing.T) {
+	c := newConsoleEnv(t)
+	o := c.reviewWithDoublePayment(t)
+	c.do(t, http.MethodPost, "/v1/orders/"+o.ID+"/refunds", `{"internalReference":7002,"amount":{"currency":"USD","total":"10.01"}}`,
+		auth(apiKey)).wantProblem(t, http.StatusUnprocessableEntity, "invalid", "amount.total")
+	if n := c.auditRows(t, o.ID); n != 0 {
+		t.Fatalf("%d audit rows after a refused refund", n)
+	}
+	r := c.do(t, http.MethodPost, "/v1/orders/"+o.ID+"/refunds", `{"internalReference":7002}`, auth(apiKey))
+	if r.status != http.StatusCreated && r.status != http.StatusAccepted {
+		t.Fatalf("refund: %d %s", r.status, r.body)
+	}
+	n := c.count(t, `SELECT count(*) FROM audit_log WHERE order_id = $1 AND actor_kind = 'api_key' AND action = 'refund'
+		AND target = 'payment 7002' AND after->>'amount' = '10.00 USD'`, o.ID)
+	if n != 1 {
+		t.Fatalf("%d api_key audit rows for the refund, want 1", n)
+	}
+}
