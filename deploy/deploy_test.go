@@ -41,6 +41,7 @@ var metricNames = map[string]bool{
 	"gateway_session_query_failures_total":          false,
 	"gateway_actions_recovered_total":               false,
 	"gateway_actions_unknown":                       false,
+	"gateway_actions_unknown_oldest_age_seconds":    false,
 	"gateway_sessions_query_failing":                false,
 	"gateway_sessions_answer_unreadable":            false,
 	"gateway_sessions_unknown":                      false,

@@ -25,6 +25,7 @@ type config struct {
 	DatabaseURL            string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/gateway?sslmode=disable"`
 	Addr                   string        `env:"GATEWAY_ADDR" envDefault:":8080"`
 	AdminAddr              string        `env:"GATEWAY_ADMIN_ADDR" envDefault:":9090"`
+	ConsoleURL             string        `env:"GATEWAY_CONSOLE_URL"`
 	PublicURL              string        `env:"GATEWAY_PUBLIC_URL" envDefault:"http://localhost:8080"`
 	APIKeys                []string      `env:"GATEWAY_API_KEYS" envSeparator:","`
 	PlacetoPayBaseURL      string        `env:"PLACETOPAY_BASE_URL"`
@@ -115,6 +116,11 @@ func (c *config) validate() error {
 	}
 	if err := checkBaseURL(c.PublicURL); err != nil {
 		return bad("GATEWAY_PUBLIC_URL", "%v", err)
+	}
+	if c.ConsoleURL != "" {
+		if err := checkBaseURL(c.ConsoleURL); err != nil {
+			return bad("GATEWAY_CONSOLE_URL", "%v", err)
+		}
 	}
 	set := 0
 	for _, v := range []string{c.PlacetoPayBaseURL, c.PlacetoPayLogin, c.PlacetoPaySecret} {
@@ -223,6 +229,8 @@ func (c *config) validate() error {
 			return bad("GATEWAY_TOKEN_KEY", "production needs a key to encrypt stored card tokens (32 bytes, hex or base64)")
 		case !strings.HasPrefix(c.PublicURL, "https://"):
 			return bad("GATEWAY_PUBLIC_URL", "production needs https")
+		case c.ConsoleURL != "" && !strings.HasPrefix(c.ConsoleURL, "https://"):
+			return bad("GATEWAY_CONSOLE_URL", "production needs https: the console's session cookie is Secure")
 		case c.MerchantWebhookURL != "" && !strings.HasPrefix(c.MerchantWebhookURL, "https://"):
 			return bad("MERCHANT_WEBHOOK_URL", "production needs https")
 		case c.MerchantWebhookKey != "" && len(c.MerchantWebhookKey) < 24:
@@ -359,6 +367,7 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_CONFIRMATION_WINDOW":         c.confirmationWindowLog(),
 		"GATEWAY_REFUND_CHECKS":               c.RefundChecks.String(),
 		"GATEWAY_PPROF":                       c.Pprof,
+		"GATEWAY_CONSOLE_URL":                 c.ConsoleURL,
 		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
 		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,
 		"GATEWAY_RETENTION_NOTIFICATIONS":     c.RetentionNotifications.String(),

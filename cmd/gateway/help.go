@@ -21,6 +21,10 @@ var commands = []command{
 		"In development without PLACETOPAY_* it also runs the PlacetoPay sandbox in-process.", []any{config{}, sandboxConfig{}}},
 	{"migrate up", "applies the database migrations (serve applies them too, safely across replicas).", []any{dbOnly{}}},
 	{"migrate status", "lists the database migrations and which are applied.", []any{dbOnly{}}},
+	{"operators add", "adds a console operator: --email EMAIL --role viewer|support|admin. Prints, once, an enrollment link " +
+		"for the console and an operator API token (op_…).", []any{operatorsConfig{}}},
+	{"operators list", "lists the console operators, their roles and states.", []any{dbOnly{}}},
+	{"operators disable", "disables an operator (--email EMAIL): sign-in, sessions and API token stop working.", []any{dbOnly{}}},
 	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications.", []any{sandboxConfig{}}},
 	{"healthcheck", "asks the local admin listener for /healthz (the container's health check); exits 1 when unhealthy.", []any{adminOnly{}}},
 	{"version", "prints the version and how it was built.", nil},
@@ -41,7 +45,8 @@ type adminOnly struct {
 var varHelp = map[string]string{
 	"DATABASE_URL":                        "Postgres connection string",
 	"GATEWAY_ADDR":                        "public listener: merchant API, webhooks, return pages",
-	"GATEWAY_ADMIN_ADDR":                  "admin listener: /metrics, /healthz, /readyz",
+	"GATEWAY_ADMIN_ADDR":                  "admin listener: /metrics, /healthz, /readyz, the console and /admin/api",
+	"GATEWAY_CONSOLE_URL":                 "external base URL of the console (the admin listener), in enrollment links",
 	"GATEWAY_PUBLIC_URL":                  "external base URL of the public listener (return URLs are built on it)",
 	"GATEWAY_API_KEYS":                    "comma-separated API keys accepted on /v1 (none: development makes one)",
 	"PLACETOPAY_BASE_URL":                 "the PlacetoPay site's URL; with LOGIN and SECRET_KEY, all three or none (none: the sandbox)",

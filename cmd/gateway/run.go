@@ -22,6 +22,7 @@ import (
 
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
+	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 	"github.com/placetopay-gateway/gateway/internal/placetopay"
 	"github.com/placetopay-gateway/gateway/internal/retention"
@@ -33,7 +34,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usageLine = "usage: gateway [serve | migrate up | migrate status | sandbox | healthcheck | version | help]"
+const usageLine = "usage: gateway [serve | migrate up | migrate status | operators add|list|disable | sandbox | healthcheck | version | help]"
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return serve(ctx, environ, stdout)
 	case cmd[0] == "migrate" && len(cmd) == 2 && (cmd[1] == "up" || cmd[1] == "status"):
 		return migrate(ctx, cmd[1], environ, stdout)
+	case cmd[0] == "operators" && len(cmd) >= 2 && (cmd[1] == "add" || cmd[1] == "list" || cmd[1] == "disable"):
+		return runOperators(ctx, cmd[1:], environ, stdout)
 	case cmd[0] == "sandbox" && len(cmd) == 1:
 		return runSandbox(ctx, environ, stdout)
 	case cmd[0] == "healthcheck" && len(cmd) == 1:
@@ -228,7 +231,16 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		}
 		return nil
 	}
-	admin := gatewayhttp.NewAdminHandler(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	console := &gatewayhttp.Console{
+		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Orders: ordersSvc,
+		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
+		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
+		// Browsers keep Secure cookies from https pages only: development over plain http
+		// gets a cookie without it (production's console is behind https).
+		InsecureCookie: !cfg.production() && strings.HasPrefix(cfg.consoleURL(), "http://"),
+	}
+	admin := gatewayhttp.NewAdmin(gatewayhttp.AdminConfig{Ready: ready,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Console: console})
 	if cfg.Pprof {
 		admin = gatewayhttp.WithProfiling(admin)
 	}

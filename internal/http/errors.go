@@ -28,6 +28,7 @@ var statusOf = map[string]int{
 	orders.ENotFound:     http.StatusNotFound,
 	orders.EConflict:     http.StatusConflict,
 	orders.EUnauthorized: http.StatusUnauthorized,
+	orders.EForbidden:    http.StatusForbidden,
 	orders.EUnavailable:  http.StatusBadGateway,
 	orders.EGone:         http.StatusGone,
 	orders.EInternal:     http.StatusInternalServerError,

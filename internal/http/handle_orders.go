@@ -179,7 +179,7 @@ func (s *Server) handleCancelOrder(c echo.Context) error {
 	if s.money != nil {
 		cancel = s.money.Checkouts.Cancel
 	}
-	if _, err := cancel(c.Request().Context(), id); err != nil {
+	if _, err := cancel(s.merchantAudit(c, "cancel"), id); err != nil {
 		return err
 	}
 	o, err := s.orders.Get(c.Request().Context(), id)

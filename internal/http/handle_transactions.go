@@ -2,12 +2,15 @@ package http
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
+	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
@@ -90,9 +93,9 @@ func (s *Server) handleRefund(c echo.Context) error {
 	}
 	var r orders.Refund
 	if body.InternalReference != nil {
-		r, err = s.money.Actions.RefundPayment(c.Request().Context(), id, *body.InternalReference, amount)
+		r, err = s.money.Actions.RefundPayment(s.merchantAudit(c, "refund"), id, *body.InternalReference, amount)
 	} else {
-		r, err = s.money.Actions.Refund(c.Request().Context(), id, amount)
+		r, err = s.money.Actions.Refund(s.merchantAudit(c, "refund"), id, amount)
 	}
 	if err != nil {
 		return err
@@ -133,7 +136,7 @@ func (s *Server) handleCapture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.money.Actions.Capture(c.Request().Context(), id, amount)
+	o, err := s.money.Actions.Capture(s.merchantAudit(c, "capture"), id, amount)
 	return s.orderAnswer(c, o, err)
 }
 
@@ -150,7 +153,7 @@ func (s *Server) handleReauthorize(c echo.Context) error {
 	if amount == nil {
 		return &orders.Error{Code: orders.EInvalid, Field: "amount", Message: "is required: the new amount to hold"}
 	}
-	o, err := s.money.Actions.Reauthorize(c.Request().Context(), id, *amount)
+	o, err := s.money.Actions.Reauthorize(s.merchantAudit(c, "reauthorize"), id, *amount)
 	return s.orderAnswer(c, o, err)
 }
 
@@ -164,7 +167,7 @@ func (s *Server) handleRelease(c echo.Context) error {
 	if err := decodeOptional(c, &body); err != nil {
 		return err
 	}
-	o, err := s.money.Actions.Release(c.Request().Context(), id)
+	o, err := s.money.Actions.Release(s.merchantAudit(c, "release"), id)
 	return s.orderAnswer(c, o, err)
 }
 
@@ -194,4 +197,14 @@ func (s *Server) orderAnswer(c echo.Context, o orders.Order, err error) error {
 		return err
 	}
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toOrderJSON(o))
+}
+
+// merchantAudit is the request's context with the audit hook of a merchant API key's
+// action: the row names the key by its fingerprint (never the key) and the caller's address.
+func (s *Server) merchantAudit(c echo.Context, action string) context.Context {
+	owner, _ := c.Get(ownerKey).(string)
+	actor := operators.Actor{Kind: operators.ActorAPIKey, ID: owner, Name: "api key " + owner, IP: c.RealIP()}
+	return orders.WithAudit(c.Request().Context(), func(ctx context.Context, tx pgx.Tx, ch orders.AuditChange) error {
+		return operators.Audit(ctx, tx, auditEntry(actor, action, "", ch))
+	})
 }

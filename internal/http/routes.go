@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 
-	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -92,22 +91,4 @@ func WithProfiling(admin http.Handler) http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/", admin)
 	return mux
-}
-
-// NewAdminHandler returns the admin listener's handler: liveness, readiness and metrics.
-func NewAdminHandler(ready Readiness, metrics http.Handler) http.Handler {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.Use(securityHeaders(false))
-	e.GET("/healthz", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-	})
-	e.GET("/readyz", func(c echo.Context) error {
-		if err := ready(c.Request().Context()); err != nil {
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
-		}
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-	})
-	e.GET("/metrics", echo.WrapHandler(metrics))
-	return e
 }

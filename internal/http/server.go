@@ -87,6 +87,10 @@ type Server struct {
 	autopayHook bool
 	autopayUser [32]byte // SHA-256 of the autopay Basic user and password
 	autopayPass [32]byte
+
+	// The admin listener's console API (admin.go); nil on the public server.
+	console         *Console
+	operatorActions *prometheus.CounterVec
 }
 
 type apiKey struct {

@@ -82,7 +82,11 @@ func (c *Checkouts) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error
 				return err
 			}
 		}
-		return c.store.record(ctx, tx, &o, Change{To: StatusCancelled, Reason: "cancelled by the merchant"})
+		before := auditState(o)
+		if err := c.store.record(ctx, tx, &o, Change{To: StatusCancelled, Reason: "cancelled by the merchant"}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditChange{OrderID: o.ID, Before: before, After: auditState(o)})
 	})
 	if err != nil {
 		return Order{}, wrap("cancel", orderID, err)

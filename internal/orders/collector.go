@@ -42,7 +42,11 @@ SELECT
     (SELECT count(*) FROM checkout_sessions
         WHERE unreadable_answers > 0 AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL),
     (SELECT count(*) FROM checkout_sessions
-        WHERE unknown_since IS NOT NULL AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL)
+        WHERE unknown_since IS NOT NULL AND attempt IN ('open', 'closed') AND next_check_at IS NOT NULL),
+    (SELECT coalesce(extract(epoch FROM $1::timestamptz - min(updated_at)), 0)::float8 FROM (
+        SELECT updated_at FROM refunds WHERE status = 'unknown'
+        UNION ALL SELECT updated_at FROM preauth_actions WHERE status = 'unknown'
+        UNION ALL SELECT updated_at FROM confirm_actions WHERE status = 'unknown') AS u)
 FROM pending`
 
 // StateCollector reports, at each scrape, gauges read from Postgres: orders in review,
@@ -60,7 +64,7 @@ type StateCollector struct {
 	mu     sync.Mutex
 	failed bool
 
-	review, pending, pastExpiry, undelivered, oldest, failing, unknown, unreadable, sessionsUnknown *prometheus.Desc
+	review, pending, pastExpiry, undelivered, oldest, failing, unknown, unreadable, sessionsUnknown, oldestUnknown *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*StateCollector)(nil)
@@ -90,6 +94,8 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 			"Age of the oldest order event neither delivered nor given up; 0 when there is none.", nil, nil),
 		unknown: prometheus.NewDesc("gateway_actions_unknown",
 			"Transaction actions whose outcome PlacetoPay did not confirm, still being resolved by session queries or waiting for a person, by kind.", []string{"kind"}, nil),
+		oldestUnknown: prometheus.NewDesc("gateway_actions_unknown_oldest_age_seconds",
+			"Time since the oldest transaction action with an unknown outcome was last touched; 0 when there is none.", nil, nil),
 		failing: prometheus.NewDesc("gateway_sessions_query_failing",
 			"Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).", nil, nil),
 		unreadable: prometheus.NewDesc("gateway_sessions_answer_unreadable",
@@ -101,7 +107,7 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown, c.unreadable, c.sessionsUnknown} {
+	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown, c.unreadable, c.sessionsUnknown, c.oldestUnknown} {
 		ch <- d
 	}
 }
@@ -112,10 +118,10 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	var review, pastExpiry, undelivered, failing, unknownRefunds, unknownPreauths, unknownConfirms, unreadable, sessionsUnknown int64
 	var buckets [5]int64
-	var oldest float64
+	var oldest, oldestUnknown float64
 	err := c.pool.QueryRow(ctx, stateQuery, c.clock(), failuresToReport).Scan(&review,
 		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest, &failing,
-		&unknownRefunds, &unknownPreauths, &unknownConfirms, &unreadable, &sessionsUnknown)
+		&unknownRefunds, &unknownPreauths, &unknownConfirms, &unreadable, &sessionsUnknown, &oldestUnknown)
 	c.mu.Lock()
 	logIt := err != nil && !c.failed
 	c.failed = err != nil
@@ -139,4 +145,5 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.GaugeValue, float64(unknownConfirms), "confirmation")
 	ch <- prometheus.MustNewConstMetric(c.unreadable, prometheus.GaugeValue, float64(unreadable))
 	ch <- prometheus.MustNewConstMetric(c.sessionsUnknown, prometheus.GaugeValue, float64(sessionsUnknown))
+	ch <- prometheus.MustNewConstMetric(c.oldestUnknown, prometheus.GaugeValue, max(oldestUnknown, 0))
 }

@@ -112,6 +112,9 @@ gateway_outbox_oldest_undelivered_age_seconds 90
 gateway_actions_unknown{kind="confirmation"} 0
 gateway_actions_unknown{kind="preauthorization"} 0
 gateway_actions_unknown{kind="refund"} 0
+# HELP gateway_actions_unknown_oldest_age_seconds Time since the oldest transaction action with an unknown outcome was last touched; 0 when there is none.
+# TYPE gateway_actions_unknown_oldest_age_seconds gauge
+gateway_actions_unknown_oldest_age_seconds 0
 # HELP gateway_sessions_query_failing Sessions whose PlacetoPay queries failed five or more times in a row (the probe backs off up to an hour).
 # TYPE gateway_sessions_query_failing gauge
 gateway_sessions_query_failing 1
@@ -130,6 +133,16 @@ gateway_sessions_unknown 1
 	exec(`UPDATE events SET delivered_at = created_at`)
 	if got := testutil.ToFloat64(gaugeOf(t, reg, "gateway_outbox_oldest_undelivered_age_seconds")); got != 0 {
 		t.Errorf("oldest undelivered age with an empty outbox = %v, want 0", got)
+	}
+
+	// An unknown refund touched two hours ago is two hours old.
+	pay := uuid.Must(uuid.NewV7())
+	orderID := order("paid")
+	exec(`INSERT INTO payments (id, order_id, internal_reference, status, currency, amount_minor) VALUES ($1, $2, 99001, 'APPROVED', 'USD', 100)`, pay, orderID)
+	exec(`INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor, status, updated_at) VALUES ($1, $2, $3, 'USD', 100, 'unknown', $4)`,
+		uuid.Must(uuid.NewV7()), orderID, pay, now.Add(-2*time.Hour))
+	if got := testutil.ToFloat64(gaugeOf(t, reg, "gateway_actions_unknown_oldest_age_seconds")); got != 7200 {
+		t.Errorf("oldest unknown action age = %v, want 7200", got)
 	}
 }
 

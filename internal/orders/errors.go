@@ -12,6 +12,7 @@ const (
 	ENotFound     = "not_found"    // the thing asked for does not exist
 	EConflict     = "conflict"     // the request clashes with the current state
 	EUnauthorized = "unauthorized" // no valid credentials
+	EForbidden    = "forbidden"    // valid credentials that may not do this
 	EUnavailable  = "unavailable"  // a dependency (PlacetoPay) is failing
 	EGone         = "gone"         // what was asked for existed and was deleted for good (retention)
 	EInternal     = "internal"     // a bug or an outage; details stay in the log

@@ -61,8 +61,11 @@ func (a *Actions) preauthAction(ctx context.Context, orderID uuid.UUID, action s
 		if err != nil {
 			return err
 		}
-		act, err = a.store.insertPreauthAction(ctx, tx, hold, action, money)
-		return err
+		if act, err = a.store.insertPreauthAction(ctx, tx, hold, action, money); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditChange{OrderID: o.ID, Target: fmt.Sprintf("payment %d", hold.InternalReference),
+			Before: auditState(o), After: map[string]any{"action": action, "amount": money.String()}})
 	})
 	if err != nil {
 		return Order{}, wrap(action, orderID, err)

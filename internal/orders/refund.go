@@ -80,8 +80,10 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 		if !found {
 			return invalidField("amount.total", "a refund applies to one payment; at most %s can be refunded at once", o.minor(most))
 		}
-		r, err = a.store.insertRefund(ctx, tx, pay, o.minor(want))
-		return err
+		if r, err = a.store.insertRefund(ctx, tx, pay, o.minor(want)); err != nil {
+			return err
+		}
+		return auditRefund(ctx, tx, o, r)
 	})
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
@@ -119,13 +121,21 @@ func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internal
 			}
 			want = amount.Minor
 		}
-		r, err = a.store.insertRefund(ctx, tx, pay, pay.Amount.withMinor(want))
-		return err
+		if r, err = a.store.insertRefund(ctx, tx, pay, pay.Amount.withMinor(want)); err != nil {
+			return err
+		}
+		return auditRefund(ctx, tx, o, r)
 	})
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
 	}
 	return a.sendRefund(ctx, r, pay)
+}
+
+// auditRefund writes the audit row of a refund request, beside it.
+func auditRefund(ctx context.Context, tx pgx.Tx, o Order, r Refund) error {
+	return audit(ctx, tx, AuditChange{OrderID: o.ID, Target: fmt.Sprintf("payment %d", r.PaymentInternalReference),
+		Before: auditState(o), After: map[string]any{"refund": r.ID.String(), "amount": r.Amount.String(), "status": string(r.Status)}})
 }
 
 // namedRefundable returns the order's payment internalReference when it can be refunded now.

@@ -65,7 +65,14 @@ func (a *Actions) recordRefund(ctx context.Context, id uuid.UUID, res refundResu
 		if err := a.store.addRefund(ctx, tx, &o, pay, amount); err != nil {
 			return err
 		}
-		return a.announceRefund(ctx, tx, &o, out, res.review)
+		before := auditState(o)
+		if err := a.announceRefund(ctx, tx, &o, out, res.review); err != nil {
+			return err
+		}
+		// Only an operator's settle of an unknown refund reaches here with an audit hook
+		// left to call: a refund's request wrote its audit row already.
+		return audit(ctx, tx, AuditChange{OrderID: o.ID, Target: "refund " + id.String(), Before: before,
+			After: map[string]any{"order": auditState(o), "refund": string(out.Status), "amount": out.Amount.String()}})
 	})
 	if err != nil {
 		return Refund{}, fmt.Errorf("orders: record refund %s: %w", id, err)

@@ -127,7 +127,11 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Order, error) {
 		if err != nil {
 			return err
 		}
-		return s.store.record(ctx, tx, &o, Change{To: StatusCancelled, Reason: "cancelled by the merchant"})
+		before := auditState(o)
+		if err := s.store.record(ctx, tx, &o, Change{To: StatusCancelled, Reason: "cancelled by the merchant"}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditChange{OrderID: o.ID, Before: before, After: auditState(o)})
 	})
 	if err != nil {
 		return Order{}, wrap("cancel", id, err)

@@ -23,6 +23,9 @@ type Change struct {
 	// Event is the outbox event's type. Empty means the event of To for a move, and none
 	// for a note.
 	Event string
+	// Resolution marks an operator's resolution of a review (ResolveReview): it allows
+	// the moves out of review the status machine keeps from every automatic path.
+	Resolution bool
 }
 
 // stayOrMove is a change to status to, or a note when o is there already.
@@ -41,7 +44,11 @@ func (s *Store) record(ctx context.Context, tx pgx.Tx, o *Order, c Change) error
 	from, kind := o.Status, "note"
 	event := c.Event
 	if c.To != "" {
-		if err := o.Transition(c.To); err != nil {
+		move := o.Transition
+		if c.Resolution {
+			move = o.resolve
+		}
+		if err := move(c.To); err != nil {
 			return err
 		}
 		n, err := s.q.UpdateOrderStatus(ctx, tx, ordersdb.UpdateOrderStatusParams{
