@@ -99,7 +99,8 @@ func (s *Server) handleSignIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
+	c.SetCookie(&http.Cookie{ //nolint:gosec // Secure is off only in development over plain http
+		Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: !s.console.InsecureCookie, SameSite: http.SameSiteStrictMode})
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusCreated, struct {
 		Operator  operatorJSON `json:"operator"`
@@ -115,7 +116,8 @@ func (s *Server) handleSignOut(c echo.Context) error {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+	c.SetCookie(&http.Cookie{ //nolint:gosec // Secure is off only in development over plain http
+		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: !s.console.InsecureCookie, SameSite: http.SameSiteStrictMode})
 	return c.NoContent(http.StatusNoContent)
 }

@@ -3,6 +3,7 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,8 +55,7 @@ func (a adminContract) RoundTrip(req *http.Request) (*http.Response, error) {
 		adminValidator = v
 	})
 	if adminValidatorErr != nil {
-		a.t.Errorf("admin-openapi.yaml does not load: %v", adminValidatorErr)
-		return resp, nil
+		return resp, fmt.Errorf("admin-openapi.yaml does not load: %w", adminValidatorErr)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))

@@ -198,14 +198,14 @@ func (s *Server) orderAction(c echo.Context, id uuid.UUID, action string) (actio
 	case operators.ActionRelease:
 		_, err = s.money.Actions.Release(ctx, id)
 	case operators.ActionQuery:
-		err = s.query(c, ctx, id, reason)
+		err = s.query(ctx, c, id, reason)
 	}
 	return res, err
 }
 
 // query asks PlacetoPay about the order's sessions now. It changes nothing by itself (what
 // the answer shows is applied as any query's is), so its audit row is written after it.
-func (s *Server) query(c echo.Context, ctx context.Context, id uuid.UUID, reason string) error {
+func (s *Server) query(ctx context.Context, c echo.Context, id uuid.UUID, reason string) error {
 	before, err := s.orders.Get(ctx, id)
 	if err != nil {
 		return err
