@@ -221,6 +221,7 @@ test("approved card: Paid", T, () =>
   scenario("approved", async (page, shot) => {
     await page.goto(GATEWAY + "/demo");
     assert.equal(await text(page, "#total"), COP_EN, "the English shop's price");
+    assert.equal(await text(page, "#vat"), "COP 9,563.87", "the English shop's IVA");
     await snap(page, "en-shop");
     await startCheckout(page);
     assert.equal(await page.locator("html").getAttribute("lang"), "en");
@@ -234,11 +235,14 @@ test("approved card: Paid", T, () =>
     assert.equal(await page.locator("#retry").isVisible(), false);
     await shot();
     const o = await assertOrder(page, ref, "paid");
-    assert.deepEqual(o.amount, { currency: "COP", total: "59900.00" });
+    assert.equal(o.amount.currency, "COP");
+    assert.equal(o.amount.total, "59900.00");
+    assert.deepEqual(o.amount.taxes, [{ kind: "valueAddedTax", amount: "9563.87", base: "50336.13" }],
+      "the demo sends its 19 % IVA as a valueAddedTax");
     const ev = await merchant.paidEvent(o.id);
     assert.equal(ev.data.status, "paid");
     assert.equal(ev.data.reference, o.reference);
-    assert.deepEqual(ev.data.paidAmount, o.amount, `order.paid event ${JSON.stringify(ev)}`);
+    assert.deepEqual(ev.data.paidAmount, { currency: "COP", total: "59900.00" }, `order.paid event ${JSON.stringify(ev)}`);
   }));
 
 test("declined card, then an approved one: Paid", T, () =>
@@ -315,6 +319,7 @@ test("en español: tienda, tarjeta rechazada, otra aprobada: Pagado", T, () =>
     await page.goto(GATEWAY + "/demo");
     assert.equal(await page.locator("html").getAttribute("lang"), "es");
     assert.equal(await text(page, "#total"), COP_ES, "the Spanish shop's price");
+    assert.equal(await text(page, "#vat"), "$ 9.563,87 COP", "the Spanish shop's IVA");
     assert.equal(await text(page, "#pay"), "Pagar con PlacetoPay");
     await snap(page, "es-shop");
     await startCheckout(page);
