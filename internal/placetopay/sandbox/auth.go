@@ -36,8 +36,9 @@ const (
 // apiHandler handles an authenticated API request whose body has been read.
 type apiHandler func(w http.ResponseWriter, r *http.Request, body []byte)
 
-// api authenticates every request as PlacetoPay does before calling h.
-func (sb *Sandbox) api(f flavour, h apiHandler) http.HandlerFunc {
+// api authenticates every request as PlacetoPay does before calling h, which serves the
+// operation op, with the fault set for op if any (api_faults.go).
+func (sb *Sandbox) api(f flavour, op string, h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
@@ -48,7 +49,7 @@ func (sb *Sandbox) api(f flavour, h apiHandler) http.HandlerFunc {
 			sb.authFailure(w, f, code)
 			return
 		}
-		h(w, r, body)
+		sb.withFault(op, w, r, body, h)
 	}
 }
 

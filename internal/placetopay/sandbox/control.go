@@ -40,17 +40,20 @@ func (sb *Sandbox) decodeControl(w http.ResponseWriter, r *http.Request, v any) 
 }
 
 // payRequest is POST /sandbox/sessions/{id}/pay: what the shopper enters on the hosted
-// page. An empty Amount is all that is due.
+// page. An empty Amount is all that is due. Again pays an approved session once more
+// (payAgainLocked).
 type payRequest struct {
 	Card   string     `json:"card"`
 	Amount pp.Decimal `json:"amount,omitempty"`
 	Expiry string     `json:"expiry,omitempty"`
 	CVV    string     `json:"cvv,omitempty"`
+	Again  bool       `json:"again,omitempty"`
 }
 
 // handleControlPay is POST /sandbox/sessions/{id}/pay {"card", "amount"?, "expiry"?,
-// "cvv"?}: the hosted page's pay button. 404 unknown session, 409 not payable, 422 unknown
-// card or unusable amount.
+// "cvv"?, "again"?}: the hosted page's pay button. 404 unknown session, 409 not payable, 422
+// unknown card or unusable amount. With "again", an approved session is paid a second time
+// (payAgainLocked).
 func (sb *Sandbox) handleControlPay(w http.ResponseWriter, r *http.Request) {
 	var req payRequest
 	if !sb.decodeControl(w, r, &req) {
@@ -70,9 +73,15 @@ func (sb *Sandbox) handleControlPay(w http.ResponseWriter, r *http.Request) {
 			code, msg = http.StatusNotFound, "no session "+r.PathValue("id")
 			return
 		}
-		amount, err := partAmount(s, string(req.Amount))
-		if err == nil {
-			err = sb.payLocked(s, cardAttempt{Card: c, Expiry: req.Expiry, CVV: req.CVV}, amount, now)
+		attempt := cardAttempt{Card: c, Expiry: req.Expiry, CVV: req.CVV}
+		var err *apiError
+		if req.Again {
+			err = sb.payAgainLocked(s, attempt, string(req.Amount), now)
+		} else {
+			var amount *money
+			if amount, err = partAmount(s, string(req.Amount)); err == nil {
+				err = sb.payLocked(s, attempt, amount, now)
+			}
 		}
 		if err != nil {
 			code, msg = err.HTTPStatus, err.Message

@@ -49,6 +49,12 @@ func (c Control) PayPart(ctx context.Context, requestID int64, card string, amou
 	return c.pay(ctx, requestID, payRequest{Card: card, Amount: amount})
 }
 
+// PayAgain pays an approved session a second time, in full, with a test card that approves:
+// a double payment, notified with the session's new approval date (payAgainLocked).
+func (c Control) PayAgain(ctx context.Context, requestID int64, card string) (SessionRecord, error) {
+	return c.pay(ctx, requestID, payRequest{Card: card, Again: true})
+}
+
 func (c Control) pay(ctx context.Context, requestID int64, req payRequest) (SessionRecord, error) {
 	var s SessionRecord
 	err := c.call(ctx, http.MethodPost, "/sandbox/sessions/"+strconv.FormatInt(requestID, 10)+"/pay", req, &s)
@@ -101,6 +107,12 @@ func (c Control) Notifications(ctx context.Context) ([]NotificationRecord, error
 // SetFaults replaces the notification faults and reseeds their generator.
 func (c Control) SetFaults(ctx context.Context, f Faults) error {
 	return c.call(ctx, http.MethodPut, "/sandbox/notifications/faults", recordOfFaults(f), nil)
+}
+
+// SetAPIFaults replaces the faults of PlacetoPay's API, by operation ("transaction",
+// "query", …; api_faults.go); nil or empty clears them.
+func (c Control) SetAPIFaults(ctx context.Context, faults map[string]APIFault) error {
+	return c.call(ctx, http.MethodPut, "/sandbox/faults", recordOfAPIFaults(faults), nil)
 }
 
 // RecurringCharge makes the next charge of an approved recurring session now, APPROVED or

@@ -7,20 +7,20 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 
 	// PlacetoPay Checkout (checkout-openapi.yaml), authenticated like PlacetoPay.
-	mux.Handle("POST /api/session", sb.api(checkout, sb.handleCreateSession(checkout)))
-	mux.Handle("POST /api/session/{id}", sb.api(checkout, sb.handleQuerySession(checkout)))
-	mux.Handle("POST /api/session/{id}/cancel", sb.api(checkout, sb.handleCancelSession))
-	mux.Handle("POST /api/collect", sb.api(checkout, sb.handleCollect))
-	mux.Handle("POST /api/transaction", sb.api(checkout, sb.handleTransaction))
-	mux.Handle("POST /api/reverse", sb.api(checkout, sb.handleLegacyReverse))
-	mux.Handle("POST /api/instrument/invalidate", sb.api(checkout, sb.handleInvalidate))
+	mux.Handle("POST /api/session", sb.api(checkout, opSession, sb.handleCreateSession(checkout)))
+	mux.Handle("POST /api/session/{id}", sb.api(checkout, opQuery, sb.handleQuerySession(checkout)))
+	mux.Handle("POST /api/session/{id}/cancel", sb.api(checkout, opCancel, sb.handleCancelSession))
+	mux.Handle("POST /api/collect", sb.api(checkout, opCollect, sb.handleCollect))
+	mux.Handle("POST /api/transaction", sb.api(checkout, opTransaction, sb.handleTransaction))
+	mux.Handle("POST /api/reverse", sb.api(checkout, opReverse, sb.handleLegacyReverse))
+	mux.Handle("POST /api/instrument/invalidate", sb.api(checkout, opInvalidate, sb.handleInvalidate))
 
 	// PlacetoPay autopay (autopay-openapi.yaml), on the same host.
-	mux.Handle("POST /autopay/session", sb.api(autopayAPI, sb.handleCreateSession(autopayAPI)))
-	mux.Handle("POST /autopay/session/{id}", sb.api(autopayAPI, sb.handleQuerySession(autopayAPI)))
-	mux.Handle("POST /autopay/search", sb.api(autopayAPI, sb.handleAutopaySearch))
-	mux.Handle("POST /autopay/cancel", sb.api(autopayAPI, sb.handleAutopayCancel))
-	mux.Handle("POST /autopay/transactions", sb.api(autopayAPI, sb.handleAutopayTransactions))
+	mux.Handle("POST /autopay/session", sb.api(autopayAPI, opAutopaySession, sb.handleCreateSession(autopayAPI)))
+	mux.Handle("POST /autopay/session/{id}", sb.api(autopayAPI, opAutopayQuery, sb.handleQuerySession(autopayAPI)))
+	mux.Handle("POST /autopay/search", sb.api(autopayAPI, opAutopaySearch, sb.handleAutopaySearch))
+	mux.Handle("POST /autopay/cancel", sb.api(autopayAPI, opAutopayCancel, sb.handleAutopayCancel))
+	mux.Handle("POST /autopay/transactions", sb.api(autopayAPI, opAutopayTransactions, sb.handleAutopayTransactions))
 
 	// The hosted payment page, at each processUrl.
 	mux.HandleFunc("GET /session/{id}/{key}", sb.handlePage)
@@ -39,6 +39,8 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("GET /sandbox/notifications", sb.handleControlNotifications)
 	mux.HandleFunc("GET /sandbox/notifications/faults", sb.handleControlFaults)
 	mux.HandleFunc("PUT /sandbox/notifications/faults", sb.handleControlFaults)
+	mux.HandleFunc("GET /sandbox/faults", sb.handleControlAPIFaults)
+	mux.HandleFunc("PUT /sandbox/faults", sb.handleControlAPIFaults)
 	mux.HandleFunc("GET /sandbox/cards", sb.handleControlCards)
 	mux.HandleFunc("POST /sandbox/autopay/{id}/charge", sb.handleControlAutopayCharge)
 	mux.HandleFunc("GET /sandbox/autopay/calls", sb.handleControlAutopayCalls)

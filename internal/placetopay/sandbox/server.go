@@ -17,7 +17,10 @@ type Sandbox struct {
 	mu     sync.Mutex // guards the store, faults and closed
 	store             // sessions, transactions, tokens, autopays, approvals, notifications
 	faults faultState
-	closed bool
+	// apiFaults are the faults of PlacetoPay's API, by operation (api_faults.go); kept in
+	// memory only.
+	apiFaults map[string]APIFault
+	closed    bool
 
 	persist persistence // how far the state was saved (Config.Persister)
 
