@@ -113,8 +113,9 @@ bench-go:
 	@eval "$$(scripts/postgres.sh env postgres)"; \
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(BENCH_PKGS)
 
-# Browser test of the demo shop (e2e/): Playwright driving Debian's Chromium, headless.
-# The test builds and starts the gateway itself, on ports 18080, 18090 and 19090. First,
+# Browser tests of the demo shop and of the operator console (e2e/*.test.mjs, one after the
+# other): Playwright driving Debian's Chromium, headless. Each builds and starts the gateway
+# itself (e2e/gateway.mjs), on ports 18080, 18090 and 19090, on a fresh database. First,
 # npm test generates openapi-typescript's types of internal/http/openapi.yaml and compiles
 # the test's typed API calls (e2e/api.ts) with tsc: a disagreement fails here.
 e2e:

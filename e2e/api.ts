@@ -10,10 +10,13 @@ export type Event = components["schemas"]["Event"];
 export type OrderPaidEvent = components["schemas"]["OrderPaidEvent"];
 export type CreateOrder = components["schemas"]["CreateOrder"];
 export type CheckoutRequest = components["schemas"]["CheckoutRequest"];
+export type Refund = components["schemas"]["Refund"];
+export type RefundBody = components["schemas"]["RefundBody"];
 type Problem = components["schemas"]["Problem"];
 type CreatedOrder = paths["/v1/orders"]["post"]["responses"][201]["content"]["application/json"];
 type CheckoutSession = paths["/v1/orders/{id}/checkout"]["post"]["responses"][201]["content"]["application/json"];
 type GetOrder = paths["/v1/orders/{id}"]["get"];
+type RefundAnswers = paths["/v1/orders/{id}/refunds"]["post"]["responses"];
 type ListEvents = paths["/v1/events"]["get"];
 type EventsPage = ListEvents["responses"][200]["content"]["application/json"];
 
@@ -56,6 +59,14 @@ export class Merchant {
     return this.send("POST", `/v1/orders/${encodeURIComponent(id)}/checkout`, body, 201);
   }
 
+  /** refund is POST /v1/orders/{id}/refunds: 201 refunded, or 202 with the refund unknown
+   * (PlacetoPay's answer was lost). */
+  async refund(id: Order["id"], body: RefundBody = {}): Promise<{ status: 201 | 202; refund: Refund }> {
+    const r = await this.call("POST", `/v1/orders/${encodeURIComponent(id)}/refunds`, body, [201, 202]);
+    const refund: RefundAnswers[201 | 202]["content"]["application/json"] = JSON.parse(r.text);
+    return { status: r.status as 201 | 202, refund };
+  }
+
   /** events is one page of GET /v1/events. */
   async events(query: ListEvents["parameters"]["query"] = {}): Promise<EventsPage> {
     const q = new URLSearchParams();
@@ -88,17 +99,22 @@ export class Merchant {
 
   /** send makes one call and returns its JSON body, or throws an APIError for any other status than want. */
   private async send<T>(method: "GET" | "POST", path: string, body: unknown, want: number): Promise<T> {
+    return JSON.parse((await this.call(method, path, body, [want])).text) as T;
+  }
+
+  /** call makes one call and returns its status and body, or throws an APIError for a status not in wants. */
+  private async call(method: "GET" | "POST", path: string, body: unknown, wants: number[]): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.apiKey}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await r.text();
-    if (r.status !== want) {
+    if (!wants.includes(r.status)) {
       let problem: Problem | undefined;
       try {
         problem = JSON.parse(text) as Problem;
       } catch {}
       throw new APIError(r.status, problem, text);
     }
-    return JSON.parse(text) as T;
+    return { status: r.status, text };
   }
 }

@@ -1,108 +1,31 @@
 // Browser test of the demo shop (/demo) against the embedded PlacetoPay sandbox.
-// Builds and starts the gateway itself (development mode: no PLACETOPAY_*), then drives
-// Debian's Chromium headless through Playwright. Needs DATABASE_URL (`make e2e` sets it).
+// Builds and starts the gateway itself (gateway.mjs: development mode, no PLACETOPAY_*), then
+// drives Debian's Chromium headless through Playwright. Needs DATABASE_URL (`make e2e` sets it).
 // Its merchant API calls go through build/api.js, compiled from api.ts, which is typed with
 // openapi-typescript's types of the OpenAPI document (`npm test` builds it first).
 // Screenshots and the gateway's log land in e2e/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, createWriteStream, existsSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { Merchant } from "./build/api.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const GATEWAY = "http://127.0.0.1:18080";
-const ADMIN = "http://127.0.0.1:19090";
-const SANDBOX = "http://127.0.0.1:18090";
+import { startGateway, artifacts, CHROMIUM, GATEWAY, SANDBOX, chromiumArgs, sleep } from "./gateway.mjs";
 
 const CARD_APPROVES = "4110760000000081";
 const CARD_DECLINES = "4110760000000016";
 const CARD_PENDING_APPROVED = "4110760000000073";
 
-let gateway; // the child process
-let gatewayExit; // resolves when it exits
+let gateway; // startGateway's answer
 let merchant; // the merchant API, with the development API key
-const logTail = [];
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-// deadline resolves to null after ms without keeping the process alive (for Promise.race).
-const deadline = (ms) => new Promise((r) => setTimeout(() => r(null), ms).unref());
-
-function fail(msg) {
-  throw new Error(`${msg}\n--- last gateway log lines ---\n${logTail.slice(-30).join("\n")}`);
-}
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install it (Debian: apt-get install chromium)`);
-  if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set; run this through `make e2e`");
-  mkdirSync(artifacts, { recursive: true });
-
-  try {
-    execFileSync("make", ["build"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    throw new Error(`make build failed:\n${e.stdout}\n${e.stderr}`);
-  }
-
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("PLACETOPAY_") || k === "GATEWAY_API_KEYS") delete env[k];
-  Object.assign(env, {
-    GATEWAY_ADDR: "127.0.0.1:18080",
-    GATEWAY_ADMIN_ADDR: "127.0.0.1:19090",
-    SANDBOX_ADDR: "127.0.0.1:18090",
-    GATEWAY_PUBLIC_URL: GATEWAY,
-    SANDBOX_PUBLIC_URL: SANDBOX,
-    GATEWAY_PROBE_INTERVAL: "1s",
-  });
-  gateway = spawn(join(root, "bin", "gateway"), ["serve"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  gatewayExit = new Promise((resolve) => gateway.once("exit", (code, signal) => resolve({ code, signal })));
-  const log = createWriteStream(join(artifacts, "gateway.log"));
-  let keyFound;
-  const keyPromise = new Promise((resolve) => (keyFound = resolve));
-  for (const stream of [gateway.stdout, gateway.stderr]) {
-    createInterface({ input: stream }).on("line", (line) => {
-      log.write(line + "\n");
-      logTail.push(line);
-      if (logTail.length > 200) logTail.shift();
-      try {
-        const rec = JSON.parse(line);
-        if (typeof rec.msg === "string" && rec.msg.startsWith("development API key") && rec.apiKey) keyFound(rec.apiKey);
-      } catch {}
-    });
-  }
-
-  let exited = null;
-  gatewayExit.then((x) => (exited = x));
-  const readyBy = Date.now() + 30_000;
-  for (;;) {
-    if (exited) fail(`the gateway exited early (code ${exited.code}, signal ${exited.signal})`);
-    try {
-      const r = await fetch(ADMIN + "/readyz");
-      if (r.ok) break;
-    } catch {}
-    if (Date.now() > readyBy) fail("the gateway was not ready on /readyz within 30s");
-    await sleep(200);
-  }
-  const apiKey = await Promise.race([keyPromise, deadline(5_000)]);
-  if (!apiKey) fail('no "development API key" log line with an apiKey field');
-  merchant = new Merchant(GATEWAY, apiKey);
+  gateway = await startGateway();
+  merchant = gateway.merchant;
 });
 
 after(async () => {
-  if (!gateway || gateway.exitCode !== null || gateway.signalCode !== null) return;
-  gateway.kill("SIGTERM");
-  const done = await Promise.race([gatewayExit, deadline(10_000)]);
-  if (!done) {
-    gateway.kill("SIGKILL");
-    await gatewayExit;
-  }
+  await gateway?.stop();
 });
 
 // scenario runs body with a page in a fresh browser (fresh profile directory) whose language
@@ -113,8 +36,7 @@ async function scenario(name, body, { locale = "en-US" } = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: chromiumArgs,
     viewport: { width: 800, height: 900 },
     locale,
   });
