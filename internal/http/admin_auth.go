@@ -12,10 +12,12 @@ import (
 )
 
 // sessionCookie holds the console session token; csrfHeader echoes the session's CSRF token
-// on every unsafe request made with the cookie.
+// on every unsafe request made with the cookie; csrfCookie keeps that token for the
+// console's pages (startSession).
 const (
 	sessionCookie = "gateway_console"
 	csrfHeader    = "X-CSRF-Token"
+	csrfCookie    = "gateway_console_csrf"
 	principalKey  = "operator"
 )
 
@@ -99,9 +101,7 @@ func (s *Server) handleSignIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{ //nolint:gosec // Secure is off only in development over plain http
-		Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
-		HttpOnly: true, Secure: !s.console.InsecureCookie, SameSite: http.SameSiteStrictMode})
+	s.startSession(c, sess)
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusCreated, struct {
 		Operator  operatorJSON `json:"operator"`
 		CSRFToken string       `json:"csrfToken"`
@@ -111,13 +111,35 @@ func (s *Server) handleSignIn(c echo.Context) error {
 
 // handleSignOut is DELETE /admin/api/session.
 func (s *Server) handleSignOut(c echo.Context) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// startSession gives the browser the session: its token in the session cookie, and its
+// CSRF token in csrfCookie, from which the console's pages write it into their forms (a
+// script of the page may read neither: both are HttpOnly, and SameSite=Strict keeps other
+// sites' requests from carrying them).
+func (s *Server) startSession(c echo.Context, sess operators.Session) {
+	for name, value := range map[string]string{sessionCookie: sess.Token, csrfCookie: sess.CSRFToken} {
+		c.SetCookie(&http.Cookie{ //nolint:gosec // Secure is off only in development over plain http
+			Name: name, Value: value, Path: "/", Expires: sess.ExpiresAt,
+			HttpOnly: true, Secure: !s.console.InsecureCookie, SameSite: http.SameSiteStrictMode})
+	}
+}
+
+// endSession ends the browser's session, if it has one, and clears its cookies.
+func (s *Server) endSession(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil {
 		if err := s.console.Operators.SignOut(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{ //nolint:gosec // Secure is off only in development over plain http
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: !s.console.InsecureCookie, SameSite: http.SameSiteStrictMode})
-	return c.NoContent(http.StatusNoContent)
+	for _, name := range []string{sessionCookie, csrfCookie} {
+		c.SetCookie(&http.Cookie{ //nolint:gosec // Secure is off only in development over plain http
+			Name: name, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, Secure: !s.console.InsecureCookie, SameSite: http.SameSiteStrictMode})
+	}
+	return nil
 }

@@ -1,14 +1,9 @@
 package http
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/placetopay-gateway/gateway/internal/operators"
@@ -41,40 +36,11 @@ type (
 	}
 )
 
-func checkReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		return "", &orders.Error{Code: orders.EInvalid, Field: "reason", Message: "is required: say why, in at most 500 characters"}
-	}
-	return reason, nil
-}
-
 // actionResultJSON is what an operator action answers: the order as it now stands, and the
 // refund a refund or settle made.
 type actionResultJSON struct {
 	Order  orderJSON   `json:"order"`
 	Refund *refundJSON `json:"refund,omitempty"`
-}
-
-// operatorAudit is the audit hook of an operator's action: the row names the operator,
-// their address, the action and the reason.
-func operatorAudit(c echo.Context, action, reason string) orders.AuditHook {
-	p := principal(c)
-	actor := operators.Actor{Kind: operators.ActorOperator, ID: p.ID.String(), Name: p.Email, IP: c.RealIP()}
-	return func(ctx context.Context, tx pgx.Tx, ch orders.AuditChange) error {
-		return operators.Audit(ctx, tx, auditEntry(actor, action, reason, ch))
-	}
-}
-
-func auditEntry(actor operators.Actor, action, reason string, ch orders.AuditChange) operators.AuditEntry {
-	e := operators.AuditEntry{Actor: actor, Action: action, OrderID: &ch.OrderID, Target: ch.Target, Reason: reason}
-	if ch.Before != nil {
-		e.Before, _ = json.Marshal(ch.Before)
-	}
-	if ch.After != nil {
-		e.After, _ = json.Marshal(ch.After)
-	}
-	return e
 }
 
 // handleOrderAction is POST /admin/api/orders/{id}/{action}.
@@ -84,146 +50,58 @@ func (s *Server) handleOrderAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		res, err := s.orderAction(c, id, action)
+		req, err := decodeActionRequest(c, action)
 		if err != nil {
 			return err
 		}
-		p := principal(c)
-		s.operatorActions.WithLabelValues(action, string(p.Role)).Inc()
-		if res.Order.ID == "" {
-			o, err := s.orders.Get(c.Request().Context(), id)
-			if err != nil {
-				return err
-			}
-			res.Order = toOrderJSON(o)
+		refund, err := s.runOrderAction(c, id, action, req)
+		if err != nil {
+			return err
 		}
+		var res actionResultJSON
+		if refund != nil {
+			rj := toRefundJSON(*refund)
+			res.Refund = &rj
+		}
+		o, err := s.orders.Get(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		res.Order = toOrderJSON(o)
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, res)
 	}
 }
 
-func (s *Server) orderAction(c echo.Context, id uuid.UUID, action string) (actionResultJSON, error) {
-	var res actionResultJSON
+// decodeActionRequest reads the JSON body of action.
+func decodeActionRequest(c echo.Context, action string) (actionRequest, error) {
 	switch action {
 	case operators.ActionRefund:
 		var body adminRefundBody
 		if err := decodeJSON(c, &body); err != nil {
-			return res, err
-		}
-		reason, err := checkReason(body.Reason)
-		if err != nil {
-			return res, err
+			return actionRequest{}, err
 		}
 		amount, err := (&amountBody{Amount: body.Amount}).parse()
-		if err != nil {
-			return res, err
-		}
-		ctx := orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason))
-		var r orders.Refund
-		if body.InternalReference != nil {
-			r, err = s.money.Actions.RefundPayment(ctx, id, *body.InternalReference, amount)
-		} else {
-			r, err = s.money.Actions.Refund(ctx, id, amount)
-		}
-		if err != nil {
-			return res, err
-		}
-		rj := toRefundJSON(r)
-		res.Refund = &rj
-		return res, nil
+		return actionRequest{Reason: body.Reason, Amount: amount, InternalReference: body.InternalReference}, err
 	case operators.ActionCapture:
 		var body adminCaptureBody
 		if err := decodeJSON(c, &body); err != nil {
-			return res, err
-		}
-		reason, err := checkReason(body.Reason)
-		if err != nil {
-			return res, err
+			return actionRequest{}, err
 		}
 		amount, err := (&amountBody{Amount: body.Amount}).parse()
-		if err != nil {
-			return res, err
-		}
-		_, err = s.money.Actions.Capture(orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason)), id, amount)
-		return res, err
+		return actionRequest{Reason: body.Reason, Amount: amount}, err
 	case operators.ActionResolve:
 		var body adminResolveBody
-		if err := decodeJSON(c, &body); err != nil {
-			return res, err
-		}
-		reason, err := checkReason(body.Reason)
-		if err != nil {
-			return res, err
-		}
-		_, err = s.money.Actions.ResolveReview(orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason)), id,
-			orders.Resolution{To: orders.Status(body.To), AcceptDiscrepancy: body.AcceptDiscrepancy, Note: reason})
-		return res, err
+		err := decodeJSON(c, &body)
+		return actionRequest{Reason: body.Reason, To: body.To, AcceptDiscrepancy: body.AcceptDiscrepancy}, err
 	case operators.ActionSettle:
 		var body adminSettleBody
-		if err := decodeJSON(c, &body); err != nil {
-			return res, err
-		}
-		reason, err := checkReason(body.Reason)
-		if err != nil {
-			return res, err
-		}
-		refundID, err := uuid.Parse(body.RefundID)
-		if err != nil {
-			return res, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "must be the id of one of the order's refunds"}
-		}
-		if body.Outcome != "refunded" && body.Outcome != "not_refunded" {
-			return res, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be refunded or not_refunded"}
-		}
-		r, err := s.money.Actions.SettleRefund(orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason)), id, refundID,
-			body.Outcome == "refunded", reason)
-		if err != nil {
-			return res, err
-		}
-		rj := toRefundJSON(r)
-		res.Refund = &rj
-		return res, nil
+		err := decodeJSON(c, &body)
+		return actionRequest{Reason: body.Reason, RefundID: body.RefundID, Outcome: body.Outcome}, err
 	}
 	// query, cancel and release take a reason only.
 	var body reasonBody
-	if err := decodeJSON(c, &body); err != nil {
-		return res, err
-	}
-	reason, err := checkReason(body.Reason)
-	if err != nil {
-		return res, err
-	}
-	ctx := orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason))
-	switch action {
-	case operators.ActionCancel:
-		_, err = s.money.Checkouts.Cancel(ctx, id)
-	case operators.ActionRelease:
-		_, err = s.money.Actions.Release(ctx, id)
-	case operators.ActionQuery:
-		err = s.query(ctx, c, id, reason)
-	}
-	return res, err
-}
-
-// query asks PlacetoPay about the order's sessions now. It changes nothing by itself (what
-// the answer shows is applied as any query's is), so its audit row is written after it.
-func (s *Server) query(ctx context.Context, c echo.Context, id uuid.UUID, reason string) error {
-	before, err := s.orders.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := s.money.Reconciler.RefreshOrder(ctx, id); err != nil {
-		return err
-	}
-	after, err := s.orders.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	return s.console.Operators.Record(ctx, auditEntry(operatorActor(c), operators.ActionQuery, reason, orders.AuditChange{
-		OrderID: id, Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status}}))
-}
-
-func operatorActor(c echo.Context) operators.Actor {
-	p := principal(c)
-	return operators.Actor{Kind: operators.ActorOperator, ID: p.ID.String(), Name: p.Email, IP: c.RealIP()}
+	err := decodeJSON(c, &body)
+	return actionRequest{Reason: body.Reason}, err
 }
 
 // handleRedeliver is POST /admin/api/events/{id}/redeliver: the event is due again at once.
@@ -236,20 +114,10 @@ func (s *Server) handleRedeliver(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	reason, err := checkReason(body.Reason)
+	orderID, err := s.redeliverEvent(c, id, body.Reason)
 	if err != nil {
 		return err
 	}
-	actor := operatorActor(c)
-	orderID, err := s.console.Operators.Redeliver(c.Request().Context(), id, func(ctx context.Context, tx pgx.Tx, orderID *uuid.UUID, before map[string]any) error {
-		e := operators.AuditEntry{Actor: actor, Action: operators.ActionRedeliver, OrderID: orderID, Target: "event " + id.String(), Reason: reason}
-		e.Before, _ = json.Marshal(before)
-		return operators.Audit(ctx, tx, e)
-	})
-	if err != nil {
-		return err
-	}
-	s.operatorActions.WithLabelValues(operators.ActionRedeliver, string(principal(c).Role)).Inc()
 	out := struct {
 		EventID string  `json:"eventId"`
 		OrderID *string `json:"orderId"`

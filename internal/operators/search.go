@@ -20,6 +20,23 @@ const (
 	FilterProbeFound      = "probe_found"      // approved payments no notification announced
 )
 
+// Filters lists the saved searches, in the order the console shows them.
+var Filters = []string{FilterReview, FilterUnknownActions, FilterExpiredSessions, FilterUndelivered, FilterProbeFound}
+
+// filterSQL is each saved search's condition on an order o: the search and the home page's
+// counts (overview.go) use the same ones.
+var filterSQL = map[string]string{
+	FilterReview: "o.status = 'review'",
+	FilterUnknownActions: `(EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id AND r.status = 'unknown')
+			OR EXISTS (SELECT 1 FROM preauth_actions a WHERE a.order_id = o.id AND a.status = 'unknown')
+			OR EXISTS (SELECT 1 FROM confirm_actions a WHERE a.order_id = o.id AND a.status = 'unknown'))`,
+	FilterExpiredSessions: "EXISTS (SELECT 1 FROM checkout_sessions c WHERE c.order_id = o.id AND c.status = 'PENDING' AND c.attempt IN ('creating', 'open') AND c.expires_at < now())",
+	FilterUndelivered:     "EXISTS (SELECT 1 FROM events e WHERE e.order_id = o.id AND e.delivered_at IS NULL AND (e.failed_at IS NOT NULL OR e.attempts > 0))",
+	FilterProbeFound: `EXISTS (SELECT 1 FROM payments p JOIN checkout_sessions c ON c.id = p.session_id
+			WHERE p.order_id = o.id AND p.status = 'APPROVED'
+			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.request_id = c.request_id))`,
+}
+
 // SearchParams narrows the console's order search. Q matches exactly: an order id, a
 // reference, a requestId, an internalReference, an authorization code, or a buyer's email
 // or document.
@@ -71,24 +88,12 @@ func (s *Service) SearchOrders(ctx context.Context, p SearchParams) ([]uuid.UUID
 	if p.Max != nil {
 		where = append(where, "o.total_minor <= "+arg(*p.Max))
 	}
-	switch p.Filter {
-	case "":
-	case FilterReview:
-		where = append(where, "o.status = 'review'")
-	case FilterUnknownActions:
-		where = append(where, `(EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id AND r.status = 'unknown')
-			OR EXISTS (SELECT 1 FROM preauth_actions a WHERE a.order_id = o.id AND a.status = 'unknown')
-			OR EXISTS (SELECT 1 FROM confirm_actions a WHERE a.order_id = o.id AND a.status = 'unknown'))`)
-	case FilterExpiredSessions:
-		where = append(where, "EXISTS (SELECT 1 FROM checkout_sessions c WHERE c.order_id = o.id AND c.status = 'PENDING' AND c.attempt IN ('creating', 'open') AND c.expires_at < now())")
-	case FilterUndelivered:
-		where = append(where, "EXISTS (SELECT 1 FROM events e WHERE e.order_id = o.id AND e.delivered_at IS NULL AND (e.failed_at IS NOT NULL OR e.attempts > 0))")
-	case FilterProbeFound:
-		where = append(where, `EXISTS (SELECT 1 FROM payments p JOIN checkout_sessions c ON c.id = p.session_id
-			WHERE p.order_id = o.id AND p.status = 'APPROVED'
-			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.request_id = c.request_id))`)
-	default:
-		return nil, &orders.Error{Code: orders.EInvalid, Field: "filter", Message: "must be review, unknown_actions, expired_sessions, undelivered or probe_found"}
+	if p.Filter != "" {
+		cond, ok := filterSQL[p.Filter]
+		if !ok {
+			return nil, &orders.Error{Code: orders.EInvalid, Field: "filter", Message: "must be review, unknown_actions, expired_sessions, undelivered or probe_found"}
+		}
+		where = append(where, cond)
 	}
 	sql := "SELECT o.id FROM orders o"
 	if len(where) > 0 {

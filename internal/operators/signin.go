@@ -165,6 +165,10 @@ type EnrollParams struct {
 	TOTPSecret, Code string
 }
 
+func passwordTooShort() error {
+	return &orders.Error{Code: orders.EInvalid, Field: "password", Message: fmt.Sprintf("must have at least %d characters", minPassword)}
+}
+
 // NewTOTP returns a fresh TOTP key for an operator to add to their authenticator app.
 func NewTOTP(email string) (*otp.Key, error) {
 	return totp.Generate(totp.GenerateOpts{Issuer: "PlacetoPay gateway", AccountName: email})
@@ -174,7 +178,7 @@ func NewTOTP(email string) (*otp.Key, error) {
 // issued to; the token then stops working.
 func (s *Service) Enroll(ctx context.Context, p EnrollParams) (Operator, error) {
 	if len([]rune(p.Password)) < minPassword {
-		return Operator{}, &orders.Error{Code: orders.EInvalid, Field: "password", Message: fmt.Sprintf("must have at least %d characters", minPassword)}
+		return Operator{}, passwordTooShort()
 	}
 	if p.TOTPSecret != "" && !totp.Validate(p.Code, p.TOTPSecret) {
 		return Operator{}, &orders.Error{Code: orders.EInvalid, Field: "code", Message: "does not match the authenticator's secret"}
