@@ -233,9 +233,9 @@ let searched; // the order the search scenario found: paid, with an order.paid e
 
 test("search a reference and open the order from its result row", T, () =>
   scenario("search", async () => {
-    requireSession();
     const { order } = await step("a paid order (merchant API, sandbox control)", () => paidOrder(ref("CON-SEARCH")));
     searched = order;
+    requireSession();
     await step("search its reference through form#search", async () => {
       await page.goto(`${ADMIN}/console`);
       const form = await need("form#search", "the search form");
@@ -261,7 +261,6 @@ test("search a reference and open the order from its result row", T, () =>
 
 test("a double payment in review: refund the extra payment, resolve to paid, both in the audit", T, () =>
   scenario("review", async () => {
-    requireSession();
     const { order, requestId } = await step("a paid order", () => paidOrder(ref("CON-TWICE")));
     const extra = await step("the shopper pays the same session again (sandbox control, again)", async () => {
       // The second approval must not be dated the same second as the first (docs/sandbox.md).
@@ -271,6 +270,7 @@ test("a double payment in review: refund the extra payment, resolve to paid, bot
       assert.equal(o.payments.length, 2, `two payments: ${JSON.stringify(o.payments)}`);
       return Math.max(...o.payments.map((p) => p.internalReference));
     });
+    requireSession();
     await step("the order page shows review and both payments", async () => {
       await openOrder(order.id, "review");
       assert.equal(await (await need("table#payments tr[data-payment]", "the payments' rows")).count(), 2, "two payment rows");
@@ -301,7 +301,6 @@ test("a double payment in review: refund the extra payment, resolve to paid, bot
 
 test("settle a refund whose answer was lost (PlacetoPay did refund it)", T, () =>
   scenario("settle", async () => {
-    requireSession();
     const { order } = await step("a paid order", () => paidOrder(ref("CON-LOST")));
     const payment = (await merchant.order(order.id)).payments[0].internalReference;
     const refund = await step("a partial refund answered 500 after PlacetoPay made it (sandbox fault)", async () => {
@@ -319,6 +318,7 @@ test("settle a refund whose answer was lost (PlacetoPay did refund it)", T, () =
       assert.equal(reversals.length, 1, "the sandbox made the refund");
       return r.refund;
     });
+    requireSession();
     await step("the order page shows the refund unknown", async () => {
       await openOrder(order.id, "paid");
       const st = await need(`table#refunds tr[data-refund-id="${refund.id}"] [data-field=state]`, "the refund's state");
@@ -340,7 +340,6 @@ test("settle a refund whose answer was lost (PlacetoPay did refund it)", T, () =
 
 test("redeliver an order.paid event: the endpoint gets it again, same webhook-id", T, () =>
   scenario("redeliver", async () => {
-    requireSession();
     const order = searched ?? (await step("a paid order", () => paidOrder(ref("CON-EVENT")))).order;
     const first = await step("the endpoint received the order.paid event", async () => {
       const until = Date.now() + 15_000;
@@ -352,6 +351,7 @@ test("redeliver an order.paid event: the endpoint gets it again, same webhook-id
       }
     });
     assert.ok(first.id, "the delivery has a webhook-id header");
+    requireSession();
     const before = hook.received.filter((x) => x.id === first.id).length;
     await step("press the event's redeliver form", async () => {
       await openOrder(order.id, "paid");
