@@ -64,7 +64,10 @@ func (b *browser) do(t *testing.T, method, path string, form url.Values) page {
 	return page{status: res.StatusCode, header: res.Header, body: string(out)}
 }
 
-func (b *browser) get(t *testing.T, path string) page { t.Helper(); return b.do(t, http.MethodGet, path, nil) }
+func (b *browser) get(t *testing.T, path string) page {
+	t.Helper()
+	return b.do(t, http.MethodGet, path, nil)
+}
 
 func (b *browser) post(t *testing.T, path string, form url.Values) page {
 	t.Helper()
