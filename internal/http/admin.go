@@ -65,7 +65,7 @@ func NewAdmin(cfg AdminConfig) http.Handler {
 	return e
 }
 
-// adminRoutes is the whole operator API (admin-openapi.yaml). Reading needs any operator;
+// adminRoutes is the whole operator API (admin-openapi.yaml) and the console's pages. Reading needs any operator;
 // each action needs the role operators.Allowed says, and a reason.
 func (s *Server) adminRoutes() {
 	e := s.echo
@@ -82,6 +82,24 @@ func (s *Server) adminRoutes() {
 		api.POST("/orders/:id/"+a, s.handleOrderAction(a), noStore, s.requireOperator, s.requireRole(a), s.idempotent)
 	}
 	api.POST("/events/:id/redeliver", s.handleRedeliver, noStore, s.requireOperator, s.requireRole(operators.ActionRedeliver), s.idempotent)
+	api.GET("/overview", s.handleAdminOverview, noStore, s.requireOperator)
+
+	// The console's pages (handle_console_*.go): the same session, roles and actions. Each
+	// page answers no-store with the pages' policy (consolePageMiddleware); signed out, a
+	// page redirects to the sign-in page (consoleSession).
+	page, signedIn := s.consolePageMiddleware, s.consoleSession
+	e.GET("/console/static/console.css", handleConsoleCSS)
+	e.GET("/console/enroll", s.handleConsoleEnrollForm, page)
+	e.POST("/console/enroll", s.handleConsoleEnroll, page)
+	e.POST("/console/enroll/totp", s.handleConsoleEnrollTOTP, page)
+	e.GET("/console/signin", s.handleConsoleSignInForm, page)
+	e.POST("/console/signin", s.handleConsoleSignIn, page)
+	e.POST("/console/signout", s.handleConsoleSignOut, page, signedIn)
+	e.GET("/console", s.handleConsoleHome, page, signedIn)
+	e.GET("/console/orders", s.handleConsoleOrders, page, signedIn)
+	e.GET("/console/orders/:id", s.handleConsoleOrder, page, signedIn)
+	e.GET("/console/audit", s.handleConsoleAudit, page, signedIn)
+	s.consoleActionRoutes()
 }
 
 // operatorMetrics counts operator actions that succeeded, by action and role: both labels

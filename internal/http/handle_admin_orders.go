@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -24,25 +25,9 @@ func handleAdminOpenAPI(c echo.Context) error {
 
 // handleAdminSearch is GET /admin/api/orders.
 func (s *Server) handleAdminSearch(c echo.Context) error {
-	q := c.QueryParams()
-	p := operators.SearchParams{Q: q.Get("q"), Status: q.Get("status"), Filter: q.Get("filter")}
-	for name, dst := range map[string]**time.Time{"from": &p.From, "to": &p.To} {
-		if v := q.Get(name); v != "" {
-			t, err := parseDateOrTime(v)
-			if err != nil {
-				return &badRequest{field: name, detail: name + " must be a date (2026-01-31) or an RFC 3339 time"}
-			}
-			*dst = &t
-		}
-	}
-	for name, dst := range map[string]**int64{"min": &p.Min, "max": &p.Max} {
-		if v := q.Get(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return &badRequest{field: name, detail: name + " must be an amount in minor units (cents), a whole number"}
-			}
-			*dst = &n
-		}
+	p, err := searchParamsOf(c.QueryParams())
+	if err != nil {
+		return err
 	}
 	ids, err := s.console.Operators.SearchOrders(c.Request().Context(), p)
 	if err != nil {
@@ -59,6 +44,30 @@ func (s *Server) handleAdminSearch(c echo.Context) error {
 		out.Data = append(out.Data, toOrderJSON(o))
 	}
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, out)
+}
+
+// searchParamsOf reads the search's query parameters (the API's and the search page's).
+func searchParamsOf(q url.Values) (operators.SearchParams, error) {
+	p := operators.SearchParams{Q: q.Get("q"), Status: q.Get("status"), Filter: q.Get("filter")}
+	for name, dst := range map[string]**time.Time{"from": &p.From, "to": &p.To} {
+		if v := q.Get(name); v != "" {
+			t, err := parseDateOrTime(v)
+			if err != nil {
+				return p, &badRequest{field: name, detail: name + " must be a date (2026-01-31) or an RFC 3339 time"}
+			}
+			*dst = &t
+		}
+	}
+	for name, dst := range map[string]**int64{"min": &p.Min, "max": &p.Max} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return p, &badRequest{field: name, detail: name + " must be an amount in minor units (cents), a whole number"}
+			}
+			*dst = &n
+		}
+	}
+	return p, nil
 }
 
 func parseDateOrTime(v string) (time.Time, error) {

@@ -22,6 +22,9 @@ type Story struct {
 	Actions       []ActionEntry
 	Events        []EventEntry
 	Audit         []AuditEntry
+	// LastDigits are the last digits of each payment's card, by internal reference (what a
+	// person needs to recognise a card; nothing more of it is kept).
+	LastDigits map[int64]string
 }
 
 // TimelineEntry is one line of an order's timeline.
@@ -129,11 +132,32 @@ func (s *Service) StoryOf(ctx context.Context, orderID uuid.UUID) (Story, error)
 	if err := rows.Err(); err != nil {
 		return st, err
 	}
+	if st.LastDigits, err = s.lastDigitsOf(ctx, orderID); err != nil {
+		return st, err
+	}
 	if st.Events, err = s.eventsOf(ctx, orderID); err != nil {
 		return st, err
 	}
 	st.Audit, err = s.AuditLog(ctx, AuditFilter{OrderID: &orderID, Limit: 500})
 	return st, err
+}
+
+func (s *Service) lastDigitsOf(ctx context.Context, orderID uuid.UUID) (map[int64]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT internal_reference, last_digits FROM payments WHERE order_id = $1 AND last_digits IS NOT NULL`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var ref int64
+		var digits string
+		if err := rows.Scan(&ref, &digits); err != nil {
+			return nil, err
+		}
+		out[ref] = digits
+	}
+	return out, rows.Err()
 }
 
 func (s *Service) eventsOf(ctx context.Context, orderID uuid.UUID) ([]EventEntry, error) {

@@ -1,0 +1,145 @@
+package http_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/placetopay-gateway/gateway/internal/operators"
+)
+
+// TestConsoleFormsNeedTheCSRFToken: a form posted without the session's CSRF token, or with
+// another one, is 403 and changes nothing.
+func TestConsoleFormsNeedTheCSRFToken(t *testing.T) {
+	c := newConsoleEnv(t)
+	b := c.signedIn(t, "help@shop.test", operators.Support)
+	o, _ := c.checkout(t, "10.00")
+	story := b.get(t, "/console/orders/"+o.ID)
+	story.want(t, http.StatusOK, `data-action="cancel"`)
+	for _, csrf := range []string{"", "not-the-token", story.hidden(t, "idempotencyKey", `data-action="cancel"`)} {
+		form := url.Values{"reason": {"customer asked"}}
+		if csrf != "" {
+			form.Set("csrf", csrf)
+		}
+		b.post(t, "/console/orders/"+o.ID+"/cancel", form).want(t, http.StatusForbidden, `id="error"`)
+	}
+	if st := c.order(t, o.ID).Status; st != "pending" {
+		t.Fatalf("order is %s after forms without the CSRF token", st)
+	}
+	if n := c.auditRows(t, o.ID); n != 0 {
+		t.Fatalf("%d audit rows after refused forms", n)
+	}
+	// With it, the cancel goes through and the page says so once.
+	form := url.Values{"csrf": {story.hidden(t, "csrf", `data-action="cancel"`)}, "reason": {"customer asked"},
+		"idempotencyKey": {story.hidden(t, "idempotencyKey", `data-action="cancel"`)}}
+	b.post(t, "/console/orders/"+o.ID+"/cancel", form).wantRedirect(t, "/console/orders/"+o.ID)
+	b.get(t, "/console/orders/"+o.ID).want(t, http.StatusOK, `<p id="flash" role="status">`, `data-field="status">cancelled<`)
+	if strings.Contains(b.get(t, "/console/orders/"+o.ID).body, `id="flash"`) {
+		t.Error("the message shows twice")
+	}
+}
+
+// TestConsoleViewerSeesNoActionFormsAndIsRefused: a viewer's order page has no action
+// form, and an action posted anyway is 403 with no audit row.
+func TestConsoleViewerSeesNoActionFormsAndIsRefused(t *testing.T) {
+	c := newConsoleEnv(t)
+	b := c.signedIn(t, "look@shop.test", operators.Viewer)
+	o := c.reviewWithDoublePayment(t)
+	story := b.get(t, "/console/orders/"+o.ID)
+	story.want(t, http.StatusOK, `id="summary"`, `data-field="status">review<`, `<tr data-payment="7002">`, `id="timeline"`, `table id="audit"`)
+	if strings.Contains(story.body, "data-action=") {
+		t.Fatalf("a viewer's page has action forms")
+	}
+	csrf := story.hidden(t, "csrf", `id="signout"`)
+	for _, action := range []string{"cancel", "refund", "query"} {
+		b.post(t, "/console/orders/"+o.ID+"/"+action, url.Values{"csrf": {csrf}, "reason": {"just looking"}, "internalReference": {"7002"}}).
+			want(t, http.StatusForbidden, `id="error"`)
+	}
+	if n := c.auditRows(t, o.ID); n != 0 {
+		t.Fatalf("%d audit rows after a viewer's actions", n)
+	}
+	if n := c.count(t, `SELECT count(*) FROM refunds WHERE order_id = $1`, o.ID); n != 0 {
+		t.Fatalf("%d refunds after a viewer's refund", n)
+	}
+}
+
+// TestConsoleSupportRefundsANamedPayment: the refund form in a payment's row refunds that
+// payment, with its audit row naming the operator and the reason; submitting the same
+// rendered form twice refunds once. Support sees no admin forms.
+func TestConsoleSupportRefundsANamedPayment(t *testing.T) {
+	c := newConsoleEnv(t)
+	b := c.signedIn(t, "help@shop.test", operators.Support)
+	o := c.reviewWithDoublePayment(t)
+	if _, err := c.pool.Exec(context.Background(), `UPDATE payments SET session_id = (SELECT id FROM checkout_sessions WHERE order_id = $1) WHERE order_id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	story := b.get(t, "/console/orders/"+o.ID)
+	row := `<tr data-payment="7002">`
+	story.want(t, http.StatusOK, row, `data-action="refund"`, `data-action="query"`)
+	for _, admin := range []string{`data-action="resolve"`, `data-action="capture"`, `data-action="settle"`} {
+		if strings.Contains(story.body, admin) {
+			t.Errorf("support sees %s", admin)
+		}
+	}
+	i := strings.Index(story.body, row)
+	rowHTML := story.body[i : i+strings.Index(story.body[i:], "</tr>")]
+	if !strings.Contains(rowHTML, `data-action="refund"`) || !strings.Contains(rowHTML, `name="internalReference" value="7002"`) {
+		t.Fatalf("the payment's row has no refund form for it: %s", rowHTML)
+	}
+	form := url.Values{"csrf": {story.hidden(t, "csrf", row)}, "idempotencyKey": {story.hidden(t, "idempotencyKey", row)},
+		"internalReference": {"7002"}, "reason": {"paid twice"}}
+	b.post(t, "/console/orders/"+o.ID+"/refund", form).wantRedirect(t, "/console/orders/"+o.ID)
+	b.post(t, "/console/orders/"+o.ID+"/refund", form).wantRedirect(t, "/console/orders/"+o.ID) // a double submit
+	after := b.get(t, "/console/orders/"+o.ID)
+	after.want(t, http.StatusOK, `id="flash"`, `<tr data-audit-action="refund">`, "help@shop.test", "paid twice")
+	if n := c.count(t, `SELECT count(*) FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.order_id = $1 AND p.internal_reference = 7002`, o.ID); n != 1 {
+		t.Fatalf("%d refunds of payment 7002, want 1", n)
+	}
+	n := c.count(t, `SELECT count(*) FROM audit_log WHERE order_id = $1 AND action = 'refund' AND actor_kind = 'operator'
+		AND actor_name = 'help@shop.test' AND reason = 'paid twice' AND target = 'payment 7002'`, o.ID)
+	if n != 1 {
+		t.Fatalf("%d audit rows for the page's refund, want 1", n)
+	}
+	// A refused action comes back as a sentence, not a problem document.
+	bad := url.Values{"csrf": {form.Get("csrf")}, "reason": {""}}
+	b.post(t, "/console/orders/"+o.ID+"/cancel", bad).wantRedirect(t, "/console/orders/"+o.ID)
+	b.get(t, "/console/orders/"+o.ID).want(t, http.StatusOK, `<p id="error" role="alert">`, "reason is required")
+}
+
+// TestConsoleSpeaksTheOperatorsLanguage: Spanish from Accept-Language; ?lang=en then wins.
+func TestConsoleSpeaksTheOperatorsLanguage(t *testing.T) {
+	c := newConsoleEnv(t)
+	b := c.browser(t)
+	b.header.Set("Accept-Language", "es-CO,es;q=0.9")
+	b.get(t, "/console/signin").want(t, http.StatusOK, `<html lang="es">`, "Iniciar sesión", "Contraseña")
+	b.get(t, "/console/signin?lang=en").want(t, http.StatusOK, `<html lang="en">`, "Sign in")
+	b.get(t, "/console/signin").want(t, http.StatusOK, `<html lang="en">`)
+	c.operator(t, "ana@shop.test", operators.Support)
+	b.get(t, "/console/signin?lang=es")
+	b.signIn(t, "ana@shop.test")
+	b.get(t, "/console").want(t, http.StatusOK, `<html lang="es">`, "Requiere una persona", "Aprobaciones por hora")
+}
+
+// TestOverviewAPI: GET /admin/api/overview answers the home page's figures to any operator
+// (validated against admin-openapi.yaml), and 401 without one.
+func TestOverviewAPI(t *testing.T) {
+	c := newConsoleEnv(t)
+	viewer := c.operator(t, "look@shop.test", operators.Viewer)
+	c.reviewWithDoublePayment(t)
+	r := c.call(t, http.MethodGet, "/admin/api/overview", "", auth(viewer))
+	r.wantStatus(t, http.StatusOK)
+	var ov struct {
+		Attention        map[string]int `json:"attention"`
+		ApprovedToday    int            `json:"approvedToday"`
+		ApprovalsPerHour []struct {
+			Count int `json:"count"`
+		} `json:"approvalsPerHour"`
+	}
+	r.decode(t, &ov)
+	if ov.Attention["review"] != 1 || ov.ApprovedToday != 2 || len(ov.ApprovalsPerHour) != 24 || ov.ApprovalsPerHour[23].Count != 2 {
+		t.Errorf("overview = %+v", ov)
+	}
+	c.call(t, http.MethodGet, "/admin/api/overview", "", nil).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
+}
