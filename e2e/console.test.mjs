@@ -176,6 +176,17 @@ async function openOrder(id, status) {
   assert.equal(await text(st), status, `the order's status on ${page.url()}`);
 }
 
+// attentionLists checks that the home page's count for filter is at least 1 and that its link
+// lists the order.
+async function attentionLists(filter, orderId) {
+  await page.goto(`${ADMIN}/console`);
+  const a = await need(`a[data-filter=${filter}]`, `the ${filter} count`);
+  const n = Number(await text(a.locator(".count")));
+  assert.ok(n >= 1, `the home page counts ${n} for ${filter}, want at least 1`);
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), a.first().click()]);
+  await need(`table#orders tr[data-order-id="${orderId}"]`, `the order in the ${filter} list`);
+}
+
 const ref = (what) => `${what}-${Date.now().toString(36)}`;
 
 test("enrol: the enrolment link, a password, sign in, the home page's attention counts", T, () =>
@@ -271,6 +282,7 @@ test("a double payment in review: refund the extra payment, resolve to paid, bot
       return Math.max(...o.payments.map((p) => p.internalReference));
     });
     requireSession();
+    await step("the home page's review count lists it", () => attentionLists("review", order.id));
     await step("the order page shows review and both payments", async () => {
       await openOrder(order.id, "review");
       assert.equal(await (await need("table#payments tr[data-payment]", "the payments' rows")).count(), 2, "two payment rows");
@@ -319,6 +331,7 @@ test("settle a refund whose answer was lost (PlacetoPay did refund it)", T, () =
       return r.refund;
     });
     requireSession();
+    await step("the home page's unknown-actions count lists it", () => attentionLists("unknown_actions", order.id));
     await step("the order page shows the refund unknown", async () => {
       await openOrder(order.id, "paid");
       const st = await need(`table#refunds tr[data-refund-id="${refund.id}"] [data-field=state]`, "the refund's state");
