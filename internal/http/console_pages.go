@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/locale"
 	"github.com/placetopay-gateway/gateway/internal/operators"
@@ -112,20 +113,33 @@ func (s *Server) render(c echo.Context, status int, name string, p *consolePage)
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// consolePageMiddleware is every page's: no caching, the pages' policy, and errors shown
-// as a page (not problem+json) in the operator's language.
+// consolePageMiddleware is every page's: no caching and the pages' policy. Errors reach
+// handleError, which shows them as a page (renderPageError) on console paths.
 func (s *Server) consolePageMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		setPagePolicy(c, consolePolicy...)
-		err := next(c)
-		if err == nil || c.Response().Committed {
-			return err
-		}
-		status, msg := s.pageError(c, err)
-		p := s.newPage(c, "Something went wrong", nil)
-		p.Error = msg
-		return s.render(c, status, "error", p)
+		return next(c)
+	}
+}
+
+// isConsolePage reports whether the request is for a console page, whose errors are pages
+// rather than problem documents.
+func isConsolePage(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/console" || strings.HasPrefix(p, "/console/")
+}
+
+// renderPageError shows err as a page in the operator's language: the status and sentence
+// pageError gives.
+func (s *Server) renderPageError(c echo.Context, err error) {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	setPagePolicy(c, consolePolicy...)
+	status, msg := s.pageError(c, err)
+	p := s.newPage(c, "Something went wrong", nil)
+	p.Error = msg
+	if rerr := s.render(c, status, "error", p); rerr != nil {
+		s.log.Warn("write error page", zap.Error(rerr))
 	}
 }
 

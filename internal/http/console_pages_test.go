@@ -119,3 +119,19 @@ func TestConsoleEnrollWithASecondFactor(t *testing.T) {
 	signin.Set("code", code)
 	b.post(t, "/console/signin", signin).wantRedirect(t, "/console")
 }
+
+// TestConsoleSignInLocksOutAsTheAPIDoes: five wrong passwords through the form lock the
+// operator; the right one is then refused too, with the reason.
+func TestConsoleSignInLocksOutAsTheAPIDoes(t *testing.T) {
+	c := newConsoleEnv(t)
+	c.operator(t, "help@shop.test", operators.Support)
+	b := c.browser(t)
+	csrf := b.get(t, "/console/signin").hidden(t, "csrf", "")
+	form := url.Values{"csrf": {csrf}, "email": {"help@shop.test"}, "password": {"wrong password!"}}
+	for range operators.MaxFailures {
+		b.post(t, "/console/signin", form).want(t, http.StatusUnauthorized, `id="error"`)
+	}
+	form.Set("password", "correct horse battery")
+	b.post(t, "/console/signin", form).want(t, http.StatusUnauthorized, `id="error"`, "too many failed sign-ins")
+	b.get(t, "/console").wantRedirect(t, "/console/signin")
+}

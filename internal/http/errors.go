@@ -48,6 +48,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if s.console != nil && isConsolePage(c) {
+		s.renderPageError(c, err)
+		return
+	}
 	p := problem{Type: "about:blank"}
 	var (
 		domErr *orders.Error

@@ -25,22 +25,14 @@ func handleAdminOpenAPI(c echo.Context) error {
 
 // handleAdminSearch is GET /admin/api/orders.
 func (s *Server) handleAdminSearch(c echo.Context) error {
-	p, err := searchParamsOf(c.QueryParams())
-	if err != nil {
-		return err
-	}
-	ids, err := s.console.Operators.SearchOrders(c.Request().Context(), p)
+	found, err := s.searchOrders(c, c.QueryParams())
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Data []orderJSON `json:"data"`
 	}{Data: []orderJSON{}}
-	for _, id := range ids {
-		o, err := s.orders.Get(c.Request().Context(), id)
-		if err != nil {
-			return err
-		}
+	for _, o := range found {
 		out.Data = append(out.Data, toOrderJSON(o))
 	}
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, out)

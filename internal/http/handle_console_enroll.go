@@ -67,7 +67,7 @@ func (s *Server) handleConsoleEnrollTOTP(c echo.Context) error {
 	token := c.FormValue("token")
 	_, err := s.console.Operators.EnrollDraft(c.Request().Context(), token, c.FormValue("draft"), c.FormValue("code"))
 	if e, ok := domainError(err); ok && e.Field == "code" {
-		p := s.newPage(c, "Add your authenticator", enrollData{Token: token, Draft: c.FormValue("draft"), Secret: "", URI: ""})
+		p := s.newPage(c, "Add your authenticator", enrollData{Token: token, Draft: c.FormValue("draft")})
 		p.CSRF = s.formToken(c)
 		p.Error = actionMessage(p.L, e)
 		return s.render(c, http.StatusUnprocessableEntity, "enroll_totp", p)

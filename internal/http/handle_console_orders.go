@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,31 +31,40 @@ func (s *Server) handleConsoleOrders(c echo.Context) error {
 	d := ordersData{From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Filters: operators.Filters,
 		Statuses: []string{"pending", "authorized", "partially_paid", "paid", "failed", "cancelled", "review", "partially_refunded", "refunded"}}
 	p := s.newPage(c, "Orders", nil)
-	params, err := searchParamsOf(q)
-	d.Params = params
-	p.Q = params.Q
+	p.Q = q.Get("q")
+	found, err := s.searchOrders(c, q)
 	status := http.StatusOK
-	var found []orders.Order
-	if err == nil {
-		list, serr := s.console.Operators.SearchOrders(c.Request().Context(), params)
-		err = serr
-		for _, id := range list {
-			o, gerr := s.orders.Get(c.Request().Context(), id)
-			if gerr != nil {
-				return gerr
-			}
-			found = append(found, o)
-		}
-	}
 	if err != nil {
 		status, p.Error = s.pageError(c, err)
 	}
+	d.Params, _ = searchParamsOf(q)
 	for _, o := range found {
 		d.Rows = append(d.Rows, orderRow{ID: o.ID.String(), Reference: o.Reference, Status: string(o.Status),
 			Amount: pageMoney(p.L, o.Amount), Created: p.L.Date(o.CreatedAt)})
 	}
 	p.Data = d
 	return s.render(c, status, "orders", p)
+}
+
+// searchOrders runs the search the query parameters ask for (as GET /admin/api/orders).
+func (s *Server) searchOrders(c echo.Context, q url.Values) ([]orders.Order, error) {
+	params, err := searchParamsOf(q)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.console.Operators.SearchOrders(c.Request().Context(), params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orders.Order, 0, len(ids))
+	for _, id := range ids {
+		o, err := s.orders.Get(c.Request().Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // handleConsoleOrder is GET /console/orders/{id}: the order's whole story, and the actions
