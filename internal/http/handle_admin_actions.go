@@ -35,9 +35,11 @@ type (
 		AcceptDiscrepancy bool   `json:"acceptDiscrepancy"`
 	}
 	adminSettleBody struct {
-		Reason   string `json:"reason"`
-		RefundID string `json:"refundId"`
-		Outcome  string `json:"outcome"`
+		Reason            string `json:"reason"`
+		RefundID          string `json:"refundId"`
+		ActionID          string `json:"actionId"`
+		Outcome           string `json:"outcome"`
+		InternalReference *int64 `json:"internalReference"`
 	}
 )
 
@@ -50,10 +52,18 @@ func checkReason(reason string) (string, error) {
 }
 
 // actionResultJSON is what an operator action answers: the order as it now stands, and the
-// refund a refund or settle made.
+// refund a refund or settle made, or the action a settle settled.
 type actionResultJSON struct {
-	Order  orderJSON   `json:"order"`
-	Refund *refundJSON `json:"refund,omitempty"`
+	Order  orderJSON          `json:"order"`
+	Refund *refundJSON        `json:"refund,omitempty"`
+	Action *settledActionJSON `json:"action,omitempty"`
+}
+
+type settledActionJSON struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Action string `json:"action"`
+	Status string `json:"status"`
 }
 
 // operatorAudit is the audit hook of an operator's action: the row names the operator,
@@ -166,21 +176,7 @@ func (s *Server) orderAction(c echo.Context, id uuid.UUID, action string) (actio
 		if err != nil {
 			return res, err
 		}
-		refundID, err := uuid.Parse(body.RefundID)
-		if err != nil {
-			return res, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "must be the id of one of the order's refunds"}
-		}
-		if body.Outcome != "refunded" && body.Outcome != "not_refunded" {
-			return res, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be refunded or not_refunded"}
-		}
-		r, err := s.money.Actions.SettleRefund(orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason)), id, refundID,
-			body.Outcome == "refunded", reason)
-		if err != nil {
-			return res, err
-		}
-		rj := toRefundJSON(r)
-		res.Refund = &rj
-		return res, nil
+		return s.settle(orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason)), id, body, reason)
 	}
 	// query, cancel and release take a reason only.
 	var body reasonBody
@@ -201,6 +197,53 @@ func (s *Server) orderAction(c echo.Context, id uuid.UUID, action string) (actio
 		err = s.query(ctx, c, id, reason)
 	}
 	return res, err
+}
+
+// settle settles an unknown refund (refundId, outcome refunded or not_refunded) or an
+// unknown preauthorization or confirmation action (actionId, outcome succeeded or failed).
+func (s *Server) settle(ctx context.Context, id uuid.UUID, body adminSettleBody, reason string) (actionResultJSON, error) {
+	var res actionResultJSON
+	if (body.RefundID == "") == (body.ActionID == "") {
+		return res, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "name either a refund (refundId) or an action (actionId)"}
+	}
+	if body.RefundID != "" {
+		refundID, err := uuid.Parse(body.RefundID)
+		if err != nil {
+			return res, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "must be the id of one of the order's refunds"}
+		}
+		if body.Outcome != "refunded" && body.Outcome != "not_refunded" {
+			return res, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be refunded or not_refunded for a refund"}
+		}
+		if body.InternalReference != nil {
+			return res, &orders.Error{Code: orders.EInvalid, Field: "internalReference", Message: "applies to a capture or a reauthorization only"}
+		}
+		r, err := s.money.Actions.SettleRefund(ctx, id, refundID, body.Outcome == "refunded", reason)
+		if err != nil {
+			return res, err
+		}
+		rj := toRefundJSON(r)
+		res.Refund = &rj
+		return res, nil
+	}
+	actionID, err := uuid.Parse(body.ActionID)
+	if err != nil {
+		return res, &orders.Error{Code: orders.EInvalid, Field: "actionId", Message: "must be the id of one of the order's actions"}
+	}
+	if body.Outcome != "succeeded" && body.Outcome != "failed" {
+		return res, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be succeeded or failed for an action"}
+	}
+	var ref int64
+	if body.InternalReference != nil {
+		if ref = *body.InternalReference; ref <= 0 {
+			return res, &orders.Error{Code: orders.EInvalid, Field: "internalReference", Message: "must be PlacetoPay's internalReference, a positive number"}
+		}
+	}
+	a, err := s.money.Actions.SettleAction(ctx, id, actionID, body.Outcome == "succeeded", ref, reason)
+	if err != nil {
+		return res, err
+	}
+	res.Action = &settledActionJSON{ID: a.ID.String(), Kind: a.Kind, Action: a.Action, Status: string(a.Status)}
+	return res, nil
 }
 
 // query asks PlacetoPay about the order's sessions now. It changes nothing by itself (what

@@ -16,6 +16,7 @@ const claimEvents = `-- name: ClaimEvents :many
 WITH due AS MATERIALIZED (
     SELECT e.seq FROM events e
     WHERE e.delivered_at IS NULL AND e.failed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM delivery_pauses WHERE resumed_at IS NULL)
       AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $2::timestamptz)
       AND NOT EXISTS (
           SELECT 1 FROM events p
@@ -104,6 +105,29 @@ func (q *Queries) DeletedUpTo(ctx context.Context, db DBTX) (DeletedUpToRow, err
 	var i DeletedUpToRow
 	err := row.Scan(&i.Tx, &i.Seq)
 	return i, err
+}
+
+const pausedSeconds = `-- name: PausedSeconds :one
+SELECT coalesce(sum(extract(epoch FROM
+        least(coalesce(resumed_at, $1::timestamptz), $1::timestamptz)
+        - greatest(paused_at, $2::timestamptz))), 0)::float8 AS seconds
+FROM delivery_pauses
+WHERE paused_at < $1::timestamptz
+  AND (resumed_at IS NULL OR resumed_at > $2::timestamptz)
+`
+
+type PausedSecondsParams struct {
+	Until time.Time
+	From  time.Time
+}
+
+// How long merchant delivery was paused between from and until, in seconds: the time the
+// give-up clock of an event created at from does not count.
+func (q *Queries) PausedSeconds(ctx context.Context, db DBTX, arg PausedSecondsParams) (float64, error) {
+	row := db.QueryRow(ctx, pausedSeconds, arg.Until, arg.From)
+	var seconds float64
+	err := row.Scan(&seconds)
+	return seconds, err
 }
 
 const giveUp = `-- name: GiveUp :execrows
