@@ -147,3 +147,47 @@ func TestSettleIsRefusedWhenTheLastQuerySettlesTheAction(t *testing.T) {
 	c.call(t, http.MethodPost, "/admin/api/orders/"+o2.ID+"/release", `{"reason":"guest cancelled"}`, auth(admin)).
 		wantProblem(t, http.StatusBadGateway, "unavailable", "")
 }
+
+// TestSettleUnknownConfirmationSettlesOnlyTheAction: an unknown confirm of a payment the
+// session query still shows awaiting confirmation is settled by an admin; the action and the
+// audit log record it, and the order does not move: it follows the session query alone.
+func TestSettleUnknownConfirmationSettlesOnlyTheAction(t *testing.T) {
+	c := newConsoleEnv(t)
+	admin := c.operator(t, "root@shop.test", operators.Admin)
+	o, _ := c.checkout(t, "10.00")
+	ctx := context.Background()
+	payment, action := uuid.New(), uuid.New()
+	if _, err := c.pool.Exec(ctx, `INSERT INTO payments (id, order_id, session_id, internal_reference, status, currency, amount_minor)
+		VALUES ($1, $2, (SELECT id FROM checkout_sessions WHERE order_id = $2), 7301, 'PENDING_CONFIRMATION', 'USD', 1000)`, payment, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.pool.Exec(ctx, `INSERT INTO confirm_actions (id, order_id, payment_id, action, status) VALUES ($1, $2, $3, 'confirm', 'unknown')`,
+		action, o.ID, payment); err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/api/orders/" + o.ID + "/settle"
+	c.call(t, http.MethodPost, path, `{"reason":"x","actionId":"`+action.String()+`","outcome":"succeeded","internalReference":5}`, auth(admin)).
+		wantProblem(t, http.StatusUnprocessableEntity, "invalid", "internalReference")
+	r := c.call(t, http.MethodPost, path, `{"reason":"PlacetoPay's panel shows it confirmed","actionId":"`+action.String()+`","outcome":"succeeded"}`, auth(admin))
+	r.wantStatus(t, http.StatusOK)
+	var res struct {
+		Order  order `json:"order"`
+		Action struct{ Kind, Action, Status string }
+	}
+	r.decode(t, &res)
+	if res.Action.Kind != "confirmation" || res.Action.Action != "confirm" || res.Action.Status != "succeeded" {
+		t.Errorf("action = %+v", res.Action)
+	}
+	if res.Order.Status != "pending" {
+		t.Errorf("order is %s after settling a confirm; it follows the session query, which shows the payment awaiting confirmation", res.Order.Status)
+	}
+	if n := c.count(t, `SELECT count(*) FROM confirm_actions WHERE id = $1 AND status = 'succeeded' AND reason = 'settled_by_operator'`, action); n != 1 {
+		t.Error("the confirm action is not settled by the operator")
+	}
+	if n := c.count(t, `SELECT count(*) FROM audit_log WHERE order_id = $1 AND action = 'settle' AND target = 'confirmation action ' || $2`, o.ID, action.String()); n != 1 {
+		t.Errorf("%d settle audit rows, want 1", n)
+	}
+	if n := c.count(t, `SELECT count(*) FROM order_timeline WHERE order_id = $1 AND reason = 'settled_by_operator'`, o.ID); n != 1 {
+		t.Errorf("%d timeline notes of the settle, want 1", n)
+	}
+}
