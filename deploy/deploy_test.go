@@ -50,6 +50,7 @@ var metricNames = map[string]bool{
 	"gateway_outbox_undelivered_events":             false,
 	"gateway_outbox_oldest_undelivered_age_seconds": false,
 	"gateway_webhook_delivery_attempts_total":       false,
+	"gateway_delivery_paused":                       false,
 	"gateway_retention_deleted_rows_total":          false,
 }
 

@@ -238,6 +238,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		// Browsers keep Secure cookies from https pages only: development over plain http
 		// gets a cookie without it (production's console is behind https).
 		InsecureCookie: !cfg.production() && strings.HasPrefix(cfg.consoleURL(), "http://"),
+		TrustedProxies: cfg.trustedProxies,
 	}
 	admin := gatewayhttp.NewAdmin(gatewayhttp.AdminConfig{Ready: ready,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Console: console})

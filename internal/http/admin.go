@@ -1,7 +1,9 @@
 package http
 
 import (
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,7 +33,20 @@ type Console struct {
 	// InsecureCookie drops Secure from the session cookie: development over plain http
 	// only (production refuses it).
 	InsecureCookie bool
+	// TrustedProxies are the proxies in front of the admin listener whose X-Forwarded-For
+	// names the client, for the per-address sign-in limit (as RateLimit.TrustedProxies).
+	TrustedProxies []*net.IPNet
 }
+
+// Sign-in attempts one client address may make, besides each operator's lockout
+// (operators.MaxFailures): a burst of SignInBurst, then one every SignInEvery, so at most
+// 20 in any 15 minutes. Refused attempts are 429 with Retry-After before the email is even
+// looked at, so the answer says nothing about whether it exists. Counted per replica, like
+// the public listener's limit.
+const (
+	SignInBurst = 10
+	SignInEvery = 90 * time.Second
+)
 
 // NewAdminHandler returns the admin listener's handler: liveness, readiness and metrics.
 func NewAdminHandler(ready Readiness, metrics http.Handler) http.Handler {
@@ -71,7 +86,8 @@ func (s *Server) adminRoutes() {
 	e := s.echo
 	e.GET("/admin/openapi.yaml", handleAdminOpenAPI)
 	api := e.Group("/admin/api")
-	api.POST("/session", s.handleSignIn, noStore)
+	signIns := newBucketLimiter(SignInBurst, SignInEvery, s.console.TrustedProxies, "at most 20 sign-ins in 15 minutes")
+	api.POST("/session", s.handleSignIn, noStore, s.limitBy(signIns, "/admin/api/session"))
 	api.DELETE("/session", s.handleSignOut, noStore, s.requireOperator)
 	api.GET("/orders", s.handleAdminSearch, noStore, s.requireOperator)
 	api.GET("/orders/:id", s.handleAdminOrder, noStore, s.requireOperator)
@@ -82,6 +98,12 @@ func (s *Server) adminRoutes() {
 		api.POST("/orders/:id/"+a, s.handleOrderAction(a), noStore, s.requireOperator, s.requireRole(a), s.idempotent)
 	}
 	api.POST("/events/:id/redeliver", s.handleRedeliver, noStore, s.requireOperator, s.requireRole(operators.ActionRedeliver), s.idempotent)
+	api.POST("/events/redeliver", s.handleRedeliverSince, noStore, s.requireOperator, s.requireRole(operators.ActionRedeliverSince), s.idempotent)
+	api.GET("/delivery", s.handleDeliveryState, noStore, s.requireOperator)
+	api.POST("/delivery/pause", s.handleDeliveryPause(operators.ActionPauseDelivery), noStore, s.requireOperator,
+		s.requireRole(operators.ActionPauseDelivery), s.idempotent)
+	api.POST("/delivery/resume", s.handleDeliveryPause(operators.ActionResumeDelivery), noStore, s.requireOperator,
+		s.requireRole(operators.ActionResumeDelivery), s.idempotent)
 	api.GET("/overview", s.handleAdminOverview, noStore, s.requireOperator)
 
 	// The console's pages (handle_console_*.go): the same session, roles and actions. Each

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -21,13 +22,31 @@ func actionBody(action string) string {
 		return `{"reason":"checked with the customer","to":"paid"}`
 	case operators.ActionSettle:
 		return `{"reason":"seen in PlacetoPay's console","refundId":"` + uuid.NewString() + `","outcome":"refunded"}`
+	case operators.ActionRedeliverSince:
+		return `{"reason":"the merchant lost a day of events","since":"` + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) + `"}`
 	}
 	return `{"reason":"checked with the customer"}`
+}
+
+// actionPath is where an action is posted: an order's, an event's, or merchant delivery's.
+func actionPath(action, orderID string) string {
+	switch action {
+	case operators.ActionRedeliver:
+		return "/admin/api/events/" + uuid.NewString() + "/redeliver"
+	case operators.ActionRedeliverSince:
+		return "/admin/api/events/redeliver"
+	case operators.ActionPauseDelivery:
+		return "/admin/api/delivery/pause"
+	case operators.ActionResumeDelivery:
+		return "/admin/api/delivery/resume"
+	}
+	return "/admin/api/orders/" + orderID + "/" + action
 }
 
 // TestEveryRoleAgainstEveryAction: each role may take exactly the actions the matrix gives
 // it; a refused one is 403 and writes nothing, an allowed one that fails (nothing to
 // capture, no such refund) writes no audit row either, and one that succeeds writes one.
+// The delivery actions (no order) succeed whenever allowed: pause comes before resume.
 func TestEveryRoleAgainstEveryAction(t *testing.T) {
 	c := newConsoleEnv(t)
 	tokens := map[operators.Role]string{}
@@ -38,11 +57,8 @@ func TestEveryRoleAgainstEveryAction(t *testing.T) {
 		for _, action := range operators.Actions() {
 			t.Run(string(role)+"/"+action, func(t *testing.T) {
 				o, _ := c.checkout(t, "10.00")
-				path := "/admin/api/orders/" + o.ID + "/" + action
-				if action == operators.ActionRedeliver {
-					path = "/admin/api/events/" + uuid.NewString() + "/redeliver"
-				}
-				r := c.call(t, http.MethodPost, path, actionBody(action), auth(token))
+				before := c.count(t, `SELECT count(*) FROM audit_log WHERE action = $1`, action)
+				r := c.call(t, http.MethodPost, actionPath(action, o.ID), actionBody(action), auth(token))
 				allowed := operators.Allowed(role, action)
 				if !allowed {
 					r.wantProblem(t, http.StatusForbidden, "forbidden", "")
@@ -50,11 +66,21 @@ func TestEveryRoleAgainstEveryAction(t *testing.T) {
 					t.Fatalf("%s may %s, got 403: %s", role, action, r.body)
 				}
 				want := 0
-				if allowed && r.status == http.StatusOK {
+				if allowed && (r.status == http.StatusOK || r.status == http.StatusAccepted) {
 					want = 1
 				}
-				if n := c.auditRows(t, o.ID); n != want {
-					t.Errorf("%d audit rows after %d, want %d", n, r.status, want)
+				switch action {
+				case operators.ActionRedeliverSince, operators.ActionPauseDelivery, operators.ActionResumeDelivery:
+					if allowed && want == 0 {
+						t.Errorf("%s by %s: %d %s", action, role, r.status, r.body)
+					}
+					if n := c.count(t, `SELECT count(*) FROM audit_log WHERE action = $1`, action) - before; n != want {
+						t.Errorf("%d %s audit rows after %d, want %d", n, action, r.status, want)
+					}
+				default:
+					if n := c.auditRows(t, o.ID); n != want {
+						t.Errorf("%d audit rows after %d, want %d", n, r.status, want)
+					}
 				}
 				// The ones that apply to a pending order with an open session succeed.
 				if allowed && (action == operators.ActionQuery || action == operators.ActionCancel) && r.status != http.StatusOK {
@@ -65,6 +91,8 @@ func TestEveryRoleAgainstEveryAction(t *testing.T) {
 	}
 	// Reading needs no more than viewer; no credentials at all is 401.
 	c.call(t, http.MethodGet, "/admin/api/orders?filter=review", "", auth(tokens[operators.Viewer])).wantStatus(t, http.StatusOK)
+	c.call(t, http.MethodGet, "/admin/api/delivery", "", auth(tokens[operators.Viewer])).wantStatus(t, http.StatusOK)
+	c.call(t, http.MethodGet, "/admin/api/delivery", "", nil).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
 	c.call(t, http.MethodGet, "/admin/api/orders", "", nil).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
 	c.call(t, http.MethodGet, "/admin/api/orders", "", auth("op_not-a-token")).wantProblem(t, http.StatusUnauthorized, "unauthorized", "")
 	// The document is served as kept in the repository, without credentials.

@@ -30,17 +30,27 @@ type (
 		AcceptDiscrepancy bool   `json:"acceptDiscrepancy"`
 	}
 	adminSettleBody struct {
-		Reason   string `json:"reason"`
-		RefundID string `json:"refundId"`
-		Outcome  string `json:"outcome"`
+		Reason            string `json:"reason"`
+		RefundID          string `json:"refundId"`
+		ActionID          string `json:"actionId"`
+		Outcome           string `json:"outcome"`
+		InternalReference *int64 `json:"internalReference"`
 	}
 )
 
 // actionResultJSON is what an operator action answers: the order as it now stands, and the
-// refund a refund or settle made.
+// refund a refund or settle made, or the action a settle settled.
 type actionResultJSON struct {
-	Order  orderJSON   `json:"order"`
-	Refund *refundJSON `json:"refund,omitempty"`
+	Order  orderJSON          `json:"order"`
+	Refund *refundJSON        `json:"refund,omitempty"`
+	Action *settledActionJSON `json:"action,omitempty"`
+}
+
+type settledActionJSON struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Action string `json:"action"`
+	Status string `json:"status"`
 }
 
 // handleOrderAction is POST /admin/api/orders/{id}/{action}.
@@ -54,13 +64,13 @@ func (s *Server) handleOrderAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		refund, err := s.runOrderAction(c, id, action, req)
+		done, err := s.runOrderAction(c, id, action, req)
 		if err != nil {
 			return err
 		}
-		var res actionResultJSON
-		if refund != nil {
-			rj := toRefundJSON(*refund)
+		res := actionResultJSON{Action: done.Action}
+		if done.Refund != nil {
+			rj := toRefundJSON(*done.Refund)
 			res.Refund = &rj
 		}
 		o, err := s.orders.Get(c.Request().Context(), id)
@@ -96,7 +106,8 @@ func decodeActionRequest(c echo.Context, action string) (actionRequest, error) {
 	case operators.ActionSettle:
 		var body adminSettleBody
 		err := decodeJSON(c, &body)
-		return actionRequest{Reason: body.Reason, RefundID: body.RefundID, Outcome: body.Outcome}, err
+		return actionRequest{Reason: body.Reason, RefundID: body.RefundID, ActionID: body.ActionID, Outcome: body.Outcome,
+			InternalReference: body.InternalReference}, err
 	}
 	// query, cancel and release take a reason only.
 	var body reasonBody

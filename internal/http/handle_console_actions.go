@@ -48,7 +48,7 @@ func (s *Server) handleConsoleAction(action string) echo.HandlerFunc {
 // formActionRequest reads an action's form fields.
 func formActionRequest(c echo.Context) (actionRequest, error) {
 	req := actionRequest{Reason: c.FormValue("reason"), To: c.FormValue("to"), AcceptDiscrepancy: c.FormValue("acceptDiscrepancy") != "",
-		RefundID: c.FormValue("refundId"), Outcome: c.FormValue("outcome")}
+		RefundID: c.FormValue("refundId"), ActionID: c.FormValue("actionId"), Outcome: c.FormValue("outcome")}
 	if v := strings.TrimSpace(c.FormValue("internalReference")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

@@ -21,12 +21,25 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
-// fakeProvider opens sessions and answers every query PENDING, counting the queries.
+// fakeProvider opens sessions and answers every query PENDING (listing the transactions a test
+// gave it), counting the queries; it never answers a transaction action.
 type fakeProvider struct {
 	mu      sync.Mutex
 	next    int64
 	queries map[int64]int
 	locale  string // of the last session opened
+	// listed are the transactions a session's queries show, by requestId (none when absent).
+	listed map[int64][]orders.ProviderPayment
+}
+
+// list makes the queries of session requestID show payments.
+func (f *fakeProvider) list(requestID int64, payments ...orders.ProviderPayment) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.listed == nil {
+		f.listed = map[int64][]orders.ProviderPayment{}
+	}
+	f.listed[requestID] = payments
 }
 
 var _ orders.Provider = (*fakeProvider)(nil)
@@ -46,7 +59,7 @@ func (f *fakeProvider) QuerySession(_ context.Context, requestID int64) (orders.
 		f.queries = map[int64]int{}
 	}
 	f.queries[requestID]++
-	return orders.ProviderSession{RequestID: requestID, Status: orders.ProviderPending}, nil
+	return orders.ProviderSession{RequestID: requestID, Status: orders.ProviderPending, Payments: f.listed[requestID]}, nil
 }
 
 func (f *fakeProvider) CancelSession(context.Context, int64) error { return nil }

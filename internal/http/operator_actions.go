@@ -23,8 +23,16 @@ type actionRequest struct {
 	InternalReference *int64        // refund: one named payment
 	To                string        // resolve
 	AcceptDiscrepancy bool          // resolve
-	RefundID          string        // settle
-	Outcome           string        // settle: refunded or not_refunded
+	RefundID          string        // settle a refund
+	ActionID          string        // settle a preauthorization or confirmation action
+	Outcome           string        // settle: refunded or not_refunded (a refund), succeeded or failed (an action)
+}
+
+// actionOutcome is what an action made: the refund a refund or settle made, or the action a
+// settle settled.
+type actionOutcome struct {
+	Refund *orders.Refund
+	Action *settledActionJSON
 }
 
 func checkReason(reason string) (string, error) {
@@ -61,13 +69,13 @@ func operatorActor(c echo.Context) operators.Actor {
 }
 
 // runOrderAction takes action on order id for the operator of c (whose role was checked by
-// requireRole), and counts it when it succeeds. It returns the refund a refund or settle
-// made.
-func (s *Server) runOrderAction(c echo.Context, id uuid.UUID, action string, req actionRequest) (*orders.Refund, error) {
+// requireRole), and counts it when it succeeds.
+func (s *Server) runOrderAction(c echo.Context, id uuid.UUID, action string, req actionRequest) (actionOutcome, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
-		return nil, err
+		return actionOutcome{}, err
 	}
+	var done actionOutcome
 	ctx := orders.WithAudit(c.Request().Context(), operatorAudit(c, action, reason))
 	var refund *orders.Refund
 	switch action {
@@ -85,16 +93,7 @@ func (s *Server) runOrderAction(c echo.Context, id uuid.UUID, action string, req
 		_, err = s.money.Actions.ResolveReview(ctx, id,
 			orders.Resolution{To: orders.Status(req.To), AcceptDiscrepancy: req.AcceptDiscrepancy, Note: reason})
 	case operators.ActionSettle:
-		refundID, perr := uuid.Parse(req.RefundID)
-		if perr != nil {
-			return nil, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "must be the id of one of the order's refunds"}
-		}
-		if req.Outcome != "refunded" && req.Outcome != "not_refunded" {
-			return nil, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be refunded or not_refunded"}
-		}
-		var r orders.Refund
-		r, err = s.money.Actions.SettleRefund(ctx, id, refundID, req.Outcome == "refunded", reason)
-		refund = &r
+		done, err = s.settle(ctx, id, req, reason)
 	case operators.ActionCancel:
 		_, err = s.money.Checkouts.Cancel(ctx, id)
 	case operators.ActionRelease:
@@ -102,13 +101,59 @@ func (s *Server) runOrderAction(c echo.Context, id uuid.UUID, action string, req
 	case operators.ActionQuery:
 		err = s.query(c.Request().Context(), c, id, reason)
 	default:
-		return nil, orders.Errorf(orders.ENotFound, "no action %s", action)
+		return actionOutcome{}, orders.Errorf(orders.ENotFound, "no action %s", action)
 	}
 	if err != nil {
-		return nil, err
+		return actionOutcome{}, err
 	}
 	s.operatorActions.WithLabelValues(action, string(principal(c).Role)).Inc()
-	return refund, nil
+	if refund != nil {
+		done.Refund = refund
+	}
+	return done, nil
+}
+
+// settle settles an unknown refund (refundId, outcome refunded or not_refunded) or an
+// unknown preauthorization or confirmation action (actionId, outcome succeeded or failed).
+func (s *Server) settle(ctx context.Context, id uuid.UUID, req actionRequest, reason string) (actionOutcome, error) {
+	if (req.RefundID == "") == (req.ActionID == "") {
+		return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "name either a refund (refundId) or an action (actionId)"}
+	}
+	if req.RefundID != "" {
+		refundID, err := uuid.Parse(req.RefundID)
+		if err != nil {
+			return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "refundId", Message: "must be the id of one of the order's refunds"}
+		}
+		if req.Outcome != "refunded" && req.Outcome != "not_refunded" {
+			return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be refunded or not_refunded for a refund"}
+		}
+		if req.InternalReference != nil {
+			return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "internalReference", Message: "applies to a capture or a reauthorization only"}
+		}
+		r, err := s.money.Actions.SettleRefund(ctx, id, refundID, req.Outcome == "refunded", reason)
+		if err != nil {
+			return actionOutcome{}, err
+		}
+		return actionOutcome{Refund: &r}, nil
+	}
+	actionID, err := uuid.Parse(req.ActionID)
+	if err != nil {
+		return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "actionId", Message: "must be the id of one of the order's actions"}
+	}
+	if req.Outcome != "succeeded" && req.Outcome != "failed" {
+		return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "outcome", Message: "must be succeeded or failed for an action"}
+	}
+	var ref int64
+	if req.InternalReference != nil {
+		if ref = *req.InternalReference; ref <= 0 {
+			return actionOutcome{}, &orders.Error{Code: orders.EInvalid, Field: "internalReference", Message: "must be PlacetoPay's internalReference, a positive number"}
+		}
+	}
+	a, err := s.money.Actions.SettleAction(ctx, id, actionID, req.Outcome == "succeeded", ref, reason)
+	if err != nil {
+		return actionOutcome{}, err
+	}
+	return actionOutcome{Action: &settledActionJSON{ID: a.ID.String(), Kind: a.Kind, Action: a.Action, Status: string(a.Status)}}, nil
 }
 
 // query asks PlacetoPay about the order's sessions now. It changes nothing by itself (what

@@ -31,8 +31,8 @@ type RateLimit struct {
 type clientLimiter struct {
 	store      middleware.RateLimiterStore
 	clientIP   echo.IPExtractor
-	perMinute  int
-	retryAfter int // seconds until a refused client has one request again
+	limit      string // the limit in words: "at most 600 a minute"
+	retryAfter int    // seconds until a refused client has one request again
 }
 
 // newClientLimiter returns the limiter for cfg, or nil when cfg limits nothing.
@@ -45,22 +45,28 @@ func newClientLimiter(cfg RateLimit) *clientLimiter {
 	if cfg.PerMinute <= 0 {
 		return nil
 	}
-	perSecond := float64(cfg.PerMinute) / 60
-	burst := max(1, cfg.PerMinute/6)
-	refill := time.Duration(float64(burst) / perSecond * float64(time.Second))
+	return newBucketLimiter(max(1, cfg.PerMinute/6), time.Minute/time.Duration(cfg.PerMinute), cfg.TrustedProxies, fmt.Sprintf("at most %d a minute", cfg.PerMinute))
+}
+
+// newBucketLimiter returns a limiter whose buckets hold burst requests and gain one every
+// every, with the client address taken as newClientLimiter says. limit says the limit in
+// words, for the 429's detail.
+func newBucketLimiter(burst int, every time.Duration, trusted []*net.IPNet, limit string) *clientLimiter {
+	perSecond := float64(time.Second) / float64(every)
+	refill := time.Duration(burst) * every
 	l := &clientLimiter{
 		store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(perSecond), Burst: burst, ExpiresIn: refill,
 		}),
 		clientIP:   echo.ExtractIPDirect(),
-		perMinute:  cfg.PerMinute,
-		retryAfter: int(math.Ceil(1 / perSecond)),
+		limit:      limit,
+		retryAfter: int(math.Ceil(every.Seconds())),
 	}
-	if len(cfg.TrustedProxies) > 0 {
+	if len(trusted) > 0 {
 		// Echo trusts loopback, link-local and private peers by default: only the configured
 		// proxies are trusted here.
 		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-		for _, n := range cfg.TrustedProxies {
+		for _, n := range trusted {
 			opts = append(opts, echo.TrustIPRange(n))
 		}
 		l.clientIP = echo.ExtractIPFromXFFHeader(opts...)
@@ -84,19 +90,29 @@ func (l *clientLimiter) client(c echo.Context) (string, error) {
 // perClient limits a route, whose template is route, per client address. It does nothing
 // when the server has no limit.
 func (s *Server) perClient(route string) echo.MiddlewareFunc {
-	l := s.clients
-	if l == nil {
+	if s.clients == nil {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	s.metrics.rateLimited.WithLabelValues(route) // a series from the start, at 0
+	return s.limitBy(s.clients, route)
+}
+
+// limitBy limits a route, whose template is route, with l: over it, 429 with Retry-After,
+// counted in gateway_http_rate_limited_total on the public listener (the admin listener has
+// no HTTP metrics of its own).
+func (s *Server) limitBy(l *clientLimiter, route string) echo.MiddlewareFunc {
+	if s.metrics != nil {
+		s.metrics.rateLimited.WithLabelValues(route) // a series from the start, at 0
+	}
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store:               l.store,
 		IdentifierExtractor: l.client,
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			s.metrics.rateLimited.WithLabelValues(c.Path()).Inc()
+			if s.metrics != nil {
+				s.metrics.rateLimited.WithLabelValues(c.Path()).Inc()
+			}
 			c.Response().Header().Set("Retry-After", strconv.Itoa(l.retryAfter))
 			return echo.NewHTTPError(http.StatusTooManyRequests,
-				fmt.Sprintf("too many requests from this address (at most %d a minute); retry in %d seconds", l.perMinute, l.retryAfter))
+				fmt.Sprintf("too many requests from this address (%s); retry in %d seconds", l.limit, l.retryAfter))
 		},
 	})
 }

@@ -19,7 +19,7 @@ type Role string
 const (
 	Viewer  Role = "viewer"  // reads everything, changes nothing
 	Support Role = "support" // also queries PlacetoPay, redelivers events, refunds and cancels
-	Admin   Role = "admin"   // also captures, releases, resolves reviews and settles unknown actions
+	Admin   Role = "admin"   // also captures, releases, resolves reviews, settles unknown actions, pauses delivery
 )
 
 // ParseRole returns the role named s.
@@ -54,6 +54,10 @@ const (
 	ActionResolve   = "resolve"
 	ActionSettle    = "settle"
 	ActionRedeliver = "redeliver"
+	// Merchant event delivery as a whole, not one order's.
+	ActionRedeliverSince = "redeliver_since"
+	ActionPauseDelivery  = "pause_delivery"
+	ActionResumeDelivery = "resume_delivery"
 )
 
 // allowed is the role matrix: the least role each action needs. Reading needs viewer.
@@ -69,6 +73,11 @@ var allowed = map[string]Role{
 	ActionRelease:   Admin,
 	ActionResolve:   Admin,
 	ActionSettle:    Admin,
+	// Sending every event of a period again is support's, as one event is; stopping (and
+	// restarting) delivery to the merchant altogether is an admin's.
+	ActionRedeliverSince: Support,
+	ActionPauseDelivery:  Admin,
+	ActionResumeDelivery: Admin,
 }
 
 var rank = map[Role]int{Viewer: 1, Support: 2, Admin: 3}
@@ -81,5 +90,6 @@ func Allowed(role Role, action string) bool {
 
 // Actions lists every action the matrix knows, for tests and documentation.
 func Actions() []string {
-	return []string{ActionQuery, ActionRefund, ActionCancel, ActionCapture, ActionRelease, ActionResolve, ActionSettle, ActionRedeliver}
+	return []string{ActionQuery, ActionRefund, ActionCancel, ActionCapture, ActionRelease, ActionResolve, ActionSettle, ActionRedeliver,
+		ActionRedeliverSince, ActionPauseDelivery, ActionResumeDelivery}
 }

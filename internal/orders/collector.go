@@ -46,13 +46,15 @@ SELECT
     (SELECT coalesce(extract(epoch FROM $1::timestamptz - min(updated_at)), 0)::float8 FROM (
         SELECT updated_at FROM refunds WHERE status = 'unknown'
         UNION ALL SELECT updated_at FROM preauth_actions WHERE status = 'unknown'
-        UNION ALL SELECT updated_at FROM confirm_actions WHERE status = 'unknown') AS u)
+        UNION ALL SELECT updated_at FROM confirm_actions WHERE status = 'unknown') AS u),
+    (SELECT count(*) FROM delivery_pauses WHERE resumed_at IS NULL)
 FROM pending`
 
 // StateCollector reports, at each scrape, gauges read from Postgres: orders in review,
 // pending sessions by age, sessions past expiry, sessions whose queries keep failing, whose
-// answers cannot be read or that PlacetoPay says do not exist, and the undelivered outbox. Every replica
-// reports the same database-wide values; query them with max(), not sum(). When the query
+// answers cannot be read or that PlacetoPay says do not exist, the undelivered outbox and
+// whether its delivery is paused. Every replica reports the same database-wide values; query
+// them with max(), not sum(). When the query
 // fails or takes longer than the timeout, the scrape goes on without these gauges and the
 // failure is logged, once until the query succeeds again.
 type StateCollector struct {
@@ -64,7 +66,7 @@ type StateCollector struct {
 	mu     sync.Mutex
 	failed bool
 
-	review, pending, pastExpiry, undelivered, oldest, failing, unknown, unreadable, sessionsUnknown, oldestUnknown *prometheus.Desc
+	review, pending, pastExpiry, undelivered, oldest, failing, unknown, unreadable, sessionsUnknown, oldestUnknown, paused *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*StateCollector)(nil)
@@ -102,12 +104,14 @@ func NewStateCollector(pool *pgxpool.Pool, log *zap.Logger, timeout time.Duratio
 			"Sessions whose latest PlacetoPay answers could not be read (their orders go to review at ten in a row).", nil, nil),
 		sessionsUnknown: prometheus.NewDesc("gateway_sessions_unknown",
 			"Sessions the gateway opened that PlacetoPay says do not exist, still checked: the credentials, site or environment changed.", nil, nil),
+		paused: prometheus.NewDesc("gateway_delivery_paused",
+			"1 while an operator has merchant event delivery paused (no replica sends events), else 0.", nil, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown, c.unreadable, c.sessionsUnknown, c.oldestUnknown} {
+	for _, d := range []*prometheus.Desc{c.review, c.pending, c.pastExpiry, c.undelivered, c.oldest, c.failing, c.unknown, c.unreadable, c.sessionsUnknown, c.oldestUnknown, c.paused} {
 		ch <- d
 	}
 }
@@ -116,12 +120,12 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	var review, pastExpiry, undelivered, failing, unknownRefunds, unknownPreauths, unknownConfirms, unreadable, sessionsUnknown int64
+	var review, pastExpiry, undelivered, failing, unknownRefunds, unknownPreauths, unknownConfirms, unreadable, sessionsUnknown, paused int64
 	var buckets [5]int64
 	var oldest, oldestUnknown float64
 	err := c.pool.QueryRow(ctx, stateQuery, c.clock(), failuresToReport).Scan(&review,
 		&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &pastExpiry, &undelivered, &oldest, &failing,
-		&unknownRefunds, &unknownPreauths, &unknownConfirms, &unreadable, &sessionsUnknown, &oldestUnknown)
+		&unknownRefunds, &unknownPreauths, &unknownConfirms, &unreadable, &sessionsUnknown, &oldestUnknown, &paused)
 	c.mu.Lock()
 	logIt := err != nil && !c.failed
 	c.failed = err != nil
@@ -146,4 +150,5 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.unreadable, prometheus.GaugeValue, float64(unreadable))
 	ch <- prometheus.MustNewConstMetric(c.sessionsUnknown, prometheus.GaugeValue, float64(sessionsUnknown))
 	ch <- prometheus.MustNewConstMetric(c.oldestUnknown, prometheus.GaugeValue, max(oldestUnknown, 0))
+	ch <- prometheus.MustNewConstMetric(c.paused, prometheus.GaugeValue, float64(min(paused, 1)))
 }

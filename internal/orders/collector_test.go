@@ -124,9 +124,19 @@ gateway_sessions_answer_unreadable 1
 # HELP gateway_sessions_unknown Sessions the gateway opened that PlacetoPay says do not exist, still checked: the credentials, site or environment changed.
 # TYPE gateway_sessions_unknown gauge
 gateway_sessions_unknown 1
+# HELP gateway_delivery_paused 1 while an operator has merchant event delivery paused (no replica sends events), else 0.
+# TYPE gateway_delivery_paused gauge
+gateway_delivery_paused 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)
+	}
+
+	// A pause an operator has not ended reports 1; one that ended, 0.
+	exec(`INSERT INTO delivery_pauses (paused_at, paused_by, reason, resumed_at, resumed_by) VALUES ($1, 'a@shop.test', 'old', $1, 'a@shop.test')`, now.Add(-time.Hour))
+	exec(`INSERT INTO delivery_pauses (paused_at, paused_by, reason) VALUES ($1, 'a@shop.test', 'merchant migrating')`, now)
+	if got := testutil.ToFloat64(gaugeOf(t, reg, "gateway_delivery_paused")); got != 1 {
+		t.Errorf("gateway_delivery_paused while paused = %v, want 1", got)
 	}
 
 	// An empty outbox reports an age of 0, not NaN or nothing.

@@ -145,7 +145,7 @@ func (a *Actions) ConfirmPayment(ctx context.Context, orderID uuid.UUID, interna
 }
 
 func (a *Actions) settleConfirm(ctx context.Context, id uuid.UUID, state ActionState, reason, message string) {
-	if err := a.store.settleConfirmAction(ctx, id, state, reason, message); err != nil {
+	if err := a.store.settleConfirmAction(ctx, a.store.pool, id, state, reason, message); err != nil {
 		a.log.Error("record confirmation action outcome", zap.String("action", id.String()), zap.Error(err))
 	}
 }

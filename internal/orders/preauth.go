@@ -81,7 +81,7 @@ func (a *Actions) preauthAction(ctx context.Context, orderID uuid.UUID, action s
 	var perr *ProviderError
 	switch {
 	case callErr == nil && res.Status == ProviderApproved:
-		if err := a.recordPreauth(sctx, act, hold, res); err != nil {
+		if err := a.recordPreauth(sctx, act, hold, res); err != nil && !errors.Is(err, errActionSettled) {
 			return Order{}, err
 		}
 		a.metrics.preauthActions.WithLabelValues(action, string(ActionSucceeded)).Inc()
@@ -128,65 +128,82 @@ func preauthAmount(action string, hold Payment, amount *Money) (Money, error) {
 	return Money{}, Errorf(EInvalid, "unknown preauthorization action %q", action)
 }
 
-// recordPreauth applies an approved action under the order's lock.
+// recordPreauth applies an approved action under the order's lock: PlacetoPay's answer, the
+// session query's, or an operator's settle of an unknown action, alike. An action settled
+// meanwhile (another replica's query, an operator) is not applied twice: errActionSettled.
 func (a *Actions) recordPreauth(ctx context.Context, act preauthAction, hold Payment, res ProviderPayment) error {
 	return a.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := a.store.lockOrder(ctx, tx, act.OrderID)
 		if err != nil {
 			return err
 		}
-		if err := a.store.settlePreauthAction(ctx, tx, act.ID, ActionSucceeded, nonZero(res.InternalReference), res.Reason, res.Message); err != nil {
+		if err := a.store.lockOpenAction(ctx, tx, "preauthorization", act.ID); err != nil {
 			return err
 		}
-		from := o.Status
-		switch act.Action {
-		case PreauthReauthorize:
-			if err := a.store.reauthorized(ctx, tx, hold, act.Amount, res); err != nil {
-				return err
-			}
-			return a.store.record(ctx, tx, &o, Change{
-				Reason: fmt.Sprintf("preauthorization now holds %s (was %s)", act.Amount, hold.held())})
-		case PreauthRelease:
-			if err := a.store.released(ctx, tx, hold); err != nil {
-				return err
-			}
-			if err := a.store.record(ctx, tx, &o, Change{To: StatusCancelled, Reason: "preauthorization released: nothing was taken"}); err != nil {
-				return err
-			}
-			a.metrics.moved(from, &o)
-			return nil
-		}
-		// Capture: the checkout transaction is an approved payment of its own, which refunds act on.
-		if err := a.store.captured(ctx, tx, hold, act.Amount, res); err != nil {
+		before := auditState(o)
+		if err := a.applyPreauth(ctx, tx, &o, act, hold, res); err != nil {
 			return err
 		}
-		if err := a.store.setPaid(ctx, tx, &o, act.Amount.Minor); err != nil {
-			return err
-		}
-		ref := res.InternalReference
-		if ref == 0 {
-			ref = hold.InternalReference
-		}
-		reason := "captured " + act.Amount.String()
-		capture := map[string]any{"internalReference": ref, "amount": moneyData(act.Amount)}
-		if previous := o.Amount; act.Amount.Minor != previous.Minor {
-			// The order's amount follows the capture, said so, so that paidAmount never
-			// exceeds it silently (a reauthorization may hold more than the order).
-			if err := a.store.setAmount(ctx, tx, &o, act.Amount.Minor); err != nil {
-				return err
-			}
-			reason = fmt.Sprintf("captured %s of an order of %s (held %s): the order's amount is now %s, what was captured",
-				act.Amount, previous, hold.held(), o.Amount)
-			capture["previousAmount"] = moneyData(previous)
-		}
-		if err := a.store.record(ctx, tx, &o, Change{To: StatusPaid, Reason: reason, Data: map[string]any{"capture": capture}}); err != nil {
-			return err
-		}
-		a.metrics.moved(from, &o)
-		// A capture's answer is the approval, so there is no time from approval to paid.
-		a.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
-		return nil
+		// Only an operator's settle of an unknown action reaches here with an audit hook
+		// left to call: the action's request wrote its audit row already.
+		return audit(ctx, tx, AuditChange{OrderID: o.ID, Target: "preauthorization action " + act.ID.String(), Before: before,
+			After: map[string]any{"order": auditState(o), "action": act.Action, "outcome": string(ActionSucceeded)}})
 	})
+}
+
+// applyPreauth applies an approved action to o, locked in tx.
+func (a *Actions) applyPreauth(ctx context.Context, tx pgx.Tx, o *Order, act preauthAction, hold Payment, res ProviderPayment) error {
+	if err := a.store.settlePreauthAction(ctx, tx, act.ID, ActionSucceeded, nonZero(res.InternalReference), res.Reason, res.Message); err != nil {
+		return err
+	}
+	from := o.Status
+	switch act.Action {
+	case PreauthReauthorize:
+		if err := a.store.reauthorized(ctx, tx, hold, act.Amount, res); err != nil {
+			return err
+		}
+		return a.store.record(ctx, tx, o, Change{
+			Reason: fmt.Sprintf("preauthorization now holds %s (was %s)", act.Amount, hold.held())})
+	case PreauthRelease:
+		if err := a.store.released(ctx, tx, hold); err != nil {
+			return err
+		}
+		if err := a.store.record(ctx, tx, o, Change{To: StatusCancelled, Reason: "preauthorization released: nothing was taken"}); err != nil {
+			return err
+		}
+		a.metrics.moved(from, o)
+		return nil
+	}
+	// Capture: the checkout transaction is an approved payment of its own, which refunds act on.
+	if err := a.store.captured(ctx, tx, hold, act.Amount, res); err != nil {
+		return err
+	}
+	if err := a.store.setPaid(ctx, tx, o, act.Amount.Minor); err != nil {
+		return err
+	}
+	ref := res.InternalReference
+	if ref == 0 {
+		ref = hold.InternalReference
+	}
+	reason := "captured " + act.Amount.String()
+	capture := map[string]any{"internalReference": ref, "amount": moneyData(act.Amount)}
+	if previous := o.Amount; act.Amount.Minor != previous.Minor {
+		// The order's amount follows the capture, said so, so that paidAmount never
+		// exceeds it silently (a reauthorization may hold more than the order).
+		if err := a.store.setAmount(ctx, tx, o, act.Amount.Minor); err != nil {
+			return err
+		}
+		reason = fmt.Sprintf("captured %s of an order of %s (held %s): the order's amount is now %s, what was captured",
+			act.Amount, previous, hold.held(), o.Amount)
+		capture["previousAmount"] = moneyData(previous)
+	}
+	if err := a.store.record(ctx, tx, o, Change{To: StatusPaid, Reason: reason, Data: map[string]any{"capture": capture}}); err != nil {
+		return err
+	}
+	a.metrics.moved(from, o)
+	// A capture's answer is the approval, so there is no time from approval to paid.
+	a.metrics.approvedAmount.WithLabelValues(o.Amount.Currency).Add(float64(o.PaidMinor))
+	return nil
 }
 
 // settlePreauth records an action's outcome other than success; a failure to record it is

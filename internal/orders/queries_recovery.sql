@@ -57,6 +57,14 @@ SELECT * FROM preauth_actions WHERE id = $1;
 -- name: GetConfirmAction :one
 SELECT * FROM confirm_actions WHERE id = $1;
 
+-- name: LockPreauthActionStatus :one
+-- The action's state under its row lock, inside the transaction that settles it: an action
+-- already settled (by a query, or by an operator) is never settled again.
+SELECT status FROM preauth_actions WHERE id = $1 FOR UPDATE;
+
+-- name: LockConfirmActionStatus :one
+SELECT status FROM confirm_actions WHERE id = $1 FOR UPDATE;
+
 -- name: RecheckPreauthAction :one
 -- A query did not settle the action: look again twice as late, up to an hour.
 UPDATE preauth_actions

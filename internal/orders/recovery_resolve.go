@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -65,7 +66,9 @@ func (a *Actions) ResolvePreauthAction(ctx context.Context, id uuid.UUID) error 
 			continue // an earlier action's transaction
 		}
 		t.Reason, t.Message = "resolved_by_query", "the session query shows the "+act.Action
-		if err := a.recordPreauth(ctx, act, hold, t); err != nil {
+		if err := a.recordPreauth(ctx, act, hold, t); errors.Is(err, errActionSettled) {
+			return nil // settled meanwhile, by another replica's query or an operator
+		} else if err != nil {
 			return err
 		}
 		a.metrics.preauthActions.WithLabelValues(act.Action, string(ActionSucceeded)).Inc()

@@ -148,8 +148,8 @@ func (s *Store) insertConfirmAction(ctx context.Context, tx pgx.Tx, pay Payment,
 }
 
 // settleConfirmAction writes a confirmation action's outcome.
-func (s *Store) settleConfirmAction(ctx context.Context, id uuid.UUID, state ActionState, reason, message string) error {
-	return s.q.SettleConfirmAction(ctx, s.pool, ordersdb.SettleConfirmActionParams{
+func (s *Store) settleConfirmAction(ctx context.Context, db ordersdb.DBTX, id uuid.UUID, state ActionState, reason, message string) error {
+	return s.q.SettleConfirmAction(ctx, db, ordersdb.SettleConfirmActionParams{
 		ID: id, Status: string(state), Reason: nullable(reason), Message: nullable(message),
 	})
 }
@@ -158,4 +158,27 @@ func (s *Store) settleConfirmAction(ctx context.Context, id uuid.UUID, state Act
 // PENDING_CONFIRMATION: they happened.
 func (s *Store) settleUnknownConfirmActions(ctx context.Context, paymentID uuid.UUID, message string) error {
 	return s.q.SettleUnknownConfirmActions(ctx, s.pool, ordersdb.SettleUnknownConfirmActionsParams{PaymentID: paymentID, Message: &message})
+}
+
+// errActionSettled is lockOpenAction's answer for an action that is neither requested nor
+// unknown any more: something else settled it first, and it is not settled again.
+var errActionSettled = Errorf(EConflict, "the action is settled already")
+
+// lockOpenAction locks a preauthorization or confirmation action (kind) in tx and returns
+// errActionSettled unless it is still requested or unknown.
+func (s *Store) lockOpenAction(ctx context.Context, tx pgx.Tx, kind string, id uuid.UUID) error {
+	var status string
+	var err error
+	if kind == "preauthorization" {
+		status, err = s.q.LockPreauthActionStatus(ctx, tx, id)
+	} else {
+		status, err = s.q.LockConfirmActionStatus(ctx, tx, id)
+	}
+	if err != nil {
+		return err
+	}
+	if st := ActionState(status); st != ActionRequested && st != ActionUnknown {
+		return errActionSettled
+	}
+	return nil
 }

@@ -34,8 +34,10 @@ const (
 // concurrent passes never post the same event while its claim holds, and a crashed
 // replica's claims are retried when their lease ends. A 2xx answer marks an event delivered; anything else is recorded in
 // event_deliveries and retried with capped exponential backoff and jitter, until an attempt
-// fails more than three days after the event was created: then the event is given up
-// (failed_at).
+// fails more than three days after the event was created, not counting the time delivery
+// was paused: then the event is given up (failed_at). While an operator has delivery paused
+// (Pause), no pass claims anything: posts already in flight finish, nothing new is sent, and
+// no attempt is spent.
 type Deliverer struct {
 	pool   *pgxpool.Pool
 	q      *webhooksdb.Queries

@@ -104,6 +104,16 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 		if err := d.q.InsertAttempt(ctx, tx, row); err != nil {
 			return err
 		}
+		// The give-up clock runs from the event's creation but stops while an operator has
+		// delivery paused: a pause never makes an event give up.
+		var paused time.Duration
+		if !a.ok() && !a.interrupted {
+			secs, err := d.q.PausedSeconds(ctx, tx, webhooksdb.PausedSecondsParams{From: ev.CreatedAt, Until: done})
+			if err != nil {
+				return err
+			}
+			paused = time.Duration(secs * float64(time.Second))
+		}
 		var err error
 		switch {
 		case a.ok():
@@ -111,7 +121,7 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 		case a.interrupted:
 			next = done
 			_, err = d.q.Reschedule(ctx, tx, webhooksdb.RescheduleParams{NextAttemptAt: next, Seq: ev.Seq, Attempts: ev.Attempts})
-		case done.Sub(ev.CreatedAt) >= retryWindow:
+		case done.Sub(ev.CreatedAt)-paused >= retryWindow:
 			givenUp = true
 			_, err = d.q.GiveUp(ctx, tx, webhooksdb.GiveUpParams{At: done, Seq: ev.Seq, Attempts: ev.Attempts})
 		default:

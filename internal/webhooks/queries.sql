@@ -26,10 +26,14 @@ LIMIT sqlc.arg('max_rows');
 -- locked here, then see the lease and leave them alone; a replica that crashes mid-delivery
 -- only delays its events until the lease ends. An event waits while an earlier event of
 -- the same order (or autopay enrolment) is still pending (delivered in seq order per order
--- and per enrolment), but a failing event holds back nothing else.
+-- and per enrolment), but a failing event holds back nothing else. While an operator has
+-- delivery paused (delivery_pauses), nothing is claimed: no replica posts, and no attempt is
+-- spent; the pause is read in the claim's own statement, so every replica honours it from
+-- its next pass.
 WITH due AS MATERIALIZED (
     SELECT e.seq FROM events e
     WHERE e.delivered_at IS NULL AND e.failed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM delivery_pauses WHERE resumed_at IS NULL)
       AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= sqlc.arg('now')::timestamptz)
       AND NOT EXISTS (
           SELECT 1 FROM events p
@@ -68,6 +72,16 @@ WHERE seq = sqlc.arg('seq') AND attempts = sqlc.arg('attempts')
 UPDATE events SET failed_at = sqlc.arg('at')::timestamptz, next_attempt_at = NULL
 WHERE seq = sqlc.arg('seq') AND attempts = sqlc.arg('attempts')
   AND delivered_at IS NULL AND failed_at IS NULL;
+
+-- name: PausedSeconds :one
+-- How long merchant delivery was paused between from and until, in seconds: the time the
+-- give-up clock of an event created at from does not count.
+SELECT coalesce(sum(extract(epoch FROM
+        least(coalesce(resumed_at, sqlc.arg('until')::timestamptz), sqlc.arg('until')::timestamptz)
+        - greatest(paused_at, sqlc.arg('from')::timestamptz))), 0)::float8 AS seconds
+FROM delivery_pauses
+WHERE paused_at < sqlc.arg('until')::timestamptz
+  AND (resumed_at IS NULL OR resumed_at > sqlc.arg('from')::timestamptz);
 
 -- name: DeletedUpTo :one
 -- The furthest feed position whose event the retention deleted (internal/retention); no row

@@ -246,6 +246,30 @@ func (q *Queries) GetPreauthAction(ctx context.Context, db DBTX, id uuid.UUID) (
 	return i, err
 }
 
+const lockConfirmActionStatus = `-- name: LockConfirmActionStatus :one
+SELECT status FROM confirm_actions WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockConfirmActionStatus(ctx context.Context, db DBTX, id uuid.UUID) (string, error) {
+	row := db.QueryRow(ctx, lockConfirmActionStatus, id)
+	var status string
+	err := row.Scan(&status)
+	return status, err
+}
+
+const lockPreauthActionStatus = `-- name: LockPreauthActionStatus :one
+SELECT status FROM preauth_actions WHERE id = $1 FOR UPDATE
+`
+
+// The action's state under its row lock, inside the transaction that settles it: an action
+// already settled (by a query, or by an operator) is never settled again.
+func (q *Queries) LockPreauthActionStatus(ctx context.Context, db DBTX, id uuid.UUID) (string, error) {
+	row := db.QueryRow(ctx, lockPreauthActionStatus, id)
+	var status string
+	err := row.Scan(&status)
+	return status, err
+}
+
 const recheckConfirmAction = `-- name: RecheckConfirmAction :one
 UPDATE confirm_actions
 SET checks = checks + 1, updated_at = now(),

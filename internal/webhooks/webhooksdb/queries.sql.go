@@ -16,6 +16,7 @@ const claimEvents = `-- name: ClaimEvents :many
 WITH due AS MATERIALIZED (
     SELECT e.seq FROM events e
     WHERE e.delivered_at IS NULL AND e.failed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM delivery_pauses WHERE resumed_at IS NULL)
       AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $2::timestamptz)
       AND NOT EXISTS (
           SELECT 1 FROM events p
@@ -58,7 +59,10 @@ type ClaimEventsRow struct {
 // locked here, then see the lease and leave them alone; a replica that crashes mid-delivery
 // only delays its events until the lease ends. An event waits while an earlier event of
 // the same order (or autopay enrolment) is still pending (delivered in seq order per order
-// and per enrolment), but a failing event holds back nothing else.
+// and per enrolment), but a failing event holds back nothing else. While an operator has
+// delivery paused (delivery_pauses), nothing is claimed: no replica posts, and no attempt is
+// spent; the pause is read in the claim's own statement, so every replica honours it from
+// its next pass.
 func (q *Queries) ClaimEvents(ctx context.Context, db DBTX, arg ClaimEventsParams) ([]ClaimEventsRow, error) {
 	rows, err := db.Query(ctx, claimEvents, arg.LeaseUntil, arg.Now, arg.MaxRows)
 	if err != nil {
@@ -243,6 +247,29 @@ func (q *Queries) MarkDelivered(ctx context.Context, db DBTX, arg MarkDeliveredP
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const pausedSeconds = `-- name: PausedSeconds :one
+SELECT coalesce(sum(extract(epoch FROM
+        least(coalesce(resumed_at, $1::timestamptz), $1::timestamptz)
+        - greatest(paused_at, $2::timestamptz))), 0)::float8 AS seconds
+FROM delivery_pauses
+WHERE paused_at < $1::timestamptz
+  AND (resumed_at IS NULL OR resumed_at > $2::timestamptz)
+`
+
+type PausedSecondsParams struct {
+	Until time.Time
+	From  time.Time
+}
+
+// How long merchant delivery was paused between from and until, in seconds: the time the
+// give-up clock of an event created at from does not count.
+func (q *Queries) PausedSeconds(ctx context.Context, db DBTX, arg PausedSecondsParams) (float64, error) {
+	row := db.QueryRow(ctx, pausedSeconds, arg.Until, arg.From)
+	var seconds float64
+	err := row.Scan(&seconds)
+	return seconds, err
 }
 
 const reschedule = `-- name: Reschedule :execrows
