@@ -3,6 +3,7 @@ package apikeys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -222,7 +223,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Key, error) {
 	if !c.found || c.key.RevokedAt != nil || !sameHash(c.hash, hashKey(token)) {
 		return Key{}, unauthorized()
 	}
-	s.touch(ctx, c.key.ID, now)
+	if err := s.touch(ctx, c.key.ID, now); err != nil {
+		return Key{}, err
+	}
 	return c.key, nil
 }
 
@@ -245,7 +248,7 @@ func (s *Service) lookup(ctx context.Context, prefix string, now time.Time) (cac
 
 // touch records that key id was used now, unless this replica did so within TouchEvery;
 // the guard in the statement keeps other replicas from writing it more often either.
-func (s *Service) touch(ctx context.Context, id uuid.UUID, now time.Time) {
+func (s *Service) touch(ctx context.Context, id uuid.UUID, now time.Time) error {
 	s.mu.Lock()
 	last, ok := s.touched[id]
 	due := !ok || now.Sub(last) >= TouchEvery
@@ -257,11 +260,14 @@ func (s *Service) touch(ctx context.Context, id uuid.UUID, now time.Time) {
 	}
 	s.mu.Unlock()
 	if !due {
-		return
+		return nil
 	}
-	// A lost write only makes the last-used time older; it must not fail the request.
-	_, _ = s.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1
-		AND (last_used_at IS NULL OR last_used_at <= $2 - make_interval(secs => $3))`, id, now.UTC(), TouchEvery.Seconds())
+	_, err := s.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1
+		AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - make_interval(secs => $3))`, id, now.UTC(), TouchEvery.Seconds())
+	if err != nil {
+		return fmt.Errorf("apikeys: record the use of %s: %w", id, err)
+	}
+	return nil
 }
 
 func unauthorized() error {
