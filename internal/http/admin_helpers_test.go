@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
-	"github.com/placetopay-gateway/gateway/internal/apikeys"
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -91,14 +90,15 @@ type consoleEnv struct {
 
 func newConsoleEnv(t *testing.T) *consoleEnv {
 	t.Helper()
-	return newConsoleEnvOn(t, pgtest.Pool(t), nil)
+	return newConsoleEnvOn(t, pgtest.Pool(t), gatewayhttp.Config{})
 }
 
-// newConsoleEnvOn is newConsoleEnv on pool, with keys (the stored API keys) on both
-// listeners when not nil.
-func newConsoleEnvOn(t *testing.T, pool *pgxpool.Pool, keys *apikeys.Service) *consoleEnv {
+// newConsoleEnvOn is newConsoleEnv on pool with cfg; cfg.Keys (the stored API keys), when
+// set, serves both listeners.
+func newConsoleEnvOn(t *testing.T, pool *pgxpool.Pool, cfg gatewayhttp.Config) *consoleEnv {
 	t.Helper()
-	m := newMoneyEnvOn(t, pool, &fakeProvider{}, gatewayhttp.Config{Keys: keys})
+	keys := cfg.Keys
+	m := newMoneyEnvOn(t, pool, &fakeProvider{}, cfg)
 	reg := prometheus.NewRegistry()
 	ops := operators.NewService(m.pool, tokens.Generate(), false, nil)
 	h := gatewayhttp.NewAdmin(gatewayhttp.AdminConfig{
