@@ -25,6 +25,11 @@ var commands = []command{
 		"for the console and an operator API token (op_…).", []any{operatorsConfig{}}},
 	{"operators list", "lists the console operators, their roles and states.", []any{dbOnly{}}},
 	{"operators disable", "disables an operator (--email EMAIL): sign-in, sessions and API token stop working.", []any{dbOnly{}}},
+	{"keys create", "creates a merchant API key: --name NAME --scope full|read|checkout. Prints the key once (sk_live_… in " +
+		"production, sk_test_… in development); only its hash is stored. read may only read, checkout may also create orders " +
+		"and open checkouts, full may do everything.", []any{keysConfig{}}},
+	{"keys list", "lists the API keys kept in the database: prefix, name, scope, state, last use. Never the keys.", []any{dbOnly{}}},
+	{"keys revoke", "revokes an API key (--id ID or PREFIX, --reason REASON): every replica refuses it within a second.", []any{dbOnly{}}},
 	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications.", []any{sandboxConfig{}}},
 	{"healthcheck", "asks the local admin listener for /healthz (the container's health check); exits 1 when unhealthy.", []any{adminOnly{}}},
 	{"version", "prints the version and how it was built.", nil},
@@ -48,7 +53,7 @@ var varHelp = map[string]string{
 	"GATEWAY_ADMIN_ADDR":                  "admin listener: /metrics, /healthz, /readyz, the console and /admin/api",
 	"GATEWAY_CONSOLE_URL":                 "external base URL of the console (the admin listener), in enrollment links",
 	"GATEWAY_PUBLIC_URL":                  "external base URL of the public listener (return URLs are built on it)",
-	"GATEWAY_API_KEYS":                    "comma-separated API keys accepted on /v1 (none: development makes one)",
+	"GATEWAY_API_KEYS":                    "comma-separated API keys accepted on /v1, full scope, beside `gateway keys` (none: development makes one)",
 	"PLACETOPAY_BASE_URL":                 "the PlacetoPay site's URL; with LOGIN and SECRET_KEY, all three or none (none: the sandbox)",
 	"PLACETOPAY_LOGIN":                    "the PlacetoPay site's login",
 	"PLACETOPAY_SECRET_KEY":               "the PlacetoPay site's secret key",

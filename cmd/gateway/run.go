@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/placetopay-gateway/gateway/internal/apikeys"
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/operators"
@@ -34,7 +35,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usageLine = "usage: gateway [serve | migrate up | migrate status | operators add|list|disable | sandbox | healthcheck | version | help]"
+const usageLine = "usage: gateway [serve | migrate up | migrate status | operators add|list|disable | keys create|list|revoke | sandbox | healthcheck | version | help]"
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -56,6 +57,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return migrate(ctx, cmd[1], environ, stdout)
 	case cmd[0] == "operators" && len(cmd) >= 2 && (cmd[1] == "add" || cmd[1] == "list" || cmd[1] == "disable"):
 		return runOperators(ctx, cmd[1:], environ, stdout)
+	case cmd[0] == "keys" && len(cmd) >= 2 && (cmd[1] == "create" || cmd[1] == "list" || cmd[1] == "revoke"):
+		return runKeys(ctx, cmd[1:], environ, stdout)
 	case cmd[0] == "sandbox" && len(cmd) == 1:
 		return runSandbox(ctx, environ, stdout)
 	case cmd[0] == "healthcheck" && len(cmd) == 1:
@@ -210,7 +213,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, signatures, money.notifications, reg)
 	idem := idempotency.NewStore(pool, time.Minute, tokenKeys)
 	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
-	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
+	// API keys kept in the database, beside GATEWAY_API_KEYS; each replica checks them itself.
+	apiKeys := apikeys.NewService(pool, cfg.production(), nil)
+	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, Keys: apiKeys, CORSOrigins: cfg.CORSOrigins,
 		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,
 		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL, Production: cfg.production(),
@@ -232,7 +237,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		return nil
 	}
 	console := &gatewayhttp.Console{
-		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Orders: ordersSvc,
+		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Keys: apiKeys, Orders: ordersSvc,
 		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
 		// Browsers keep Secure cookies from https pages only: development over plain http

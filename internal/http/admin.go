@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/placetopay-gateway/gateway/internal/apikeys"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -24,7 +25,9 @@ type AdminConfig struct {
 
 // Console is what the operator API needs.
 type Console struct {
-	Operators   *operators.Service
+	Operators *operators.Service
+	// Keys serves /admin/api/keys; without it those routes are not served.
+	Keys        *apikeys.Service
 	Orders      *orders.Service
 	Money       *MoneyPath
 	Idempotency *idempotency.Store
@@ -122,6 +125,12 @@ func (s *Server) adminRoutes() {
 	e.GET("/console/orders/:id", s.handleConsoleOrder, page, signedIn)
 	e.GET("/console/audit", s.handleConsoleAudit, page, signedIn)
 	s.consoleActionRoutes()
+	if s.console.Keys != nil {
+		// Creating a key is not idempotent on purpose (handle_admin_keys.go).
+		api.GET("/keys", s.handleAdminKeys, noStore, s.requireOperator)
+		api.POST("/keys", s.handleAdminCreateKey, noStore, s.requireOperator, s.requireRole(operators.ActionManageKeys))
+		api.POST("/keys/:id/revoke", s.handleAdminRevokeKey, noStore, s.requireOperator, s.requireRole(operators.ActionManageKeys), s.idempotent)
+	}
 }
 
 // operatorMetrics counts operator actions that succeeded, by action and role: both labels

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
 	"github.com/placetopay-gateway/gateway/internal/tokens"
 )
 
@@ -88,12 +90,20 @@ type consoleEnv struct {
 
 func newConsoleEnv(t *testing.T) *consoleEnv {
 	t.Helper()
-	m := newMoneyEnv(t, gatewayhttp.Config{})
+	return newConsoleEnvOn(t, pgtest.Pool(t), gatewayhttp.Config{})
+}
+
+// newConsoleEnvOn is newConsoleEnv on pool with cfg; cfg.Keys (the stored API keys), when
+// set, serves both listeners.
+func newConsoleEnvOn(t *testing.T, pool *pgxpool.Pool, cfg gatewayhttp.Config) *consoleEnv {
+	t.Helper()
+	keys := cfg.Keys
+	m := newMoneyEnvOn(t, pool, &fakeProvider{}, cfg)
 	reg := prometheus.NewRegistry()
 	ops := operators.NewService(m.pool, tokens.Generate(), false, nil)
 	h := gatewayhttp.NewAdmin(gatewayhttp.AdminConfig{
 		Ready: func(context.Context) error { return nil }, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Console: &gatewayhttp.Console{Operators: ops, Orders: orders.NewService(orders.NewStore(m.pool, zap.NewNop()), zap.NewNop()),
+		Console: &gatewayhttp.Console{Operators: ops, Keys: keys, Orders: orders.NewService(orders.NewStore(m.pool, zap.NewNop()), zap.NewNop()),
 			Money: m.money, Idempotency: m.idem, Log: zap.NewNop(), Registerer: reg},
 	})
 	ts := httptest.NewServer(h)

@@ -8,3 +8,12 @@ import "github.com/labstack/echo/v4"
 func (s *Server) MountForTest(path string, h echo.HandlerFunc, around echo.MiddlewareFunc) {
 	s.echo.POST(path, h, s.requireAPIKey, around, s.idempotent)
 }
+
+// RoutesForTest lists the public server's routes as mounted: method and path template.
+func (s *Server) RoutesForTest() [][2]string {
+	var out [][2]string
+	for _, r := range s.echo.Routes() {
+		out = append(out, [2]string{r.Method, r.Path})
+	}
+	return out
+}

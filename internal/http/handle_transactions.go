@@ -200,10 +200,12 @@ func (s *Server) orderAnswer(c echo.Context, o orders.Order, err error) error {
 }
 
 // merchantAudit is the request's context with the audit hook of a merchant API key's
-// action: the row names the key by its fingerprint (never the key) and the caller's address.
+// action: the row names the key (a stored key by its prefix and name, a GATEWAY_API_KEYS key
+// by its fingerprint; never the key) and the caller's address.
 func (s *Server) merchantAudit(c echo.Context, action string) context.Context {
-	owner, _ := c.Get(ownerKey).(string)
-	actor := operators.Actor{Kind: operators.ActorAPIKey, ID: owner, Name: "api key " + owner, IP: c.RealIP()}
+	who, _ := c.Get(callerKey).(caller)
+	actor := who.actor
+	actor.IP = c.RealIP()
 	return orders.WithAudit(c.Request().Context(), func(ctx context.Context, tx pgx.Tx, ch orders.AuditChange) error {
 		return operators.Audit(ctx, tx, auditEntry(actor, action, "", ch))
 	})

@@ -10,20 +10,40 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/placetopay-gateway/gateway/internal/apikeys"
+	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
-// ownerKey is where requireAPIKey leaves the caller's key fingerprint for later middleware.
-const ownerKey = "gateway.owner"
+// ownerKey is where requireAPIKey leaves the caller's owner (which scopes idempotency keys)
+// for later middleware; callerKey is where it leaves the whole caller.
+const (
+	ownerKey  = "gateway.owner"
+	callerKey = "gateway.caller"
+)
 
-// requireAPIKey admits requests bearing one of the configured API keys.
+// caller is who a merchant API request acts as: a key's owner (a fingerprint of a
+// GATEWAY_API_KEYS key, or a stored key's id), its scope, and how the audit log names it.
+// Nothing in it reveals the key.
+type caller struct {
+	owner string
+	scope apikeys.Scope
+	actor operators.Actor
+}
+
+// requireAPIKey admits requests bearing an API key whose scope allows the route: 401 for
+// no key, an unknown or a revoked one; 403 for a key whose scope does not reach the route.
 func (s *Server) requireAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		owner, ok := s.authenticate(c.Request())
-		if !ok {
-			return orders.Errorf(orders.EUnauthorized, "a valid API key is required: Authorization: Bearer <key>")
+		who, err := s.authenticate(c.Request())
+		if err != nil {
+			return err
 		}
-		c.Set(ownerKey, owner)
+		if access := routeAccess(c.Request().Method, c.Path()); !who.scope.Allows(access) {
+			return orders.Errorf(orders.EForbidden, "a %s key may not %s %s", who.scope, c.Request().Method, c.Path())
+		}
+		c.Set(ownerKey, who.owner)
+		c.Set(callerKey, who)
 		return next(c)
 	}
 }
@@ -42,13 +62,13 @@ func (s *Server) apiKeyOrClientSecret(limit echo.MiddlewareFunc) echo.Middleware
 	}
 }
 
-// authenticate compares the bearer token with every configured key in constant time and
-// returns the matching key's fingerprint.
-func (s *Server) authenticate(r *http.Request) (string, bool) {
+// authenticate finds the caller of the bearer token: one of GATEWAY_API_KEYS (compared in
+// constant time with every one, full scope), else a key stored in the database.
+func (s *Server) authenticate(r *http.Request) (caller, error) {
 	scheme, token, ok := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
+		return caller{}, errNoAPIKey
 	}
 	got := sha256.Sum256([]byte(token))
 	owner := ""
@@ -57,8 +77,22 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 			owner = k.owner
 		}
 	}
-	return owner, owner != ""
+	if owner != "" {
+		return caller{owner: owner, scope: apikeys.Full,
+			actor: operators.Actor{Kind: operators.ActorAPIKey, ID: owner, Name: "api key " + owner}}, nil
+	}
+	if s.keys == nil {
+		return caller{}, errNoAPIKey
+	}
+	k, err := s.keys.Authenticate(r.Context(), token)
+	if err != nil {
+		return caller{}, err
+	}
+	return caller{owner: "key:" + k.ID.String(), scope: k.Scope,
+		actor: operators.Actor{Kind: operators.ActorAPIKey, ID: k.Prefix, Name: k.Name}}, nil
 }
+
+var errNoAPIKey = orders.Errorf(orders.EUnauthorized, "a valid API key is required: Authorization: Bearer <key>")
 
 // limitBody bounds every request body to maxBody bytes. Reading past the bound fails with
 // *http.MaxBytesError, which bodyError answers with a 413, however the body is framed.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/placetopay-gateway/gateway/internal/apikeys"
 	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
@@ -78,6 +79,25 @@ func (s *Server) routes() {
 		e.POST("/webhooks/placetopay/autopay/webhook", s.handleAutopayWebhook, s.autopayBasicAuth)
 		e.POST("/webhooks/placetopay/autopay/settlement", s.handleAutopaySettlement, s.autopayBasicAuth)
 	}
+}
+
+// checkoutRoutes are the writes a checkout key may make: what a storefront does to take a
+// payment. Every other write under /v1 (refunds, cancels, captures, charges, autopay and any
+// route added later) needs a full key; reads need any key.
+var checkoutRoutes = map[string]bool{
+	http.MethodPost + " /v1/orders":              true,
+	http.MethodPost + " /v1/orders/:id/checkout": true,
+}
+
+// routeAccess classes a request by its route template for the key scopes.
+func routeAccess(method, route string) apikeys.Access {
+	switch {
+	case method == http.MethodGet || method == http.MethodHead:
+		return apikeys.AccessRead
+	case checkoutRoutes[method+" "+route]:
+		return apikeys.AccessCheckout
+	}
+	return apikeys.AccessWrite
 }
 
 // WithProfiling serves Go's profiles (net/http/pprof) under /debug/pprof/ beside admin's

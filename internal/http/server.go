@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/placetopay-gateway/gateway/internal/apikeys"
 	"github.com/placetopay-gateway/gateway/internal/autopay"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -22,7 +23,10 @@ import (
 
 // Config is what the public server needs to know besides its dependencies.
 type Config struct {
-	APIKeys     []string // secret keys accepted on /v1
+	APIKeys []string // secret keys accepted on /v1, with full scope
+	// Keys checks the API keys kept in the database (gateway keys); without it only APIKeys
+	// are accepted.
+	Keys        *apikeys.Service
 	CORSOrigins []string // storefront origins allowed to read an order's status
 
 	// The money path: checkout, returns, refreshes, transaction actions and PlacetoPay's
@@ -74,6 +78,7 @@ type Server struct {
 	log         *zap.Logger
 	metrics     *metrics
 	apiKeys     []apiKey
+	keys        *apikeys.Service
 	corsOrigins []string
 	money       *MoneyPath
 	inbox       *webhooks.Inbox
@@ -107,7 +112,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
 		money: cfg.Money, inbox: cfg.Inbox, demo: cfg.Demo, hsts: cfg.Production, clients: newClientLimiter(cfg.RateLimit), publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay,
+		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay, keys: cfg.Keys,
 	}
 	if cfg.Autopay != nil && cfg.AutopayWebhook != nil {
 		s.autopayHook = true

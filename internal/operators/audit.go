@@ -13,6 +13,7 @@ import (
 const (
 	ActorOperator = "operator"
 	ActorAPIKey   = "api_key"
+	ActorCLI      = "cli" // the gateway command line, run by whoever holds DATABASE_URL
 )
 
 // Actor is who did something: an operator (id and email) or a merchant API key (its

@@ -58,12 +58,16 @@ const (
 	ActionRedeliverSince = "redeliver_since"
 	ActionPauseDelivery  = "pause_delivery"
 	ActionResumeDelivery = "resume_delivery"
+	// ActionManageKeys creates and revokes merchant API keys: not an action on an order
+	// (Actions leaves it out), and its audit rows say which (api_key.create, api_key.revoke).
+	ActionManageKeys = "manage_keys"
 )
 
 // allowed is the role matrix: the least role each action needs. Reading needs viewer.
 // Support answers customers: it may look again at PlacetoPay, send an event again, give
 // money back and cancel an unpaid order. Moving money a preauthorization holds and
-// overriding what the machine decided (review, unknown outcomes) is for admins.
+// overriding what the machine decided (review, unknown outcomes) is for admins, and so is
+// handing out or taking back the merchant's API keys.
 var allowed = map[string]Role{
 	ActionQuery:     Support,
 	ActionRedeliver: Support,
@@ -78,6 +82,8 @@ var allowed = map[string]Role{
 	ActionRedeliverSince: Support,
 	ActionPauseDelivery:  Admin,
 	ActionResumeDelivery: Admin,
+
+	ActionManageKeys: Admin,
 }
 
 var rank = map[Role]int{Viewer: 1, Support: 2, Admin: 3}
@@ -88,7 +94,8 @@ func Allowed(role Role, action string) bool {
 	return ok && rank[role] >= rank[need]
 }
 
-// Actions lists every action the matrix knows, for tests and documentation.
+// Actions lists every action on orders and events the matrix knows, for tests and
+// documentation; ActionManageKeys is the matrix's only other entry.
 func Actions() []string {
 	return []string{ActionQuery, ActionRefund, ActionCancel, ActionCapture, ActionRelease, ActionResolve, ActionSettle, ActionRedeliver,
 		ActionRedeliverSince, ActionPauseDelivery, ActionResumeDelivery}
