@@ -8,12 +8,13 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 IMAGE ?= placetopay-gateway/gateway
 
-.PHONY: help run test fuzz tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
+.PHONY: help run operator test fuzz tools lint check-generated e2e bench bench-go chaos build image generate vet fmt clean clean-tools db-stop FORCE
 
 # A bare `make` says what there is to make.
 .DEFAULT_GOAL := help
 help:
 	@echo "make run         start the gateway on development defaults (sandbox, local Postgres) and print where to look"
+	@echo "make operator    add a console operator to make run's database: make operator EMAIL=you@example.com [ROLE=admin]"
 	@echo "make test        run every test: the linters, the Go tests against Postgres, the contract check, a short fuzz run"
 	@echo "make e2e         the browser test of the demo shop and the sandbox's pages (needs Chromium and Node)"
 	@echo "make chaos       kill replicas and Postgres while paying; check nothing is lost (CHAOS_PAYMENTS=150)"
@@ -44,9 +45,18 @@ run: build
 	echo "gateway: demo shop     $$url/demo (open it in a browser)"; \
 	echo "gateway: merchant API  $$url/v1"; \
 	echo "gateway: API key       $${GATEWAY_API_KEYS%%,*} (from $$keys_from)"; \
+	echo "gateway: console       http://localhost:9090/console (an operator: make operator EMAIL=you@example.com)"; \
 	echo "gateway: metrics       http://localhost:9090/metrics"; \
 	[ -n "$${PLACETOPAY_BASE_URL:-}" ] || echo "gateway: sandbox       http://localhost:8090 (stands in for PlacetoPay; test cards on its payment page)"; \
 	exec ./bin/gateway serve
+
+# An operator for the console of `make run`, on its database: prints an enrollment link (open
+# it, set a password, sign in) and an op_ token for the operator API, once.
+EMAIL ?=
+ROLE ?= admin
+operator: build
+	@test -n "$(EMAIL)" || { echo "usage: make operator EMAIL=you@example.com [ROLE=viewer|support|admin]" >&2; exit 2; }
+	@eval "$$(scripts/postgres.sh env gateway)"; ./bin/gateway migrate up >/dev/null && ./bin/gateway operators add --email "$(EMAIL)" --role "$(ROLE)"
 
 # The tools the tests and checks run, pinned, built from source with `go install` into
 # bin/tools/ (git-ignored) the first time they are needed: Prometheus takes a few minutes,

@@ -35,7 +35,7 @@ var consoleFuncs = template.FuncMap{
 		return p.Operator != nil && operators.Allowed(p.Operator.Role, action)
 	},
 	// newKey is a fresh Idempotency-Key for one rendered form: its double submit is replayed.
-	"newKey": func() string { return randomToken() },
+	"newKey": randomToken,
 	// args is what the action form template (action.html) gets: the page, the action, and
 	// what it acts on (a payment's internal reference, a refund's or an event's id; "" for
 	// the order).

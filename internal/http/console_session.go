@@ -131,7 +131,8 @@ func consoleLocale(c echo.Context) locale.Locale {
 	l := locale.FromAcceptLanguage(header, consoleTexts)
 	want := c.QueryParam("lang")
 	if want == "es" || want == "en" {
-		c.SetCookie(&http.Cookie{Name: langCookie, Value: want, Path: "/console", MaxAge: 365 * 24 * 3600,
+		c.SetCookie(&http.Cookie{ //nolint:gosec // a language choice, not a secret; Secure follows the connection
+			Name: langCookie, Value: want, Path: "/console", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: c.IsTLS(), SameSite: http.SameSiteLaxMode})
 	} else if ck, err := c.Cookie(langCookie); err == nil && (ck.Value == "es" || ck.Value == "en") {
 		want = ck.Value

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/locale"
 	"github.com/placetopay-gateway/gateway/internal/operators"
@@ -51,7 +50,7 @@ type auditRow struct {
 }
 
 func toStoryView(l locale.Locale, o orders.Order, refunds []orders.Refund, st operators.Story) storyView {
-	date := func(t time.Time) string { return l.Date(t) }
+	date := l.Date
 	v := storyView{ID: o.ID.String(), Reference: o.Reference, Status: string(o.Status), Amount: pageMoney(l, o.Amount),
 		Paid: pageMoney(l, o.Paid()), Refunded: pageMoney(l, o.Refunded()), Currency: o.Amount.Currency, Created: date(o.CreatedAt), Updated: date(o.UpdatedAt),
 		Actions: st.Actions, Audit: toAuditRows(l, st.Audit)}

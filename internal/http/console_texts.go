@@ -5,7 +5,7 @@ import "github.com/placetopay-gateway/gateway/internal/locale"
 // consoleTexts are the console's page texts in Spanish. Raw values (statuses, PlacetoPay's
 // fields, action names in data attributes) stay as the API writes them; what the domain says
 // when it refuses an action is shown in English after a Spanish sentence.
-var consoleTexts = locale.NewTexts(map[string]string{
+var consoleTexts = locale.NewTexts(map[string]string{ //nolint:gosec // page texts: "password" here is a label, not a credential
 	// Layout and navigation
 	"Gateway console": "Consola de la pasarela", "Skip to content": "Saltar al contenido", "Console": "Consola",
 	"Home": "Inicio", "Orders": "Pedidos", "Audit log": "Registro de auditoría", "Search orders": "Buscar pedidos",
@@ -60,6 +60,8 @@ var consoleTexts = locale.NewTexts(map[string]string{
 	"API key %s": "Clave de API %s",
 	// Action forms
 	"Outcome": "Resultado", "refunded": "reembolsado", "not refunded": "no reembolsado",
+	"it happened": "se hizo", "it did not happen": "no se hizo",
+	"PlacetoPay's internalReference (a capture or reauthorization that happened)": "internalReference de PlacetoPay (de una captura o reautorización hecha)",
 	"Amount in %s (empty: all)": "Monto en %s (vacío: todo)", "Resolve to": "Resolver como",
 	"Accept a discrepancy between the payments and the amount": "Aceptar una diferencia entre los pagos y el monto",
 	"Query PlacetoPay now": "Consultar a PlacetoPay ahora", "Cancel the order": "Cancelar el pedido", "Capture": "Capturar",
@@ -71,7 +73,7 @@ var consoleTexts = locale.NewTexts(map[string]string{
 	"The capture was requested.":                                   "Se solicitó la captura.",
 	"The hold was released.":                                       "Se liberó la retención.",
 	"The review was resolved.":                                     "Se resolvió la revisión.",
-	"The refund was settled.":                                      "Se resolvió el reembolso.",
+	"It was settled as you said.":                                  "Quedó resuelto como indicó.",
 	"The event is due for delivery again.":                         "El evento se entregará de nuevo.",
 	"The form has expired: reload the page and try again.":         "El formulario venció: recargue la página e intente de nuevo.",
 	"Your role may not do this.":                                   "Su rol no permite hacer esto.",

@@ -19,7 +19,7 @@ var actionDone = map[string]string{
 	operators.ActionCapture:   "The capture was requested.",
 	operators.ActionRelease:   "The hold was released.",
 	operators.ActionResolve:   "The review was resolved.",
-	operators.ActionSettle:    "The refund was settled.",
+	operators.ActionSettle:    "It was settled as you said.",
 	operators.ActionRedeliver: "The event is due for delivery again.",
 }
 
