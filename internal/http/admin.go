@@ -125,6 +125,7 @@ func (s *Server) adminRoutes() {
 	e.GET("/console/orders/:id", s.handleConsoleOrder, page, signedIn)
 	e.GET("/console/audit", s.handleConsoleAudit, page, signedIn)
 	s.consoleActionRoutes()
+	s.consoleDeliveryRoutes()
 	if s.console.Keys != nil {
 		// Creating a key is not idempotent on purpose (handle_admin_keys.go).
 		api.GET("/keys", s.handleAdminKeys, noStore, s.requireOperator)

@@ -48,22 +48,32 @@ func (s *Server) handleDeliveryPause(action string) echo.HandlerFunc {
 		if err := decodeJSON(c, &body); err != nil {
 			return err
 		}
-		reason, err := checkReason(body.Reason)
+		st, err := s.changeDelivery(c, action, body.Reason)
 		if err != nil {
 			return err
 		}
-		ops := s.console.Operators
-		change := ops.PauseDelivery
-		if action == operators.ActionResumeDelivery {
-			change = ops.ResumeDelivery
-		}
-		st, err := change(c.Request().Context(), operatorActor(c), reason)
-		if err != nil {
-			return err
-		}
-		s.operatorActions.WithLabelValues(action, string(principal(c).Role)).Inc()
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toDeliveryStateJSON(st, time.Now()))
 	}
+}
+
+// changeDelivery pauses or resumes (action says which) merchant delivery for the operator
+// of c, with its audit row, and counts it: the API and the console's home page call it.
+func (s *Server) changeDelivery(c echo.Context, action, reason string) (operators.DeliveryState, error) {
+	reason, err := checkReason(reason)
+	if err != nil {
+		return operators.DeliveryState{}, err
+	}
+	ops := s.console.Operators
+	change := ops.PauseDelivery
+	if action == operators.ActionResumeDelivery {
+		change = ops.ResumeDelivery
+	}
+	st, err := change(c.Request().Context(), operatorActor(c), reason)
+	if err != nil {
+		return operators.DeliveryState{}, err
+	}
+	s.operatorActions.WithLabelValues(action, string(principal(c).Role)).Inc()
+	return st, nil
 }
 
 type redeliverSinceBody struct {
@@ -80,26 +90,36 @@ func (s *Server) handleRedeliverSince(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	reason, err := checkReason(body.Reason)
+	n, err := s.redeliverSince(c, body)
 	if err != nil {
 		return err
 	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusAccepted, struct {
+		Count int64 `json:"count"`
+	}{n})
+}
+
+// redeliverSince makes every event of the period due again for the operator of c, with its
+// audit row, counts it and answers how many: the API and the console's home page call it.
+func (s *Server) redeliverSince(c echo.Context, body redeliverSinceBody) (int64, error) {
+	reason, err := checkReason(body.Reason)
+	if err != nil {
+		return 0, err
+	}
 	var r operators.RedeliverRange
 	if r.Since, err = time.Parse(time.RFC3339, body.Since); err != nil {
-		return &orders.Error{Code: orders.EInvalid, Field: "since", Message: "must be an RFC 3339 time, such as 2026-01-31T00:00:00Z"}
+		return 0, &orders.Error{Code: orders.EInvalid, Field: "since", Message: "must be an RFC 3339 time, such as 2026-01-31T00:00:00Z"}
 	}
 	if body.Until != "" {
 		if r.Until, err = time.Parse(time.RFC3339, body.Until); err != nil {
-			return &orders.Error{Code: orders.EInvalid, Field: "until", Message: "must be an RFC 3339 time, such as 2026-01-31T00:00:00Z"}
+			return 0, &orders.Error{Code: orders.EInvalid, Field: "until", Message: "must be an RFC 3339 time, such as 2026-01-31T00:00:00Z"}
 		}
 	}
 	r.Types = body.Types
 	n, err := s.console.Operators.RedeliverSince(c.Request().Context(), operatorActor(c), r, reason)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.operatorActions.WithLabelValues(operators.ActionRedeliverSince, string(principal(c).Role)).Inc()
-	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusAccepted, struct {
-		Count int64 `json:"count"`
-	}{n})
+	return n, nil
 }

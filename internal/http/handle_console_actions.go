@@ -13,14 +13,16 @@ import (
 
 // actionDone is what the order page says after each action succeeded.
 var actionDone = map[string]string{
-	operators.ActionQuery:     "PlacetoPay was queried; the order shows what it answered.",
-	operators.ActionRefund:    "The refund was requested; its state is in the refunds table.",
-	operators.ActionCancel:    "The order was cancelled.",
-	operators.ActionCapture:   "The capture was requested.",
-	operators.ActionRelease:   "The hold was released.",
-	operators.ActionResolve:   "The review was resolved.",
-	operators.ActionSettle:    "It was settled as you said.",
-	operators.ActionRedeliver: "The event is due for delivery again.",
+	operators.ActionQuery:          "PlacetoPay was queried; the order shows what it answered.",
+	operators.ActionRefund:         "The refund was requested; its state is in the refunds table.",
+	operators.ActionCancel:         "The order was cancelled.",
+	operators.ActionCapture:        "The capture was requested.",
+	operators.ActionRelease:        "The hold was released.",
+	operators.ActionResolve:        "The review was resolved.",
+	operators.ActionSettle:         "It was settled as you said.",
+	operators.ActionRedeliver:      "The event is due for delivery again.",
+	operators.ActionPauseDelivery:  "Delivery to the merchant is paused: events wait, and none gives up meanwhile.",
+	operators.ActionResumeDelivery: "Delivery to the merchant resumed: the events that waited go out in order.",
 }
 
 // handleConsoleAction is POST /console/orders/{id}/{action}: the form's fields become the

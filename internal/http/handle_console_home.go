@@ -17,6 +17,7 @@ type homeData struct {
 	Notifications int
 	SHA1Share     string
 	Chart         barChart
+	Delivery      deliveryView
 }
 
 type attentionLink struct {
@@ -50,6 +51,9 @@ func (s *Server) handleConsoleHome(c echo.Context) error {
 		Rate: percent(ov.ApprovalRate()), SHA1Share: percent(ov.SHA1Share()), Chart: approvalsChart(p.L, ov.ApprovalsPerHour)}
 	for _, f := range operators.Filters {
 		d.Attention = append(d.Attention, attentionLink{Filter: f, Label: p.L.T(attentionLabels[f]), Count: ov.Attention[f]})
+	}
+	if d.Delivery, err = s.deliveryViewOf(c, p); err != nil {
+		return err
 	}
 	p.Data = d
 	return s.render(c, http.StatusOK, "home", p)
