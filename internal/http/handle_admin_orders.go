@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placetopay-gateway/gateway/internal/operators"
+	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
 // AdminOpenAPIDocument is the operator API's OpenAPI 3.1 document, served at
@@ -125,20 +126,7 @@ func (s *Server) handleAdminAudit(c echo.Context) error {
 
 // handleAdminOrder is GET /admin/api/orders/{id}: the order and its whole story.
 func (s *Server) handleAdminOrder(c echo.Context) error {
-	id, err := orderID(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	o, err := s.orders.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	refunds, err := s.money.Actions.Refunds(ctx, id)
-	if err != nil {
-		return err
-	}
-	st, err := s.console.Operators.StoryOf(ctx, id)
+	o, refunds, st, err := s.orderStory(c)
 	if err != nil {
 		return err
 	}
@@ -230,4 +218,24 @@ type deliveryJSON struct {
 	StatusCode *int      `json:"statusCode"`
 	Error      string    `json:"error"`
 	DurationMS int       `json:"durationMs"`
+}
+
+// orderStory reads the order of the request's id, its refunds and its story: what the
+// operator API's order and the console's order page show.
+func (s *Server) orderStory(c echo.Context) (orders.Order, []orders.Refund, operators.Story, error) {
+	id, err := orderID(c)
+	if err != nil {
+		return orders.Order{}, nil, operators.Story{}, err
+	}
+	ctx := c.Request().Context()
+	o, err := s.orders.Get(ctx, id)
+	if err != nil {
+		return orders.Order{}, nil, operators.Story{}, err
+	}
+	refunds, err := s.money.Actions.Refunds(ctx, id)
+	if err != nil {
+		return orders.Order{}, nil, operators.Story{}, err
+	}
+	st, err := s.console.Operators.StoryOf(ctx, id)
+	return o, refunds, st, err
 }

@@ -70,20 +70,7 @@ func (s *Server) searchOrders(c echo.Context, q url.Values) ([]orders.Order, err
 // handleConsoleOrder is GET /console/orders/{id}: the order's whole story, and the actions
 // the operator's role allows.
 func (s *Server) handleConsoleOrder(c echo.Context) error {
-	id, err := orderID(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	o, err := s.orders.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	refunds, err := s.money.Actions.Refunds(ctx, id)
-	if err != nil {
-		return err
-	}
-	st, err := s.console.Operators.StoryOf(ctx, id)
+	o, refunds, st, err := s.orderStory(c)
 	if err != nil {
 		return err
 	}
