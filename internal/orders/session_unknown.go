@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders/ordersdb"
@@ -34,9 +35,15 @@ func (s *Store) unknownSession(ctx context.Context, db ordersdb.DBTX, requestID 
 }
 
 // sessionUnknown flags the session after PlacetoPay said, answering the probe's query, that
-// it does not exist; the caller has already moved its next check back (checkFailed).
+// it does not exist; the caller has already moved its next check back (checkFailed). The flag
+// and its timeline note are written in one transaction: nobody sees one without the other.
 func (p *Prober) sessionUnknown(ctx context.Context, requestID int64, cause *SessionUnknownError) {
-	first, err := flagUnknown(ctx, p.store, p.store.pool, requestID, cause, p.cfg.Clock())
+	var first bool
+	err := p.store.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		first, err = flagUnknown(ctx, p.store, tx, requestID, cause, p.cfg.Clock())
+		return err
+	})
 	if err != nil && ctx.Err() == nil {
 		p.log.Warn("probe: flag a session PlacetoPay does not know", zap.Int64("requestId", requestID), zap.Error(err))
 	}
