@@ -174,7 +174,6 @@ func TestLoadConfigInvalid(t *testing.T) {
 			without(prodEnv(), "PLACETOPAY_BASE_URL", "PLACETOPAY_LOGIN", "PLACETOPAY_SECRET_KEY"), "PLACETOPAY_BASE_URL"},
 		{"production with http PlacetoPay", prodEnv("PLACETOPAY_BASE_URL=http://checkout.placetopay.com"), "PLACETOPAY_BASE_URL"},
 		{"production with http public URL", prodEnv("GATEWAY_PUBLIC_URL=http://pay.example.com"), "GATEWAY_PUBLIC_URL"},
-		{"production without API keys", without(prodEnv(), "GATEWAY_API_KEYS"), "GATEWAY_API_KEYS"},
 		{"production with short API key", prodEnv("GATEWAY_API_KEYS=sk_live_0123456789ab"), "GATEWAY_API_KEYS"},
 		{"production with http merchant webhook", prodEnv(
 			"MERCHANT_WEBHOOK_URL=http://shop.example.com/hooks", "MERCHANT_WEBHOOK_SECRET=whsec_0123456789abcdef01234567",

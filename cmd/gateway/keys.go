@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/placetopay-gateway/gateway/internal/apikeys"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 )
@@ -96,6 +98,25 @@ func runKeys(ctx context.Context, args, environ []string, stdout io.Writer) erro
 		return err
 	}
 	return fmt.Errorf("unknown command %q; %s", "keys "+args[0], usageLine)
+}
+
+// checkProductionKeys lets a production gateway without GATEWAY_API_KEYS start when the
+// database holds an active live key, and refuses it when there is neither: a gateway no
+// storefront can call is a mistake better found at start than at the first order.
+func checkProductionKeys(ctx context.Context, cfg config, keys *apikeys.Service, log *zap.Logger) error {
+	if !cfg.production() || len(cfg.APIKeys) > 0 {
+		return nil
+	}
+	n, err := keys.Active(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("invalid configuration: GATEWAY_API_KEYS: production needs at least one API key: " +
+			"set GATEWAY_API_KEYS, or make one in the database with `gateway keys create --name NAME --scope full`")
+	}
+	log.Info("GATEWAY_API_KEYS is empty: /v1 takes the API keys stored in the database (gateway keys)", zap.Int("activeKeys", n))
+	return nil
 }
 
 // envValue is the value of name in environ, or "".

@@ -215,6 +215,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
 	// API keys kept in the database, beside GATEWAY_API_KEYS; each replica checks them itself.
 	apiKeys := apikeys.NewService(pool, cfg.production(), nil)
+	if err := checkProductionKeys(ctx, cfg, apiKeys, log); err != nil {
+		return err
+	}
 	public := gatewayhttp.NewServer(gatewayhttp.Config{APIKeys: cfg.APIKeys, Keys: apiKeys, CORSOrigins: cfg.CORSOrigins,
 		Money: &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,

@@ -162,6 +162,17 @@ func (s *Service) List(ctx context.Context) ([]Key, error) {
 	return out, rows.Err()
 }
 
+// Active counts the keys this gateway would take (live in production, test in
+// development) that are not revoked.
+func (s *Service) Active(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE revoked_at IS NULL AND starts_with(prefix, $1)`, s.kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("apikeys: count active keys: %w", err)
+	}
+	return n, nil
+}
+
 // Revoke stops the key named by ref (its id or its prefix) for good, on every replica
 // within CacheTTL; the audit row naming by and reason commits with it.
 func (s *Service) Revoke(ctx context.Context, ref, reason string, by operators.Actor) (Key, error) {
