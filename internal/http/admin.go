@@ -131,6 +131,7 @@ func (s *Server) adminRoutes() {
 		api.GET("/keys", s.handleAdminKeys, noStore, s.requireOperator)
 		api.POST("/keys", s.handleAdminCreateKey, noStore, s.requireOperator, s.requireRole(operators.ActionManageKeys))
 		api.POST("/keys/:id/revoke", s.handleAdminRevokeKey, noStore, s.requireOperator, s.requireRole(operators.ActionManageKeys), s.idempotent)
+		s.consoleKeysRoutes()
 	}
 }
 

@@ -93,4 +93,13 @@ var consoleTexts = locale.NewTexts(map[string]string{ //nolint:gosec // page tex
 	"Something went wrong on our side; try again.":                 "Algo falló de nuestro lado; intente de nuevo.",
 	// The audit log
 	"Download as CSV": "Descargar en CSV", "Audit log, newest first": "Registro de auditoría, lo más reciente primero",
+	// API keys
+	"API keys": "Claves de API", "API key %s (%s) created": "Clave de API %s (%s) creada",
+	"Copy this key now: it is shown this once. The gateway keeps only its hash, so a key lost is a key to revoke and make again.": "Copie esta clave ahora: se muestra solo esta vez. La pasarela guarda solo su hash: una clave perdida se revoca y se crea otra.",
+	"API key": "Clave de API", "Keys, newest first": "Claves, las más recientes primero", "Prefix": "Prefijo", "Name": "Nombre",
+	"Scope": "Alcance", "Last used": "Último uso", "Revoke": "Revocar", "revoked %s by %s": "revocada el %s por %s",
+	"active": "activa", "never": "nunca", "No key is stored yet.": "Aún no hay claves guardadas.",
+	"Make a key": "Crear una clave", "Make the key": "Crear la clave",
+	"read reads; checkout also creates orders and opens their checkouts; full may do everything, refunds included.": "read lee; checkout además crea pedidos y abre sus pagos; full puede hacer todo, reembolsos incluidos.",
+	"API key %s… revoked: every replica refuses it within a second.":                                                "Clave de API %s… revocada: toda réplica la rechaza en menos de un segundo.",
 })

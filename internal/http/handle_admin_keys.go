@@ -57,15 +57,10 @@ func (s *Server) handleAdminCreateKey(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	scope, err := apikeys.ParseScope(body.Scope)
+	k, err := s.createKey(c, body.Name, body.Scope)
 	if err != nil {
 		return err
 	}
-	k, err := s.console.Keys.Create(c.Request().Context(), body.Name, scope, operatorActor(c))
-	if err != nil {
-		return err
-	}
-	s.operatorActions.WithLabelValues(operators.ActionManageKeys, string(principal(c).Role)).Inc()
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusCreated, struct {
 		Key    apiKeyJSON `json:"key"`
 		Secret string     `json:"secret"`
@@ -79,18 +74,43 @@ func (s *Server) handleAdminRevokeKey(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	reason, err := checkReason(body.Reason)
+	k, err := s.revokeKey(c, c.Param("id"), body.Reason)
 	if err != nil {
 		return err
 	}
-	id, err := uuid.Parse(c.Param("id"))
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toAPIKeyJSON(k))
+}
+
+// createKey makes a key for the operator of c (whose role requireRole checked), for the
+// operator API and the console page alike: the audit row commits with the key.
+func (s *Server) createKey(c echo.Context, name, scope string) (apikeys.Created, error) {
+	sc, err := apikeys.ParseScope(scope)
 	if err != nil {
-		return &orders.Error{Code: orders.ENotFound, Field: "id", Message: "API key " + strconv.Quote(c.Param("id")) + " does not exist"}
+		return apikeys.Created{}, err
 	}
-	k, err := s.console.Keys.Revoke(c.Request().Context(), id.String(), reason, operatorActor(c))
+	k, err := s.console.Keys.Create(c.Request().Context(), name, sc, operatorActor(c))
 	if err != nil {
-		return err
+		return apikeys.Created{}, err
 	}
 	s.operatorActions.WithLabelValues(operators.ActionManageKeys, string(principal(c).Role)).Inc()
-	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toAPIKeyJSON(k))
+	return k, nil
+}
+
+// revokeKey revokes the key whose id is id for the operator of c, with reason, for the
+// operator API and the console page alike.
+func (s *Server) revokeKey(c echo.Context, id, reason string) (apikeys.Key, error) {
+	reason, err := checkReason(reason)
+	if err != nil {
+		return apikeys.Key{}, err
+	}
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return apikeys.Key{}, &orders.Error{Code: orders.ENotFound, Field: "id", Message: "API key " + strconv.Quote(id) + " does not exist"}
+	}
+	k, err := s.console.Keys.Revoke(c.Request().Context(), uid.String(), reason, operatorActor(c))
+	if err != nil {
+		return apikeys.Key{}, err
+	}
+	s.operatorActions.WithLabelValues(operators.ActionManageKeys, string(principal(c).Role)).Inc()
+	return k, nil
 }
