@@ -53,7 +53,7 @@ var varHelp = map[string]string{
 	"GATEWAY_ADMIN_ADDR":                  "admin listener: /metrics, /healthz, /readyz, the console and /admin/api",
 	"GATEWAY_CONSOLE_URL":                 "external base URL of the console (the admin listener), in enrollment links",
 	"GATEWAY_PUBLIC_URL":                  "external base URL of the public listener (return URLs are built on it)",
-	"GATEWAY_API_KEYS":                    "comma-separated API keys accepted on /v1, full scope, beside `gateway keys` (none: development makes one)",
+	"GATEWAY_API_KEYS":                    "comma-separated API keys accepted on /v1, full scope, beside `gateway keys` (none: development makes one; production then needs an active key from `gateway keys create`)",
 	"PLACETOPAY_BASE_URL":                 "the PlacetoPay site's URL; with LOGIN and SECRET_KEY, all three or none (none: the sandbox)",
 	"PLACETOPAY_LOGIN":                    "the PlacetoPay site's login",
 	"PLACETOPAY_SECRET_KEY":               "the PlacetoPay site's secret key",
