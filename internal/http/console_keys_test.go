@@ -42,7 +42,7 @@ func TestConsoleKeysViewerListsButMayNotChangeThem(t *testing.T) {
 	b.get(t, "/console/keys?lang=es").want(t, http.StatusOK, "<h1>Claves de API</h1>", `data-field="state">activa<`)
 }
 
-var consoleSecret = regexp.MustCompile(`data-field="secret" readonly size="60" value="(sk_test_[0-9A-Za-z]{49})"`)
+var consoleSecret = regexp.MustCompile(`data-field="secret" readonly size="60" autocomplete="off" spellcheck="false" value="(sk_test_[0-9A-Za-z]{49})"`)
 
 // TestConsoleAdminMakesAndRevokesAKey: an admin's form without the CSRF token makes no key;
 // with it, the answer (201, no-store) shows the key once, with the warning to copy it, and
