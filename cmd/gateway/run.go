@@ -241,6 +241,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	console := &gatewayhttp.Console{
 		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Keys: apiKeys, Orders: ordersSvc,
+		Endpoints:   webhookendpoints.NewService(pool, webhookendpoints.Config{Keys: tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL}),
 		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
 		// Browsers keep Secure cookies from https pages only: development over plain http
