@@ -51,6 +51,8 @@ var metricNames = map[string]bool{
 	"gateway_outbox_oldest_undelivered_age_seconds": false,
 	"gateway_webhook_delivery_attempts_total":       false,
 	"gateway_delivery_paused":                       false,
+	"gateway_webhook_endpoints_auto_disabled":       false,
+	"gateway_webhook_endpoint_attempts_total":       false,
 	"gateway_retention_deleted_rows_total":          false,
 }
 

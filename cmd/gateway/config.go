@@ -40,6 +40,7 @@ type config struct {
 	MerchantWebhookURL     string        `env:"MERCHANT_WEBHOOK_URL"`
 	MerchantWebhookKey     string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	MerchantWebhookTimeout time.Duration `env:"MERCHANT_WEBHOOK_TIMEOUT" envDefault:"15s"`
+	EndpointDisableAfter   time.Duration `env:"GATEWAY_ENDPOINT_DISABLE_AFTER" envDefault:"72h"`
 	NotificationSignatures string        `env:"PLACETOPAY_NOTIFICATION_SIGNATURES" envDefault:"both"`
 	PlacetoPayTimeout      time.Duration `env:"PLACETOPAY_TIMEOUT" envDefault:"15s"`
 	CORSOrigins            []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
@@ -165,6 +166,9 @@ func (c *config) validate() error {
 	}
 	if c.MerchantWebhookTimeout < webhooks.MinTimeout || c.MerchantWebhookTimeout > webhooks.MaxTimeout {
 		return bad("MERCHANT_WEBHOOK_TIMEOUT", "must be between %s and %s, not %s", webhooks.MinTimeout, webhooks.MaxTimeout, c.MerchantWebhookTimeout)
+	}
+	if c.EndpointDisableAfter < time.Hour || c.EndpointDisableAfter > 30*24*time.Hour {
+		return bad("GATEWAY_ENDPOINT_DISABLE_AFTER", "must be between 1h and 720h, not %s", c.EndpointDisableAfter)
 	}
 	for _, o := range c.CORSOrigins {
 		if o == "*" {
@@ -360,6 +364,7 @@ func (c *config) logFields() map[string]any {
 		"PLACETOPAY_SECRET_KEY": mask(c.PlacetoPaySecret), "PLACETOPAY_AUTOPAY_URL": c.AutopayURL,
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "MERCHANT_WEBHOOK_TIMEOUT": c.MerchantWebhookTimeout.String(),
+		"GATEWAY_ENDPOINT_DISABLE_AFTER":     c.EndpointDisableAfter.String(),
 		"PLACETOPAY_NOTIFICATION_SIGNATURES": c.NotificationSignatures, "PLACETOPAY_TIMEOUT": c.PlacetoPayTimeout.String(), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,

@@ -56,6 +56,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		RateLimit:     600,
 
 		MerchantWebhookTimeout: 15 * time.Second,
+		EndpointDisableAfter:   72 * time.Hour,
 		NotificationSignatures: "both",
 		PlacetoPayTimeout:      15 * time.Second,
 		RefundChecks:           refundChecks{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour, 168 * time.Hour, 720 * time.Hour},

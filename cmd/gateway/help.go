@@ -30,6 +30,15 @@ var commands = []command{
 		"and open checkouts, full may do everything.", []any{keysConfig{}}},
 	{"keys list", "lists the API keys kept in the database: prefix, name, scope, state, last use. Never the keys.", []any{dbOnly{}}},
 	{"keys revoke", "revokes an API key (--id ID or PREFIX, --reason REASON): every replica refuses it within a second.", []any{dbOnly{}}},
+	{"endpoints create", "adds a webhook endpoint: --url URL [--events TYPE,TYPE] (none: every type). Prints its signing " +
+		"secret (whsec_…) once; it is stored sealed with GATEWAY_TOKEN_KEY, which serve needs to open it.", []any{endpointsConfig{}}},
+	{"endpoints list", "lists the webhook endpoints: the default one (MERCHANT_WEBHOOK_URL, read-only) first, then each " +
+		"stored one with its state, filter and what waits for it. Never the secrets.", []any{endpointsConfig{}}},
+	{"endpoints disable", "stops posting to an endpoint (--id ID --reason REASON); its events wait.", []any{endpointsConfig{}}},
+	{"endpoints enable", "posts to a disabled endpoint again (--id ID [--reason REASON]); what waited is due at once.", []any{endpointsConfig{}}},
+	{"endpoints rotate", "gives an endpoint a new secret (--id ID [--overlap 24h]), printed once; the old one keeps " +
+		"signing beside it for the overlap.", []any{endpointsConfig{}}},
+	{"endpoints replay", "queues again every event since a time for an endpoint (--id ID --since RFC3339).", []any{endpointsConfig{}}},
 	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications.", []any{sandboxConfig{}}},
 	{"healthcheck", "asks the local admin listener for /healthz (the container's health check); exits 1 when unhealthy.", []any{adminOnly{}}},
 	{"version", "prints the version and how it was built.", nil},
@@ -68,6 +77,7 @@ var varHelp = map[string]string{
 	"MERCHANT_WEBHOOK_URL":                "where order events are delivered (none: only stored)",
 	"MERCHANT_WEBHOOK_SECRET":             "the events' signing secret",
 	"MERCHANT_WEBHOOK_TIMEOUT":            "how long one event delivery may take",
+	"GATEWAY_ENDPOINT_DISABLE_AFTER":      "how long a webhook endpoint (gateway endpoints) may fail every attempt before it is disabled",
 	"GATEWAY_CORS_ORIGINS":                "storefront origins allowed to read an order's status",
 	"GATEWAY_ENV":                         "development or production (production refuses weak settings)",
 	"GATEWAY_TOKEN_KEY":                   "keys that seal card tokens and stored answers, id:key pairs (none: development makes one)",

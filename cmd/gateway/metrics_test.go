@@ -122,6 +122,7 @@ func TestMetricsAfterAPayment(t *testing.T) {
 		"gateway_approved_amount_minor_total":         {"currency"},
 		"gateway_pending_sessions":                    {"age"},
 		"gateway_webhook_delivery_attempts_total":     {"outcome"},
+		"gateway_webhook_endpoint_attempts_total":     {"outcome"},
 		"gateway_order_transitions_total":             {"from", "to"},
 		"gateway_reconcile_total":                     {"outcome"},
 		"gateway_refunds_total":                       {"outcome"},

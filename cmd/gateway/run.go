@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/placetopay-gateway/gateway/internal/apikeys"
+	webhookendpoints "github.com/placetopay-gateway/gateway/internal/endpoints"
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/operators"
@@ -35,7 +36,7 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usageLine = "usage: gateway [serve | migrate up | migrate status | operators add|list|disable | keys create|list|revoke | sandbox | healthcheck | version | help]"
+const usageLine = "usage: gateway [serve | migrate up | migrate status | operators add|list|disable | keys create|list|revoke | endpoints create|list|disable|enable|rotate|replay | sandbox | healthcheck | version | help]"
 
 // run is the whole program: it reads the OS through its arguments and returns when ctx is
 // cancelled (SIGINT, SIGTERM) or something fails.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return runOperators(ctx, cmd[1:], environ, stdout)
 	case cmd[0] == "keys" && len(cmd) >= 2 && (cmd[1] == "create" || cmd[1] == "list" || cmd[1] == "revoke"):
 		return runKeys(ctx, cmd[1:], environ, stdout)
+	case cmd[0] == "endpoints" && len(cmd) >= 2:
+		return runEndpoints(ctx, cmd[1:], environ, stdout)
 	case cmd[0] == "sandbox" && len(cmd) == 1:
 		return runSandbox(ctx, environ, stdout)
 	case cmd[0] == "healthcheck" && len(cmd) == 1:
@@ -241,6 +244,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	console := &gatewayhttp.Console{
 		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Keys: apiKeys, Orders: ordersSvc,
+		Endpoints:   webhookendpoints.NewService(pool, webhookendpoints.Config{Keys: tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL}),
 		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
 		// Browsers keep Secure cookies from https pages only: development over plain http
@@ -284,6 +288,13 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		background.Add(1)
 		go func() { defer background.Done(); deliverer.Run(bgCtx) }()
 	}
+
+	// Webhook endpoints kept in the database, beside MERCHANT_WEBHOOK_URL: every replica fans
+	// out and delivers, whether or not any endpoint exists yet.
+	endpointDeliverer := webhookendpoints.NewDeliverer(pool, tokenKeys, webhookendpoints.DelivererConfig{
+		DisableAfter: cfg.EndpointDisableAfter, Log: log.Named("endpoints"), Metrics: webhookendpoints.NewMetrics(reg)})
+	background.Add(1)
+	go func() { defer background.Done(); endpointDeliverer.Run(bgCtx) }()
 
 	endpoints := []endpoint{
 		{name: "public", server: gatewayhttp.NewHTTPServer(cfg.Addr, public.Handler())},

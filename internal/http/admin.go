@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/apikeys"
+	"github.com/placetopay-gateway/gateway/internal/endpoints"
 	"github.com/placetopay-gateway/gateway/internal/idempotency"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -27,7 +28,9 @@ type AdminConfig struct {
 type Console struct {
 	Operators *operators.Service
 	// Keys serves /admin/api/keys; without it those routes are not served.
-	Keys        *apikeys.Service
+	Keys *apikeys.Service
+	// Endpoints serves /admin/api/endpoints; without it those routes are not served.
+	Endpoints   *endpoints.Service
 	Orders      *orders.Service
 	Money       *MoneyPath
 	Idempotency *idempotency.Store
@@ -132,6 +135,16 @@ func (s *Server) adminRoutes() {
 		api.POST("/keys", s.handleAdminCreateKey, noStore, s.requireOperator, s.requireRole(operators.ActionManageKeys))
 		api.POST("/keys/:id/revoke", s.handleAdminRevokeKey, noStore, s.requireOperator, s.requireRole(operators.ActionManageKeys), s.idempotent)
 		s.consoleKeysRoutes()
+	}
+	if s.console.Endpoints != nil {
+		// Creating and rotating show a secret: not idempotent, like key creation.
+		manage := s.requireRole(operators.ActionManageEndpoints)
+		api.GET("/endpoints", s.handleAdminEndpoints, noStore, s.requireOperator)
+		api.POST("/endpoints", s.handleAdminCreateEndpoint, noStore, s.requireOperator, manage)
+		api.POST("/endpoints/:id/disable", s.handleAdminEndpointState(false), noStore, s.requireOperator, manage, s.idempotent)
+		api.POST("/endpoints/:id/enable", s.handleAdminEndpointState(true), noStore, s.requireOperator, manage, s.idempotent)
+		api.POST("/endpoints/:id/rotate", s.handleAdminRotateEndpoint, noStore, s.requireOperator, manage)
+		api.POST("/endpoints/:id/replay", s.handleAdminReplayEndpoint, noStore, s.requireOperator, manage, s.idempotent)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/placetopay-gateway/gateway/internal/endpoints"
 	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/operators"
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -104,7 +105,8 @@ func newConsoleEnvOn(t *testing.T, pool *pgxpool.Pool, cfg gatewayhttp.Config) *
 	h := gatewayhttp.NewAdmin(gatewayhttp.AdminConfig{
 		Ready: func(context.Context) error { return nil }, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Console: &gatewayhttp.Console{Operators: ops, Keys: keys, Orders: orders.NewService(orders.NewStore(m.pool, zap.NewNop()), zap.NewNop()),
-			Money: m.money, Idempotency: m.idem, Log: zap.NewNop(), Registerer: reg},
+			Money: m.money, Idempotency: m.idem, Log: zap.NewNop(), Registerer: reg,
+			Endpoints: endpoints.NewService(m.pool, endpoints.Config{Keys: tokens.Generate(), EventTypes: orders.EventTypes(), DefaultURL: "https://shop.test/hooks?token=t"})},
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)

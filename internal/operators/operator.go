@@ -61,6 +61,9 @@ const (
 	// ActionManageKeys creates and revokes merchant API keys: not an action on an order
 	// (Actions leaves it out), and its audit rows say which (api_key.create, api_key.revoke).
 	ActionManageKeys = "manage_keys"
+	// ActionManageEndpoints creates, disables, enables, rotates and replays webhook
+	// endpoints (audit rows webhook_endpoint.*).
+	ActionManageEndpoints = "manage_endpoints"
 )
 
 // allowed is the role matrix: the least role each action needs. Reading needs viewer.
@@ -83,7 +86,8 @@ var allowed = map[string]Role{
 	ActionPauseDelivery:  Admin,
 	ActionResumeDelivery: Admin,
 
-	ActionManageKeys: Admin,
+	ActionManageKeys:      Admin,
+	ActionManageEndpoints: Admin,
 }
 
 var rank = map[Role]int{Viewer: 1, Support: 2, Admin: 3}
@@ -95,7 +99,7 @@ func Allowed(role Role, action string) bool {
 }
 
 // Actions lists every action on orders and events the matrix knows, for tests and
-// documentation; ActionManageKeys is the matrix's only other entry.
+// documentation; ActionManageKeys and ActionManageEndpoints are the matrix's only other entries.
 func Actions() []string {
 	return []string{ActionQuery, ActionRefund, ActionCancel, ActionCapture, ActionRelease, ActionResolve, ActionSettle, ActionRedeliver,
 		ActionRedeliverSince, ActionPauseDelivery, ActionResumeDelivery}

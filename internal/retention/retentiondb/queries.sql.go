@@ -36,7 +36,8 @@ const deleteEvents = `-- name: DeleteEvents :one
 WITH lock AS (
     SELECT pg_try_advisory_xact_lock(7236529812461003117) AS held
 ), head AS (
-    SELECT e.seq, e.tx_id, coalesce(coalesce(e.delivered_at, e.failed_at) < $1::timestamptz, false) AS done
+    SELECT e.seq, e.tx_id, coalesce(coalesce(e.delivered_at, e.failed_at) < $1::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM endpoint_deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'), false) AS done
     FROM events e
     WHERE (SELECT held FROM lock) AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
     ORDER BY e.tx_id, e.seq
@@ -75,7 +76,9 @@ type DeleteEventsRow struct {
 // event that commits later always sorts after the deleted ones. events_retention moves to
 // the last position deleted, in the same statement: a cursor before it is behind deleted
 // events (GET /v1/events answers 410). One replica at a time deletes events (the advisory
-// lock, held to the end of the statement); another finds nothing to do this time.
+// lock, held to the end of the statement); another finds nothing to do this time. An event a
+// webhook endpoint still waits for (endpoint_deliveries pending) must stay too; the fan-out
+// queues an event within a second of its commit, long before its retention window ends.
 func (q *Queries) DeleteEvents(ctx context.Context, db DBTX, arg DeleteEventsParams) (DeleteEventsRow, error) {
 	row := db.QueryRow(ctx, deleteEvents, arg.Before, arg.MaxRows)
 	var i DeleteEventsRow

@@ -1,0 +1,144 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placetopay-gateway/gateway/internal/endpoints"
+	"github.com/placetopay-gateway/gateway/internal/operators"
+	"github.com/placetopay-gateway/gateway/internal/orders"
+)
+
+// endpointJSON is a webhook endpoint as the operator API shows it: never its secrets.
+type endpointJSON struct {
+	ID             string     `json:"id"`
+	URL            string     `json:"url"`
+	Events         []string   `json:"events"`
+	Default        bool       `json:"default"`
+	Enabled        bool       `json:"enabled"`
+	DisabledAt     *time.Time `json:"disabledAt"`
+	DisabledReason string     `json:"disabledReason"`
+	DisabledAuto   bool       `json:"disabledAuto"`
+	FailingSince   *time.Time `json:"failingSince"`
+	Secrets        int        `json:"secrets"`
+	Pending        int64      `json:"pending"`
+	CreatedAt      *time.Time `json:"createdAt"`
+}
+
+func toEndpointJSON(e endpoints.Endpoint) endpointJSON {
+	j := endpointJSON{ID: e.ID, URL: e.URL, Events: e.EventTypes, Default: e.Default, Enabled: e.Enabled(), DisabledAt: e.DisabledAt,
+		DisabledReason: e.DisabledReason, DisabledAuto: e.DisabledAuto, FailingSince: e.FailingSince, Secrets: e.Secrets, Pending: e.Pending}
+	if !e.Default {
+		j.CreatedAt = &e.CreatedAt
+	}
+	return j
+}
+
+// handleAdminEndpoints is GET /admin/api/endpoints: the default endpoint, then every stored one.
+func (s *Server) handleAdminEndpoints(c echo.Context) error {
+	list, err := s.console.Endpoints.List(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]endpointJSON, 0, len(list))
+	for _, e := range list {
+		out = append(out, toEndpointJSON(e))
+	}
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, struct {
+		Data []endpointJSON `json:"data"`
+	}{out})
+}
+
+// secretAnswer is an endpoint with the secret shown this once.
+type secretAnswer struct {
+	Endpoint endpointJSON `json:"endpoint"`
+	Secret   string       `json:"secret"`
+}
+
+// handleAdminCreateEndpoint is POST /admin/api/endpoints: the answer holds the secret, once.
+// Like key creation it takes no Idempotency-Key, so that no stored answer keeps the secret.
+func (s *Server) handleAdminCreateEndpoint(c echo.Context) error {
+	var body struct {
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	e, err := s.console.Endpoints.Create(c.Request().Context(), body.URL, body.Events, operatorActor(c))
+	if err != nil {
+		return err
+	}
+	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusCreated, secretAnswer{toEndpointJSON(e.Endpoint), e.Secret})
+}
+
+// handleAdminEndpointState is POST /admin/api/endpoints/{id}/disable and /enable.
+func (s *Server) handleAdminEndpointState(enable bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var body reasonBody
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+		svc, ctx, by := s.console.Endpoints, c.Request().Context(), operatorActor(c)
+		var e endpoints.Endpoint
+		var err error
+		if enable {
+			e, err = svc.Enable(ctx, c.Param("id"), body.Reason, by)
+		} else {
+			e, err = svc.Disable(ctx, c.Param("id"), body.Reason, by)
+		}
+		if err != nil {
+			return err
+		}
+		s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
+		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toEndpointJSON(e))
+	}
+}
+
+// handleAdminRotateEndpoint is POST /admin/api/endpoints/{id}/rotate: the new secret, once.
+func (s *Server) handleAdminRotateEndpoint(c echo.Context) error {
+	var body struct {
+		Overlap string `json:"overlap"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	overlap := 24 * time.Hour
+	if body.Overlap != "" {
+		d, err := time.ParseDuration(body.Overlap)
+		if err != nil {
+			return &orders.Error{Code: orders.EInvalid, Field: "overlap", Message: "must be a Go duration, such as 24h"}
+		}
+		overlap = d
+	}
+	e, err := s.console.Endpoints.Rotate(c.Request().Context(), c.Param("id"), overlap, operatorActor(c))
+	if err != nil {
+		return err
+	}
+	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, secretAnswer{toEndpointJSON(e.Endpoint), e.Secret})
+}
+
+// handleAdminReplayEndpoint is POST /admin/api/endpoints/{id}/replay.
+func (s *Server) handleAdminReplayEndpoint(c echo.Context) error {
+	var body struct {
+		Since time.Time `json:"since"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Since.IsZero() {
+		return &orders.Error{Code: orders.EInvalid, Field: "since", Message: "is required: an RFC 3339 time"}
+	}
+	n, err := s.console.Endpoints.Replay(c.Request().Context(), c.Param("id"), body.Since, operatorActor(c))
+	if err != nil {
+		return err
+	}
+	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
+	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, struct {
+		Queued int64 `json:"queued"`
+	}{n})
+}
