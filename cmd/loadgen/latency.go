@@ -46,7 +46,7 @@ func runLatency(ctx context.Context, o options, r *report, stdout io.Writer) err
 	}
 	defer stopTimer()
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
-		Bin: o.bin, DatabaseURL: o.databaseURL, Replicas: 1, ProbeInterval: o.probe,
+		Bin: o.bin, DatabaseURL: o.gatewayDatabaseURL(), Replicas: 1, ProbeInterval: o.probe,
 		PlacetoPayURL: timerURL, Dir: dir, SandboxEnv: []string{"SANDBOX_LATENCY=" + o.latency},
 	})
 	if err != nil {
@@ -91,14 +91,17 @@ func runLatency(ctx context.Context, o options, r *report, stdout io.Writer) err
 	providerSum, providerN = 0, 0
 	mu.Unlock()
 
+	// The flows start spread over a ramp, as shoppers arrive, rather than all at once: 200
+	// orders created in the same millisecond would measure a queue that only the first
+	// second of the phase has. Flows started during the ramp are not counted.
+	ramp := 2 * time.Second
 	rec := loadtest.NewRecorder()
 	usage := loadtest.Sample(gw.Pid())
 	pool := loadtest.SamplePool(gw.AdminURL)
-	t := time.Now()
-	done := closedLoop(ctx, o.latencyInFlight, o.duration, rec, flow)
+	done := rampedLoop(ctx, o.latencyInFlight, ramp, o.duration, rec, flow)
 	p := &phase{
 		Name: "create-order + checkout, PlacetoPay latency " + o.latency, Mode: fmt.Sprintf("closed, %d in flight", o.latencyInFlight),
-		Elapsed: time.Since(t), Done: done, Rec: rec, Usage: usage.Done(),
+		Elapsed: o.duration, Done: done, Rec: rec, Usage: usage.Done(),
 		Names: []string{"create-order", "checkout", "create-order + checkout", "PlacetoPay (create session)", "gateway-added (flow minus PlacetoPay)"},
 	}
 	res := &latencyResult{latency: o.latency, inFlight: o.latencyInFlight, phase: p, pool: pool.Done()}
@@ -125,4 +128,51 @@ func probeCost(interval time.Duration) string {
 	plan := orders.PlanAbandoned(interval, 30*time.Minute)
 	return fmt.Sprintf("a 30-minute checkout nobody pays costs %d queries at GATEWAY_PROBE_INTERVAL=%s (%d if PlacetoPay rejects it only after the grace); "+
 		"an approval is seen within max(%s, %.2f × the session's age)", len(plan.Checks), interval, len(plan.Checks)+1, interval, plan.Factor)
+}
+
+// rampedLoop runs fn from n workers, each starting again as soon as it is done; worker i
+// starts i·ramp/n in. Runs started before the ramp ends go to a recorder nobody reads; those
+// started in the d after it are recorded and, when they succeed, counted.
+func rampedLoop(ctx context.Context, n int, ramp, d time.Duration, rec *loadtest.Recorder, fn func(context.Context, *loadtest.Recorder, time.Time) bool) int64 {
+	start := time.Now()
+	from, until := start.Add(ramp), start.Add(ramp+d)
+	discard := loadtest.NewRecorder()
+	var ok int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if !sleepUntil(ctx, start.Add(time.Duration(i)*ramp/time.Duration(n))) {
+				return
+			}
+			for ctx.Err() == nil {
+				began := time.Now()
+				if !began.Before(until) {
+					return
+				}
+				r := rec
+				if began.Before(from) {
+					r = discard
+				}
+				if fn(ctx, r, began) && r == rec {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return ok
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
 }

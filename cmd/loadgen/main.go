@@ -12,8 +12,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -41,6 +43,7 @@ type options struct {
 	latency         string // SANDBOX_LATENCY of the latency phase; "" skips it
 	latencyInFlight int
 	latencyOnly     bool
+	poolMaxConns    int // the gateways' pool_max_conns; 0: pgx's default
 }
 
 func main() {
@@ -62,6 +65,7 @@ func main() {
 	flag.StringVar(&o.latency, "latency", "p50=600ms,p99=2s", "SANDBOX_LATENCY of the latency phase, run last on a stack of its own (\"\": no latency phase)")
 	flag.IntVar(&o.latencyInFlight, "latency-in-flight", 200, "flows in flight in the latency phase")
 	flag.BoolVar(&o.latencyOnly, "latency-only", false, "run only the latency phase (no pgbench, no other phase)")
+	flag.IntVar(&o.poolMaxConns, "pool-max-conns", 0, "the gateways' database pool size (pool_max_conns in their DATABASE_URL; 0: pgx's default, the larger of 4 and the CPU count)")
 	flag.Parse()
 	if _, err := sandbox.ParseLatency(o.latency); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen: -latency:", err)
@@ -84,6 +88,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
+}
+
+// gatewayDatabaseURL is the database URL the gateways get: the run's, with -pool-max-conns.
+func (o options) gatewayDatabaseURL() string {
+	if o.poolMaxConns <= 0 {
+		return o.databaseURL
+	}
+	u, err := url.Parse(o.databaseURL)
+	if err != nil {
+		return o.databaseURL // the gateway says what is wrong with it
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", strconv.Itoa(o.poolMaxConns))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) error {
