@@ -26,6 +26,7 @@ type latencyResult struct {
 	meanProvider time.Duration
 	littleBound  float64
 	pool         loadtest.PoolUsage
+	conns        int // connections the gateway opened to PlacetoPay during the phase
 }
 
 // runLatency runs the latency phase on a stack of its own: a fresh database, the sandbox
@@ -98,13 +99,14 @@ func runLatency(ctx context.Context, o options, r *report, stdout io.Writer) err
 	rec := loadtest.NewRecorder()
 	usage := loadtest.Sample(gw.Pid())
 	pool := loadtest.SamplePool(gw.AdminURL)
+	conns := timer.Conns()
 	done := rampedLoop(ctx, o.latencyInFlight, ramp, o.duration, rec, flow)
 	p := &phase{
 		Name: "create-order + checkout, PlacetoPay latency " + o.latency, Mode: fmt.Sprintf("closed, %d in flight", o.latencyInFlight),
 		Elapsed: o.duration, Done: done, Rec: rec, Usage: usage.Done(),
 		Names: []string{"create-order", "checkout", "create-order + checkout", "PlacetoPay (create session)", "gateway-added (flow minus PlacetoPay)"},
 	}
-	res := &latencyResult{latency: o.latency, inFlight: o.latencyInFlight, phase: p, pool: pool.Done()}
+	res := &latencyResult{latency: o.latency, inFlight: o.latencyInFlight, phase: p, pool: pool.Done(), conns: timer.Conns() - conns}
 	if providerN > 0 {
 		res.meanProvider = providerSum / time.Duration(providerN)
 		res.littleBound = float64(o.latencyInFlight) / res.meanProvider.Seconds()
@@ -119,6 +121,7 @@ func runLatency(ctx context.Context, o options, r *report, stdout io.Writer) err
 func (l *latencyResult) print(w io.Writer) {
 	fmt.Fprintf(w, "\nlatency phase: mean PlacetoPay time %s; throughput %.1f/s of the Little's-law bound %d / %s = %.1f/s (%.0f%%)\n",
 		loadtest.Ms(l.meanProvider), l.phase.rate(), l.inFlight, loadtest.Ms(l.meanProvider), l.littleBound, 100*l.phase.rate()/max(l.littleBound, 1e-9))
+	fmt.Fprintf(w, "latency phase: connections the gateway opened to PlacetoPay: %d, for %d sessions opened\n", l.conns, l.phase.Rec.Latency("PlacetoPay (create session)").N)
 	fmt.Fprintf(w, "latency phase: database pool: at most %d of %d connections in use (%d samples, every 50 ms), %d requests waited for one (%.3f s in all)\n",
 		l.pool.MaxAcquired, l.pool.MaxConns, l.pool.Samples, l.pool.Waits, l.pool.WaitSeconds)
 }

@@ -21,6 +21,7 @@ type ProviderTimer struct {
 	mu     sync.Mutex
 	target string
 	took   map[string]time.Duration // by payment reference
+	conns  int                      // connections the gateways opened to it
 }
 
 // NewProviderTimer returns a ProviderTimer with no target yet.
@@ -43,13 +44,27 @@ func (p *ProviderTimer) Took(reference string) (time.Duration, bool) {
 	return d, ok
 }
 
+// Conns is how many connections the gateways opened to PlacetoPay so far: with connections
+// kept for reuse, far fewer than the calls.
+func (p *ProviderTimer) Conns() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conns
+}
+
 // Listen serves on a loopback port; it returns the base URL and how to stop it.
 func (p *ProviderTimer) Listen() (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			p.mu.Lock()
+			p.conns++
+			p.mu.Unlock()
+		}
+	}}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }

@@ -80,3 +80,28 @@ func TestSamplePoolReadsTheGatewaysPoolMetrics(t *testing.T) {
 		t.Errorf("usage %+v, want at most 3 of 4 in use, the waits since the start and no wait time added", u)
 	}
 }
+
+// TestProviderTimerCountsConnections: calls over one kept-alive connection count once.
+func TestProviderTimerCountsConnections(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer upstream.Close()
+	timer := NewProviderTimer()
+	url, stop, err := timer.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	timer.SetTarget(upstream.URL)
+	client := &http.Client{Transport: &http.Transport{}}
+	for range 3 {
+		resp, err := client.Post(url+"/api/session/1", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if n := timer.Conns(); n != 1 {
+		t.Errorf("3 calls over one connection counted %d connections", n)
+	}
+}
