@@ -118,11 +118,12 @@ func runLatency(ctx context.Context, o options, r *report, stdout io.Writer) err
 	return nil
 }
 
-func (l *latencyResult) print(w io.Writer) {
-	fmt.Fprintf(w, "\nlatency phase: mean PlacetoPay time %s; throughput %.1f/s of the Little's-law bound %d / %s = %.1f/s (%.0f%%)\n",
+// print writes the phase's figures, each line starting with bullet.
+func (l *latencyResult) print(w io.Writer, bullet string) {
+	fmt.Fprintf(w, bullet+"latency phase: mean PlacetoPay time %s; throughput %.1f/s of the Little's-law bound %d / %s = %.1f/s (%.0f%%)\n",
 		loadtest.Ms(l.meanProvider), l.phase.rate(), l.inFlight, loadtest.Ms(l.meanProvider), l.littleBound, 100*l.phase.rate()/max(l.littleBound, 1e-9))
-	fmt.Fprintf(w, "latency phase: connections the gateway opened to PlacetoPay: %d, for %d sessions opened\n", l.conns, l.phase.Rec.Latency("PlacetoPay (create session)").N)
-	fmt.Fprintf(w, "latency phase: database pool: at most %d of %d connections in use (%d samples, every 50 ms), %d requests waited for one (%.3f s in all)\n",
+	fmt.Fprintf(w, bullet+"latency phase: connections the gateway opened to PlacetoPay: %d, for %d sessions opened\n", l.conns, l.phase.Rec.Latency("PlacetoPay (create session)").N)
+	fmt.Fprintf(w, bullet+"latency phase: database pool: at most %d of %d connections in use (%d samples, every 50 ms), %d requests waited for one (%.3f s in all)\n",
 		l.pool.MaxAcquired, l.pool.MaxConns, l.pool.Samples, l.pool.Waits, l.pool.WaitSeconds)
 }
 

@@ -88,7 +88,8 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "\ngateway peak RSS over the whole run: %.1f MB\n", float64(r.gatewayPeakRSS)/(1<<20))
 	}
 	if r.latency != nil {
-		r.latency.print(w)
+		fmt.Fprintln(w)
+		r.latency.print(w, "")
 	}
 	fmt.Fprintf(w, "probe cost: %s\n", r.opts.probeCost)
 }
@@ -123,7 +124,7 @@ func (r *report) markdown(w io.Writer) {
 	}
 	if r.latency != nil {
 		fmt.Fprintln(w)
-		r.latency.print(w)
+		r.latency.print(w, "- ")
 	}
 	fmt.Fprintf(w, "\nProbe cost: %s.\n", r.opts.probeCost)
 }
