@@ -20,9 +20,8 @@ type PoolUsage struct {
 
 // PoolSampler scrapes a gateway's pool metrics every 50 ms until Done.
 type PoolSampler struct {
-	stop  chan struct{}
-	done  chan PoolUsage
-	first map[string]float64
+	stop chan struct{}
+	done chan PoolUsage
 }
 
 // SamplePool starts sampling the pool of the gateway whose admin listener is adminURL.
