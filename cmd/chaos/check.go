@@ -15,6 +15,7 @@ import (
 
 // result is what the database and the sandbox say after the run.
 type result struct {
+	outage        *outageResult  // the -outage checks; nil without one
 	approved      int            // payments the sandbox approved
 	holds         int            // preauthorizations it approved
 	statuses      map[string]int // orders by status
@@ -61,7 +62,7 @@ func (r *result) wait(check, format string, args ...any) {
 // their session expires; they are counted, not waited for.
 func (r *result) settled() bool { return r.violations == 0 && len(r.waiting) == 0 }
 
-func (r *result) passed() bool { return r.settled() }
+func (r *result) passed() bool { return r.settled() && (r.outage == nil || r.outage.passed()) }
 
 func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payments []*payment, forged *forgeries) (*result, error) {
 	r := &result{statuses: map[string]int{}, checks: map[string][]string{}, waiting: map[string][]string{}}

@@ -38,6 +38,8 @@ type options struct {
 	timeout     time.Duration // the gateways' PLACETOPAY_TIMEOUT
 	slowActions time.Duration // how long PlacetoPay may take over a transaction action
 	aimEvery    int           // one action in this many has its replica killed while PlacetoPay is asked
+	outage      string        // "", error or hang: a PlacetoPay outage when half the payments are through
+	outageFor   time.Duration
 }
 
 func main() {
@@ -57,7 +59,13 @@ func main() {
 	flag.DurationVar(&o.timeout, "placetopay-timeout", 2*time.Second, "the gateways' PLACETOPAY_TIMEOUT; an action a killed replica left is checked 2 × this + 5 s after it was asked")
 	flag.DurationVar(&o.slowActions, "slow-actions", 1500*time.Millisecond, "hold each refund, capture or other transaction action up to this long on its way to and from the sandbox, as PlacetoPay's own time")
 	flag.IntVar(&o.aimEvery, "aim-every", 5, "kill the replica asked for one refund or capture in this many while PlacetoPay is asked (0: never)")
+	flag.StringVar(&o.outage, "outage", "", "error or hang: when half the payments are through, every PlacetoPay call fails (503) or hangs for -outage-for; checkouts must answer 502 within twice -placetopay-timeout and each order get one session once PlacetoPay is back (\"\": no outage)")
+	flag.DurationVar(&o.outageFor, "outage-for", 60*time.Second, "how long the -outage lasts")
 	flag.Parse()
+	if o.outage != "" && o.outage != "error" && o.outage != "hang" {
+		fmt.Fprintln(os.Stderr, "chaos: -outage must be error or hang")
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ok, err := run(ctx, o, os.Stdout)
 	stop()

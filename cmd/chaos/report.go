@@ -84,6 +84,9 @@ func (r *result) print(w io.Writer, payments []*payment) {
 			say(w, "        %s", m)
 		}
 	}
+	if r.outage != nil {
+		r.outage.print(w)
+	}
 	if r.passed() {
 		say(w, "PASS")
 	} else {

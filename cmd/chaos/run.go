@@ -118,6 +118,16 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 		payments[i] = &payment{plan: planFor(rnd, o.aimEvery), reference: "X" + run + "-" + strconv.Itoa(i), minor: int64(1000 + i%9000)}
 	}
 	f := &flows{client: client, db: db, killer: k, notifyURL: notifyURL, secret: st.Secret, forged: &forgeries{}}
+	var out *outage
+	var outageDone sync.WaitGroup
+	if o.outage != "" {
+		out = &outage{mode: o.outage, length: o.outageFor, timeout: o.timeout, client: client, db: db, prefix: "X" + run + "-outage"}
+	}
+	startOutage := func() {
+		if out != nil {
+			outageDone.Go(func() { out.run(ctx, stdout) })
+		}
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	began := time.Now()
@@ -127,8 +137,11 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 			defer wg.Done()
 			for i := range jobs {
 				f.pay(ctx, payments[i])
-				if done.Add(1) == int64(o.payments*2/5) {
+				switch done.Add(1) {
+				case int64(o.payments * 2 / 5):
 					crashPostgres()
+				case int64(o.payments / 2):
+					startOutage()
 				}
 			}
 		}()
@@ -141,6 +154,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	}
 	close(jobs)
 	wg.Wait()
+	outageDone.Wait()
 	crashPostgres() // in case the run was too small to reach it
 	close(stopChaos)
 	chaosDone.Wait()
@@ -182,6 +196,9 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 		return false, err
 	}
 	res.kills, res.aimed, res.slow, res.settling = k.kills.Load(), k.aimed.Load(), slow.Counts(), time.Since(settling)
+	if out != nil {
+		res.outage = &out.result
+	}
 	res.print(stdout, payments)
 	return res.passed(), nil
 }

@@ -98,6 +98,7 @@ var varHelp = map[string]string{
 	"SANDBOX_AUTOPAY_USER":                "Basic user of the sandbox's autopay calls",
 	"SANDBOX_AUTOPAY_PASSWORD":            "Basic password of the sandbox's autopay calls",
 	"SANDBOX_STATE_FILE":                  "file the sandbox keeps its sessions in across restarts (none: memory for `sandbox`, the database for `serve`)",
+	"SANDBOX_LATENCY":                     "how long the sandbox takes per API call: p50=600ms,p99=2s (log-normal) or fixed=200ms (none: at once)",
 }
 
 // setting is one environment variable a command reads.

@@ -174,6 +174,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 			Name: "gateway_build_info", Help: "Always 1; the version label says which build runs.",
 			ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 		}, func() float64 { return 1 }),
+		newPoolCollector(pool),
 	)
 
 	// PlacetoPay: the real site, or in development the embedded sandbox, listening already so

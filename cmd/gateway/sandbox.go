@@ -36,6 +36,10 @@ type sandboxConfig struct {
 	// StateFile is where the sandbox keeps its state across restarts. When it is empty,
 	// `gateway sandbox` keeps it in memory only and `gateway serve` in its database.
 	StateFile string `env:"SANDBOX_STATE_FILE"`
+	// Latency is how long every PlacetoPay API call takes ("p50=600ms,p99=2s",
+	// "fixed=200ms"), to see the gateway against a realistic PlacetoPay.
+	Latency string `env:"SANDBOX_LATENCY"`
+	latency sandbox.Latency
 
 	// generatedSecret is set when SANDBOX_SECRET_KEY was empty and a throwaway secret was
 	// made up for this run (development only).
@@ -81,6 +85,9 @@ func loadSandboxConfig(environ []string, defaultNotifyURL string) (sandboxConfig
 	if c.Signature != string(placetopay.SHA256) && c.Signature != string(placetopay.SHA1) {
 		return c, bad("SANDBOX_SIGNATURE", "must be sha256 or sha1, not %q", c.Signature)
 	}
+	if c.latency, err = sandbox.ParseLatency(c.Latency); err != nil {
+		return c, bad("SANDBOX_LATENCY", "%v", err)
+	}
 	if c.Login = strings.TrimSpace(c.Login); c.Login == "" || utf8.RuneCountInString(c.Login) > 32 {
 		return c, bad("SANDBOX_LOGIN", "must be 1 to 32 characters")
 	}
@@ -103,7 +110,7 @@ func newSandbox(c sandboxConfig, state sandbox.Persister, where string, log *zap
 		Login: c.Login, SecretKey: c.SecretKey, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
 		Signature: placetopay.Algorithm(c.Signature), Logger: log.Named("sandbox"),
 		AutopayURL: c.AutopayURL, AutopayUser: c.AutopayUser, AutopayPassword: c.AutopayPassword,
-		Persister: state,
+		Persister: state, Latency: c.latency,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w (sandbox state in %s)", err, where)
@@ -123,7 +130,7 @@ func logSandbox(log *zap.Logger, msg string, c sandboxConfig) {
 	}
 	fields := []zap.Field{
 		zap.String("sandboxUrl", url), zap.String("login", c.Login), zap.String("signature", c.Signature),
-		zap.String("notifyUrl", c.NotifyURL), zap.String("controlApi", url+"/sandbox/ (no authentication: never expose it)"),
+		zap.String("notifyUrl", c.NotifyURL), zap.String("latency", c.latency.String()), zap.String("controlApi", url+"/sandbox/ (no authentication: never expose it)"),
 	}
 	if c.generatedSecret {
 		fields = append(fields, zap.String("devSecretKey", c.SecretKey),

@@ -131,6 +131,8 @@ func TestRunSandboxInvalidConfiguration(t *testing.T) {
 		{"SANDBOX_NOTIFY_URL=ftp://merchant.example/notify", "SANDBOX_NOTIFY_URL", both},
 		{"SANDBOX_PUBLIC_URL=localhost:8090", "SANDBOX_PUBLIC_URL", both},
 		{"SANDBOX_LOGIN=" + strings.Repeat("l", 33), "SANDBOX_LOGIN", both},
+		{"SANDBOX_LATENCY=p50=2s,p99=1s", "SANDBOX_LATENCY", both},
+		{"SANDBOX_LATENCY=600ms", "SANDBOX_LATENCY", both},
 		{"GATEWAY_ENV=production", "SANDBOX_SECRET_KEY", []string{"sandbox"}}, // no generated secret to log
 	} {
 		for _, cmd := range tc.commands {
@@ -153,11 +155,12 @@ func TestLoadSandboxConfigDefaults(t *testing.T) {
 	if want := ":8090 http://localhost:8090 sandbox-dev-login sha256 http://localhost:8080/webhooks/placetopay true"; got != want {
 		t.Errorf("defaults %q, want %q", got, want)
 	}
-	c, err = loadSandboxConfig([]string{"SANDBOX_ADDR=127.0.0.1:9999", "SANDBOX_NOTIFY_URL=https://shop.example/ptp", "SANDBOX_SIGNATURE=sha1"}, "http://unused")
+	c, err = loadSandboxConfig([]string{"SANDBOX_ADDR=127.0.0.1:9999", "SANDBOX_NOTIFY_URL=https://shop.example/ptp", "SANDBOX_SIGNATURE=sha1",
+		"SANDBOX_LATENCY=p99=2s,p50=600ms"}, "http://unused")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.PublicURL + " " + c.NotifyURL + " " + c.Signature; got != "http://localhost:9999 https://shop.example/ptp sha1" {
+	if got := c.PublicURL + " " + c.NotifyURL + " " + c.Signature + " " + c.latency.String(); got != "http://localhost:9999 https://shop.example/ptp sha1 p50=600ms,p99=2s" {
 		t.Errorf("settings %q", got)
 	}
 }

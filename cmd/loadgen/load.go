@@ -47,7 +47,7 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 		gatewayEnv = append(gatewayEnv, "GATEWAY_PPROF=true")
 	}
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
-		Bin: o.bin, DatabaseURL: o.databaseURL, Replicas: 1, ProbeInterval: o.probe,
+		Bin: o.bin, DatabaseURL: o.gatewayDatabaseURL(), Replicas: 1, ProbeInterval: o.probe,
 		NotifyURL: relayURL + "/webhooks/placetopay", Dir: o.dir, GatewayEnv: gatewayEnv,
 	})
 	if err != nil {

@@ -12,12 +12,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/loadtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay/sandbox"
 )
 
 type options struct {
@@ -32,9 +35,15 @@ type options struct {
 	pgbenchFor   time.Duration
 	pgbenchConns int
 	probe        string
+	probeCost    string // what the probe costs at that interval, for the report
 	out          string
 	skipPgbench  bool
 	profile      bool
+
+	latency         string // SANDBOX_LATENCY of the latency phase; "" skips it
+	latencyInFlight int
+	latencyOnly     bool
+	poolMaxConns    int // the gateways' pool_max_conns; 0: pgx's default
 }
 
 func main() {
@@ -53,18 +62,47 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the report, as Markdown, to this file")
 	flag.BoolVar(&o.skipPgbench, "skip-pgbench", false, "do not run pgbench (no ratio is printed)")
 	flag.BoolVar(&o.profile, "profile", false, "run the gateway with GATEWAY_PPROF=true and save a CPU profile of each phase in -dir")
+	flag.StringVar(&o.latency, "latency", "p50=600ms,p99=2s", "SANDBOX_LATENCY of the latency phase, run last on a stack of its own (\"\": no latency phase)")
+	flag.IntVar(&o.latencyInFlight, "latency-in-flight", 200, "flows in flight in the latency phase")
+	flag.BoolVar(&o.latencyOnly, "latency-only", false, "run only the latency phase (no pgbench, no other phase)")
+	flag.IntVar(&o.poolMaxConns, "pool-max-conns", 0, "the gateways' database pool size (pool_max_conns in their DATABASE_URL; 0: pgx's default, the larger of 4 and the CPU count)")
 	flag.Parse()
+	if _, err := sandbox.ParseLatency(o.latency); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen: -latency:", err)
+		os.Exit(2)
+	}
+	probe, err := time.ParseDuration(o.probe)
+	if err != nil || probe <= 0 {
+		fmt.Fprintln(os.Stderr, "loadgen: -probe-interval must be a positive Go duration")
+		os.Exit(2)
+	}
+	o.probeCost = probeCost(probe)
 	if o.databaseURL == "" {
 		fmt.Fprintln(os.Stderr, "loadgen: set DATABASE_URL or -database-url (make bench does)")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o, os.Stdout)
+	err = run(ctx, o, os.Stdout)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
+}
+
+// gatewayDatabaseURL is the database URL the gateways get: the run's, with -pool-max-conns.
+func (o options) gatewayDatabaseURL() string {
+	if o.poolMaxConns <= 0 {
+		return o.databaseURL
+	}
+	u, err := url.Parse(o.databaseURL)
+	if err != nil {
+		return o.databaseURL // the gateway says what is wrong with it
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", strconv.Itoa(o.poolMaxConns))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) error {
@@ -80,8 +118,9 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	r := &report{opts: o, started: time.Now()}
 	r.machine = describeMachine()
 	fmt.Fprintf(stdout, "loadgen: logs in %s\n", o.dir)
+	fmt.Fprintf(stdout, "loadgen: probe cost: %s\n", o.probeCost)
 
-	if !o.skipPgbench {
+	if !o.skipPgbench && !o.latencyOnly {
 		fmt.Fprintln(stdout, "loadgen: pgbench with one flow's inserts and updates ...")
 		res, err := runPgbench(ctx, o)
 		if err != nil {
@@ -90,11 +129,18 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		r.pgbench = res
 		fmt.Fprintf(stdout, "loadgen: pgbench %.0f tps\n", res.TPS)
 	}
-	if err := loadtest.RecreateDatabase(ctx, o.databaseURL); err != nil {
-		return err
+	if !o.latencyOnly {
+		if err := loadtest.RecreateDatabase(ctx, o.databaseURL); err != nil {
+			return err
+		}
+		if err := runLoad(ctx, o, r, stdout); err != nil {
+			return err
+		}
 	}
-	if err := runLoad(ctx, o, r, stdout); err != nil {
-		return err
+	if o.latency != "" {
+		if err := runLatency(ctx, o, r, stdout); err != nil {
+			return fmt.Errorf("latency phase: %w", err)
+		}
 	}
 	r.print(stdout)
 	if o.out != "" {

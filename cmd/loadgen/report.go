@@ -22,6 +22,7 @@ type report struct {
 	checkoutCapacity float64 // create-order + checkout per second, closed loop
 	openRate         float64
 	gatewayPeakRSS   int64
+	latency          *latencyResult
 }
 
 // describeMachine is the CPU, core count, memory and software versions.
@@ -83,7 +84,14 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "  errors:\n")
 		p.Rec.PrintErrors(w, "    ")
 	}
-	fmt.Fprintf(w, "\ngateway peak RSS over the whole run: %.1f MB\n", float64(r.gatewayPeakRSS)/(1<<20))
+	if r.gatewayPeakRSS > 0 {
+		fmt.Fprintf(w, "\ngateway peak RSS over the whole run: %.1f MB\n", float64(r.gatewayPeakRSS)/(1<<20))
+	}
+	if r.latency != nil {
+		fmt.Fprintln(w)
+		r.latency.print(w, "")
+	}
+	fmt.Fprintf(w, "probe cost: %s\n", r.opts.probeCost)
 }
 
 func (r *report) markdown(w io.Writer) {
@@ -111,5 +119,12 @@ func (r *report) markdown(w io.Writer) {
 			fmt.Fprintf(w, "| | | | %s | %s | %s | %s | %s | | | |\n", n, loadtest.Ms(l.P50), loadtest.Ms(l.P95), loadtest.Ms(l.P99), loadtest.Ms(l.Max))
 		}
 	}
-	fmt.Fprintf(w, "\nGateway peak RSS over the whole run: %.1f MB.\n", float64(r.gatewayPeakRSS)/(1<<20))
+	if r.gatewayPeakRSS > 0 {
+		fmt.Fprintf(w, "\nGateway peak RSS over the whole run: %.1f MB.\n", float64(r.gatewayPeakRSS)/(1<<20))
+	}
+	if r.latency != nil {
+		fmt.Fprintln(w)
+		r.latency.print(w, "- ")
+	}
+	fmt.Fprintf(w, "\nProbe cost: %s.\n", r.opts.probeCost)
 }

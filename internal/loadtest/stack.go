@@ -22,6 +22,7 @@ type StackConfig struct {
 	PlacetoPayURL string   // where the gateways call PlacetoPay, when not the sandbox itself (a proxy in front of it)
 	Dir           string   // where the processes' logs go
 	GatewayEnv    []string // more variables for the gateways
+	SandboxEnv    []string // more variables for the sandbox (SANDBOX_LATENCY)
 }
 
 // Stack is the running sandbox and gateways.
@@ -52,10 +53,10 @@ func Start(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		return nil, err
 	}
 	st.SandboxURL = "http://" + sbAddr
-	st.Sandbox = NewProc("sandbox", cfg.Bin, []string{"sandbox"}, []string{
+	st.Sandbox = NewProc("sandbox", cfg.Bin, []string{"sandbox"}, append([]string{
 		"PATH=" + os.Getenv("PATH"), "GATEWAY_ENV=development", "SANDBOX_ADDR=" + sbAddr,
 		"SANDBOX_LOGIN=" + st.Login, "SANDBOX_SECRET_KEY=" + st.Secret, "SANDBOX_NOTIFY_URL=" + cfg.NotifyURL,
-	}, filepath.Join(cfg.Dir, "sandbox.log"))
+	}, cfg.SandboxEnv...), filepath.Join(cfg.Dir, "sandbox.log"))
 	if err := st.Sandbox.Start(); err != nil {
 		return nil, err
 	}

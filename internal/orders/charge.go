@@ -97,7 +97,7 @@ func (w *Wallet) Charge(ctx context.Context, cp ChargeParams) (uuid.UUID, error)
 	if err != nil {
 		return o.ID, w.collectFailed(ctx, &o, attempt.ID, err)
 	}
-	if _, err := w.store.opened(ctx, w.store.pool, attempt.ID, res.RequestID, "", w.cfg.Clock().Add(w.cfg.ProbeInterval)); err != nil {
+	if _, err := w.store.opened(ctx, w.store.pool, attempt.ID, res.RequestID, "", w.cfg.Clock().Add(w.cfg.firstCheck())); err != nil {
 		w.log.Error("record collect", zap.String("order", o.ID.String()), zap.Int64("requestId", res.RequestID), zap.Error(err))
 		return o.ID, Errorf(EUnavailable, "the charge of order %s (reference %s) was sent but could not be recorded; repeat it with the same reference", o.ID, o.Reference)
 	}

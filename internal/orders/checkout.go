@@ -173,7 +173,7 @@ func (c *Checkouts) completeAttempt(ctx context.Context, o Order, attempt Sessio
 			moved = true
 			return c.store.abandon(ctx, tx, attempt.ID, "", "the order became "+string(cur.Status)+" while the session was opened")
 		}
-		if s, err = c.store.opened(ctx, tx, attempt.ID, cs.RequestID, cs.ProcessURL, c.cfg.Clock().Add(c.cfg.ProbeInterval)); err != nil {
+		if s, err = c.store.opened(ctx, tx, attempt.ID, cs.RequestID, cs.ProcessURL, c.cfg.Clock().Add(c.cfg.firstCheck())); err != nil {
 			return err
 		}
 		if cur.Status == StatusFailed {

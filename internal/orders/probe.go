@@ -178,9 +178,12 @@ func (p *Prober) retryLater(ctx context.Context, requestID int64, cause error) {
 const tailLimit = 7 * 24 * time.Hour
 
 // schedule says whether sess stays open and when to look at it next, given PlacetoPay's
-// answer info: every probe interval until it expires (plus a grace), then on a slower tail
-// while PlacetoPay still reports a pending transaction, up to tailLimit after its expiry (then
-// gaveUp), and never once it is final with nothing pending.
+// answer info. While a transaction is pending, every probe interval until the expiry plus a
+// grace; while nothing is, checks spread out with the session's age up to its expiry, then
+// one after the grace (probe_spacing.go: at most abandonedBudget queries for a session nobody
+// pays). Past the grace, on a slower tail while PlacetoPay still reports it open or a
+// transaction pending, up to tailLimit after its expiry (then gaveUp); never once it is
+// final with nothing pending.
 func schedule(cfg Config, sess Session, info ProviderSession, now time.Time) (attempt Attempt, next *time.Time, gaveUp bool) {
 	pending := false
 	for _, pay := range info.Payments {
@@ -194,17 +197,21 @@ func schedule(cfg Config, sess Session, info ProviderSession, now time.Time) (at
 		}
 	}
 	interval := cfg.ProbeInterval
-	grace := max(5*time.Minute, 2*interval)
-	if now.Before(sess.ExpiresAt.Add(grace)) {
+	graceEnd := sess.ExpiresAt.Add(cfg.expiryGrace())
+	var due time.Time
+	switch {
+	case pending && now.Before(graceEnd):
 		// Due one sweep early, so that the check itself happens within one interval.
-		due := now.Add(max(interval-cfg.sweepEvery(), interval/2))
-		return attempt, &due, false
-	}
-	if now.After(sess.ExpiresAt.Add(tailLimit)) {
+		due = now.Add(interval - cfg.checkEarly())
+	case now.Before(sess.ExpiresAt):
+		due = spacedCheck(cfg, sess, now)
+	case now.Before(graceEnd):
+		due = graceEnd
+	case now.After(sess.ExpiresAt.Add(tailLimit)):
 		return AttemptClosed, nil, true
+	default:
+		// The tail: a quarter of the time since expiry, between one interval and an hour.
+		due = now.Add(min(max(now.Sub(sess.ExpiresAt)/4, interval), time.Hour))
 	}
-	// The tail: a quarter of the time since expiry, between one interval and an hour.
-	wait := min(max(now.Sub(sess.ExpiresAt)/4, interval), time.Hour)
-	due := now.Add(wait)
 	return attempt, &due, false
 }

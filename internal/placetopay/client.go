@@ -31,7 +31,9 @@ type Config struct {
 	Credentials Credentials
 	// Algorithm digests tranKeys: SHA256 (the default) or SHA1 for legacy sites.
 	Algorithm Algorithm
-	// HTTPClient sends the requests; a copy is used that never follows redirects.
+	// HTTPClient sends the requests; a copy is used that never follows redirects. When nil,
+	// a client whose transport keeps enough idle connections for many calls at once
+	// (sharedTransport).
 	HTTPClient *http.Client
 	// Timeout bounds each HTTP attempt, reading the answer included (DefaultTimeout when
 	// zero). The caller's context bounds the whole call, retries included.
@@ -109,7 +111,7 @@ func New(cfg Config) (*Client, error) {
 	if c.observer == nil {
 		c.observer = nopObserver{}
 	}
-	hc := http.Client{}
+	hc := http.Client{Transport: sharedTransport}
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient
 	}

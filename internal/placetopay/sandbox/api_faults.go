@@ -174,7 +174,8 @@ func apiFaultsOfRecord(recs map[string]apiFaultRecord) (map[string]APIFault, err
 }
 
 // handleControlAPIFaults is GET and PUT /sandbox/faults: PUT replaces every API fault ({}
-// clears them); both answer the faults in force, each count being what is left of it.
+// clears them); both answer the faults in force, each count being what is left of it, with
+// the conditions (conditions_control.go).
 func (sb *Sandbox) handleControlAPIFaults(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPut {
 		var req map[string]apiFaultRecord
@@ -188,7 +189,5 @@ func (sb *Sandbox) handleControlAPIFaults(w http.ResponseWriter, r *http.Request
 		}
 		sb.locked(func(time.Time) { sb.apiFaults = faults })
 	}
-	var rec map[string]apiFaultRecord
-	sb.locked(func(time.Time) { rec = recordOfAPIFaults(sb.apiFaults) })
-	sb.writeJSON(w, http.StatusOK, rec)
+	sb.writeFaults(w)
 }

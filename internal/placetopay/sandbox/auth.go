@@ -37,12 +37,16 @@ const (
 type apiHandler func(w http.ResponseWriter, r *http.Request, body []byte)
 
 // api authenticates every request as PlacetoPay does before calling h, which serves the
-// operation op, with the fault set for op if any (api_faults.go).
+// operation op, with the fault set for op if any (api_faults.go). Every call first takes
+// the configured latency and meets the conditions (conditions.go).
 func (sb *Sandbox) api(f flavour, op string, h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
 			sb.fail(w, http.StatusRequestEntityTooLarge, "request_not_valid", "The request body is too large")
+			return
+		}
+		if !sb.delay(w, r) {
 			return
 		}
 		if code := sb.authenticate(r, body); code != 0 {

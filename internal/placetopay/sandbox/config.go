@@ -40,6 +40,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Faults drop, duplicate, delay or corrupt notifications, to test merchants.
 	Faults Faults
+	// Latency is how long every PlacetoPay API call takes to answer (SANDBOX_LATENCY);
+	// none when zero.
+	Latency Latency
 	// SkipExpiryNotification stops notifications for sessions that expire with nothing
 	// approved (PlacetoPay does not document whether it sends them; by default it does).
 	SkipExpiryNotification bool
@@ -104,6 +107,9 @@ func (c *Config) setDefaults() error {
 	}
 	if err := c.Faults.validate(); err != nil {
 		return err
+	}
+	if err := c.Latency.validate(); err != nil {
+		return fmt.Errorf("sandbox: Latency: %w", err)
 	}
 	if c.MerchantName == "" {
 		c.MerchantName = "Sandbox merchant"

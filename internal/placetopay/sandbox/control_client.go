@@ -115,6 +115,17 @@ func (c Control) SetAPIFaults(ctx context.Context, faults map[string]APIFault) e
 	return c.call(ctx, http.MethodPut, "/sandbox/faults", recordOfAPIFaults(faults), nil)
 }
 
+// SetConditions replaces the conditions of PlacetoPay's API (error and hang rates, an
+// outage, slow notifications; conditions.go); the zero Conditions clears them.
+func (c Control) SetConditions(ctx context.Context, cond Conditions) error {
+	return c.call(ctx, http.MethodPost, "/sandbox/faults", recordOfConditions(cond), nil)
+}
+
+// ClearFaults clears the conditions and every API fault.
+func (c Control) ClearFaults(ctx context.Context) error {
+	return c.call(ctx, http.MethodDelete, "/sandbox/faults", nil, nil)
+}
+
 // RecurringCharge makes the next charge of an approved recurring session now, APPROVED or
 // REJECTED as status says ("" is APPROVED).
 func (c Control) RecurringCharge(ctx context.Context, requestID int64, status string) (RecurringChargeRecord, error) {

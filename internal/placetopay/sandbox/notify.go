@@ -74,6 +74,7 @@ func (sb *Sandbox) enqueueLocked(n *notification, f drawn) {
 	if f.Delay {
 		n.DueAt = n.DueAt.Add(sb.faults.cfg.DelayBy)
 	}
+	n.DueAt = n.DueAt.Add(sb.conditions.notifyDelay())
 	sb.outbox = append(sb.outbox, n)
 	switch {
 	case f.Drop:

@@ -41,6 +41,8 @@ func (sb *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /sandbox/notifications/faults", sb.handleControlFaults)
 	mux.HandleFunc("GET /sandbox/faults", sb.handleControlAPIFaults)
 	mux.HandleFunc("PUT /sandbox/faults", sb.handleControlAPIFaults)
+	mux.HandleFunc("POST /sandbox/faults", sb.handleControlConditions)
+	mux.HandleFunc("DELETE /sandbox/faults", sb.handleControlConditions)
 	mux.HandleFunc("GET /sandbox/cards", sb.handleControlCards)
 	mux.HandleFunc("POST /sandbox/autopay/{id}/charge", sb.handleControlAutopayCharge)
 	mux.HandleFunc("GET /sandbox/autopay/calls", sb.handleControlAutopayCalls)

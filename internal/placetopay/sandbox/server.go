@@ -22,6 +22,9 @@ type Sandbox struct {
 	apiFaults map[string]APIFault
 	closed    bool
 
+	latency    *latencySource // Config.Latency
+	conditions conditionState // POST /sandbox/faults; in memory only
+
 	persist persistence // how far the state was saved (Config.Persister)
 
 	done chan struct{}  // closed by Close: stops the ticker
@@ -37,7 +40,7 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	sb := &Sandbox{
 		cfg: cfg, clock: cfg.Clock, store: newStore(cfg.IDStart),
-		faults: newFaultState(cfg.Faults), done: make(chan struct{}),
+		faults: newFaultState(cfg.Faults), done: make(chan struct{}), latency: newLatencySource(cfg.Latency),
 	}
 	if err := sb.load(); err != nil {
 		return nil, err
