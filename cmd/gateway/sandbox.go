@@ -37,6 +37,9 @@ type sandboxConfig struct {
 	// `gateway sandbox` keeps it in memory only and `gateway serve` in its database.
 	StateFile string `env:"SANDBOX_STATE_FILE"`
 
+	// sites are the more logins the sandbox takes: the gateway's sites it serves.
+	sites []sandbox.Site
+
 	// generatedSecret is set when SANDBOX_SECRET_KEY was empty and a throwaway secret was
 	// made up for this run (development only).
 	generatedSecret bool
@@ -100,7 +103,7 @@ func loadSandboxConfig(environ []string, defaultNotifyURL string) (sandboxConfig
 // closes it.
 func newSandbox(c sandboxConfig, state sandbox.Persister, where string, log *zap.Logger) (*sandbox.Sandbox, error) {
 	sb, err := sandbox.New(sandbox.Config{
-		Login: c.Login, SecretKey: c.SecretKey, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
+		Login: c.Login, SecretKey: c.SecretKey, Sites: c.sites, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
 		Signature: placetopay.Algorithm(c.Signature), Logger: log.Named("sandbox"),
 		AutopayURL: c.AutopayURL, AutopayUser: c.AutopayUser, AutopayPassword: c.AutopayPassword,
 		Persister: state,
