@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
 )
 
 // sitesEnv is a valid production-less environment with PlacetoPay credentials, plus extra.
@@ -99,4 +103,48 @@ func TestSitesFileIsStrict(t *testing.T) {
 			t.Fatalf("loadConfig = %v, want US_SECRET is not set", err)
 		}
 	})
+}
+
+// TestRunServeSandboxServesEverySite: in development with a sites file, the embedded sandbox
+// takes each site without a baseUrl as a login of its own, and a USD order's session is
+// opened by the USD site's login.
+func TestRunServeSandboxServesEverySite(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	sites := filepath.Join(t.TempDir(), "sites.yaml")
+	if err := os.WriteFile(sites, []byte("sites:\n  - name: us\n    login: us-dev-login\n    secretKeyEnv: US_SECRET\n    currencies: [USD]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const key = "sk_test_sites_dev_0123456789abcdef"
+	logs, addrs, _ := startRun(t, []string{"serve"}, []string{
+		"DATABASE_URL=" + dbURL, "GATEWAY_ADDR=127.0.0.1:0", "GATEWAY_ADMIN_ADDR=127.0.0.1:0", "SANDBOX_ADDR=127.0.0.1:0",
+		"GATEWAY_API_KEYS=" + key, "GATEWAY_SITES_FILE=" + sites, "US_SECRET=us-dev-secret-0123",
+	}, "public", "admin", "sandbox")
+	waitUntil(t, "the ready line", func() bool { _, ok := findLog(t, logs.String(), "ready"); return ok })
+	call := func(method, url string, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s = %d %v", method, url, resp.StatusCode, out)
+		}
+		return out
+	}
+	public := "http://" + addrs["public"]
+	o := call(http.MethodPost, public+"/v1/orders", `{"description":"dev sites","amount":{"currency":"USD","total":"3.00"}}`)
+	if o["site"] != "us" {
+		t.Fatalf("USD order's site = %v, want us", o["site"])
+	}
+	s := call(http.MethodPost, public+"/v1/orders/"+o["id"].(string)+"/checkout", "")
+	rec := call(http.MethodGet, fmt.Sprintf("http://%s/sandbox/sessions/%.0f", addrs["sandbox"], s["requestId"]), "")
+	if rec["login"] != "us-dev-login" {
+		t.Errorf("the embedded sandbox's session was opened by %v, want us-dev-login", rec["login"])
+	}
 }

@@ -128,6 +128,13 @@ func logSandbox(log *zap.Logger, msg string, c sandboxConfig) {
 		zap.String("sandboxUrl", url), zap.String("login", c.Login), zap.String("signature", c.Signature),
 		zap.String("notifyUrl", c.NotifyURL), zap.String("controlApi", url+"/sandbox/ (no authentication: never expose it)"),
 	}
+	if len(c.sites) > 0 {
+		logins := make([]string, 0, len(c.sites))
+		for _, s := range c.sites {
+			logins = append(logins, s.Login)
+		}
+		fields = append(fields, zap.Strings("siteLogins", logins)) // GATEWAY_SITES_FILE's; their secrets are its own
+	}
 	if c.generatedSecret {
 		fields = append(fields, zap.String("devSecretKey", c.SecretKey),
 			zap.String("devSecretKeyNote", "SANDBOX_SECRET_KEY is empty, so this throwaway development secret was generated for this run"))
