@@ -168,18 +168,15 @@ func DefaultIDStart(now time.Time) int64 {
 	return now.Sub(idEpoch).Milliseconds() / 100
 }
 
-// site returns the site of login: Login's own (with NotifyURL) or one of Sites; ok is false
-// for a login the sandbox does not take.
-func (c *Config) site(login string) (Site, bool) {
-	if login == "" || login == c.Login {
-		return Site{Login: c.Login, SecretKey: c.SecretKey, NotifyURL: c.NotifyURL}, true
-	}
+// site returns the site of a session's login: Login's own (with NotifyURL) for an empty
+// login or Login, else the one of Sites. A session's login is always one the sandbox takes.
+func (c *Config) site(login string) Site {
 	for _, s := range c.Sites {
-		if s.Login == login {
-			return s, true
+		if s.Login == login && login != c.Login {
+			return s
 		}
 	}
-	return Site{}, false
+	return Site{Login: c.Login, SecretKey: c.SecretKey, NotifyURL: c.NotifyURL}
 }
 
 func defaultInt(v *int, d int) {

@@ -51,7 +51,7 @@ type notificationBody struct {
 // it. It is sent by the next sweep or request once due; never retried.
 func (sb *Sandbox) notifyLocked(s *session) {
 	f := sb.faults.draw()
-	site, _ := sb.cfg.site(s.Login)
+	site := sb.cfg.site(s.Login)
 	secret := site.SecretKey
 	if f.Corrupt {
 		secret += "-corrupted"
