@@ -126,9 +126,18 @@ func TestSitesNotificationsVerifyWithTheirOwnSecret(t *testing.T) {
 	h.pay(copReq, cardApprove)
 	for _, req := range []int64{usReq, copReq} {
 		h.waitDB("the notification stored", 10*time.Second, `SELECT count(*) = 1 FROM notifications WHERE request_id = $1`, req)
+		// The sandbox records the answer once the gateway's has come back.
+		deadline := time.Now().Add(10 * time.Second)
 		notes := h.sandboxNotifications(req)
-		if len(notes) != 1 || len(notes[0].Deliveries) != 1 || notes[0].Deliveries[0].Status != http.StatusOK {
-			t.Fatalf("notifications of %d = %+v, want one answered 200", req, notes)
+		for (len(notes) != 1 || len(notes[0].Deliveries) == 0) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			notes = h.sandboxNotifications(req)
+		}
+		if len(notes) != 1 {
+			t.Fatalf("%d notifications of %d, want 1", len(notes), req)
+		}
+		if d := notes[0].Deliveries; len(d) != 1 || d[0].Status != http.StatusOK {
+			t.Fatalf("notification of %d: outcome %q, deliveries %+v; want one answered 200", req, notes[0].Outcome, d)
 		}
 	}
 	h.waitStatus(g, usOrder, "paid", 10*time.Second)
