@@ -239,7 +239,7 @@ func dashboardQueries(t *testing.T) (dashboard, []query) {
 }
 
 // grafanaVars are the Grafana variables the queries may use, with a value for promtool.
-var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1h")
+var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1h", "$site", ".*")
 
 // TestDashboardQueries writes every dashboard query as a recording rule and has promtool
 // check the file, so each must parse as PromQL; and each may name only exported metrics.

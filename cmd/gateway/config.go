@@ -49,6 +49,7 @@ type config struct {
 	Pprof                  bool          `env:"GATEWAY_PPROF"`
 	RateLimit              int           `env:"GATEWAY_RATE_LIMIT" envDefault:"600"`
 	TrustedProxies         []string      `env:"GATEWAY_TRUSTED_PROXIES" envSeparator:","`
+	SitesFile              string        `env:"GATEWAY_SITES_FILE"`
 
 	// Retention windows (internal/retention). Notifications and delivery attempts are the
 	// evidence of what PlacetoPay said and what the merchant answered: a quarter. An event
@@ -59,6 +60,11 @@ type config struct {
 	RetentionEventDeliveries window `env:"GATEWAY_RETENTION_EVENT_DELIVERIES" envDefault:"90d"`
 	RetentionEvents          window `env:"GATEWAY_RETENTION_EVENTS" envDefault:"30d"`
 	RetentionIdempotency     window `env:"GATEWAY_RETENTION_IDEMPOTENCY" envDefault:"3d"`
+
+	// sites are GATEWAY_SITES_FILE's sites; defaultCurrencies the currencies it lets the
+	// default site take (nil: every currency no other site takes).
+	sites             []siteConfig
+	defaultCurrencies []string
 
 	// trustedProxies is GATEWAY_TRUSTED_PROXIES parsed.
 	trustedProxies []*net.IPNet
@@ -85,6 +91,11 @@ func loadConfig(environ []string) (config, error) {
 	cfg.TrustedProxies = trimAll(cfg.TrustedProxies)
 	if err := cfg.validate(); err != nil {
 		return cfg, err
+	}
+	if cfg.SitesFile != "" {
+		if cfg.defaultCurrencies, cfg.sites, err = loadSitesFile(cfg.SitesFile, env.ToMap(environ), &cfg); err != nil {
+			return cfg, err
+		}
 	}
 	// Production makes up no key: with none configured, run looks for keys in the database
 	// (checkProductionKeys), since it is the only one that can.
@@ -379,6 +390,8 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_RETENTION_EVENT_DELIVERIES":  c.RetentionEventDeliveries.String(),
 		"GATEWAY_RETENTION_EVENTS":            c.RetentionEvents.String(),
 		"GATEWAY_RETENTION_IDEMPOTENCY":       c.RetentionIdempotency.String(),
+		"GATEWAY_SITES_FILE":                  c.SitesFile,
+		"sites":                               sitesLog(c.sites),
 	}
 }
 

@@ -67,6 +67,16 @@ type harnessConfig struct {
 	// publicRelay makes GATEWAY_PUBLIC_URL the relay's URL, so that URLs the gateway sends
 	// PlacetoPay to call back (a recurrence's notificationUrl) reach the first gateway.
 	publicRelay bool
+	// sites are more PlacetoPay sites, on the one sandbox (each a login of its own) and in
+	// the gateways' GATEWAY_SITES_FILE; defaultCurrencies restricts the default site.
+	sites             []harnessSite
+	defaultCurrencies []string
+}
+
+// harnessSite is one more PlacetoPay site of a harness.
+type harnessSite struct {
+	name, login, secret string
+	currencies          []string
 }
 
 // runningGateway is one gateway the harness started with startRun.
@@ -116,6 +126,9 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 	sc := cfg.sandbox
 	sc.Login, sc.SecretKey = placetopayLogin, placetopaySecretKey
 	sc.NotifyURL = relay.URL + "/webhooks/placetopay"
+	for _, s := range cfg.sites {
+		sc.Sites = append(sc.Sites, sandbox.Site{Login: s.login, SecretKey: s.secret, NotifyURL: relay.URL + "/webhooks/placetopay/" + s.name})
+	}
 	sb, err := sandbox.New(sc)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +165,9 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 		}
 		if cfg.env != nil {
 			vars = append(vars, cfg.env(srv.URL)...)
+		}
+		if len(cfg.sites) > 0 {
+			vars = append(vars, writeSitesFile(t, srv.URL, cfg.sites, cfg.defaultCurrencies)...)
 		}
 		return vars
 	}
@@ -251,6 +267,11 @@ func (h *harness) relay(w http.ResponseWriter, r *http.Request) {
 	target := h.notifyTo.Load()
 	if target == nil {
 		http.Error(w, "no gateway yet", http.StatusServiceUnavailable)
+		return
+	}
+	if site, ok := strings.CutPrefix(r.URL.Path, "/webhooks/placetopay/"); ok {
+		// Another site's notification: to that site's endpoint of the same gateway.
+		forward(w, r, *target+"/"+site)
 		return
 	}
 	forward(w, r, *target)

@@ -71,6 +71,7 @@ var varHelp = map[string]string{
 	"PLACETOPAY_AUTOPAY_WEBHOOK_PASSWORD": "Basic password PlacetoPay sends on autopay webhooks",
 	"PLACETOPAY_NOTIFICATION_SIGNATURES":  "notification signatures accepted: sha256, sha1 or both",
 	"PLACETOPAY_TIMEOUT":                  "how long one PlacetoPay call may take",
+	"GATEWAY_SITES_FILE":                  "YAML or JSON file listing PlacetoPay sites beside the default one, by currency (docs/sites.md)",
 	"GATEWAY_PROBE_INTERVAL":              "spacing of the status checks of open sessions",
 	"GATEWAY_CONFIRMATION_WINDOW":         "how long PlacetoPay waits for a payment's confirmation (empty: 30m)",
 	"GATEWAY_REFUND_CHECKS":               "when after payment paid sessions are queried again for refunds made outside the gateway: Go durations, comma-separated, or off",

@@ -116,8 +116,9 @@ func TestMetricsAfterAPayment(t *testing.T) {
 	labelsOf := map[string][]string{
 		"gateway_http_requests_total":                 {"method", "route", "status_class"},
 		"gateway_http_request_duration_seconds":       {"method", "route", "status_class"},
-		"gateway_placetopay_requests_total":           {"operation", "outcome"},
-		"gateway_placetopay_request_duration_seconds": {"operation"},
+		"gateway_placetopay_requests_total":           {"operation", "outcome", "site"},
+		"gateway_placetopay_request_duration_seconds": {"operation", "site"},
+		"gateway_placetopay_seed_skew_seconds":        {"site"},
 		"gateway_placetopay_notifications_total":      {"algorithm", "outcome"},
 		"gateway_approved_amount_minor_total":         {"currency"},
 		"gateway_pending_sessions":                    {"age"},

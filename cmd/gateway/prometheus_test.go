@@ -114,7 +114,7 @@ func dashboardQueries(t *testing.T) []dashboardQuery {
 	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
-	vars := strings.NewReplacer("$__rate_interval", "1m", "$__interval", "1m", "$__range", "1h")
+	vars := strings.NewReplacer("$__rate_interval", "1m", "$__interval", "1m", "$__range", "1h", "$site", ".*")
 	var out []dashboardQuery
 	for _, p := range d.Panels {
 		for _, tg := range p.Targets {

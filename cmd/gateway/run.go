@@ -146,6 +146,7 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 			return err
 		}
 		sbCfg.defaultAutopay(strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay", cfg.AutopayHookUser, cfg.AutopayHookPass)
+		sbCfg.sites = sandboxSites(&cfg, strings.TrimRight(cfg.PublicURL, "/"))
 	}
 	log := newLogger(stdout)
 	defer func() { _ = log.Sync() }()
@@ -194,27 +195,37 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	if autopayURL == "" && cfg.sandboxMode() {
 		autopayURL = ppBase
 	}
+	ppMetrics := placetopay.NewMetrics(reg)
 	ppClient, err := placetopay.New(placetopay.Config{BaseURL: ppBase, AutopayURL: autopayURL, Credentials: ppCreds,
-		Timeout: cfg.PlacetoPayTimeout, Observer: placetopay.NewMetrics(reg)})
+		Timeout: cfg.PlacetoPayTimeout, Observer: ppMetrics})
 	if err != nil {
 		return err
+	}
+	sandboxBase := ""
+	if cfg.sandboxMode() {
+		sandboxBase = ppBase
+	}
+	sites, err := newSites(&cfg, ppClient, ppMetrics, sandboxBase)
+	if err != nil {
+		return fmt.Errorf("invalid configuration: GATEWAY_SITES_FILE: %w", err)
 	}
 
 	// The domain and the servers.
 	store := orders.NewStore(pool, log.Named("orders"))
-	ordersSvc := orders.NewService(store, log.Named("orders"))
+	ordersSvc := orders.NewService(store, log.Named("orders")).WithSites(sites)
 	reg.MustRegister(orders.NewStateCollector(pool, log.Named("metrics"), 2*time.Second, nil))
 	tokenKeys := cfg.tokenKeys
 	if tokenKeys == nil { // development only: production refuses to start without it
 		tokenKeys = tokens.Generate()
 		log.Warn("development mode: GATEWAY_TOKEN_KEY is not set, so a token key was generated for this run: stored payment methods cannot be charged after a restart")
 	}
-	money := wireMoneyPath(store, placetopay.Provider{Client: ppClient}, tokenKeys, orders.Config{
+	money := wireMoneyPath(store, sites, tokenKeys, orders.Config{
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"), ProbeInterval: cfg.ProbeInterval,
 		ConfirmationWindow: cfg.ConfirmationWindow, CallTimeout: cfg.PlacetoPayTimeout, RefundChecks: cfg.RefundChecks,
 	}, log, reg)
 	signatures, _ := webhooks.ParseSignatures(cfg.NotificationSignatures) // validated by loadConfig
 	inbox := webhooks.NewInbox(ppCreds.SecretKey, signatures, money.notifications, reg)
+	addSiteInboxes(inbox, &cfg)
 	idem := idempotency.NewStore(pool, time.Minute, tokenKeys)
 	autopaySvc, autopayHook := newAutopay(cfg, autopayURL, pool, ppClient, ppCreds.SecretKey, log)
 	// API keys kept in the database, beside GATEWAY_API_KEYS; each replica checks them itself.

@@ -41,6 +41,9 @@ type sandboxConfig struct {
 	Latency string `env:"SANDBOX_LATENCY"`
 	latency sandbox.Latency
 
+	// sites are the more logins the sandbox takes: the gateway's sites it serves.
+	sites []sandbox.Site
+
 	// generatedSecret is set when SANDBOX_SECRET_KEY was empty and a throwaway secret was
 	// made up for this run (development only).
 	generatedSecret bool
@@ -107,7 +110,7 @@ func loadSandboxConfig(environ []string, defaultNotifyURL string) (sandboxConfig
 // closes it.
 func newSandbox(c sandboxConfig, state sandbox.Persister, where string, log *zap.Logger) (*sandbox.Sandbox, error) {
 	sb, err := sandbox.New(sandbox.Config{
-		Login: c.Login, SecretKey: c.SecretKey, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
+		Login: c.Login, SecretKey: c.SecretKey, Sites: c.sites, BaseURL: c.PublicURL, NotifyURL: c.NotifyURL,
 		Signature: placetopay.Algorithm(c.Signature), Logger: log.Named("sandbox"),
 		AutopayURL: c.AutopayURL, AutopayUser: c.AutopayUser, AutopayPassword: c.AutopayPassword,
 		Persister: state, Latency: c.latency,
@@ -131,6 +134,13 @@ func logSandbox(log *zap.Logger, msg string, c sandboxConfig) {
 	fields := []zap.Field{
 		zap.String("sandboxUrl", url), zap.String("login", c.Login), zap.String("signature", c.Signature),
 		zap.String("notifyUrl", c.NotifyURL), zap.String("latency", c.latency.String()), zap.String("controlApi", url+"/sandbox/ (no authentication: never expose it)"),
+	}
+	if len(c.sites) > 0 {
+		logins := make([]string, 0, len(c.sites))
+		for _, s := range c.sites {
+			logins = append(logins, s.Login)
+		}
+		fields = append(fields, zap.Strings("siteLogins", logins)) // GATEWAY_SITES_FILE's; their secrets are its own
 	}
 	if c.generatedSecret {
 		fields = append(fields, zap.String("devSecretKey", c.SecretKey),

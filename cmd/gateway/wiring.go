@@ -5,11 +5,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/orders"
-	"github.com/placetopay-gateway/gateway/internal/placetopay"
 )
 
-// moneyPath is the orders domain's money path, wired: every part on one store, one
-// PlacetoPay client and one set of metrics.
+// moneyPath is the orders domain's money path, wired: every part on one store, the
+// PlacetoPay sites and one set of metrics.
 type moneyPath struct {
 	reconciler    *orders.Reconciler
 	checkouts     *orders.Checkouts
@@ -19,7 +18,7 @@ type moneyPath struct {
 	wallet        *orders.Wallet
 }
 
-func wireMoneyPath(store *orders.Store, provider placetopay.Provider, sealer orders.Sealer, cfg orders.Config, log *zap.Logger, reg prometheus.Registerer) moneyPath {
+func wireMoneyPath(store *orders.Store, provider *orders.Sites, sealer orders.Sealer, cfg orders.Config, log *zap.Logger, reg prometheus.Registerer) moneyPath {
 	metrics := orders.NewMetrics(reg)
 	waker := orders.NewWaker()
 	log = log.Named("payments")

@@ -19,6 +19,7 @@ type createOrderRequest struct {
 	Buyer       *orders.Person      `json:"buyer"`
 	Items       []itemJSON          `json:"items"`
 	ReturnURL   string              `json:"returnUrl"`
+	Site        string              `json:"site"`
 }
 
 type amountRequest struct {
@@ -68,7 +69,7 @@ func (r *createOrderRequest) params() (orders.CreateParams, error) {
 	}
 	p := orders.CreateParams{
 		Reference: r.Reference, Description: r.Description, Amount: total,
-		Buyer: r.Buyer, ReturnURL: r.ReturnURL,
+		Buyer: r.Buyer, ReturnURL: r.ReturnURL, Site: r.Site,
 	}
 	if p.Taxes, p.Details, err = r.Amount.parts(total.Currency); err != nil {
 		return orders.CreateParams{}, err

@@ -65,6 +65,9 @@ func (s *Server) routes() {
 	if s.inbox != nil {
 		// Not limited per client (see RateLimit).
 		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
+		// Another site's (docs/sites.md); Echo matches the static autopay paths first, and
+		// no site may be named autopay.
+		e.POST("/webhooks/placetopay/:site", s.handlePlacetoPayNotification)
 	}
 	if s.autopay != nil {
 		v1.POST("/autopay", s.handleCreateAutopay, noStore, s.requireAPIKey, s.idempotent)

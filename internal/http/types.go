@@ -65,6 +65,7 @@ type orderJSON struct {
 	Buyer          *orders.Person  `json:"buyer,omitempty"`
 	Items          []itemJSON      `json:"items"`
 	ReturnURL      string          `json:"returnUrl,omitempty"`
+	Site           string          `json:"site"`
 	ClientSecret   string          `json:"clientSecret,omitempty"`
 	Sessions       []sessionJSON   `json:"sessions"`
 	Payments       []paymentJSON   `json:"payments"`
@@ -76,8 +77,11 @@ func toOrderJSON(o orders.Order) orderJSON {
 	out := orderJSON{
 		ID: o.ID.String(), Reference: o.Reference, Description: o.Description, Status: o.Status,
 		Amount: toOrderAmountJSON(o), PaidAmount: toMoneyJSON(o.Paid()), RefundedAmount: toMoneyJSON(o.Refunded()),
-		Buyer: o.Buyer, ReturnURL: o.ReturnURL, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Buyer: o.Buyer, ReturnURL: o.ReturnURL, Site: o.Site, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Items: []itemJSON{}, Sessions: []sessionJSON{}, Payments: []paymentJSON{},
+	}
+	if out.Site == "" {
+		out.Site = orders.DefaultSite
 	}
 	cur := o.Amount.Currency
 	for _, it := range o.Items {

@@ -13,12 +13,16 @@ import (
 // gateway queries it and applies what it finds: an order that turns out paid is not
 // cancelled.
 func (c *Checkouts) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error) {
-	var requestID *int64
+	var (
+		requestID *int64
+		site      string
+	)
 	err := c.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := c.store.lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
+		site = o.Site
 		if o.Status == StatusAuthorized {
 			// The hold is on the shopper's card: only a release lets it go at PlacetoPay.
 			return Errorf(EConflict, "order %s is authorized: money is held on the card; use POST /v1/orders/%s/release to let the hold go and cancel the order", orderID, orderID)
@@ -47,7 +51,7 @@ func (c *Checkouts) Cancel(ctx context.Context, orderID uuid.UUID) (Order, error
 	cancelledThere := false
 	var unknown *SessionUnknownError // PlacetoPay says the session does not exist
 	if requestID != nil {
-		err := c.provider.CancelSession(ctx, *requestID)
+		err := providerOf(c.provider, site).CancelSession(ctx, *requestID)
 		var perr *ProviderError
 		switch {
 		case err == nil:

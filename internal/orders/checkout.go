@@ -53,7 +53,7 @@ func (c *Checkouts) Checkout(ctx context.Context, orderID uuid.UUID, cp Checkout
 	if open != nil {
 		return *open, false, nil
 	}
-	cs, err := c.provider.CreateSession(ctx, SessionRequest{
+	cs, err := providerOf(c.provider, o.Site).CreateSession(ctx, SessionRequest{
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Taxes: o.Taxes, Details: o.Details,
 		Buyer: o.Buyer, Items: o.Items,
 		Kind: cp.kind(), Subscribe: cp.Subscribe, Locale: cp.Locale, PaymentMethod: cp.PaymentMethod, ExpiresAt: attempt.ExpiresAt,
@@ -188,7 +188,7 @@ func (c *Checkouts) completeAttempt(ctx context.Context, o Order, attempt Sessio
 	if err != nil || !moved {
 		return s, err
 	}
-	if err := c.provider.CancelSession(ctx, cs.RequestID); err != nil {
+	if err := providerOf(c.provider, o.Site).CancelSession(ctx, cs.RequestID); err != nil {
 		c.log.Warn("cancel a session opened for an order that moved on", zap.Int64("requestId", cs.RequestID), zap.Error(err))
 	}
 	return Session{}, Errorf(EConflict, "order %s changed while the session was being opened; no session was opened", o.ID)

@@ -58,6 +58,7 @@ func (a *Actions) ConfirmPayment(ctx context.Context, orderID uuid.UUID, interna
 	var (
 		actionID  uuid.UUID
 		requestID int64
+		site      string
 		settled   *Payment // the payment, when it is no longer awaiting confirmation
 	)
 	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
@@ -90,7 +91,7 @@ func (a *Actions) ConfirmPayment(ctx context.Context, orderID uuid.UUID, interna
 		if sess.RequestID == nil {
 			return fmt.Errorf("session of payment %d has no requestId", internalReference)
 		}
-		requestID = *sess.RequestID
+		requestID, site = *sess.RequestID, sess.Site
 		actionID, err = a.store.insertConfirmAction(ctx, tx, pay, action)
 		return err
 	})
@@ -105,7 +106,7 @@ func (a *Actions) ConfirmPayment(ctx context.Context, orderID uuid.UUID, interna
 		return Order{}, wrap(action, orderID, err)
 	}
 
-	res, callErr := a.provider.TransactionAction(ctx, internalReference, action, nil)
+	res, callErr := providerOf(a.provider, site).TransactionAction(ctx, internalReference, action, nil)
 	// PlacetoPay has answered (or not): record it even if the caller hangs up now.
 	sctx, cancel := afterCall(ctx, 45*time.Second)
 	defer cancel()

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,13 +38,30 @@ type Notification struct {
 	Algorithm         string    // sha1 or sha256
 	DedupeKey         []byte
 	Body              []byte
+	// Site is the site whose endpoint received it, verified with that site's secret.
+	Site string
 }
+
+// ErrOtherSite is a notification about a session of another site than the one whose endpoint
+// received it: signed with this site's secret, yet naming a session this site never opened.
+var ErrOtherSite = errors.New("orders: the notification names a session of another site")
 
 // AcceptNotification stores a verified notification raw and, in the same statement, makes
 // its session due for a check, unless it was checked since the notification's date; the
-// query decides, never the body. duplicate reports a notification seen before, which is
+// query decides, never the body. A notification naming a session of another site than
+// note.Site is ErrOtherSite, with nothing stored. duplicate reports a notification seen before, which is
 // only counted.
 func (n *Notifications) AcceptNotification(ctx context.Context, note Notification) (duplicate bool, err error) {
+	if note.Site != "" && note.RequestID != 0 {
+		// A session's site never changes, so this read needs no lock.
+		sess, ok, err := n.store.sessionByRequestID(ctx, note.RequestID)
+		if err != nil {
+			return false, fmt.Errorf("orders: accept notification: %w", err)
+		}
+		if ok && sess.Site != note.Site {
+			return false, ErrOtherSite
+		}
+	}
 	inserted, err := n.store.acceptNotification(ctx, note)
 	if err != nil {
 		return false, fmt.Errorf("orders: accept notification: %w", err)

@@ -27,10 +27,12 @@ type Order struct {
 	Buyer         *Person
 	Items         []Item
 	ReturnURL     string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Sessions      []Session
-	Payments      []Payment
+	// Site is the PlacetoPay site every call about the order goes to (sites.go).
+	Site      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Sessions  []Session
+	Payments  []Payment
 }
 
 // Paid returns the approved amount in the order's currency.
@@ -107,6 +109,8 @@ type Session struct {
 	ExpiresAt         time.Time
 	NextCheckAt       *time.Time
 	CreatedAt         time.Time
+	// Site is its order's site.
+	Site string
 }
 
 // Payment is a PlacetoPay transaction on an order, keyed by its internal reference.

@@ -42,6 +42,7 @@ func (a *Actions) preauthAction(ctx context.Context, orderID uuid.UUID, action s
 	var (
 		act  preauthAction
 		hold Payment
+		site string
 	)
 	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := a.store.lockOrder(ctx, tx, orderID)
@@ -51,6 +52,7 @@ func (a *Actions) preauthAction(ctx context.Context, orderID uuid.UUID, action s
 		if o.Status != StatusAuthorized {
 			return Errorf(EConflict, "order %s is %s; %s needs an authorized order (a preauthorization)", o.ID, o.Status, action)
 		}
+		site = o.Site
 		var ok bool
 		if hold, ok, err = a.store.openCheckin(ctx, tx, o.ID); err != nil {
 			return err
@@ -75,7 +77,7 @@ func (a *Actions) preauthAction(ctx context.Context, orderID uuid.UUID, action s
 	if action == PreauthReauthorize {
 		wire = ActionReauthorization
 	}
-	res, callErr := a.provider.TransactionAction(ctx, hold.InternalReference, wire, &act.Amount)
+	res, callErr := providerOf(a.provider, site).TransactionAction(ctx, hold.InternalReference, wire, &act.Amount)
 	sctx, cancel := afterCall(ctx, 15*time.Second)
 	defer cancel()
 	var perr *ProviderError

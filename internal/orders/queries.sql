@@ -1,7 +1,8 @@
 -- name: InsertOrder :one
+-- An empty site is the default one.
 INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash,
-                    amount_taxes, amount_details)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                    amount_taxes, amount_details, site)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE(NULLIF(sqlc.arg(site)::text, ''), 'default'))
 RETURNING *;
 
 -- name: GetOrder :one
@@ -50,8 +51,9 @@ WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE;
 
 -- name: InsertSessionAttempt :one
-INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+-- The session is its order's site's.
+INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at, site)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT o.site FROM orders o WHERE o.id = $2))
 RETURNING *;
 
 -- name: OpenSession :one

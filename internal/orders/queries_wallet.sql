@@ -30,8 +30,8 @@ WHERE id = $1 AND deleted_at IS NULL;
 
 -- name: InsertCollectAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, request, expires_at,
-    customer_reference, payment_method_id)
-VALUES ($1, $2, 'collect', $3, $4, $5, $6, $7, $8)
+    customer_reference, payment_method_id, site)
+VALUES ($1, $2, 'collect', $3, $4, $5, $6, $7, $8, (SELECT o.site FROM orders o WHERE o.id = $2))
 RETURNING *;
 
 -- name: GetOrderByReferenceForUpdate :one

@@ -103,7 +103,7 @@ func (r *Reconciler) reconcile(ctx context.Context, requestID int64) error {
 	if !ok {
 		return Errorf(ENotFound, "no session with requestId %d", requestID)
 	}
-	info, err := r.provider.QuerySession(ctx, requestID)
+	info, err := providerOf(r.provider, sess.Site).QuerySession(ctx, requestID)
 	if err != nil {
 		r.metrics.reconciles.WithLabelValues("query_failed").Inc()
 		return fmt.Errorf("orders: reconcile %d: query: %w", requestID, err)
@@ -136,7 +136,7 @@ func (r *Reconciler) reconcile(ctx context.Context, requestID int64) error {
 	if superseded != nil {
 		// Closed here already; cancelled there so that nobody pays it. A payment that lands
 		// anyway is found by its probe and goes to review.
-		if err := r.provider.CancelSession(ctx, *superseded); err != nil {
+		if err := providerOf(r.provider, sess.Site).CancelSession(ctx, *superseded); err != nil {
 			r.log.Warn("cancel a session the order no longer needs", zap.Int64("requestId", *superseded), zap.Error(err))
 		}
 	}

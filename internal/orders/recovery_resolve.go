@@ -51,7 +51,7 @@ func (a *Actions) ResolvePreauthAction(ctx context.Context, id uuid.UUID) error 
 	if err != nil || sess.RequestID == nil {
 		return fmt.Errorf("orders: resolve preauthorization action %s: session: %v", id, err)
 	}
-	info, err := a.provider.QuerySession(ctx, *sess.RequestID)
+	info, err := providerOf(a.provider, sess.Site).QuerySession(ctx, *sess.RequestID)
 	if err != nil {
 		return fmt.Errorf("orders: resolve preauthorization action %s: query session %d: %w", id, *sess.RequestID, err)
 	}

@@ -48,14 +48,16 @@ const (
 // the session; it is never retried.
 func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) (Refund, error) {
 	var (
-		r   Refund
-		pay Payment
+		r    Refund
+		pay  Payment
+		site string
 	)
 	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := a.store.lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
+		site = o.Site
 		want, err := a.refundable(ctx, tx, o, amount)
 		if err != nil {
 			return err
@@ -88,7 +90,7 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
 	}
-	return a.sendRefund(ctx, r, pay)
+	return a.sendRefund(ctx, r, pay, site)
 }
 
 // RefundPayment refunds amount of the order's payment internalReference, or everything it
@@ -98,14 +100,16 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 // refund per order at a time.
 func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internalReference int64, amount *Money) (Refund, error) {
 	var (
-		r   Refund
-		pay Payment
+		r    Refund
+		pay  Payment
+		site string
 	)
 	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := a.store.lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
+		site = o.Site
 		if pay, err = a.namedRefundable(ctx, tx, o, internalReference); err != nil {
 			return err
 		}
@@ -129,7 +133,7 @@ func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internal
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
 	}
-	return a.sendRefund(ctx, r, pay)
+	return a.sendRefund(ctx, r, pay, site)
 }
 
 // auditRefund writes the audit row of a refund request, beside it.
@@ -168,8 +172,8 @@ func (a *Actions) namedRefundable(ctx context.Context, tx pgx.Tx, o Order, inter
 		"payment %d of order %s cannot be refunded: only an approved payment with money left, not a preauthorization's hold or a recurring charge, is refunded here", internalReference, o.ID)}
 }
 
-// sendRefund sends the requested refund r of pay to PlacetoPay and records its outcome.
-func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment) (Refund, error) {
+// sendRefund sends the requested refund r of pay to PlacetoPay's site and records its outcome.
+func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment, site string) (Refund, error) {
 
 	// A full refund of an untouched payment is sent without an amount (PlacetoPay's full
 	// reverse); anything else names the amount (a partial refund).
@@ -177,7 +181,7 @@ func (a *Actions) sendRefund(ctx context.Context, r Refund, pay Payment) (Refund
 	if r.Amount.Minor != pay.Amount.Minor || pay.RefundedMinor != 0 {
 		amt = &r.Amount
 	}
-	res, callErr := a.provider.TransactionAction(ctx, pay.InternalReference, ActionReverse, amt)
+	res, callErr := providerOf(a.provider, site).TransactionAction(ctx, pay.InternalReference, ActionReverse, amt)
 	// PlacetoPay has answered (or not): record it even if the storefront hangs up now.
 	sctx, cancel := afterCall(ctx, 15*time.Second)
 	defer cancel()

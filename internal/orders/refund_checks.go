@@ -160,7 +160,7 @@ func (a *Actions) lookForExternalRefunds(ctx context.Context, c refundCheck) (ou
 	if !watchedForRefunds(o.Status) || c.requestID == nil {
 		return CheckStopped, false, nil
 	}
-	info, err := a.provider.QuerySession(ctx, *c.requestID)
+	info, err := providerOf(a.provider, o.Site).QuerySession(ctx, *c.requestID)
 	if err != nil {
 		return CheckFailed, false, fmt.Errorf("query session %d: %w", *c.requestID, err)
 	}

@@ -62,7 +62,7 @@ func (a *Actions) ResolveRefund(ctx context.Context, id uuid.UUID) error {
 	if err != nil || sess.RequestID == nil {
 		return fmt.Errorf("orders: resolve refund %s: session of payment %d: %v", id, pay.InternalReference, err)
 	}
-	info, err := a.provider.QuerySession(ctx, *sess.RequestID)
+	info, err := providerOf(a.provider, sess.Site).QuerySession(ctx, *sess.RequestID)
 	if err != nil {
 		return fmt.Errorf("orders: resolve refund %s: query session %d: %w", id, *sess.RequestID, err)
 	}

@@ -17,7 +17,7 @@ func orderFromRow(r ordersdb.Order) (Order, error) {
 		ID: r.ID, Reference: r.Reference, Description: r.Description, Status: Status(r.Status),
 		Amount:    Money{Minor: r.TotalMinor, Currency: r.Currency},
 		PaidMinor: r.PaidMinor, RefundedMinor: r.RefundedMinor,
-		ReturnURL: deref(r.ReturnUrl), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ReturnURL: deref(r.ReturnUrl), Site: r.Site, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if len(r.Buyer) > 0 {
 		o.Buyer = new(Person)
@@ -44,7 +44,7 @@ func sessionFromRow(r ordersdb.CheckoutSession) Session {
 		Status: ProviderStatus(r.Status), Reason: deref(r.Reason), Message: deref(r.Message),
 		Amount: Money{Minor: r.TotalMinor, Currency: r.Currency}, AllowPartial: r.AllowPartial, Request: r.Request,
 		CustomerReference: deref(r.CustomerReference), PaymentMethodID: r.PaymentMethodID,
-		ExpiresAt: r.ExpiresAt, NextCheckAt: r.NextCheckAt, CreatedAt: r.CreatedAt,
+		ExpiresAt: r.ExpiresAt, NextCheckAt: r.NextCheckAt, CreatedAt: r.CreatedAt, Site: r.Site,
 	}
 }
 

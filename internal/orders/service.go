@@ -17,6 +17,7 @@ import (
 // Service is what the merchant API does with orders.
 type Service struct {
 	store *Store
+	sites *Sites // nil: the default site alone, taking every currency
 	log   *zap.Logger
 }
 
@@ -28,10 +29,33 @@ func NewService(store *Store, log *zap.Logger) *Service {
 	return &Service{store: store, log: log}
 }
 
+// WithSites returns the service choosing each new order's site among sites.
+func (s *Service) WithSites(sites *Sites) *Service {
+	c := *s
+	c.sites = sites
+	return &c
+}
+
+// chooseSite returns the site of a new order: the one it names, else the one that takes its
+// currency.
+func (s *Service) chooseSite(p CreateParams) (string, error) {
+	if s.sites != nil {
+		return s.sites.Choose(p.Site, p.Amount.Currency)
+	}
+	if p.Site != "" && p.Site != DefaultSite {
+		return "", invalidField("site", "%q is not a site of this gateway (sites: %s)", p.Site, DefaultSite)
+	}
+	return DefaultSite, nil
+}
+
 // Create validates p and stores a new pending order. It returns the order and its client
 // secret, which is shown only now: only its hash is kept.
 func (s *Service) Create(ctx context.Context, p CreateParams) (Order, string, error) {
 	if err := p.Validate(); err != nil {
+		return Order{}, "", err
+	}
+	site, err := s.chooseSite(p)
+	if err != nil {
 		return Order{}, "", err
 	}
 	if p.Reference == "" {
@@ -39,9 +63,9 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Order, string, er
 	}
 	secret, secretHash := newClientSecret()
 	n := newOrder{Order: Order{ID: uuid.Must(uuid.NewV7()), Reference: p.Reference, Description: p.Description,
-		Amount: p.Amount, Taxes: p.Taxes, Details: p.Details, Buyer: p.Buyer, Items: p.Items, ReturnURL: p.ReturnURL}, secretHash: secretHash}
+		Amount: p.Amount, Taxes: p.Taxes, Details: p.Details, Buyer: p.Buyer, Items: p.Items, ReturnURL: p.ReturnURL, Site: site}, secretHash: secretHash}
 	var o Order
-	err := s.store.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.store.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		o, err = s.store.insertOrder(ctx, tx, n)
 		return err

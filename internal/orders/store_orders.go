@@ -45,13 +45,17 @@ func (s *Store) insertOrder(ctx context.Context, tx pgx.Tx, n newOrder) (Order, 
 	if details == nil {
 		details = []AmountDetail{}
 	}
+	site := n.Site
+	if site == "" {
+		site = DefaultSite
+	}
 	taxesJSON, _ := json.Marshal(taxes)     // plain structs: cannot fail
 	detailsJSON, _ := json.Marshal(details) // plain structs: cannot fail
 	row, err := s.q.InsertOrder(ctx, tx, ordersdb.InsertOrderParams{
 		ID: n.ID, Reference: n.Reference, Description: n.Description,
 		Currency: n.Amount.Currency, TotalMinor: n.Amount.Minor,
 		Buyer: buyer, Items: itemsJSON, ReturnUrl: nullable(n.ReturnURL),
-		ClientSecretHash: n.secretHash, AmountTaxes: taxesJSON, AmountDetails: detailsJSON,
+		ClientSecretHash: n.secretHash, AmountTaxes: taxesJSON, AmountDetails: detailsJSON, Site: site,
 	})
 	if c, ok := uniqueViolation(err); ok && c == "orders_reference_key" {
 		return Order{}, &Error{Code: EConflict, Field: "reference", Message: fmt.Sprintf("reference %q is already used by another order", n.Reference)}

@@ -19,6 +19,8 @@ type CreateParams struct {
 	Buyer       *Person
 	Items       []Item
 	ReturnURL   string
+	// Site names the PlacetoPay site; empty: the site that takes the currency.
+	Site string
 }
 
 // Limits from PlacetoPay's request schema (docs/placetopay.md#create-a-session).

@@ -16,10 +16,15 @@ import (
 // Inbox takes PlacetoPay's notifications: it verifies the signature, stores the body raw and
 // makes the session due for a query. The body never changes an order by itself.
 type Inbox struct {
-	secret        string
-	signatures    Signatures
+	sites         map[string]inboxSite
 	notifications *orders.Notifications
 	received      *prometheus.CounterVec
+}
+
+// inboxSite is how one site's notifications are verified.
+type inboxSite struct {
+	secret     string
+	signatures Signatures
 }
 
 // NewInbox returns an Inbox verifying with the site's secret key and accepting the given
@@ -28,7 +33,7 @@ func NewInbox(secretKey string, signatures Signatures, notifications *orders.Not
 	if secretKey == "" || signatures == (Signatures{}) || notifications == nil || reg == nil {
 		panic("webhooks: NewInbox needs the secret key, an algorithm, the notification intake and a registry")
 	}
-	in := &Inbox{secret: secretKey, signatures: signatures, notifications: notifications,
+	in := &Inbox{sites: map[string]inboxSite{orders.DefaultSite: {secret: secretKey, signatures: signatures}}, notifications: notifications,
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_placetopay_notifications_total",
 			Help: "PlacetoPay notifications received, by outcome (accepted, duplicate, bad_signature, malformed) and signature algorithm.",
@@ -37,18 +42,41 @@ func NewInbox(secretKey string, signatures Signatures, notifications *orders.Not
 	return in
 }
 
+// AddSite makes the inbox take the notifications of another site, verified with that site's
+// secret key only. It is called while wiring, before the inbox receives anything.
+func (in *Inbox) AddSite(name, secretKey string, signatures Signatures) {
+	if name == "" || secretKey == "" || signatures == (Signatures{}) {
+		panic("webhooks: AddSite needs a name, the secret key and an algorithm")
+	}
+	in.sites[name] = inboxSite{secret: secretKey, signatures: signatures}
+}
+
 // Outcomes of Receive.
 var (
 	ErrBadSignature = errors.New("webhooks: the notification's signature does not verify")
 	ErrMalformed    = errors.New("webhooks: the notification is malformed")
+	ErrUnknownSite  = errors.New("webhooks: no such site")
+	ErrOtherSite    = errors.New("webhooks: the notification names a session of another site")
 )
 
-// Receive handles one notification body. It returns ErrBadSignature or ErrMalformed (answer
+// Receive handles one notification body of the default site, as ReceiveFor does.
+func (in *Inbox) Receive(ctx context.Context, body []byte) error {
+	return in.ReceiveFor(ctx, orders.DefaultSite, body)
+}
+
+// ReceiveFor handles one notification body sent to site's endpoint. An unknown site is
+// ErrUnknownSite (answer 404); a notification signed with another site's secret is
+// ErrBadSignature, and one naming a session of another site ErrOtherSite (both 400, nothing
+// changed). Otherwise it returns ErrBadSignature or ErrMalformed (answer
 // 400, nothing changed), another error (answer 500: PlacetoPay will not retry, but the probe
 // still finds the payment), or nil (answer 200). An ErrMalformed also wraps the
 // *strictjson.Error naming the key at fault, when that is what is wrong.
-func (in *Inbox) Receive(ctx context.Context, body []byte) error {
-	n, alg, err := placetopay.VerifyNotification(body, in.secret)
+func (in *Inbox) ReceiveFor(ctx context.Context, site string, body []byte) error {
+	s, ok := in.sites[site]
+	if !ok {
+		return ErrUnknownSite
+	}
+	n, alg, err := placetopay.VerifyNotification(body, s.secret)
 	switch {
 	case errors.Is(err, placetopay.ErrBadSignature):
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
@@ -59,7 +87,7 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	case err != nil: // signed with an algorithm other than sha1 and sha256
 		in.received.WithLabelValues("bad_signature", "unknown").Inc()
 		return ErrBadSignature
-	case !in.signatures.accepts(alg):
+	case !s.signatures.accepts(alg):
 		// A valid signature with an algorithm the site no longer uses: refused like a bad one.
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
 		return ErrBadSignature
@@ -81,13 +109,17 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	note := orders.Notification{
 		Kind: kind, RequestID: int64(n.RequestID), InternalReference: int64(n.InternalReference),
 		Reference: string(n.Reference), Status: orders.ProviderStatus(n.Status.Status), Date: date, Algorithm: string(alg),
-		DedupeKey: key[:], Body: body,
+		DedupeKey: key[:], Body: body, Site: site,
 	}
 	var dup bool
 	if kind == "recurring" {
 		dup, err = in.notifications.AcceptRecurringCharge(ctx, recurringCharge(note, n))
 	} else {
 		dup, err = in.notifications.AcceptNotification(ctx, note)
+	}
+	if errors.Is(err, orders.ErrOtherSite) {
+		in.received.WithLabelValues("other_site", string(alg)).Inc()
+		return ErrOtherSite
 	}
 	if err != nil {
 		return err

@@ -36,6 +36,7 @@ type CheckoutSession struct {
 	CheckFailures     int32
 	UnreadableAnswers int32
 	UnknownSince      *time.Time
+	Site              string
 }
 
 type ConfirmAction struct {
@@ -84,6 +85,7 @@ type Order struct {
 	UpdatedAt        time.Time
 	AmountTaxes      []byte
 	AmountDetails    []byte
+	Site             string
 }
 
 type OrderTimeline struct {

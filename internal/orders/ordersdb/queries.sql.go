@@ -223,7 +223,7 @@ func (q *Queries) DeleteSessionAttempt(ctx context.Context, db DBTX, id uuid.UUI
 }
 
 const getOpenSession = `-- name: GetOpenSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions
 WHERE order_id = $1 AND attempt IN ('creating', 'open')
 FOR UPDATE
 `
@@ -256,12 +256,13 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders WHERE id = $1
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrder(ctx context.Context, db DBTX, id uuid.UUID) (Order, error) {
@@ -284,12 +285,13 @@ func (q *Queries) GetOrder(ctx context.Context, db DBTX, id uuid.UUID) (Order, e
 		&i.UpdatedAt,
 		&i.AmountTaxes,
 		&i.AmountDetails,
+		&i.Site,
 	)
 	return i, err
 }
 
 const getOrderForUpdate = `-- name: GetOrderForUpdate :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Order, error) {
@@ -312,12 +314,13 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.UpdatedAt,
 		&i.AmountTaxes,
 		&i.AmountDetails,
+		&i.Site,
 	)
 	return i, err
 }
 
 const getSessionByRequestID = `-- name: GetSessionByRequestID :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE request_id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions WHERE request_id = $1
 `
 
 func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -348,12 +351,13 @@ func (q *Queries) GetSessionByRequestID(ctx context.Context, db DBTX, requestID 
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }
 
 const getSessionByRequestIDForUpdate = `-- name: GetSessionByRequestIDForUpdate :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions WHERE request_id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, requestID *int64) (CheckoutSession, error) {
@@ -384,6 +388,7 @@ func (q *Queries) GetSessionByRequestIDForUpdate(ctx context.Context, db DBTX, r
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }
@@ -426,9 +431,9 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 
 const insertOrder = `-- name: InsertOrder :one
 INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash,
-                    amount_taxes, amount_details)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details
+                    amount_taxes, amount_details, site)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE(NULLIF($12::text, ''), 'default'))
+RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site
 `
 
 type InsertOrderParams struct {
@@ -443,8 +448,10 @@ type InsertOrderParams struct {
 	ClientSecretHash []byte
 	AmountTaxes      []byte
 	AmountDetails    []byte
+	Site             string
 }
 
+// An empty site is the default one.
 func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParams) (Order, error) {
 	row := db.QueryRow(ctx, insertOrder,
 		arg.ID,
@@ -458,6 +465,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		arg.ClientSecretHash,
 		arg.AmountTaxes,
 		arg.AmountDetails,
+		arg.Site,
 	)
 	var i Order
 	err := row.Scan(
@@ -477,14 +485,15 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		&i.UpdatedAt,
 		&i.AmountTaxes,
 		&i.AmountDetails,
+		&i.Site,
 	)
 	return i, err
 }
 
 const insertSessionAttempt = `-- name: InsertSessionAttempt :one
-INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since
+INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, allow_partial, request, expires_at, site)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT o.site FROM orders o WHERE o.id = $2))
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site
 `
 
 type InsertSessionAttemptParams struct {
@@ -498,6 +507,7 @@ type InsertSessionAttemptParams struct {
 	ExpiresAt    time.Time
 }
 
+// The session is its order's site's.
 func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertSessionAttemptParams) (CheckoutSession, error) {
 	row := db.QueryRow(ctx, insertSessionAttempt,
 		arg.ID,
@@ -535,6 +545,7 @@ func (q *Queries) InsertSessionAttempt(ctx context.Context, db DBTX, arg InsertS
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }
@@ -634,7 +645,7 @@ func (q *Queries) ListOrderSessionsForCheck(ctx context.Context, db DBTX, orderI
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders
 WHERE ($1::text IS NULL OR status = $1::text)
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -682,6 +693,7 @@ func (q *Queries) ListOrders(ctx context.Context, db DBTX, arg ListOrdersParams)
 			&i.UpdatedAt,
 			&i.AmountTaxes,
 			&i.AmountDetails,
+			&i.Site,
 		); err != nil {
 			return nil, err
 		}
@@ -748,7 +760,7 @@ func (q *Queries) ListPayments(ctx context.Context, db DBTX, orderID uuid.UUID) 
 }
 
 const listSessions = `-- name: ListSessions :many
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions WHERE order_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) ([]CheckoutSession, error) {
@@ -785,6 +797,7 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, orderID uuid.UUID) 
 			&i.CheckFailures,
 			&i.UnreadableAnswers,
 			&i.UnknownSince,
+			&i.Site,
 		); err != nil {
 			return nil, err
 		}
@@ -879,7 +892,7 @@ const openSession = `-- name: OpenSession :one
 UPDATE checkout_sessions
 SET attempt = 'open', request_id = $2, process_url = $3, next_check_at = $4, updated_at = now()
 WHERE id = $1 AND attempt = 'creating'
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site
 `
 
 type OpenSessionParams struct {
@@ -923,6 +936,7 @@ func (q *Queries) OpenSession(ctx context.Context, db DBTX, arg OpenSessionParam
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }

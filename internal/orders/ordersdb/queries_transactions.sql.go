@@ -387,7 +387,7 @@ func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID)
 }
 
 const getSession = `-- name: GetSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions WHERE id = $1
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions WHERE id = $1
 `
 
 func (q *Queries) GetSession(ctx context.Context, db DBTX, id uuid.UUID) (CheckoutSession, error) {
@@ -418,6 +418,7 @@ func (q *Queries) GetSession(ctx context.Context, db DBTX, id uuid.UUID) (Checko
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }

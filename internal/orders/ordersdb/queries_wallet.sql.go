@@ -28,7 +28,7 @@ func (q *Queries) DeletePaymentMethod(ctx context.Context, db DBTX, id uuid.UUID
 }
 
 const getOrderByReferenceForUpdate = `-- name: GetOrderByReferenceForUpdate :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details FROM orders WHERE reference = $1 FOR UPDATE
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders WHERE reference = $1 FOR UPDATE
 `
 
 func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, reference string) (Order, error) {
@@ -51,6 +51,7 @@ func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, ref
 		&i.UpdatedAt,
 		&i.AmountTaxes,
 		&i.AmountDetails,
+		&i.Site,
 	)
 	return i, err
 }
@@ -126,9 +127,9 @@ func (q *Queries) GetPaymentMethodForUpdate(ctx context.Context, db DBTX, arg Ge
 
 const insertCollectAttempt = `-- name: InsertCollectAttempt :one
 INSERT INTO checkout_sessions (id, order_id, kind, currency, total_minor, request, expires_at,
-    customer_reference, payment_method_id)
-VALUES ($1, $2, 'collect', $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since
+    customer_reference, payment_method_id, site)
+VALUES ($1, $2, 'collect', $3, $4, $5, $6, $7, $8, (SELECT o.site FROM orders o WHERE o.id = $2))
+RETURNING id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site
 `
 
 type InsertCollectAttemptParams struct {
@@ -179,6 +180,7 @@ func (q *Queries) InsertCollectAttempt(ctx context.Context, db DBTX, arg InsertC
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }
@@ -232,7 +234,7 @@ func (q *Queries) InsertPaymentMethod(ctx context.Context, db DBTX, arg InsertPa
 }
 
 const latestCollectSession = `-- name: LatestCollectSession :one
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions
 WHERE order_id = $1 AND kind = 'collect'
 ORDER BY created_at DESC, id DESC
 LIMIT 1
@@ -266,6 +268,7 @@ func (q *Queries) LatestCollectSession(ctx context.Context, db DBTX, orderID uui
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }

@@ -14,7 +14,7 @@ import (
 
 const getRecurringSession = `-- name: GetRecurringSession :one
 
-SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since FROM checkout_sessions
+SELECT id, order_id, attempt, kind, request_id, process_url, status, reason, message, currency, total_minor, allow_partial, request, expires_at, next_check_at, last_checked_at, created_at, updated_at, customer_reference, payment_method_id, notified_at, check_failures, unreadable_answers, unknown_since, site FROM checkout_sessions
 WHERE order_id = $1 AND kind = 'payment' AND status = 'APPROVED' AND jsonb_typeof(request -> 'recurring') = 'object'
 ORDER BY created_at DESC
 LIMIT 1
@@ -51,6 +51,7 @@ func (q *Queries) GetRecurringSession(ctx context.Context, db DBTX, orderID uuid
 		&i.CheckFailures,
 		&i.UnreadableAnswers,
 		&i.UnknownSince,
+		&i.Site,
 	)
 	return i, err
 }

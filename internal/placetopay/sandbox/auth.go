@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -49,44 +50,55 @@ func (sb *Sandbox) api(f flavour, op string, h apiHandler) http.HandlerFunc {
 		if !sb.delay(w, r) {
 			return
 		}
-		if code := sb.authenticate(r, body); code != 0 {
+		login, code := sb.authenticate(r, body)
+		if code != 0 {
 			sb.authFailure(w, f, code)
 			return
 		}
-		sb.withFault(op, w, r, body, h)
+		sb.withFault(op, w, r.WithContext(context.WithValue(r.Context(), loginKey{}, login)), body, h)
 	}
 }
 
-// authenticate returns 0 for a valid auth object, or the failure code. It checks, in the
+// loginKey carries the authenticated login in a request's context, for the handlers.
+type loginKey struct{}
+
+// loginOf returns the login a request authenticated with.
+func loginOf(r *http.Request) string {
+	login, _ := r.Context().Value(loginKey{}).(string)
+	return login
+}
+
+// authenticate returns the login of a valid auth object, or the failure code. It checks, in the
 // order of docs/placetopay.md#authentication-errors: shape, login, seed age, then the tranKey, which may be SHA-256 or
 // legacy SHA-1, told apart by the digest's length.
-func (sb *Sandbox) authenticate(r *http.Request, body []byte) int {
+func (sb *Sandbox) authenticate(r *http.Request, body []byte) (string, int) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return authMalformed
+		return "", authMalformed
 	}
 	var req struct {
 		Auth *pp.Auth `json:"auth"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil || req.Auth == nil {
-		return authMalformed
+		return "", authMalformed
 	}
 	a := req.Auth
 	if a.Login == "" || a.TranKey == "" || a.Nonce == "" || a.Seed == "" {
-		return authMalformed
+		return "", authMalformed
 	}
-	if subtle.ConstantTimeCompare([]byte(a.Login), []byte(sb.cfg.Login)) != 1 {
-		return authUnknownLogin
+	site, ok := sb.siteOfLogin(a.Login)
+	if !ok {
+		return "", authUnknownLogin
 	}
 	seed, err := time.Parse(time.RFC3339, a.Seed)
 	if err != nil {
-		return authMalformed
+		return "", authMalformed
 	}
 	if skew := sb.clock.Base().Sub(seed); skew > maxSeedSkew || skew < -maxSeedSkew {
-		return authSeedSkew
+		return "", authSeedSkew
 	}
 	sent, err := base64.StdEncoding.DecodeString(a.TranKey)
 	if err != nil {
-		return authBadTranKey
+		return "", authBadTranKey
 	}
 	alg := pp.SHA256
 	switch len(sent) {
@@ -94,21 +106,33 @@ func (sb *Sandbox) authenticate(r *http.Request, body []byte) int {
 	case 20:
 		alg = pp.SHA1
 	default:
-		return authBadTranKey
+		return "", authBadTranKey
 	}
 	nonce, err := base64.StdEncoding.DecodeString(a.Nonce)
 	if err != nil {
-		return authBadTranKey
+		return "", authBadTranKey
 	}
-	want, err := pp.TranKey(alg, nonce, a.Seed, sb.cfg.SecretKey)
+	want, err := pp.TranKey(alg, nonce, a.Seed, site.SecretKey)
 	if err != nil {
-		return authBadTranKey
+		return "", authBadTranKey
 	}
 	wantRaw, _ := base64.StdEncoding.DecodeString(want)
 	if subtle.ConstantTimeCompare(sent, wantRaw) != 1 {
-		return authBadTranKey
+		return "", authBadTranKey
 	}
-	return 0
+	return site.Login, 0
+}
+
+// siteOfLogin finds the site of login, comparing every login in constant time.
+func (sb *Sandbox) siteOfLogin(login string) (Site, bool) {
+	var found Site
+	ok := false
+	for _, s := range append([]Site{{Login: sb.cfg.Login, SecretKey: sb.cfg.SecretKey, NotifyURL: sb.cfg.NotifyURL}}, sb.cfg.Sites...) {
+		if subtle.ConstantTimeCompare([]byte(login), []byte(s.Login)) == 1 {
+			found, ok = s, true
+		}
+	}
+	return found, ok
 }
 
 // authFailure answers a failed authentication. Checkout says 401 with reason 401 and the

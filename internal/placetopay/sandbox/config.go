@@ -16,9 +16,11 @@ import (
 // Config configures a Sandbox. Login and SecretKey are required; every other field has a
 // default.
 type Config struct {
-	// Login and SecretKey are the one site the sandbox knows.
+	// Login and SecretKey are the site the sandbox knows first; Sites are more, each with
+	// its own secret and notification URL, as several PlacetoPay sites on one installation.
 	Login     string
 	SecretKey string
+	Sites     []Site
 
 	// BaseURL is the sandbox's own public URL, the prefix of every processUrl. When empty,
 	// processUrl is built from the Host of each create-session request.
@@ -80,9 +82,31 @@ type Config struct {
 	TickInterval time.Duration
 }
 
+// Site is one more login the sandbox takes. A session remembers the login that created it:
+// only that login can query, cancel or act on it, and its notifications are signed with that
+// login's secret and sent to its NotifyURL (none when empty).
+type Site struct {
+	Login, SecretKey, NotifyURL string
+}
+
 func (c *Config) setDefaults() error {
 	if c.Login == "" || c.SecretKey == "" {
 		return errors.New("sandbox: Login and SecretKey are required")
+	}
+	logins := map[string]bool{c.Login: true}
+	for _, s := range c.Sites {
+		if s.Login == "" || s.SecretKey == "" {
+			return errors.New("sandbox: every site needs a login and a secret key")
+		}
+		if logins[s.Login] {
+			return fmt.Errorf("sandbox: login %q is given twice", s.Login)
+		}
+		logins[s.Login] = true
+		if s.NotifyURL != "" {
+			if u, err := url.Parse(s.NotifyURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("sandbox: the NotifyURL of login %q is not an absolute http or https URL", s.Login)
+			}
+		}
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
@@ -148,6 +172,17 @@ var idEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 // until 2051, and it grows faster than a sandbox that is restarted gives ids out.
 func DefaultIDStart(now time.Time) int64 {
 	return now.Sub(idEpoch).Milliseconds() / 100
+}
+
+// site returns the site of a session's login: Login's own (with NotifyURL) for an empty
+// login or Login, else the one of Sites. A session's login is always one the sandbox takes.
+func (c *Config) site(login string) Site {
+	for _, s := range c.Sites {
+		if s.Login == login && login != c.Login {
+			return s
+		}
+	}
+	return Site{Login: c.Login, SecretKey: c.SecretKey, NotifyURL: c.NotifyURL}
 }
 
 func defaultInt(v *int, d int) {

@@ -30,6 +30,9 @@ type SessionRecord struct {
 	// Request is the create-session request as the sandbox received it, without auth, as a
 	// query echoes it: what a test checks the gateway sent.
 	Request map[string]any `json:"request,omitempty"`
+	// Login is the site that created the session; Queries counts its queries by login.
+	Login   string         `json:"login"`
+	Queries map[string]int `json:"queries"`
 }
 
 func (sb *Sandbox) sessionRecord(s *session) SessionRecord {
@@ -38,6 +41,13 @@ func (sb *Sandbox) sessionRecord(s *session) SessionRecord {
 		ProcessURL: s.ProcessURL, CreatedAt: sb.date(s.Created), ExpiresAt: sb.date(s.ExpiresAt),
 		Attempts: map[string]int{"rejected": s.Rejected, "limit": sb.cfg.AttemptsLimit},
 		Payments: []TransactionRecord{}, Notifications: []NotificationRecord{}, Request: s.Request,
+		Login: s.Login, Queries: map[string]int{},
+	}
+	if v.Login == "" {
+		v.Login = sb.cfg.Login
+	}
+	for login, n := range s.Queries {
+		v.Queries[login] = n
 	}
 	if s.Amount.Currency != "" {
 		v.Amount = &pp.AmountBase{Currency: s.Amount.Currency, Total: pp.Decimal(s.Amount.total())}

@@ -38,6 +38,9 @@ func (sb *Sandbox) handleCreateSession(f flavour) apiHandler {
 		sb.locked(func(now time.Time) {
 			var s *session
 			if s, refusal = sb.createSessionLocked(&req, echo, base, now); refusal == nil {
+				if login := loginOf(r); login != sb.cfg.Login {
+					s.Login = login
+				}
 				resp = createResponse{
 					Status:    sb.statusAt(pp.StatusOK, "PC", "The request has been processed successfully", now),
 					RequestID: s.ID, ProcessURL: s.ProcessURL,
@@ -105,8 +108,14 @@ func (sb *Sandbox) handleQuerySession(f flavour) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		var view *sessionJSON
+		login := loginOf(r)
 		sb.locked(func(now time.Time) {
-			if s := sb.sessionLocked(id, now); s != nil {
+			// Another site's session does not exist for this one, as at PlacetoPay.
+			if s := sb.sessionLocked(id, now); s != nil && s.ownedBy(login, sb.cfg.Login) {
+				if s.Queries == nil {
+					s.Queries = map[string]int{}
+				}
+				s.Queries[login]++
 				v := sb.sessionView(s, f)
 				view = &v
 			}
@@ -131,7 +140,7 @@ func (sb *Sandbox) handleCancelSession(w http.ResponseWriter, r *http.Request, _
 	var refusal *apiError
 	sb.locked(func(now time.Time) {
 		s := sb.sessionLocked(id, now)
-		if s == nil {
+		if s == nil || !s.ownedBy(loginOf(r), sb.cfg.Login) {
 			refusal = sessionNotFound()
 			return
 		}

@@ -21,17 +21,17 @@ type transactionResponse struct {
 }
 
 // handleTransaction is POST /api/transaction (docs/placetopay.md#transaction-actions).
-func (sb *Sandbox) handleTransaction(w http.ResponseWriter, _ *http.Request, body []byte) {
-	sb.transactionAction(w, body, false)
+func (sb *Sandbox) handleTransaction(w http.ResponseWriter, r *http.Request, body []byte) {
+	sb.transactionAction(w, loginOf(r), body, false)
 }
 
 // handleLegacyReverse is the deprecated POST /api/reverse (docs/placetopay.md#legacy-reverse): a reverse action that
 // says BR when the transaction was already reversed.
-func (sb *Sandbox) handleLegacyReverse(w http.ResponseWriter, _ *http.Request, body []byte) {
-	sb.transactionAction(w, body, true)
+func (sb *Sandbox) handleLegacyReverse(w http.ResponseWriter, r *http.Request, body []byte) {
+	sb.transactionAction(w, loginOf(r), body, true)
 }
 
-func (sb *Sandbox) transactionAction(w http.ResponseWriter, body []byte, legacy bool) {
+func (sb *Sandbox) transactionAction(w http.ResponseWriter, login string, body []byte, legacy bool) {
 	var req transactionRequest
 	if e := decode(body, &req); e != nil {
 		sb.refusal(w, e)
@@ -48,7 +48,7 @@ func (sb *Sandbox) transactionAction(w http.ResponseWriter, body []byte, legacy 
 	var refusal *apiError
 	sb.locked(func(now time.Time) {
 		t := sb.txLocked(int64(req.InternalReference), now)
-		if t == nil {
+		if t == nil || (t.Session != nil && !t.Session.ownedBy(login, sb.cfg.Login)) {
 			refusal = invalid("The transaction you are looking for does not exist")
 			return
 		}

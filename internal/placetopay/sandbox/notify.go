@@ -27,6 +27,7 @@ type notification struct {
 	Outcome    string          // pending, sending, sent, failed, dropped, unsent (no NotifyURL)
 	Deliveries []Delivery
 	duplicate  bool // posted twice
+	nowhere    bool // another site's, which has no notification URL
 }
 
 // Delivery is one POST of a notification, a webhook or a settlement: what the receiver
@@ -50,7 +51,8 @@ type notificationBody struct {
 // it. It is sent by the next sweep or request once due; never retried.
 func (sb *Sandbox) notifyLocked(s *session) {
 	f := sb.faults.draw()
-	secret := sb.cfg.SecretKey
+	site := sb.cfg.site(s.Login)
+	secret := site.SecretKey
 	if f.Corrupt {
 		secret += "-corrupted"
 	}
@@ -64,7 +66,12 @@ func (sb *Sandbox) notifyLocked(s *session) {
 	if err != nil {
 		panic(err)
 	}
-	sb.enqueueLocked(&notification{RequestID: s.ID, Status: s.State.Status, Body: body, DueAt: s.State.At}, f)
+	n := &notification{RequestID: s.ID, Status: s.State.Status, Body: body, DueAt: s.State.At}
+	if s.Login != "" && s.Login != sb.cfg.Login {
+		// Another site's: to its own URL, or nowhere (an empty URL would mean the first site's).
+		n.URL, n.nowhere = site.NotifyURL, site.NotifyURL == ""
+	}
+	sb.enqueueLocked(n, f)
 }
 
 // enqueueLocked records n in the outbox with the faults f drawn for it and queues it for
@@ -79,7 +86,7 @@ func (sb *Sandbox) enqueueLocked(n *notification, f drawn) {
 	switch {
 	case f.Drop:
 		n.Outcome = "dropped"
-	case n.URL == "" && sb.cfg.NotifyURL == "":
+	case n.nowhere, n.URL == "" && sb.cfg.NotifyURL == "":
 		n.Outcome = "unsent"
 	default:
 		sb.unsent = append(sb.unsent, n)

@@ -245,7 +245,8 @@ func (sb *Sandbox) handleControlRecurringCharge(w http.ResponseWriter, r *http.R
 // the faults drawn for it, and returns its body.
 func (sb *Sandbox) notifyRecurringLocked(s *session, t *transaction) json.RawMessage {
 	f := sb.faults.draw()
-	secret := sb.cfg.SecretKey
+	site := sb.cfg.site(s.Login)
+	secret := site.SecretKey
 	if f.Corrupt {
 		secret += "-corrupted"
 	}

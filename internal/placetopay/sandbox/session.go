@@ -42,6 +42,11 @@ type session struct {
 	Created    time.Time
 	ExpiresAt  time.Time
 	Request    map[string]any // the request as received, without auth, as queries echo it
+	// Login is the site that created it (empty: Config.Login, as before there were several).
+	Login string
+	// Queries counts the queries of it by login, for tests that check who asked. Not kept
+	// across restarts: a query changes nothing, so it saves nothing.
+	Queries map[string]int `json:"-"`
 
 	Reference, Description string
 	Locale                 string       // as requested ("es_CO"); empty when the request named none
@@ -67,6 +72,15 @@ type session struct {
 	Enrolled *autopay `json:"-"`
 	// Notice tells the hosted page what happened to the last attempt.
 	Notice notice
+}
+
+// ownedBy reports whether login may see and act on s: its creator's.
+func (s *session) ownedBy(login, first string) bool {
+	owner := s.Login
+	if owner == "" {
+		owner = first
+	}
+	return login == "" || login == owner
 }
 
 // notice is what happened to a session's last attempt, for the hosted page to say in the
