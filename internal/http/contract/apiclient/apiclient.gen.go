@@ -1106,13 +1106,13 @@ func (e ListEventsParamsType) Valid() bool {
 
 // Defines values for PlacetopayNotification200JSONResponseBodyStatus.
 const (
-	Received PlacetopayNotification200JSONResponseBodyStatus = "received"
+	PlacetopayNotification200JSONResponseBodyStatusReceived PlacetopayNotification200JSONResponseBodyStatus = "received"
 )
 
 // Valid indicates whether the value is a known member of the PlacetopayNotification200JSONResponseBodyStatus enum.
 func (e PlacetopayNotification200JSONResponseBodyStatus) Valid() bool {
 	switch e {
-	case Received:
+	case PlacetopayNotification200JSONResponseBodyStatusReceived:
 		return true
 	default:
 		return false
@@ -1176,6 +1176,21 @@ func (e AutopayWebhookJSONBodyType) Valid() bool {
 	case AutopayWebhookJSONBodyTypeAUTOPAYTRANSACTIONFAILED:
 		return true
 	case AutopayWebhookJSONBodyTypeAUTOPAYUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PlacetopaySiteNotification200JSONResponseBodyStatus.
+const (
+	PlacetopaySiteNotification200JSONResponseBodyStatusReceived PlacetopaySiteNotification200JSONResponseBodyStatus = "received"
+)
+
+// Valid indicates whether the value is a known member of the PlacetopaySiteNotification200JSONResponseBodyStatus enum.
+func (e PlacetopaySiteNotification200JSONResponseBodyStatus) Valid() bool {
+	switch e {
+	case PlacetopaySiteNotification200JSONResponseBodyStatusReceived:
 		return true
 	default:
 		return false
@@ -1654,6 +1669,9 @@ type CreateOrder struct {
 
 	// ReturnUrl Where the shopper lands after paying (an absolute http or https URL). `{orderId}` and `{reference}` in it are replaced by the order's, escaped, when the shopper is sent there, e.g. `https://shop.example/gracias?pedido={reference}`. The URL never says how the payment went: read the order's status from the API.
 	ReturnUrl *string `json:"returnUrl,omitempty"`
+
+	// Site The PlacetoPay site that takes the payment (docs/sites.md). When absent, the site that takes the order's currency. A site this gateway does not have, or one that does not take the currency, is a 422 naming the field, and nothing is written.
+	Site *string `json:"site,omitempty"`
 }
 
 // Decimal An exact decimal amount, no more fraction digits than the currency allows. The string form ("59.90") is the exact one and the one to prefer. A JSON number is accepted too: the gateway reads its digits as written and never handles an amount as a binary float, but a client that builds the number from a float may already have lost the exact value.
@@ -1791,8 +1809,11 @@ type Order struct {
 	RefundedAmount Money              `json:"refundedAmount"`
 	ReturnUrl      *string            `json:"returnUrl,omitempty"`
 	Sessions       []Session          `json:"sessions"`
-	Status         OrderStatus        `json:"status"`
-	UpdatedAt      time.Time          `json:"updatedAt"`
+
+	// Site The PlacetoPay site every call about the order goes to; `default` is the PLACETOPAY_* one.
+	Site      string      `json:"site"`
+	Status    OrderStatus `json:"status"`
+	UpdatedAt time.Time   `json:"updatedAt"`
 }
 
 // OrderAmount An order's total, with its taxes and details when it has any, every amount a decimal string.
@@ -2633,6 +2654,9 @@ type AutopayWebhookJSONBody struct {
 // AutopayWebhookJSONBodyType defines parameters for AutopayWebhook.
 type AutopayWebhookJSONBodyType string
 
+// PlacetopaySiteNotification200JSONResponseBodyStatus defines parameters for PlacetopaySiteNotification.
+type PlacetopaySiteNotification200JSONResponseBodyStatus string
+
 // CreateAutopayJSONRequestBody defines body for CreateAutopay for application/json ContentType.
 type CreateAutopayJSONRequestBody = CreateAutopay
 
@@ -2671,6 +2695,9 @@ type AutopaySettlementJSONRequestBody AutopaySettlementJSONBody
 
 // AutopayWebhookJSONRequestBody defines body for AutopayWebhook for application/json ContentType.
 type AutopayWebhookJSONRequestBody AutopayWebhookJSONBody
+
+// PlacetopaySiteNotificationJSONRequestBody defines body for PlacetopaySiteNotification for application/json ContentType.
+type PlacetopaySiteNotificationJSONRequestBody = Notification
 
 // AsAgreement0 returns the union data inside the Agreement as a Agreement0
 func (t Agreement) AsAgreement0() (Agreement0, error) {
@@ -3763,6 +3790,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /webhooks/placetopay/autopay/webhook (the `AutopayWebhook` operationId).
 	AutopayWebhook(ctx context.Context, body AutopayWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlacetopaySiteNotificationWithBody A PlacetoPay site's notification
+	//
+	// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+	// that site's secret key only: a notification signed by another site is a 400, as is one
+	// naming a session of another site; a site the gateway does not have is a 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+	PlacetopaySiteNotificationWithBody(ctx context.Context, site string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlacetopaySiteNotification A PlacetoPay site's notification
+	//
+	// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+	// that site's secret key only: a notification signed by another site is a 400, as is one
+	// naming a session of another site; a site the gateway does not have is a 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+	PlacetopaySiteNotification(ctx context.Context, site string, body PlacetopaySiteNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetOpenAPI This document
@@ -4464,6 +4513,48 @@ func (c *Client) AutopayWebhookWithBody(ctx context.Context, contentType string,
 // Corresponds with POST /webhooks/placetopay/autopay/webhook (the `AutopayWebhook` operationId).
 func (c *Client) AutopayWebhook(ctx context.Context, body AutopayWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAutopayWebhookRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlacetopaySiteNotificationWithBody A PlacetoPay site's notification
+//
+// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+// that site's secret key only: a notification signed by another site is a 400, as is one
+// naming a session of another site; a site the gateway does not have is a 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+func (c *Client) PlacetopaySiteNotificationWithBody(ctx context.Context, site string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlacetopaySiteNotificationRequestWithBody(c.Server, site, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlacetopaySiteNotification A PlacetoPay site's notification
+//
+// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+// that site's secret key only: a notification signed by another site is a 400, as is one
+// naming a session of another site; a site the gateway does not have is a 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+func (c *Client) PlacetopaySiteNotification(ctx context.Context, site string, body PlacetopaySiteNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlacetopaySiteNotificationRequest(c.Server, site, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5968,6 +6059,53 @@ func NewAutopayWebhookRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewPlacetopaySiteNotificationRequest calls the generic PlacetopaySiteNotification builder with application/json body
+func NewPlacetopaySiteNotificationRequest(server string, site string, body PlacetopaySiteNotificationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPlacetopaySiteNotificationRequestWithBody(server, site, "application/json", bodyReader)
+}
+
+// NewPlacetopaySiteNotificationRequestWithBody constructs an http.Request for the PlacetopaySiteNotification method, with any body, and a specified content type
+func NewPlacetopaySiteNotificationRequestWithBody(server string, site string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "site", site, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhooks/placetopay/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -6340,6 +6478,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /webhooks/placetopay/autopay/webhook (the `AutopayWebhook` operationId).
 	AutopayWebhookWithResponse(ctx context.Context, body AutopayWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AutopayWebhookResponse, error)
+
+	// PlacetopaySiteNotificationWithBodyWithResponse A PlacetoPay site's notification
+	//
+	// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+	// that site's secret key only: a notification signed by another site is a 400, as is one
+	// naming a session of another site; a site the gateway does not have is a 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+	PlacetopaySiteNotificationWithBodyWithResponse(ctx context.Context, site string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlacetopaySiteNotificationResponse, error)
+
+	// PlacetopaySiteNotificationWithResponse A PlacetoPay site's notification
+	//
+	// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+	// that site's secret key only: a notification signed by another site is a 400, as is one
+	// naming a session of another site; a site the gateway does not have is a 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+	PlacetopaySiteNotificationWithResponse(ctx context.Context, site string, body PlacetopaySiteNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*PlacetopaySiteNotificationResponse, error)
 }
 
 type GetOpenAPIResponse struct {
@@ -8898,6 +9058,72 @@ func (r AutopayWebhookResponse) ContentType() string {
 	return ""
 }
 
+type PlacetopaySiteNotificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Status PlacetopaySiteNotification200JSONResponseBodyStatus `json:"status"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PlacetopaySiteNotificationResponse) GetJSON200() *struct {
+	Status PlacetopaySiteNotification200JSONResponseBodyStatus `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetBody returns the raw response body bytes
+func (r PlacetopaySiteNotificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PlacetopaySiteNotificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PlacetopaySiteNotificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PlacetopaySiteNotificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetOpenAPIWithResponse This document
 //
 // Returns a wrapper object for the known response body format(s).
@@ -9471,6 +9697,40 @@ func (c *ClientWithResponses) AutopayWebhookWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseAutopayWebhookResponse(rsp)
+}
+
+// PlacetopaySiteNotificationWithBodyWithResponse A PlacetoPay site's notification
+//
+// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+// that site's secret key only: a notification signed by another site is a 400, as is one
+// naming a session of another site; a site the gateway does not have is a 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+func (c *ClientWithResponses) PlacetopaySiteNotificationWithBodyWithResponse(ctx context.Context, site string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlacetopaySiteNotificationResponse, error) {
+	rsp, err := c.PlacetopaySiteNotificationWithBody(ctx, site, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlacetopaySiteNotificationResponse(rsp)
+}
+
+// PlacetopaySiteNotificationWithResponse A PlacetoPay site's notification
+//
+// As `/webhooks/placetopay`, for the site named in the path (docs/sites.md), verified with
+// that site's secret key only: a notification signed by another site is a 400, as is one
+// naming a session of another site; a site the gateway does not have is a 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /webhooks/placetopay/{site} (the `PlacetopaySiteNotification` operationId).
+func (c *ClientWithResponses) PlacetopaySiteNotificationWithResponse(ctx context.Context, site string, body PlacetopaySiteNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*PlacetopaySiteNotificationResponse, error) {
+	rsp, err := c.PlacetopaySiteNotification(ctx, site, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlacetopaySiteNotificationResponse(rsp)
 }
 
 // ParseGetOpenAPIResponse parses an HTTP response from a GetOpenAPIWithResponse call
@@ -11839,6 +12099,55 @@ func ParseAutopayWebhookResponse(rsp *http.Response) (*AutopayWebhookResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePlacetopaySiteNotificationResponse parses an HTTP response from a PlacetopaySiteNotificationWithResponse call
+func ParsePlacetopaySiteNotificationResponse(rsp *http.Response) (*PlacetopaySiteNotificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PlacetopaySiteNotificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Status PlacetopaySiteNotification200JSONResponseBodyStatus `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	}
 
 	return response, nil
