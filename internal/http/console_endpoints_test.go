@@ -1,6 +1,8 @@
 package http_test
 
 import (
+	"encoding/base64"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -62,7 +64,7 @@ func TestConsoleEndpointsViewerListsButMayNotChangeThem(t *testing.T) {
 	b.get(t, "/console/endpoints?lang=es").want(t, http.StatusOK, "<h1>Endpoints de webhooks</h1>", `data-field="state">habilitado<`)
 }
 
-var endpointSecret = regexp.MustCompile(`data-field="secret" readonly size="60" autocomplete="off" spellcheck="false" value="(whsec_[0-9A-Za-z+/=]{44})"`)
+var endpointSecret = regexp.MustCompile(`data-field="secret" readonly size="60" autocomplete="off" spellcheck="false" value="(whsec_[^"]+)"`)
 
 // shownSecret is the secret on a creation's or rotation's answer, which must show it once
 // and never be stored by a browser or proxy.
@@ -78,7 +80,12 @@ func shownSecret(t *testing.T, p page) string {
 	if n := strings.Count(p.body, m[1][6:]); n != 1 {
 		t.Errorf("the answer shows the secret %d times, want once", n)
 	}
-	return m[1]
+	// The page escapes the secret's + as &#43;, which the browser reads back.
+	secret := html.UnescapeString(m[1])
+	if b, err := base64.StdEncoding.DecodeString(secret[6:]); err != nil || len(b) != 32 {
+		t.Fatalf("the answer shows %q, not a secret of 32 bytes", secret)
+	}
+	return secret
 }
 
 // TestConsoleAdminManagesAnEndpoint: an admin's form without the CSRF token adds nothing;
@@ -120,7 +127,7 @@ func TestConsoleAdminManagesAnEndpoint(t *testing.T) {
 	row := `<tr data-endpoint="` + id + `">`
 	list = b.get(t, "/console/endpoints")
 	list.want(t, http.StatusOK, row, `data-field="events">order.paid, order.cancelled<`, `data-field="state">enabled<`)
-	if strings.Contains(list.body, secret[6:]) || strings.Contains(list.body, `id="new-secret"`) {
+	if strings.Contains(html.UnescapeString(list.body), secret[6:]) || strings.Contains(list.body, `id="new-secret"`) {
 		t.Fatal("the endpoints page shows the secret again")
 	}
 
@@ -148,7 +155,7 @@ func TestConsoleAdminManagesAnEndpoint(t *testing.T) {
 	}
 	list = b.get(t, "/console/endpoints")
 	list.want(t, http.StatusOK, "2 secrets sign during a rotation")
-	if strings.Contains(list.body, newSecret[6:]) {
+	if strings.Contains(html.UnescapeString(list.body), newSecret[6:]) {
 		t.Fatal("the endpoints page shows the rotated secret again")
 	}
 
