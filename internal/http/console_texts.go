@@ -108,7 +108,7 @@ var consoleTexts = locale.NewTexts(map[string]string{ //nolint:gosec // page tex
 	"Copy this secret now: it is shown this once. The merchant verifies each delivery's signature with it.": "Copie este secreto ahora: se muestra solo esta vez. El comercio verifica con él la firma de cada entrega.",
 	"Signing secret": "Secreto de firma", "Endpoints, the default one first": "Endpoints, el predeterminado primero",
 	"Failing since": "Fallando desde", "default: MERCHANT_WEBHOOK_URL, read-only": "predeterminado: MERCHANT_WEBHOOK_URL, solo lectura",
-	"all": "todos", "enabled": "habilitado", "%d secrets sign during a rotation": "%d secretos firman durante una rotación",
+	"all": "todos", "enabled": "habilitado", "%d secrets sign during a rotation": "rotación en curso: firman %d claves",
 	"disabled %s by the gateway: %s": "deshabilitado el %s por la pasarela: %s", "disabled %s: %s": "deshabilitado el %s: %s",
 	"Disable": "Deshabilitar", "Enable": "Habilitar", "Old secret keeps signing for": "El secreto anterior sigue firmando durante",
 	"Rotate the secret": "Rotar el secreto", "Add an endpoint": "Agregar un endpoint", "Add the endpoint": "Agregar el endpoint",
