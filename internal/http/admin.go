@@ -145,6 +145,7 @@ func (s *Server) adminRoutes() {
 		api.POST("/endpoints/:id/enable", s.handleAdminEndpointState(true), noStore, s.requireOperator, manage, s.idempotent)
 		api.POST("/endpoints/:id/rotate", s.handleAdminRotateEndpoint, noStore, s.requireOperator, manage)
 		api.POST("/endpoints/:id/replay", s.handleAdminReplayEndpoint, noStore, s.requireOperator, manage, s.idempotent)
+		s.consoleEndpointsRoutes()
 	}
 }
 

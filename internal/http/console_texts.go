@@ -102,4 +102,17 @@ var consoleTexts = locale.NewTexts(map[string]string{ //nolint:gosec // page tex
 	"Make a key": "Crear una clave", "Make the key": "Crear la clave",
 	"read reads; checkout also creates orders and opens their checkouts; full may do everything, refunds included.": "read lee; checkout además crea pedidos y abre sus pagos; full puede hacer todo, reembolsos incluidos.",
 	"API key %s… revoked: every replica refuses it within a second.":                                                "Clave de API %s… revocada: toda réplica la rechaza en menos de un segundo.",
+	// Webhook endpoints
+	"Webhook endpoints": "Endpoints de webhooks", "Webhook endpoint %s created": "Endpoint de webhooks %s creado",
+	"New signing secret for %s": "Nuevo secreto de firma para %s",
+	"Copy this secret now: it is shown this once. The merchant verifies each delivery's signature with it.": "Copie este secreto ahora: se muestra solo esta vez. El comercio verifica con él la firma de cada entrega.",
+	"Signing secret": "Secreto de firma", "Endpoints, the default one first": "Endpoints, el predeterminado primero",
+	"Failing since": "Fallando desde", "default: MERCHANT_WEBHOOK_URL, read-only": "predeterminado: MERCHANT_WEBHOOK_URL, solo lectura",
+	"all": "todos", "enabled": "habilitado", "%d secrets sign during a rotation": "rotación en curso: firman %d claves",
+	"disabled %s by the gateway: %s": "deshabilitado el %s por la pasarela: %s", "disabled %s: %s": "deshabilitado el %s: %s",
+	"Disable": "Deshabilitar", "Enable": "Habilitar", "Old secret keeps signing for": "El secreto anterior sigue firmando durante",
+	"Rotate the secret": "Rotar el secreto", "Add an endpoint": "Agregar un endpoint", "Add the endpoint": "Agregar el endpoint",
+	"No webhook endpoint: set MERCHANT_WEBHOOK_URL or add one.":            "Ningún endpoint de webhooks: configure MERCHANT_WEBHOOK_URL o agregue uno.",
+	"Webhook endpoint %s disabled: its events wait until it is enabled.":   "Endpoint de webhooks %s deshabilitado: sus eventos esperan hasta que se habilite.",
+	"Webhook endpoint %s enabled: what waited is delivered, oldest first.": "Endpoint de webhooks %s habilitado: lo que esperaba se entrega, lo más antiguo primero.",
 })

@@ -67,11 +67,10 @@ func (s *Server) handleAdminCreateEndpoint(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	e, err := s.console.Endpoints.Create(c.Request().Context(), body.URL, body.Events, operatorActor(c))
+	e, err := s.createEndpoint(c, body.URL, body.Events)
 	if err != nil {
 		return err
 	}
-	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusCreated, secretAnswer{toEndpointJSON(e.Endpoint), e.Secret})
 }
 
@@ -82,18 +81,10 @@ func (s *Server) handleAdminEndpointState(enable bool) echo.HandlerFunc {
 		if err := decodeJSON(c, &body); err != nil {
 			return err
 		}
-		svc, ctx, by := s.console.Endpoints, c.Request().Context(), operatorActor(c)
-		var e endpoints.Endpoint
-		var err error
-		if enable {
-			e, err = svc.Enable(ctx, c.Param("id"), body.Reason, by)
-		} else {
-			e, err = svc.Disable(ctx, c.Param("id"), body.Reason, by)
-		}
+		e, err := s.setEndpointState(c, c.Param("id"), enable, body.Reason)
 		if err != nil {
 			return err
 		}
-		s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
 		return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, toEndpointJSON(e))
 	}
 }
@@ -106,19 +97,10 @@ func (s *Server) handleAdminRotateEndpoint(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	overlap := 24 * time.Hour
-	if body.Overlap != "" {
-		d, err := time.ParseDuration(body.Overlap)
-		if err != nil {
-			return &orders.Error{Code: orders.EInvalid, Field: "overlap", Message: "must be a Go duration, such as 24h"}
-		}
-		overlap = d
-	}
-	e, err := s.console.Endpoints.Rotate(c.Request().Context(), c.Param("id"), overlap, operatorActor(c))
+	e, err := s.rotateEndpoint(c, c.Param("id"), body.Overlap)
 	if err != nil {
 		return err
 	}
-	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, secretAnswer{toEndpointJSON(e.Endpoint), e.Secret})
 }
 
@@ -130,15 +112,76 @@ func (s *Server) handleAdminReplayEndpoint(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	if body.Since.IsZero() {
-		return &orders.Error{Code: orders.EInvalid, Field: "since", Message: "is required: an RFC 3339 time"}
-	}
-	n, err := s.console.Endpoints.Replay(c.Request().Context(), c.Param("id"), body.Since, operatorActor(c))
+	n, err := s.replayEndpoint(c, c.Param("id"), body.Since)
 	if err != nil {
 		return err
 	}
-	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, struct {
 		Queued int64 `json:"queued"`
 	}{n})
+}
+
+// The helpers below change an endpoint for the operator of c (whose role requireRole
+// checked), for the operator API and the console page alike: the same checks, the same
+// audit rows, the same count of operator actions.
+
+// createEndpoint adds an endpoint; the answer holds its secret, once.
+func (s *Server) createEndpoint(c echo.Context, url string, events []string) (endpoints.Created, error) {
+	e, err := s.console.Endpoints.Create(c.Request().Context(), url, events, operatorActor(c))
+	if err != nil {
+		return endpoints.Created{}, err
+	}
+	s.countEndpointAction(c)
+	return e, nil
+}
+
+// setEndpointState enables or disables the endpoint whose id is id, with reason.
+func (s *Server) setEndpointState(c echo.Context, id string, enable bool, reason string) (endpoints.Endpoint, error) {
+	svc, ctx, by := s.console.Endpoints, c.Request().Context(), operatorActor(c)
+	var e endpoints.Endpoint
+	var err error
+	if enable {
+		e, err = svc.Enable(ctx, id, reason, by)
+	} else {
+		e, err = svc.Disable(ctx, id, reason, by)
+	}
+	if err != nil {
+		return endpoints.Endpoint{}, err
+	}
+	s.countEndpointAction(c)
+	return e, nil
+}
+
+// rotateEndpoint gives the endpoint a new secret; overlap is a Go duration, "" for 24h.
+func (s *Server) rotateEndpoint(c echo.Context, id, overlap string) (endpoints.Created, error) {
+	d := 24 * time.Hour
+	if overlap != "" {
+		var err error
+		if d, err = time.ParseDuration(overlap); err != nil {
+			return endpoints.Created{}, &orders.Error{Code: orders.EInvalid, Field: "overlap", Message: "must be a Go duration, such as 24h"}
+		}
+	}
+	e, err := s.console.Endpoints.Rotate(c.Request().Context(), id, d, operatorActor(c))
+	if err != nil {
+		return endpoints.Created{}, err
+	}
+	s.countEndpointAction(c)
+	return e, nil
+}
+
+// replayEndpoint queues again the endpoint's events since, and answers how many.
+func (s *Server) replayEndpoint(c echo.Context, id string, since time.Time) (int64, error) {
+	if since.IsZero() {
+		return 0, &orders.Error{Code: orders.EInvalid, Field: "since", Message: "is required: an RFC 3339 time"}
+	}
+	n, err := s.console.Endpoints.Replay(c.Request().Context(), id, since, operatorActor(c))
+	if err != nil {
+		return 0, err
+	}
+	s.countEndpointAction(c)
+	return n, nil
+}
+
+func (s *Server) countEndpointAction(c echo.Context) {
+	s.operatorActions.WithLabelValues(operators.ActionManageEndpoints, string(principal(c).Role)).Inc()
 }
