@@ -135,6 +135,7 @@ func TestContractErrorSweep(t *testing.T) {
 			want(g, 415, http.MethodPost, p, "hello", withKey("Content-Type", "text/plain"))
 		}
 		want(g, 413, http.MethodPost, "/webhooks/placetopay", big, http.Header{"Content-Type": {"application/json"}})
+		want(g, 413, http.MethodPost, "/webhooks/placetopay/default", big, http.Header{"Content-Type": {"application/json"}})
 		for _, p := range []string{"/v1/charges", "/v1/autopay", autopayPath + "/edit", orderPath + "/capture", orderPath + "/reauthorize",
 			orderPath + "/release", orderPath + "/payments/123/confirm", orderPath + "/payments/123/cancel"} {
 			want(g, 400, http.MethodPost, p, `{"nope":1}`, withKey())
