@@ -1,16 +1,11 @@
 package endpoints
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,11 +19,7 @@ import (
 )
 
 const (
-	maxResponseBody = 64 << 10
-	maxErrorText    = 500
-	maxLogEntries   = 100 // attempts kept per delivery: at the capped back-off, four days of them
-	baseBackoff     = 5 * time.Second
-	maxBackoff      = time.Hour
+	maxLogEntries = 100 // attempts kept per delivery: at the capped back-off, four days of them
 )
 
 // claim is one delivery claimed for a post.
@@ -38,15 +29,8 @@ type claim struct {
 	event    webhooks.Event
 }
 
-// attempt is the outcome of one POST.
-type attempt struct {
-	status      int
-	err         string
-	interrupted bool
-	duration    time.Duration
-}
-
-func (a attempt) ok() bool { return a.status >= 200 && a.status < 300 }
+// attempt is the outcome of one POST, as MERCHANT_WEBHOOK_URL's deliverer has it.
+type attempt = webhooks.Attempt
 
 // target is where one endpoint's posts go, and with which signers.
 type target struct {
@@ -107,7 +91,7 @@ func (d *Deliverer) deliverEndpoint(ctx context.Context, id uuid.UUID) (int, err
 	for i, c := range claims {
 		wg.Go(func() {
 			at := d.now()
-			a := attempt{err: signErr}
+			a := attempt{Err: signErr}
 			if signErr == "" {
 				a = d.post(ctx, t, c.event, at)
 			}
@@ -167,64 +151,16 @@ func (d *Deliverer) target(ctx context.Context, id uuid.UUID, now time.Time) (ta
 func (d *Deliverer) post(ctx context.Context, t target, ev webhooks.Event, at time.Time) attempt {
 	body, err := json.Marshal(ev)
 	if err != nil {
-		return attempt{err: "encode: " + err.Error()}
+		return attempt{Err: "encode: " + err.Error()}
 	}
 	msgID := ev.ID.String()
 	sigs := make([]string, 0, len(t.signers))
 	for _, s := range t.signers {
 		sig, err := s.Sign(msgID, at, body)
 		if err != nil {
-			return attempt{err: "sign: " + err.Error()}
+			return attempt{Err: "sign: " + err.Error()}
 		}
 		sigs = append(sigs, sig)
 	}
-	pctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(pctx, http.MethodPost, t.url, bytes.NewReader(body))
-	if err != nil {
-		return attempt{err: "request: " + describe(err)}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "placetopay-gateway-webhooks/1")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, msgID)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(at.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
-	start := time.Now()
-	res, err := d.client.Do(req)
-	if err != nil {
-		a := attempt{err: describe(err), duration: time.Since(start)}
-		switch {
-		case ctx.Err() != nil:
-			a.err, a.interrupted = "interrupted: the gateway is shutting down", true
-		case errors.Is(err, context.DeadlineExceeded):
-			a.err = fmt.Sprintf("no response within %s", d.timeout)
-		}
-		return a
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxResponseBody))
-	_ = res.Body.Close()
-	return attempt{status: res.StatusCode, duration: time.Since(start)}
-}
-
-// backoff is the wait after the attempt-th failed attempt (1-based): 5s doubling each time,
-// capped at an hour, less up to a fifth at random.
-func backoff(attempt int) time.Duration {
-	d := maxBackoff
-	if attempt >= 1 && attempt < 20 {
-		d = min(baseBackoff<<(attempt-1), maxBackoff)
-	}
-	return d - rand.N(d/5+1)
-}
-
-// describe is an HTTP client error without the URL, which could carry a token in its query.
-func describe(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	s := err.Error()
-	if len(s) > maxErrorText {
-		s = strings.ToValidUTF8(s[:maxErrorText], "")
-	}
-	return s
+	return webhooks.Post(ctx, d.client, d.timeout, t.url, msgID, at, body, strings.Join(sigs, " "))
 }

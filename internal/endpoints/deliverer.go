@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/placetopay-gateway/gateway/internal/tokens"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // Delivery settings. Each post must end well within the lease, so that a claim only runs
@@ -81,7 +82,7 @@ func NewDeliverer(pool *pgxpool.Pool, keys *tokens.Keyring, cfg DelivererConfig)
 	// A redirect is a misconfiguration; following it would resend the event elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Deliverer{pool: pool, keys: keys, client: &client, now: cfg.Now, span: cfg.DisableAfter, log: cfg.Log,
-		metrics: cfg.Metrics, lease: claimLease, poll: pollInterval, timeout: postTimeout, backoff: backoff,
+		metrics: cfg.Metrics, lease: claimLease, poll: pollInterval, timeout: postTimeout, backoff: webhooks.Backoff,
 		running: map[uuid.UUID]bool{}}
 }
 

@@ -27,24 +27,24 @@ func (d *Deliverer) record(ctx context.Context, t target, c claim, at time.Time,
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	done := d.now()
-	entry := logEntry{At: at.UTC(), Ms: a.duration.Milliseconds(), Error: a.err}
+	entry := logEntry{At: at.UTC(), Ms: a.Duration.Milliseconds(), Error: a.Err}
 	var status *int32
 	var lastErr *string
-	if a.status != 0 {
-		entry.Status, entry.Error = a.status, ""
-		status = new(int32(a.status))
+	if a.Status != 0 {
+		entry.Status, entry.Error = a.Status, ""
+		status = new(int32(a.Status))
 	} else {
-		lastErr = new(a.err)
+		lastErr = new(a.Err)
 	}
 	logJSON, _ := json.Marshal([]logEntry{entry})
-	latency := int32(min(a.duration.Milliseconds(), 1<<31-1))
+	latency := int32(min(a.Duration.Milliseconds(), 1<<31-1))
 	var disabled bool
 	var next time.Time
 	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		set := `last_attempt_at = $3, last_status = $4, last_error = $5, last_latency_ms = $6,
 			attempt_log = CASE WHEN jsonb_array_length(attempt_log) >= $7 THEN attempt_log - 0 ELSE attempt_log END || $8::jsonb`
 		args := []any{c.id, c.attempts, at, status, lastErr, latency, maxLogEntries, string(logJSON)}
-		if a.ok() {
+		if a.OK() {
 			if _, err := tx.Exec(ctx, `UPDATE endpoint_deliveries SET status = 'delivered', delivered_at = $9, `+set+`
 				WHERE id = $1 AND attempts = $2 AND status = 'pending'`, append(args, done)...); err != nil {
 				return err
@@ -53,14 +53,14 @@ func (d *Deliverer) record(ctx context.Context, t target, c claim, at time.Time,
 			return err
 		}
 		next = done
-		if !a.interrupted {
+		if !a.Interrupted {
 			next = done.Add(d.backoff(int(c.attempts)))
 		}
 		if _, err := tx.Exec(ctx, `UPDATE endpoint_deliveries SET next_attempt_at = $9, `+set+`
 			WHERE id = $1 AND attempts = $2 AND status = 'pending'`, append(args, next)...); err != nil {
 			return err
 		}
-		if a.interrupted {
+		if a.Interrupted {
 			return nil // the gateway's doing, not the endpoint's
 		}
 		var since time.Time
@@ -88,20 +88,20 @@ func (d *Deliverer) record(ctx context.Context, t target, c claim, at time.Time,
 	if err != nil {
 		return fmt.Errorf("endpoints: endpoint %s: event %s: record attempt %d: %w", t.id, c.event.ID, c.attempts, err)
 	}
-	if a.ok() {
+	if a.OK() {
 		d.metrics.attempt("delivered")
 		return nil
 	}
 	d.metrics.attempt("failed")
-	if a.interrupted {
+	if a.Interrupted {
 		return nil
 	}
 	fields := []zap.Field{zap.Stringer("endpoint", t.id), zap.String("host", t.host), zap.Stringer("eventId", c.event.ID),
-		zap.String("type", c.event.Type), zap.Int32("attempt", c.attempts), zap.Duration("duration", a.duration)}
-	if a.status != 0 {
-		fields = append(fields, zap.Int("status", a.status))
+		zap.String("type", c.event.Type), zap.Int32("attempt", c.attempts), zap.Duration("duration", a.Duration)}
+	if a.Status != 0 {
+		fields = append(fields, zap.Int("status", a.Status))
 	} else {
-		fields = append(fields, zap.String("error", a.err))
+		fields = append(fields, zap.String("error", a.Err))
 	}
 	if disabled {
 		d.log.Error("webhook endpoint disabled: every attempt failed for longer than the allowed span", append(fields, zap.Duration("span", d.span))...)

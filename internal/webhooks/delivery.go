@@ -110,7 +110,7 @@ func NewDeliverer(pool *pgxpool.Pool, ep Endpoint, client *http.Client, log *zap
 	return &Deliverer{
 		pool: pool, q: webhooksdb.New(), url: rawURL, host: u.Host, signer: signer, client: &c,
 		log: log, now: clock, stats: metrics,
-		timeout: timeout, lease: claimLease, poll: pollInterval, backoff: backoff,
+		timeout: timeout, lease: claimLease, poll: pollInterval, backoff: Backoff,
 	}, nil
 }
 

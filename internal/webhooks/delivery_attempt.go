@@ -1,16 +1,10 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,23 +14,6 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/webhooks/webhooksdb"
 )
-
-const (
-	maxResponseBody = 64 << 10 // read (and discarded) of a merchant's answer
-	maxErrorText    = 500      // of an attempt's error, as stored
-	baseBackoff     = 5 * time.Second
-	maxBackoff      = time.Hour
-)
-
-// attempt is the outcome of one POST.
-type attempt struct {
-	status      int    // the merchant's HTTP status; 0 when there was no response
-	err         string // what went wrong when there was no response
-	interrupted bool   // cut short by the gateway shutting down, not the merchant's doing
-	duration    time.Duration
-}
-
-func (a attempt) ok() bool { return a.status >= 200 && a.status < 300 }
 
 // deliver posts one claimed event and records the outcome.
 func (d *Deliverer) deliver(ctx context.Context, ev webhooksdb.ClaimEventsRow) error {
@@ -50,53 +27,26 @@ func (d *Deliverer) deliver(ctx context.Context, ev webhooksdb.ClaimEventsRow) e
 
 // post sends body signed as message id at time at: webhook-signature is
 // "v1,<base64 HMAC-SHA256 of id.unix-seconds.body>".
-func (d *Deliverer) post(ctx context.Context, id string, at time.Time, body []byte) attempt {
+func (d *Deliverer) post(ctx context.Context, id string, at time.Time, body []byte) Attempt {
 	sig, err := d.signer.Sign(id, at, body)
 	if err != nil {
-		return attempt{err: "sign: " + err.Error()}
+		return Attempt{Err: "sign: " + err.Error()}
 	}
-	pctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(pctx, http.MethodPost, d.url, bytes.NewReader(body))
-	if err != nil {
-		return attempt{err: "request: " + describe(err)}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "placetopay-gateway-webhooks/1")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(at.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
-	start := time.Now()
-	res, err := d.client.Do(req)
-	if err != nil {
-		a := attempt{err: describe(err), duration: time.Since(start)}
-		switch {
-		case ctx.Err() != nil:
-			a.err, a.interrupted = "interrupted: the gateway is shutting down", true
-		case errors.Is(err, context.DeadlineExceeded):
-			a.err = fmt.Sprintf("no response within %s", d.timeout)
-		}
-		return a
-	}
-	// The answer's body means nothing to the gateway, but reading it lets the connection be
-	// reused; the limit and the timeout keep a merchant from making that cost anything.
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxResponseBody))
-	_ = res.Body.Close()
-	return attempt{status: res.StatusCode, duration: time.Since(start)}
+	return Post(ctx, d.client, d.timeout, d.url, id, at, body, sig)
 }
 
 // record stores the attempt and what follows from it, in one transaction: delivered, retried
 // later (or at once after an interruption), or given up. It uses a context of its own so
 // that the outcome of a post that completed is kept even when the gateway is shutting down.
-func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at time.Time, a attempt) error {
+func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at time.Time, a Attempt) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	done := d.now()
-	row := webhooksdb.InsertAttemptParams{EventSeq: ev.Seq, AttemptedAt: at, DurationMs: int32(min(a.duration.Milliseconds(), 1<<31-1))}
-	if a.status != 0 {
-		row.StatusCode = new(int32(a.status))
+	row := webhooksdb.InsertAttemptParams{EventSeq: ev.Seq, AttemptedAt: at, DurationMs: int32(min(a.Duration.Milliseconds(), 1<<31-1))}
+	if a.Status != 0 {
+		row.StatusCode = new(int32(a.Status))
 	} else {
-		row.Error = new(a.err)
+		row.Error = new(a.Err)
 	}
 	var next time.Time
 	givenUp := false
@@ -107,7 +57,7 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 		// The give-up clock runs from the event's creation but stops while an operator has
 		// delivery paused: a pause never makes an event give up.
 		var paused time.Duration
-		if !a.ok() && !a.interrupted {
+		if !a.OK() && !a.Interrupted {
 			secs, err := d.q.PausedSeconds(ctx, tx, webhooksdb.PausedSecondsParams{From: ev.CreatedAt, Until: done})
 			if err != nil {
 				return err
@@ -116,9 +66,9 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 		}
 		var err error
 		switch {
-		case a.ok():
+		case a.OK():
 			_, err = d.q.MarkDelivered(ctx, tx, webhooksdb.MarkDeliveredParams{At: done, Seq: ev.Seq})
-		case a.interrupted:
+		case a.Interrupted:
 			next = done
 			_, err = d.q.Reschedule(ctx, tx, webhooksdb.RescheduleParams{NextAttemptAt: next, Seq: ev.Seq, Attempts: ev.Attempts})
 		case done.Sub(ev.CreatedAt)-paused >= retryWindow:
@@ -134,24 +84,24 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 		return fmt.Errorf("webhooks: event %s: record attempt %d: %w", ev.ID, ev.Attempts, err)
 	}
 	switch {
-	case a.ok():
+	case a.OK():
 		d.stats.attempt("delivered")
 	case givenUp:
 		d.stats.attempt("gave_up")
 	default: // interrupted attempts included: they are retried like failed ones
 		d.stats.attempt("failed")
 	}
-	if a.ok() || a.interrupted {
+	if a.OK() || a.Interrupted {
 		return nil
 	}
 	fields := []zap.Field{
 		zap.String("host", d.host), zap.Stringer("eventId", ev.ID), zap.String("type", ev.Type),
-		zap.Int32("attempt", ev.Attempts), zap.Duration("duration", a.duration),
+		zap.Int32("attempt", ev.Attempts), zap.Duration("duration", a.Duration),
 	}
-	if a.status != 0 {
-		fields = append(fields, zap.Int("status", a.status))
+	if a.Status != 0 {
+		fields = append(fields, zap.Int("status", a.Status))
 	} else {
-		fields = append(fields, zap.String("error", a.err))
+		fields = append(fields, zap.String("error", a.Err))
 	}
 	if givenUp {
 		d.log.Error("merchant event delivery given up: every attempt for three days failed", fields...)
@@ -159,17 +109,6 @@ func (d *Deliverer) record(ctx context.Context, ev webhooksdb.ClaimEventsRow, at
 		d.log.Warn("merchant event delivery failed; will retry", append(fields, zap.Time("nextAttemptAt", next))...)
 	}
 	return nil
-}
-
-// backoff is the wait after the attempt-th failed attempt (1-based): 5s doubling each time,
-// capped at an hour, less up to a fifth at random so that events that failed together (a
-// merchant outage) do not all come back at the same instant.
-func backoff(attempt int) time.Duration {
-	d := maxBackoff
-	if attempt >= 1 && attempt < 20 {
-		d = min(baseBackoff<<(attempt-1), maxBackoff)
-	}
-	return d - rand.N(d/5+1)
 }
 
 // newSigner returns the Standard Webhooks signer for secret.
@@ -189,17 +128,4 @@ func newSigner(secret string) (*standardwebhooks.Webhook, error) {
 		return nil, errors.New("webhooks: the signing secret starts with whsec_ but the rest is not standard base64")
 	}
 	return wh, nil
-}
-
-// describe is an HTTP client error without the URL, which could carry a token in its query.
-func describe(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	s := err.Error()
-	if len(s) > maxErrorText {
-		s = strings.ToValidUTF8(s[:maxErrorText], "")
-	}
-	return s
 }

@@ -17,7 +17,7 @@ const (
 )
 
 // BackoffForTest is the production backoff.
-var BackoffForTest = backoff
+var BackoffForTest = Backoff
 
 // SetTimingForTest replaces the deliverer's POST timeout, pause between passes and backoff;
 // a zero or nil value keeps the current one.
