@@ -54,19 +54,13 @@ func (p *ProviderTimer) Conns() int {
 
 // Listen serves on a loopback port; it returns the base URL and how to stop it.
 func (p *ProviderTimer) Listen() (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, ConnState: func(_ net.Conn, st http.ConnState) {
+	return serveLoopback(&http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, ConnState: func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			p.mu.Lock()
 			p.conns++
 			p.mu.Unlock()
 		}
-	}}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+	}})
 }
 
 func (p *ProviderTimer) ServeHTTP(w http.ResponseWriter, r *http.Request) {

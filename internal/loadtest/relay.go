@@ -47,11 +47,15 @@ func (r *Relay) Observe(fn func(d time.Duration, status int, err error)) {
 
 // Listen serves the relay on a loopback port; it returns its base URL and how to stop it.
 func (r *Relay) Listen() (string, func(), error) {
+	return serveLoopback(&http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second})
+}
+
+// serveLoopback serves srv on a free loopback port; it returns the base URL and how to stop it.
+func serveLoopback(srv *http.Server) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }

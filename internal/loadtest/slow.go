@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -57,13 +56,7 @@ func (s *SlowActions) Counts() ActionCounts {
 
 // Listen serves on a loopback port; it returns the base URL and how to stop it.
 func (s *SlowActions) Listen() (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+	return serveLoopback(&http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second})
 }
 
 func (s *SlowActions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
