@@ -15,7 +15,9 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { startGateway, sandboxControl, artifacts, root, CHROMIUM, ADMIN, chromiumArgs, sleep } from "./gateway.mjs";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { Merchant, APIError } from "./build/api.js";
+import { startGateway, sandboxControl, artifacts, root, CHROMIUM, ADMIN, GATEWAY, chromiumArgs, sleep } from "./gateway.mjs";
 
 const CARD_APPROVES = "4110760000000081";
 const EMAIL = "admin@shop.test";
@@ -393,4 +395,142 @@ test("redeliver an order.paid event: the endpoint gets it again, same webhook-id
       assert.equal(again.body?.type, "order.paid");
       assert.equal(again.body?.orderId, order.id);
     });
+  }));
+
+// standardWebhookValid checks a delivery's webhook-signature header against the endpoint's
+// whsec_ secret as Standard Webhooks defines it: HMAC-SHA256 of "id.timestamp.body" keyed with
+// the secret's base64 bytes, one "v1,<base64>" per secret in use.
+function standardWebhookValid(secret, { id, timestamp, signature, raw }) {
+  if (!secret.startsWith("whsec_") || !id || !timestamp || !signature) return false;
+  const want = createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64"))
+    .update(`${id}.${timestamp}.${raw}`).digest();
+  return signature.split(" ").some((part) => {
+    const [version, sig] = part.split(",");
+    const got = Buffer.from(sig ?? "", "base64");
+    return version === "v1" && got.length === want.length && timingSafeEqual(got, want);
+  });
+}
+
+test("API keys: make a read key, it reads and may not write, revoke it and it is refused", T, () =>
+  scenario("keys", async () => {
+    requireSession();
+    const name = ref("storefront-reader");
+    const secret = await step("make a read key on /console/keys", async () => {
+      await page.goto(`${ADMIN}/console/keys`);
+      const form = await need("form[data-action=create_key]", "the make-a-key form");
+      await submit(form.first(), { name, scope: "read" }, "the make-a-key form");
+      await need("#new-key", "the new key, shown once");
+      const value = await (await need("#new-key [data-field=secret]", "the key itself")).first().inputValue();
+      assert.match(value, /^sk_test_/, "a development gateway makes sk_test_ keys");
+      return value;
+    });
+    const row = page.locator("table#keys tr[data-key]", { hasText: name }).first();
+    await step("the key is listed by its prefix, never in full", async () => {
+      await row.waitFor({ state: "attached" });
+      assert.equal(await text(row.locator("[data-field=scope]")), "read");
+      assert.equal(await text(row.locator("[data-field=state]")), "active");
+      const prefix = await row.getAttribute("data-key");
+      assert.ok(secret.startsWith(prefix) && prefix.length < secret.length, `prefix ${prefix} of the key`);
+      await page.reload(); // sends the form again: the gateway answers with the list, no second key
+      assert.equal(new URL(page.url()).pathname, "/console/keys");
+      assert.equal(await page.locator("#new-key").count(), 0, "the key is shown only once");
+      assert.equal(await page.locator("table#keys tr[data-key]", { hasText: name }).count(), 1, "one key, not one per reload");
+      assert.ok(!(await page.content()).includes(secret), "the key is not on the page after a reload");
+    });
+    const { order } = await step("an order to read", () => paidOrder(ref("CON-KEY")));
+    const reader = new Merchant(GATEWAY, secret);
+    await step("the read key reads and is refused a write", async () => {
+      const o = await reader.order(order.id);
+      assert.equal(o.id, order.id);
+      await assert.rejects(
+        reader.createOrder({ reference: ref("CON-KEY-W"), description: "x", amount: { currency: "COP", total: "1000" } }),
+        (e) => e instanceof APIError && e.status === 403,
+        "a read key creating an order is a 403",
+      );
+    });
+    await step("revoke it on the page", async () => {
+      await page.goto(`${ADMIN}/console/keys`);
+      const form = await need("form[data-action=revoke_key]", "the key's revoke form", page.locator("table#keys tr[data-key]", { hasText: name }));
+      await submit(form.first(), { reason: "the storefront was retired" }, "the revoke form");
+      await expectFlash("the revocation");
+      const state = await text(page.locator("table#keys tr[data-key]", { hasText: name }).first().locator("[data-field=state]"));
+      assert.match(state, /^revoked /, `the key's state after revoking: ${state}`);
+    });
+    await step("the revoked key is refused", async () => {
+      const until = Date.now() + 2_000;
+      for (;;) {
+        try {
+          await reader.order(order.id);
+        } catch (e) {
+          if (e instanceof APIError && e.status === 401) break;
+          throw e;
+        }
+        if (Date.now() > until) throw new Error("the revoked key still reads 2s after its revocation");
+        await sleep(100);
+      }
+    });
+  }));
+
+test("webhook endpoints: add one for order.paid, it gets a signed delivery, disable it", T, () =>
+  scenario("endpoints", async () => {
+    requireSession();
+    const received = [];
+    const server = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c) => (raw += c));
+      req.on("end", () => {
+        received.push({ id: req.headers["webhook-id"], timestamp: req.headers["webhook-timestamp"], signature: req.headers["webhook-signature"], raw });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${server.address().port}/paid-only`;
+    try {
+      const secret = await step("add the endpoint on /console/endpoints", async () => {
+        await page.goto(`${ADMIN}/console/endpoints`);
+        const form = await need("form[data-action=create_endpoint]", "the add-an-endpoint form");
+        await submit(form.first(), { url, events: "order.paid" }, "the add-an-endpoint form");
+        const value = await (await need("#new-secret [data-field=secret]", "the endpoint's signing secret")).first().inputValue();
+        assert.match(value, /^whsec_/, "the signing secret");
+        return value;
+      });
+      const row = page.locator("table#endpoints tr[data-endpoint]", { hasText: url }).first();
+      await row.waitFor({ state: "attached" });
+      assert.equal(await text(row.locator("[data-field=events]")), "order.paid");
+      assert.match(await text(row.locator("[data-field=state]")), /^enabled/);
+      const { order } = await step("a paid order", () => paidOrder(ref("CON-ENDPOINT")));
+      const delivery = await step("the endpoint receives order.paid, signed with its secret", async () => {
+        const until = Date.now() + 15_000;
+        for (;;) {
+          const d = received.find((x) => {
+            try {
+              const b = JSON.parse(x.raw);
+              return b.type === "order.paid" && b.orderId === order.id;
+            } catch {
+              return false;
+            }
+          });
+          if (d) return d;
+          if (Date.now() > until) throw new Error(`no order.paid for ${order.id} at ${url}; received ${received.length}`);
+          await sleep(200);
+        }
+      });
+      assert.ok(standardWebhookValid(secret, delivery), "the delivery verifies with the endpoint's secret");
+      assert.ok(!standardWebhookValid("whsec_" + Buffer.from("another secret, 32 bytes long...").toString("base64"), delivery),
+        "and not with another secret");
+      for (const d of received) {
+        assert.equal(JSON.parse(d.raw).type, "order.paid", "the filter lets only order.paid through");
+      }
+      await step("disable it", async () => {
+        const form = await need("form[data-action=disable_endpoint]", "the endpoint's disable form", row);
+        await submit(form.first(), { reason: "the shop moved its endpoint" }, "the disable form");
+        await expectFlash("disabling the endpoint");
+        const state = await text(page.locator("table#endpoints tr[data-endpoint]", { hasText: url }).first().locator("[data-field=state]"));
+        assert.match(state, /^disabled /, `the endpoint's state after disabling: ${state}`);
+        await need("form[data-action=enable_endpoint]", "the enable form of a disabled endpoint",
+          page.locator("table#endpoints tr[data-endpoint]", { hasText: url }));
+      });
+    } finally {
+      await new Promise((r) => { server.closeAllConnections(); server.close(r); });
+    }
   }));

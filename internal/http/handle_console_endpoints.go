@@ -115,14 +115,15 @@ func (s *Server) handleConsoleReplayEndpoint(c echo.Context) error {
 }
 
 // consoleEndpointsRoutes are the endpoints page and its forms, behind the API's role
-// check. Creating and rotating are not idempotent, as in the API: a stored answer would
-// keep the secret.
+// check. Creating and rotating keep no answer (it holds the secret): the same form sent
+// again is sent back to the list instead of making another secret.
 func (s *Server) consoleEndpointsRoutes() {
 	e, page, signedIn, manage := s.echo, s.consolePageMiddleware, s.consoleSession, s.requireRole(operators.ActionManageEndpoints)
 	e.GET("/console/endpoints", s.handleConsoleEndpoints, page, signedIn)
-	e.POST("/console/endpoints", s.handleConsoleCreateEndpoint, page, signedIn, manage)
+	once := s.idempotentShowingOnce("/console/endpoints")
+	e.POST("/console/endpoints", s.handleConsoleCreateEndpoint, page, signedIn, manage, once)
 	e.POST("/console/endpoints/:id/disable", s.handleConsoleEndpointState(false), page, signedIn, manage, s.idempotent)
 	e.POST("/console/endpoints/:id/enable", s.handleConsoleEndpointState(true), page, signedIn, manage, s.idempotent)
-	e.POST("/console/endpoints/:id/rotate", s.handleConsoleRotateEndpoint, page, signedIn, manage)
+	e.POST("/console/endpoints/:id/rotate", s.handleConsoleRotateEndpoint, page, signedIn, manage, once)
 	e.POST("/console/endpoints/:id/replay", s.handleConsoleReplayEndpoint, page, signedIn, manage, s.idempotent)
 }

@@ -82,11 +82,13 @@ func (s *Server) handleConsoleRevokeKey(c echo.Context) error {
 }
 
 // consoleKeysRoutes are the keys page and its forms, behind the API's role check. Creating
-// a key is not idempotent, as in the API: a stored answer would keep the key.
+// a key keeps no answer (it holds the key): the same form sent again is sent back to the
+// list instead of making a second key.
 func (s *Server) consoleKeysRoutes() {
 	e := s.echo
 	e.GET("/console/keys", s.handleConsoleKeys, s.consolePageMiddleware, s.consoleSession)
-	e.POST("/console/keys", s.handleConsoleCreateKey, s.consolePageMiddleware, s.consoleSession, s.requireRole(operators.ActionManageKeys))
+	e.POST("/console/keys", s.handleConsoleCreateKey, s.consolePageMiddleware, s.consoleSession, s.requireRole(operators.ActionManageKeys),
+		s.idempotentShowingOnce("/console/keys"))
 	e.POST("/console/keys/:id/revoke", s.handleConsoleRevokeKey, s.consolePageMiddleware, s.consoleSession,
 		s.requireRole(operators.ActionManageKeys), s.idempotent)
 }

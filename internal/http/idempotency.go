@@ -20,6 +20,38 @@ import (
 // request still in flight with the key is a 409. Server errors and conflicts that pass by
 // themselves (a 409 with Retry-After) are not kept, so a retry runs again. Requests without the header run as usual.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.idempotentKeeping(keepAnswer)(next)
+}
+
+// idempotentShowingOnce is idempotent for a console form whose answer shows a secret once (a
+// new API key, a webhook endpoint's signing secret): that answer goes out but is not kept,
+// and the same form sent again (a reload, a double click, the back button) is answered with a
+// redirect to location instead of making a second secret. Refusals are kept as they are.
+func (s *Server) idempotentShowingOnce(location string) echo.MiddlewareFunc {
+	return s.idempotentKeeping(func(status int, header http.Header, body []byte) idempotency.Response {
+		if status < 200 || status > 299 {
+			return keepAnswer(status, header, body)
+		}
+		return idempotency.Response{Status: http.StatusSeeOther, Header: http.Header{
+			"Location": {location}, "Cache-Control": {"no-store"},
+		}}
+	})
+}
+
+// keepAnswer keeps a response as it went out.
+func keepAnswer(status int, header http.Header, body []byte) idempotency.Response {
+	return idempotency.Response{Status: status, Header: replayableHeaders(header), Body: body}
+}
+
+// idempotentKeeping is the Idempotency-Key middleware; keep decides what of a response is
+// stored for the key's replays.
+func (s *Server) idempotentKeeping(keep func(status int, header http.Header, body []byte) idempotency.Response) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return s.runIdempotent(next, keep)
+	}
+}
+
+func (s *Server) runIdempotent(next echo.HandlerFunc, keep func(status int, header http.Header, body []byte) idempotency.Response) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get("Idempotency-Key")
 		if key == "" {
@@ -88,9 +120,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			s.releaseKey(ctx, lease)
 			return nil
 		}
-		err = s.idempotency.Complete(ctx, lease, idempotency.Response{
-			Status: status, Header: replayableHeaders(c.Response().Header()), Body: rec.body.Bytes(),
-		})
+		err = s.idempotency.Complete(ctx, lease, keep(status, c.Response().Header(), rec.body.Bytes()))
 		if err != nil {
 			// The response went out; the key stays in flight until its lease ends and a retry
 			// may then run the request again.
