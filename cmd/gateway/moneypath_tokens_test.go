@@ -77,9 +77,14 @@ func (h *tokensHarness) sandboxToken(requestID int64) (string, string) {
 	return s.Token["token"], s.Token["subtoken"]
 }
 
-// collectDirect charges token at the sandbox directly, as the gateway would.
+// collectDirect charges token at the sandbox directly, as the gateway would, with the
+// default site's login.
 func (h *tokensHarness) collectDirect(token, reference, total string) (*placetopay.SessionInformation, error) {
-	c := h.placetopayClient()
+	return h.collectAt(h.placetopayClient(), token, reference, total)
+}
+
+// collectAt charges token at the sandbox with client c's login.
+func (h *tokensHarness) collectAt(c *placetopay.Client, token, reference, total string) (*placetopay.SessionInformation, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.Collect(ctx, placetopay.CollectRequest{

@@ -3,6 +3,7 @@ package http_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,10 +53,11 @@ func TestConsoleSecretFormsSentTwiceMakeOneSecret(t *testing.T) {
 	list = b.get(t, "/console/endpoints")
 	rotate := `data-action="rotate_endpoint"`
 	form = url.Values{"csrf": {list.hidden(t, "csrf", rotate)}, "idempotencyKey": {list.hidden(t, "idempotencyKey", rotate)}, "overlap": {"1h"}}
-	i := strings.Index(list.body, rotate)
-	action := list.body[i:]
-	action = action[strings.Index(action, ` action="`)+len(` action="`):]
-	action = action[:strings.Index(action, `"`)]
+	m := regexp.MustCompile(`data-action="rotate_endpoint" method="post" action="([^"]+)"`).FindStringSubmatch(list.body)
+	if m == nil {
+		t.Fatal("no rotate form on the endpoints page")
+	}
+	action := m[1]
 	b.post(t, action, form).want(t, http.StatusOK, `id="new-secret"`)
 	b.post(t, action, form).wantRedirect(t, "/console/endpoints")
 	if n := c.count(t, `SELECT count(*) FROM audit_log WHERE action = $1`, endpoints.AuditRotate); n != 1 {

@@ -83,11 +83,16 @@ func (w *Wallet) Charge(ctx context.Context, cp ChargeParams) (uuid.UUID, error)
 	if err != nil {
 		return uuid.Nil, wrap("charge", cp.PaymentMethodID, err)
 	}
+	if sites, ok := w.provider.(*Sites); ok {
+		if _, err := sites.Choose(pm.Site, cp.Amount.Currency); err != nil {
+			return uuid.Nil, err
+		}
+	}
 	o, attempt, err := w.startCharge(ctx, cp, pm)
 	if err != nil {
 		return uuid.Nil, wrap("charge", cp.PaymentMethodID, err)
 	}
-	res, err := w.provider.Collect(ctx, CollectRequest{
+	res, err := tokensOf(w.provider, pm.Site).Collect(ctx, CollectRequest{
 		Reference: o.Reference, Description: o.Description, Amount: o.Amount, Token: token,
 		Installments: cp.Installments, Payer: *cp.Payer, IPAddress: cp.IPAddress, UserAgent: cp.UserAgent,
 	})
@@ -122,7 +127,7 @@ func (w *Wallet) startCharge(ctx context.Context, cp ChargeParams, pm PaymentMet
 	)
 	_, secretHash := newClientSecret()
 	n := newOrder{Order: Order{ID: uuid.Must(uuid.NewV7()), Reference: cp.Reference, Description: cp.Description,
-		Amount: cp.Amount, Buyer: cp.Payer}, secretHash: secretHash, note: "charge of payment method " + pm.ID.String()}
+		Amount: cp.Amount, Buyer: cp.Payer, Site: pm.Site}, secretHash: secretHash, note: "charge of payment method " + pm.ID.String()}
 	err := w.store.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if o, err = w.store.insertOrder(ctx, tx, n); err != nil {

@@ -2,10 +2,12 @@
 UPDATE checkout_sessions SET customer_reference = $2 WHERE id = $1;
 
 -- name: InsertPaymentMethod :execrows
--- One payment method per session, however often PlacetoPay's answer is applied.
+-- One payment method per session, however often PlacetoPay's answer is applied. It is the
+-- site's of the session that saved it.
 INSERT INTO payment_methods (id, customer_reference, key_id, token_sealed, subtoken_sealed, type,
-    franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, site)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+    (SELECT cs.site FROM checkout_sessions cs WHERE cs.id = $13))
 ON CONFLICT (session_id) DO NOTHING;
 
 -- name: ListPaymentMethods :many

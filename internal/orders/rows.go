@@ -88,7 +88,7 @@ func paymentMethodFromRow(r ordersdb.PaymentMethod) PaymentMethod {
 	return PaymentMethod{
 		ID: r.ID, CustomerReference: r.CustomerReference, Franchise: deref(r.Franchise), FranchiseName: deref(r.FranchiseName),
 		IssuerName: deref(r.IssuerName), LastDigits: deref(r.LastDigits), ValidUntil: deref(r.ValidUntil),
-		OrderID: r.OrderID, CreatedAt: r.CreatedAt,
+		OrderID: r.OrderID, CreatedAt: r.CreatedAt, Site: r.Site,
 	}
 }
 

@@ -82,6 +82,9 @@ type PaymentMethod struct {
 	ValidUntil        string
 	OrderID           uuid.UUID
 	CreatedAt         time.Time
+	// Site is the PlacetoPay site whose session saved the card: its token works only there,
+	// so its charges (and their orders) and its invalidation go there.
+	Site string
 }
 
 // Wallet keeps customers' payment methods: it lists and deletes them, and charges them
@@ -163,7 +166,7 @@ func (w *Wallet) Delete(ctx context.Context, customerRef string, id uuid.UUID) e
 		if token == "" {
 			w.log.Warn("payment method deleted without invalidating its token: it cannot be decrypted", zap.String("paymentMethod", id.String()))
 		} else {
-			err := w.provider.InvalidateToken(ctx, token)
+			err := tokensOf(w.provider, pm.Site).InvalidateToken(ctx, token)
 			var perr *ProviderError
 			switch {
 			case err == nil:

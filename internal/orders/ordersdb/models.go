@@ -151,6 +151,7 @@ type PaymentMethod struct {
 	OrderID           uuid.UUID
 	CreatedAt         time.Time
 	DeletedAt         *time.Time
+	Site              string
 }
 
 type PreauthAction struct {

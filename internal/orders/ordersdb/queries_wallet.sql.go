@@ -57,7 +57,7 @@ func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, ref
 }
 
 const getPaymentMethod = `-- name: GetPaymentMethod :one
-SELECT id, customer_reference, key_id, token_sealed, subtoken_sealed, type, franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, created_at, deleted_at FROM payment_methods
+SELECT id, customer_reference, key_id, token_sealed, subtoken_sealed, type, franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, created_at, deleted_at, site FROM payment_methods
 WHERE id = $1 AND customer_reference = $2 AND deleted_at IS NULL
 `
 
@@ -86,12 +86,13 @@ func (q *Queries) GetPaymentMethod(ctx context.Context, db DBTX, arg GetPaymentM
 		&i.OrderID,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.Site,
 	)
 	return i, err
 }
 
 const getPaymentMethodForUpdate = `-- name: GetPaymentMethodForUpdate :one
-SELECT id, customer_reference, key_id, token_sealed, subtoken_sealed, type, franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, created_at, deleted_at FROM payment_methods
+SELECT id, customer_reference, key_id, token_sealed, subtoken_sealed, type, franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, created_at, deleted_at, site FROM payment_methods
 WHERE id = $1 AND customer_reference = $2 AND deleted_at IS NULL
 FOR UPDATE
 `
@@ -121,6 +122,7 @@ func (q *Queries) GetPaymentMethodForUpdate(ctx context.Context, db DBTX, arg Ge
 		&i.OrderID,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.Site,
 	)
 	return i, err
 }
@@ -187,8 +189,9 @@ func (q *Queries) InsertCollectAttempt(ctx context.Context, db DBTX, arg InsertC
 
 const insertPaymentMethod = `-- name: InsertPaymentMethod :execrows
 INSERT INTO payment_methods (id, customer_reference, key_id, token_sealed, subtoken_sealed, type,
-    franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, site)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+    (SELECT cs.site FROM checkout_sessions cs WHERE cs.id = $13))
 ON CONFLICT (session_id) DO NOTHING
 `
 
@@ -209,7 +212,8 @@ type InsertPaymentMethodParams struct {
 	OrderID           uuid.UUID
 }
 
-// One payment method per session, however often PlacetoPay's answer is applied.
+// One payment method per session, however often PlacetoPay's answer is applied. It is the
+// site's of the session that saved it.
 func (q *Queries) InsertPaymentMethod(ctx context.Context, db DBTX, arg InsertPaymentMethodParams) (int64, error) {
 	result, err := db.Exec(ctx, insertPaymentMethod,
 		arg.ID,
@@ -274,7 +278,7 @@ func (q *Queries) LatestCollectSession(ctx context.Context, db DBTX, orderID uui
 }
 
 const listPaymentMethods = `-- name: ListPaymentMethods :many
-SELECT id, customer_reference, key_id, token_sealed, subtoken_sealed, type, franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, created_at, deleted_at FROM payment_methods
+SELECT id, customer_reference, key_id, token_sealed, subtoken_sealed, type, franchise, franchise_name, issuer_name, last_digits, valid_until, installments, session_id, order_id, created_at, deleted_at, site FROM payment_methods
 WHERE customer_reference = $1 AND deleted_at IS NULL
 ORDER BY created_at DESC, id DESC
 `
@@ -305,6 +309,7 @@ func (q *Queries) ListPaymentMethods(ctx context.Context, db DBTX, customerRefer
 			&i.OrderID,
 			&i.CreatedAt,
 			&i.DeletedAt,
+			&i.Site,
 		); err != nil {
 			return nil, err
 		}

@@ -70,6 +70,7 @@ func (sb *Sandbox) handleCollect(w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	var view sessionJSON
+	login := loginOf(r)
 	sb.locked(func(now time.Time) {
 		key := collectKey{Reference: req.Payment.Reference, Amount: amount}
 		if prev, ok := sb.collects[key]; ok && now.Sub(prev.At) < collectIdempotency {
@@ -80,7 +81,7 @@ func (sb *Sandbox) handleCollect(w http.ResponseWriter, r *http.Request, body []
 		if tok == nil {
 			tok = sb.tokens[req.Instrument.Token.Subtoken]
 		}
-		if tok == nil || tok.Invalidated {
+		if tok == nil || tok.Invalidated || !tok.ownedBy(login, sb.cfg.Login) {
 			refusal = invalidToken()
 			return
 		}
@@ -89,6 +90,9 @@ func (sb *Sandbox) handleCollect(w http.ResponseWriter, r *http.Request, body []
 			ID: sb.newID(), Kind: kindCollect, Created: now, ExpiresAt: now.Add(sb.cfg.DefaultExpiry),
 			Reference: req.Payment.Reference, Description: req.Payment.Description, Amount: amount,
 			Checkin: req.Type == "checkin", Request: echo,
+		}
+		if login != sb.cfg.Login {
+			s.Login = login
 		}
 		s.State = sb.stateAt(now, pp.StatusPending, "PT", msgPending)
 		sb.sessions[s.ID], sb.open[s.ID] = s, s

@@ -9,7 +9,7 @@ import (
 
 // handleInvalidate is POST /api/instrument/invalidate (docs/placetopay.md#invalidate-a-token): a token or subtoken
 // stops working for /api/collect.
-func (sb *Sandbox) handleInvalidate(w http.ResponseWriter, _ *http.Request, body []byte) {
+func (sb *Sandbox) handleInvalidate(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
 		Instrument *struct {
 			Token *struct {
@@ -33,7 +33,7 @@ func (sb *Sandbox) handleInvalidate(w http.ResponseWriter, _ *http.Request, body
 		if tok == nil {
 			tok = sb.tokens[req.Instrument.Token.Subtoken]
 		}
-		if tok == nil || tok.Invalidated {
+		if tok == nil || tok.Invalidated || !tok.ownedBy(loginOf(r), sb.cfg.Login) {
 			refusal = invalidToken()
 			return
 		}

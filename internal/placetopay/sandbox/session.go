@@ -166,6 +166,19 @@ type token struct {
 	ReturnURL       string // of the session that saved the card
 	ValidUntil      string
 	Invalidated     bool
+	// Login is the site whose session saved the card (empty: Config.Login). As at PlacetoPay,
+	// a token works only at the site that issued it.
+	Login string `json:",omitempty"`
+}
+
+// ownedBy reports whether the site of login (empty: any, as a control call) may use the
+// token; first is Config.Login.
+func (t *token) ownedBy(login, first string) bool {
+	owner := t.Login
+	if owner == "" {
+		owner = first
+	}
+	return login == "" || login == owner
 }
 
 // approvedCents is the sum of the session's approved payments.

@@ -89,7 +89,7 @@ func (sb *Sandbox) newTxLocked(s *session, kind txKind, amount money, c card) *t
 func (sb *Sandbox) newTokenLocked(s *session, c card, now time.Time) *token {
 	tok := &token{
 		Token: randomHex(32), Subtoken: randomDigits(16), Card: c, ReturnURL: s.ReturnURL,
-		ValidUntil: fmt.Sprintf("%d-12-31", now.Year()+4),
+		ValidUntil: fmt.Sprintf("%d-12-31", now.Year()+4), Login: s.Login,
 	}
 	sb.tokens[tok.Token] = tok
 	sb.tokens[tok.Subtoken] = tok
