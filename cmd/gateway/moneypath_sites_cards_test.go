@@ -49,8 +49,8 @@ func TestSitesStoredCardsChargeAtTheSiteThatSavedThem(t *testing.T) {
 		t.Fatalf("payment methods after the subscription = %+v, want one", list)
 	}
 	pm := list[0].ID
-	if site := h.count(`SELECT count(*) FROM payment_methods WHERE id = $1 AND site = 'us'`, pm); site != 1 {
-		t.Fatal("the stored card is not the us site's")
+	if site := h.count(`SELECT count(*) FROM payment_methods WHERE id = $1 AND site = 'us'`, pm); site != 1 || list[0].Site != "us" {
+		t.Fatalf("the stored card is not the us site's: %+v", list[0])
 	}
 	if _, err := h.collectDirect(tok, "cross-site", "1.00"); err == nil || !strings.Contains(err.Error(), "XN") {
 		t.Fatalf("the us site's token charged at the default site: %v", err)

@@ -31,6 +31,7 @@ type paymentMethodJSON struct {
 	LastDigits        string `json:"lastDigits"`
 	ValidUntil        string `json:"validUntil"`
 	OrderID           string `json:"orderId"`
+	Site              string `json:"site"`
 	CreatedAt         string `json:"createdAt"`
 }
 

@@ -21,6 +21,7 @@ type paymentMethodJSON struct {
 	LastDigits        string    `json:"lastDigits,omitempty"`
 	ValidUntil        string    `json:"validUntil,omitempty"`
 	OrderID           string    `json:"orderId"`
+	Site              string    `json:"site"`
 	CreatedAt         time.Time `json:"createdAt"`
 }
 
@@ -36,7 +37,7 @@ func (s *Server) handleListPaymentMethods(c echo.Context) error {
 	for _, pm := range list {
 		out.Data = append(out.Data, paymentMethodJSON{ID: pm.ID.String(), CustomerReference: pm.CustomerReference,
 			Franchise: pm.Franchise, FranchiseName: pm.FranchiseName, IssuerName: pm.IssuerName, LastDigits: pm.LastDigits,
-			ValidUntil: pm.ValidUntil, OrderID: pm.OrderID.String(), CreatedAt: pm.CreatedAt})
+			ValidUntil: pm.ValidUntil, OrderID: pm.OrderID.String(), Site: pm.Site, CreatedAt: pm.CreatedAt})
 	}
 	return writeJSON(c, echo.MIMEApplicationJSON, http.StatusOK, out)
 }

@@ -2255,7 +2255,10 @@ type PaymentMethod struct {
 	IssuerName        *string            `json:"issuerName,omitempty"`
 	LastDigits        *string            `json:"lastDigits,omitempty"`
 	OrderId           openapi_types.UUID `json:"orderId"`
-	ValidUntil        *string            `json:"validUntil,omitempty"`
+
+	// Site The PlacetoPay site whose session saved the card; its charges go there (docs/sites.md).
+	Site       string  `json:"site"`
+	ValidUntil *string `json:"validUntil,omitempty"`
 }
 
 // Person defines model for Person.
