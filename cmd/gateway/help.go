@@ -39,7 +39,8 @@ var commands = []command{
 	{"endpoints rotate", "gives an endpoint a new secret (--id ID [--overlap 24h]), printed once; the old one keeps " +
 		"signing beside it for the overlap.", []any{endpointsConfig{}}},
 	{"endpoints replay", "queues again every event since a time for an endpoint (--id ID --since RFC3339).", []any{endpointsConfig{}}},
-	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications.", []any{sandboxConfig{}}},
+	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications. " +
+		"SANDBOX_SITES makes it several PlacetoPay sites at once, each with its own login and secret.", []any{sandboxConfig{}, sandboxAloneConfig{}}},
 	{"healthcheck", "asks the local admin listener for /healthz (the container's health check); exits 1 when unhealthy.", []any{adminOnly{}}},
 	{"version", "prints the version and how it was built.", nil},
 	{"help", "prints this help; `gateway help COMMAND` (or `gateway COMMAND --help`) that command's.", nil},
@@ -99,6 +100,7 @@ var varHelp = map[string]string{
 	"SANDBOX_AUTOPAY_USER":                "Basic user of the sandbox's autopay calls",
 	"SANDBOX_AUTOPAY_PASSWORD":            "Basic password of the sandbox's autopay calls",
 	"SANDBOX_STATE_FILE":                  "file the sandbox keeps its sessions in across restarts (none: memory for `sandbox`, the database for `serve`)",
+	"SANDBOX_SITES":                       "more sites `gateway sandbox` acts as: login:secretKey[:notifyUrl], comma-separated (docs/sandbox.md)",
 	"SANDBOX_LATENCY":                     "how long the sandbox takes per API call: p50=600ms,p99=2s (log-normal) or fixed=200ms (none: at once)",
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
@@ -147,6 +148,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		}
 		sbCfg.defaultAutopay(strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay", cfg.AutopayHookUser, cfg.AutopayHookPass)
 		sbCfg.sites = sandboxSites(&cfg, strings.TrimRight(cfg.PublicURL, "/"))
+		if env.ToMap(environ)["SANDBOX_SITES"] != "" {
+			return errors.New("invalid configuration: SANDBOX_SITES: only `gateway sandbox` reads it; the embedded sandbox serves the sites of GATEWAY_SITES_FILE without a baseUrl")
+		}
 	}
 	log := newLogger(stdout)
 	defer func() { _ = log.Sync() }()
