@@ -56,7 +56,8 @@ func runEndpoints(ctx context.Context, args, environ []string, stdout io.Writer)
 		return err
 	}
 	defer pool.Close()
-	svc := endpoints.NewService(pool, endpoints.Config{Keys: cfg.tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL})
+	svc := endpoints.NewService(pool, endpoints.Config{Keys: cfg.tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL,
+		AllowPrivate: cfg.endpointAllowPrivate})
 	by := operators.Actor{Kind: operators.ActorCLI, ID: envValue(environ, "USER"), Name: "gateway endpoints " + args[0]}
 	if by.ID == "" {
 		by.ID = "unknown"

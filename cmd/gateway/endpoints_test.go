@@ -121,3 +121,34 @@ func TestEndpointsCommandsAndServeDeliverToThem(t *testing.T) {
 		t.Error("the secret is in the log")
 	}
 }
+
+// TestEndpointsCreateRefusesInternalAddresses: without GATEWAY_ENDPOINT_ALLOW_PRIVATE (as in
+// production), `gateway endpoints create` refuses a URL reaching the gateway's own networks
+// with an error naming url, and stores nothing; development's default takes loopback.
+func TestEndpointsCreateRefusesInternalAddresses(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	env := []string{"DATABASE_URL=" + dbURL, "USER=ops", "GATEWAY_TOKEN_KEY=k1:" + strings.Repeat("ab", 32)}
+	create := func(extra []string, u string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"gateway", "endpoints", "create", "--url", u}, append(env, extra...), &out)
+		return out.String(), err
+	}
+	strict := []string{"GATEWAY_ENDPOINT_ALLOW_PRIVATE=false"}
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9090/admin/api", "http://[::1]/hooks", "https://192.168.0.10/hooks"} {
+		if out, err := create(strict, u); err == nil || !strings.Contains(err.Error(), "url") || !strings.Contains(err.Error(), "must not reach the gateway's own networks") {
+			t.Errorf("endpoints create --url %s = %q, %v; want a refusal naming url", u, out, err)
+		}
+	}
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM webhook_endpoints`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d endpoints stored after refusals (%v), want 0", n, err)
+	}
+	if out, err := create(nil, "http://127.0.0.1:9999/hooks"); err != nil || !printedSecret.MatchString(out) {
+		t.Errorf("development's default refuses loopback: %q, %v", out, err)
+	}
+}

@@ -80,6 +80,7 @@ var varHelp = map[string]string{
 	"MERCHANT_WEBHOOK_SECRET":             "the events' signing secret",
 	"MERCHANT_WEBHOOK_TIMEOUT":            "how long one event delivery may take",
 	"GATEWAY_ENDPOINT_DISABLE_AFTER":      "how long a webhook endpoint (gateway endpoints) may fail every attempt before it is disabled",
+	"GATEWAY_ENDPOINT_ALLOW_PRIVATE":      "let webhook endpoints reach loopback, private and link-local addresses: true or false (none: true in development, false in production)",
 	"GATEWAY_CORS_ORIGINS":                "storefront origins allowed to read an order's status",
 	"GATEWAY_ENV":                         "development or production (production refuses weak settings)",
 	"GATEWAY_TOKEN_KEY":                   "keys that seal card tokens and stored answers, id:key pairs (none: development makes one)",

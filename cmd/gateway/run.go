@@ -260,7 +260,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	console := &gatewayhttp.Console{
 		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Keys: apiKeys, Orders: ordersSvc,
-		Endpoints:   webhookendpoints.NewService(pool, webhookendpoints.Config{Keys: tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL}),
+		Endpoints: webhookendpoints.NewService(pool, webhookendpoints.Config{Keys: tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL,
+			AllowPrivate: cfg.endpointAllowPrivate}),
 		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
 		// Browsers keep Secure cookies from https pages only: development over plain http
@@ -308,7 +309,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	// Webhook endpoints kept in the database, beside MERCHANT_WEBHOOK_URL: every replica fans
 	// out and delivers, whether or not any endpoint exists yet.
 	endpointDeliverer := webhookendpoints.NewDeliverer(pool, tokenKeys, webhookendpoints.DelivererConfig{
-		DisableAfter: cfg.EndpointDisableAfter, Log: log.Named("endpoints"), Metrics: webhookendpoints.NewMetrics(reg)})
+		DisableAfter: cfg.EndpointDisableAfter, Log: log.Named("endpoints"), Metrics: webhookendpoints.NewMetrics(reg),
+		AllowPrivate: cfg.endpointAllowPrivate})
 	background.Add(1)
 	go func() { defer background.Done(); endpointDeliverer.Run(bgCtx) }()
 

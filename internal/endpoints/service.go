@@ -40,6 +40,11 @@ type Config struct {
 	EventTypes []string        // every type the gateway writes: filters are checked against it
 	DefaultURL string          // MERCHANT_WEBHOOK_URL, listed as the default endpoint; "" for none
 	Now        func() time.Time
+	// AllowPrivate lets an endpoint's URL name an internal address: loopback, private,
+	// link-local (metadata services), unspecified (GATEWAY_ENDPOINT_ALLOW_PRIVATE, true in
+	// development only by default). Without it such a URL, or one whose host resolves to
+	// such an address, is refused.
+	AllowPrivate bool
 }
 
 // Service creates, lists, disables, enables, rotates and replays endpoints. Every change
@@ -66,6 +71,11 @@ func (s *Service) Create(ctx context.Context, rawURL string, types []string, by 
 	u, err := checkURL(rawURL)
 	if err != nil {
 		return Created{}, err
+	}
+	if !s.cfg.AllowPrivate {
+		if err := checkHost(ctx, hostOf(u)); err != nil {
+			return Created{}, err
+		}
 	}
 	if types, err = checkTypes(types, s.cfg.EventTypes); err != nil {
 		return Created{}, err

@@ -2,13 +2,16 @@ package http_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/operators"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
 )
 
 // TestOperatorAPIManagesEndpoints: any operator lists the webhook endpoints (the default
@@ -83,4 +86,24 @@ func TestOperatorAPIManagesEndpoints(t *testing.T) {
 	if err := c.pool.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE action LIKE 'webhook_endpoint.%' AND actor_name = 'root@shop.test'`).Scan(&n); err != nil || n != 5 {
 		t.Errorf("audit rows = %d, %v; want create, disable, enable, rotate, replay", n, err)
 	}
+}
+
+// TestEndpointsRefuseInternalAddressesInProduction: in production an endpoint URL that
+// reaches the gateway's own networks (a metadata service, loopback, a private address) is a
+// 422 naming url, through the operator API and the console alike, and nothing is stored; a
+// public address is taken.
+func TestEndpointsRefuseInternalAddressesInProduction(t *testing.T) {
+	c := newConsoleEnvOn(t, pgtest.Pool(t), gatewayhttp.Config{Production: true})
+	admin := c.operator(t, "root@shop.test", operators.Admin)
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9090/admin/api", "https://10.1.2.3/hooks"} {
+		c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"`+u+`"}`, auth(admin)).wantProblem(t, http.StatusUnprocessableEntity, "invalid", "url")
+	}
+	b := c.signedIn(t, "boss@shop.test", operators.Admin)
+	csrf := b.get(t, "/console/endpoints").hidden(t, "csrf", `data-action="create_endpoint"`)
+	b.post(t, "/console/endpoints", url.Values{"csrf": {csrf}, "url": {"http://169.254.169.254/latest"}}).wantRedirect(t, "/console/endpoints")
+	b.get(t, "/console/endpoints").want(t, http.StatusOK, `id="error"`, "must not reach the gateway&#39;s own networks")
+	if n := c.count(t, `SELECT count(*) FROM webhook_endpoints`); n != 0 {
+		t.Fatalf("%d endpoints stored after refusals, want 0", n)
+	}
+	c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"https://203.0.113.10/hooks"}`, auth(admin)).wantStatus(t, http.StatusCreated)
 }
