@@ -84,12 +84,8 @@ func (s *Service) Create(ctx context.Context, rawURL string, types []string, by 
 	id := uuid.New()
 	secret := newSecret()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var enabled int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE disabled_at IS NULL`).Scan(&enabled); err != nil {
+		if err := checkRoom(ctx, tx); err != nil {
 			return err
-		}
-		if enabled >= MaxEndpoints {
-			return orders.Errorf(orders.EConflict, "%d endpoints are enabled already, the most there may be", enabled)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, url, event_types, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
 			id, u, types, now, actorName(by)); err != nil {
@@ -109,6 +105,24 @@ func (s *Service) Create(ctx context.Context, rawURL string, types []string, by 
 		return Created{}, err
 	}
 	return Created{Endpoint: e, Secret: secret}, nil
+}
+
+// checkRoom refuses one more enabled endpoint when MaxEndpoints are enabled already. It
+// holds, to the end of tx, the lock every change that enables an endpoint takes first, so
+// two such changes at once cannot both see room for one: the count is read after the other
+// has committed.
+func checkRoom(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('webhook_endpoints_enabled'))`); err != nil {
+		return err
+	}
+	var enabled int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE disabled_at IS NULL`).Scan(&enabled); err != nil {
+		return err
+	}
+	if enabled >= MaxEndpoints {
+		return orders.Errorf(orders.EConflict, "%d endpoints are enabled already, the most there may be: disable one first", enabled)
+	}
+	return nil
 }
 
 // addSecret seals secret for endpoint id and stores it as a current one.
@@ -256,6 +270,9 @@ func (s *Service) Enable(ctx context.Context, ref, reason string, by operators.A
 		func(tx pgx.Tx, id uuid.UUID, cur Endpoint, now time.Time) error {
 			if cur.Enabled() {
 				return orders.Errorf(orders.EConflict, "webhook endpoint %s is enabled already", ref)
+			}
+			if err := checkRoom(ctx, tx); err != nil {
+				return err
 			}
 			if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, disabled_auto = false,
 				failing_since = NULL WHERE id = $1`, id); err != nil {
