@@ -35,7 +35,8 @@ var commands = []command{
 	{"endpoints list", "lists the webhook endpoints: the default one (MERCHANT_WEBHOOK_URL, read-only) first, then each " +
 		"stored one with its state, filter and what waits for it. Never the secrets.", []any{endpointsConfig{}}},
 	{"endpoints disable", "stops posting to an endpoint (--id ID --reason REASON); its events wait.", []any{endpointsConfig{}}},
-	{"endpoints enable", "posts to a disabled endpoint again (--id ID [--reason REASON]); what waited is due at once.", []any{endpointsConfig{}}},
+	{"endpoints enable", "posts to a disabled endpoint again (--id ID [--reason REASON] [--replay-since RFC3339]); what waited is " +
+		"due at once. Events written while it was disabled were not queued for it: --replay-since queues again every event since then.", []any{endpointsConfig{}}},
 	{"endpoints rotate", "gives an endpoint a new secret (--id ID [--overlap 24h]), printed once; the old one keeps " +
 		"signing beside it for the overlap.", []any{endpointsConfig{}}},
 	{"endpoints replay", "queues again every event since a time for an endpoint (--id ID --since RFC3339).", []any{endpointsConfig{}}},

@@ -257,7 +257,7 @@ func TestEndpointFailingForTheSpanIsDisabledAndCounted(t *testing.T) {
 		t.Errorf("a disabled endpoint was posted to")
 	}
 	r.setFail(false)
-	if _, err := f.svc.Enable(context.Background(), c.ID, "fixed", admin); err != nil {
+	if _, _, err := f.svc.Enable(context.Background(), c.ID, "fixed", time.Time{}, admin); err != nil {
 		t.Fatal(err)
 	}
 	f.pass(t)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/placetopay-gateway/gateway/internal/endpoints"
 	"github.com/placetopay-gateway/gateway/internal/orders"
@@ -64,7 +65,7 @@ func TestConcurrentCreatesNeverPassTheEndpointLimit(t *testing.T) {
 	}
 	f.create(t, "https://192.0.2.10/hooks")
 	var e *orders.Error
-	if _, err := f.svc.Enable(ctx, first, "back", admin); !errors.As(err, &e) || e.Code != orders.EConflict {
+	if _, _, err := f.svc.Enable(ctx, first, "back", time.Time{}, admin); !errors.As(err, &e) || e.Code != orders.EConflict {
 		t.Errorf("enable past the limit: %v, want a conflict", err)
 	}
 }

@@ -107,3 +107,46 @@ func TestEndpointsRefuseInternalAddressesInProduction(t *testing.T) {
 	}
 	c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"https://203.0.113.10/hooks"}`, auth(admin)).wantStatus(t, http.StatusCreated)
 }
+
+// TestOperatorAPIEnablesWithReplay: enabling with replaySince queues again the events since
+// then (pending in the answer); a replaySince in the future is a 422 naming it and leaves the
+// endpoint disabled; disable takes no replaySince.
+func TestOperatorAPIEnablesWithReplay(t *testing.T) {
+	c := newConsoleEnv(t)
+	admin := c.operator(t, "root@shop.test", operators.Admin)
+	created := c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"https://shop.test/a"}`, auth(admin))
+	created.wantStatus(t, http.StatusCreated)
+	var ep struct {
+		Endpoint struct {
+			ID string `json:"id"`
+		} `json:"endpoint"`
+	}
+	created.decode(t, &ep)
+	base := "/admin/api/endpoints/" + ep.Endpoint.ID
+	c.call(t, http.MethodPost, base+"/disable", `{"reason":"x","replaySince":"2026-01-01T00:00:00Z"}`, auth(admin)).wantStatus(t, http.StatusBadRequest)
+	c.call(t, http.MethodPost, base+"/disable", `{"reason":"moving"}`, auth(admin)).wantStatus(t, http.StatusOK)
+	since := time.Now().UTC().Add(-time.Second)
+	order := c.count(t, `SELECT count(*) FROM orders`) // nothing yet: an event needs an order
+	if order != 0 {
+		t.Fatalf("%d orders in a fresh database", order)
+	}
+	if _, err := c.pool.Exec(t.Context(), `INSERT INTO orders (id, reference, currency, total_minor, client_secret_hash) VALUES ($1, 'r-1', 'USD', 1000, $2)`,
+		uuid.New(), make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.pool.Exec(t.Context(), `INSERT INTO events (id, type, order_id, data) SELECT $1, 'order.failed', id, '{}' FROM orders`, uuid.New()); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+	c.call(t, http.MethodPost, base+"/enable", `{"replaySince":"`+future+`"}`, auth(admin)).wantProblem(t, http.StatusUnprocessableEntity, "invalid", "replaySince")
+	enabled := c.call(t, http.MethodPost, base+"/enable", `{"reason":"back","replaySince":"`+since.Format(time.RFC3339Nano)+`"}`, auth(admin))
+	enabled.wantStatus(t, http.StatusOK)
+	var got struct {
+		Enabled bool  `json:"enabled"`
+		Pending int64 `json:"pending"`
+	}
+	enabled.decode(t, &got)
+	if !got.Enabled || got.Pending != 1 {
+		t.Errorf("enable with replaySince answered %s, want enabled with the one event pending", enabled.body)
+	}
+}
