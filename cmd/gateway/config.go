@@ -41,6 +41,9 @@ type config struct {
 	MerchantWebhookKey     string        `env:"MERCHANT_WEBHOOK_SECRET"`
 	MerchantWebhookTimeout time.Duration `env:"MERCHANT_WEBHOOK_TIMEOUT" envDefault:"15s"`
 	EndpointDisableAfter   time.Duration `env:"GATEWAY_ENDPOINT_DISABLE_AFTER" envDefault:"72h"`
+	// EndpointAllowPrivate lets webhook endpoints reach internal addresses: "true" or
+	// "false"; empty, true in development (merchants test on localhost), false in production.
+	EndpointAllowPrivate   string        `env:"GATEWAY_ENDPOINT_ALLOW_PRIVATE"`
 	NotificationSignatures string        `env:"PLACETOPAY_NOTIFICATION_SIGNATURES" envDefault:"both"`
 	PlacetoPayTimeout      time.Duration `env:"PLACETOPAY_TIMEOUT" envDefault:"15s"`
 	CORSOrigins            []string      `env:"GATEWAY_CORS_ORIGINS" envSeparator:","`
@@ -65,6 +68,9 @@ type config struct {
 	// default site take (nil: every currency no other site takes).
 	sites             []siteConfig
 	defaultCurrencies []string
+
+	// endpointAllowPrivate is GATEWAY_ENDPOINT_ALLOW_PRIVATE read, its default applied.
+	endpointAllowPrivate bool
 
 	// trustedProxies is GATEWAY_TRUSTED_PROXIES parsed.
 	trustedProxies []*net.IPNet
@@ -180,6 +186,14 @@ func (c *config) validate() error {
 	}
 	if c.EndpointDisableAfter < time.Hour || c.EndpointDisableAfter > 30*24*time.Hour {
 		return bad("GATEWAY_ENDPOINT_DISABLE_AFTER", "must be between 1h and 720h, not %s", c.EndpointDisableAfter)
+	}
+	switch c.EndpointAllowPrivate {
+	case "":
+		c.endpointAllowPrivate = !c.production()
+	case "true", "false":
+		c.endpointAllowPrivate = c.EndpointAllowPrivate == "true"
+	default:
+		return bad("GATEWAY_ENDPOINT_ALLOW_PRIVATE", "must be true or false, not %q", c.EndpointAllowPrivate)
 	}
 	for _, o := range c.CORSOrigins {
 		if o == "*" {
@@ -376,6 +390,7 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_PROBE_INTERVAL": c.ProbeInterval.String(), "MERCHANT_WEBHOOK_URL": redactURL(c.MerchantWebhookURL),
 		"MERCHANT_WEBHOOK_SECRET": mask(c.MerchantWebhookKey), "MERCHANT_WEBHOOK_TIMEOUT": c.MerchantWebhookTimeout.String(),
 		"GATEWAY_ENDPOINT_DISABLE_AFTER":     c.EndpointDisableAfter.String(),
+		"GATEWAY_ENDPOINT_ALLOW_PRIVATE":     c.endpointAllowPrivate,
 		"PLACETOPAY_NOTIFICATION_SIGNATURES": c.NotificationSignatures, "PLACETOPAY_TIMEOUT": c.PlacetoPayTimeout.String(), "GATEWAY_CORS_ORIGINS": c.CORSOrigins,
 		"GATEWAY_ENV": c.Env, "GATEWAY_TOKEN_KEY": c.tokenKeyLog(),
 		"PLACETOPAY_AUTOPAY_WEBHOOK_USER":     c.AutopayHookUser,

@@ -57,6 +57,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 		MerchantWebhookTimeout: 15 * time.Second,
 		EndpointDisableAfter:   72 * time.Hour,
+		endpointAllowPrivate:   true, // development: merchants test on localhost
 		NotificationSignatures: "both",
 		PlacetoPayTimeout:      15 * time.Second,
 		RefundChecks:           refundChecks{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour, 168 * time.Hour, 720 * time.Hour},
@@ -295,5 +296,31 @@ func TestLogFieldsMaskSecrets(t *testing.T) {
 				t.Errorf("DATABASE_URL field %q lost the host and database", fields["DATABASE_URL"])
 			}
 		})
+	}
+}
+
+// TestEndpointAllowPrivateDefaultsByEnvironment: webhook endpoints may reach internal
+// addresses in development unless told otherwise, never in production unless told so, and
+// anything but true or false is refused naming the variable.
+func TestEndpointAllowPrivateDefaultsByEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		environ []string
+		want    bool
+	}{
+		{"development", nil, true},
+		{"development, false", []string{"GATEWAY_ENDPOINT_ALLOW_PRIVATE=false"}, false},
+		{"production", prodEnv(), false},
+		{"production, true", prodEnv("GATEWAY_ENDPOINT_ALLOW_PRIVATE=true"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(tc.environ)
+			if err != nil || cfg.endpointAllowPrivate != tc.want {
+				t.Errorf("endpointAllowPrivate = %v (%v), want %v", cfg.endpointAllowPrivate, err, tc.want)
+			}
+		})
+	}
+	if _, err := loadConfig([]string{"GATEWAY_ENDPOINT_ALLOW_PRIVATE=yes"}); err == nil || !strings.Contains(err.Error(), "GATEWAY_ENDPOINT_ALLOW_PRIVATE") {
+		t.Errorf("GATEWAY_ENDPOINT_ALLOW_PRIVATE=yes: %v, want a refusal naming it", err)
 	}
 }

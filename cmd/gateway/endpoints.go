@@ -42,6 +42,7 @@ func runEndpoints(ctx context.Context, args, environ []string, stdout io.Writer)
 	reason := fs.String("reason", "", "why")
 	overlap := fs.Duration("overlap", 24*time.Hour, "how long the old secret keeps signing")
 	since := fs.String("since", "", "RFC 3339 time")
+	replaySince := fs.String("replay-since", "", "RFC 3339 time: enable also queues again every event since then")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("endpoints %s: %w", args[0], err)
 	}
@@ -56,7 +57,8 @@ func runEndpoints(ctx context.Context, args, environ []string, stdout io.Writer)
 		return err
 	}
 	defer pool.Close()
-	svc := endpoints.NewService(pool, endpoints.Config{Keys: cfg.tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL})
+	svc := endpoints.NewService(pool, endpoints.Config{Keys: cfg.tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL,
+		AllowPrivate: cfg.endpointAllowPrivate})
 	by := operators.Actor{Kind: operators.ActorCLI, ID: envValue(environ, "USER"), Name: "gateway endpoints " + args[0]}
 	if by.ID == "" {
 		by.ID = "unknown"
@@ -119,9 +121,20 @@ func runEndpoints(ctx context.Context, args, environ []string, stdout io.Writer)
 		if err := needID(); err != nil {
 			return err
 		}
-		e, err := svc.Enable(ctx, *id, *reason, by)
+		var from time.Time
+		if *replaySince != "" {
+			if from, err = time.Parse(time.RFC3339, *replaySince); err != nil {
+				return errors.New("endpoints enable: --replay-since must be an RFC 3339 time, such as 2026-12-01T00:00:00Z")
+			}
+		}
+		e, n, err := svc.Enable(ctx, *id, *reason, from, by)
 		if err != nil {
 			return fmt.Errorf("endpoints enable: %w", err)
+		}
+		if *replaySince != "" {
+			_, err = fmt.Fprintf(stdout, "Webhook endpoint %s enabled; %d event(s) since %s queued again; %d waiting event(s) are due now.\n",
+				e.ID, n, from.UTC().Format(time.RFC3339), e.Pending)
+			return err
 		}
 		_, err = fmt.Fprintf(stdout, "Webhook endpoint %s enabled; %d waiting event(s) are due now.\n", e.ID, e.Pending)
 		return err

@@ -121,3 +121,75 @@ func TestEndpointsCommandsAndServeDeliverToThem(t *testing.T) {
 		t.Error("the secret is in the log")
 	}
 }
+
+// TestEndpointsCreateRefusesInternalAddresses: without GATEWAY_ENDPOINT_ALLOW_PRIVATE (as in
+// production), `gateway endpoints create` refuses a URL reaching the gateway's own networks
+// with an error naming url, and stores nothing; development's default takes loopback.
+func TestEndpointsCreateRefusesInternalAddresses(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	env := []string{"DATABASE_URL=" + dbURL, "USER=ops", "GATEWAY_TOKEN_KEY=k1:" + strings.Repeat("ab", 32)}
+	create := func(extra []string, u string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"gateway", "endpoints", "create", "--url", u}, append(env, extra...), &out)
+		return out.String(), err
+	}
+	strict := []string{"GATEWAY_ENDPOINT_ALLOW_PRIVATE=false"}
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9090/admin/api", "http://[::1]/hooks", "https://192.168.0.10/hooks"} {
+		if out, err := create(strict, u); err == nil || !strings.Contains(err.Error(), "url") || !strings.Contains(err.Error(), "must not reach the gateway's own networks") {
+			t.Errorf("endpoints create --url %s = %q, %v; want a refusal naming url", u, out, err)
+		}
+	}
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM webhook_endpoints`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d endpoints stored after refusals (%v), want 0", n, err)
+	}
+	if out, err := create(nil, "http://127.0.0.1:9999/hooks"); err != nil || !printedSecret.MatchString(out) {
+		t.Errorf("development's default refuses loopback: %q, %v", out, err)
+	}
+}
+
+// TestEndpointsEnableReplaySince: `gateway endpoints enable --replay-since` enables and
+// queues again the events since then, and says how many; a time that is not RFC 3339 is
+// refused and leaves the endpoint disabled.
+func TestEndpointsEnableReplaySince(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	env := []string{"DATABASE_URL=" + dbURL, "USER=ops", "GATEWAY_TOKEN_KEY=k1:" + strings.Repeat("ab", 32)}
+	cmd := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"gateway", "endpoints"}, args...), env, &out)
+		return out.String(), err
+	}
+	if _, err := cmd("create", "--url", "http://127.0.0.1:9999/hooks"); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var id string
+	if err := pool.QueryRow(context.Background(), `SELECT id::text FROM webhook_endpoints`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd("disable", "--id", id, "--reason", "moving"); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().UTC().Add(-time.Second).Format(time.RFC3339)
+	if _, err := pool.Exec(context.Background(), `WITH o AS (INSERT INTO orders (id, reference, currency, total_minor, client_secret_hash)
+		VALUES ($1, 'r-1', 'USD', 1000, $2) RETURNING id) INSERT INTO events (id, type, order_id, data) SELECT $3, 'order.failed', id, '{}' FROM o`,
+		uuid.New(), make([]byte, 32), uuid.New()); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cmd("enable", "--id", id, "--replay-since", "yesterday"); err == nil || !strings.Contains(err.Error(), "--replay-since") {
+		t.Errorf("enable --replay-since yesterday = %q, %v; want a refusal naming the flag", out, err)
+	}
+	out, err := cmd("enable", "--id", id, "--replay-since", since)
+	if err != nil || !strings.Contains(out, "enabled; 1 event(s) since "+since+" queued again") {
+		t.Errorf("enable --replay-since = %q, %v; want it enabled with the one event queued again", out, err)
+	}
+}

@@ -35,11 +35,13 @@ var commands = []command{
 	{"endpoints list", "lists the webhook endpoints: the default one (MERCHANT_WEBHOOK_URL, read-only) first, then each " +
 		"stored one with its state, filter and what waits for it. Never the secrets.", []any{endpointsConfig{}}},
 	{"endpoints disable", "stops posting to an endpoint (--id ID --reason REASON); its events wait.", []any{endpointsConfig{}}},
-	{"endpoints enable", "posts to a disabled endpoint again (--id ID [--reason REASON]); what waited is due at once.", []any{endpointsConfig{}}},
+	{"endpoints enable", "posts to a disabled endpoint again (--id ID [--reason REASON] [--replay-since RFC3339]); what waited is " +
+		"due at once. Events written while it was disabled were not queued for it: --replay-since queues again every event since then.", []any{endpointsConfig{}}},
 	{"endpoints rotate", "gives an endpoint a new secret (--id ID [--overlap 24h]), printed once; the old one keeps " +
 		"signing beside it for the overlap.", []any{endpointsConfig{}}},
 	{"endpoints replay", "queues again every event since a time for an endpoint (--id ID --since RFC3339).", []any{endpointsConfig{}}},
-	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications.", []any{sandboxConfig{}}},
+	{"sandbox", "runs the PlacetoPay sandbox alone: PlacetoPay's Checkout API, its payment page and its notifications. " +
+		"SANDBOX_SITES makes it several PlacetoPay sites at once, each with its own login and secret.", []any{sandboxConfig{}, sandboxAloneConfig{}}},
 	{"healthcheck", "asks the local admin listener for /healthz (the container's health check); exits 1 when unhealthy.", []any{adminOnly{}}},
 	{"version", "prints the version and how it was built.", nil},
 	{"help", "prints this help; `gateway help COMMAND` (or `gateway COMMAND --help`) that command's.", nil},
@@ -79,6 +81,7 @@ var varHelp = map[string]string{
 	"MERCHANT_WEBHOOK_SECRET":             "the events' signing secret",
 	"MERCHANT_WEBHOOK_TIMEOUT":            "how long one event delivery may take",
 	"GATEWAY_ENDPOINT_DISABLE_AFTER":      "how long a webhook endpoint (gateway endpoints) may fail every attempt before it is disabled",
+	"GATEWAY_ENDPOINT_ALLOW_PRIVATE":      "let webhook endpoints reach loopback, private and link-local addresses: true or false (none: true in development, false in production)",
 	"GATEWAY_CORS_ORIGINS":                "storefront origins allowed to read an order's status",
 	"GATEWAY_ENV":                         "development or production (production refuses weak settings)",
 	"GATEWAY_TOKEN_KEY":                   "keys that seal card tokens and stored answers, id:key pairs (none: development makes one)",
@@ -99,6 +102,7 @@ var varHelp = map[string]string{
 	"SANDBOX_AUTOPAY_USER":                "Basic user of the sandbox's autopay calls",
 	"SANDBOX_AUTOPAY_PASSWORD":            "Basic password of the sandbox's autopay calls",
 	"SANDBOX_STATE_FILE":                  "file the sandbox keeps its sessions in across restarts (none: memory for `sandbox`, the database for `serve`)",
+	"SANDBOX_SITES":                       "more sites `gateway sandbox` acts as: login:secretKey[:notifyUrl], comma-separated (docs/sandbox.md)",
 	"SANDBOX_LATENCY":                     "how long the sandbox takes per API call: p50=600ms,p99=2s (log-normal) or fixed=200ms (none: at once)",
 }
 

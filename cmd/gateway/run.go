@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
@@ -147,6 +148,9 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		}
 		sbCfg.defaultAutopay(strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/placetopay", cfg.AutopayHookUser, cfg.AutopayHookPass)
 		sbCfg.sites = sandboxSites(&cfg, strings.TrimRight(cfg.PublicURL, "/"))
+		if env.ToMap(environ)["SANDBOX_SITES"] != "" {
+			return errors.New("invalid configuration: SANDBOX_SITES: only `gateway sandbox` reads it; the embedded sandbox serves the sites of GATEWAY_SITES_FILE without a baseUrl")
+		}
 	}
 	log := newLogger(stdout)
 	defer func() { _ = log.Sync() }()
@@ -256,7 +260,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	}
 	console := &gatewayhttp.Console{
 		Operators: operators.NewService(pool, tokenKeys, cfg.production(), nil), Keys: apiKeys, Orders: ordersSvc,
-		Endpoints:   webhookendpoints.NewService(pool, webhookendpoints.Config{Keys: tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL}),
+		Endpoints: webhookendpoints.NewService(pool, webhookendpoints.Config{Keys: tokenKeys, EventTypes: eventTypes(), DefaultURL: cfg.MerchantWebhookURL,
+			AllowPrivate: cfg.endpointAllowPrivate}),
 		Money:       &gatewayhttp.MoneyPath{Checkouts: money.checkouts, Reconciler: money.reconciler, Actions: money.actions},
 		Idempotency: idem, Log: log.Named("console"), Registerer: reg,
 		// Browsers keep Secure cookies from https pages only: development over plain http
@@ -304,7 +309,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 	// Webhook endpoints kept in the database, beside MERCHANT_WEBHOOK_URL: every replica fans
 	// out and delivers, whether or not any endpoint exists yet.
 	endpointDeliverer := webhookendpoints.NewDeliverer(pool, tokenKeys, webhookendpoints.DelivererConfig{
-		DisableAfter: cfg.EndpointDisableAfter, Log: log.Named("endpoints"), Metrics: webhookendpoints.NewMetrics(reg)})
+		DisableAfter: cfg.EndpointDisableAfter, Log: log.Named("endpoints"), Metrics: webhookendpoints.NewMetrics(reg),
+		AllowPrivate: cfg.endpointAllowPrivate})
 	background.Add(1)
 	go func() { defer background.Done(); endpointDeliverer.Run(bgCtx) }()
 

@@ -140,7 +140,7 @@ func logSandbox(log *zap.Logger, msg string, c sandboxConfig) {
 		for _, s := range c.sites {
 			logins = append(logins, s.Login)
 		}
-		fields = append(fields, zap.Strings("siteLogins", logins)) // GATEWAY_SITES_FILE's; their secrets are its own
+		fields = append(fields, zap.Strings("siteLogins", logins)) // GATEWAY_SITES_FILE's or SANDBOX_SITES'; never their secrets
 	}
 	if c.generatedSecret {
 		fields = append(fields, zap.String("devSecretKey", c.SecretKey),
@@ -153,6 +153,13 @@ func logSandbox(log *zap.Logger, msg string, c sandboxConfig) {
 func runSandbox(ctx context.Context, environ []string, stdout io.Writer) error {
 	c, err := loadSandboxConfig(environ, "")
 	if err != nil {
+		return err
+	}
+	var alone sandboxAloneConfig
+	if err := env.ParseWithOptions(&alone, env.Options{Environment: env.ToMap(environ)}); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	if c.sites, err = parseSandboxSites(alone.Sites, c.Login); err != nil {
 		return err
 	}
 	log := newLogger(stdout)

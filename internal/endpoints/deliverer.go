@@ -36,6 +36,11 @@ type DelivererConfig struct {
 	DisableAfter time.Duration    // zero: DefaultDisableAfter
 	Log          *zap.Logger
 	Metrics      *Metrics // may be nil
+	// AllowPrivate lets posts connect to internal addresses (Config.AllowPrivate). Without
+	// it every connection is checked as it is made, so a host that resolves to an internal
+	// address after the endpoint was created is refused too; the client's Transport must
+	// then be an *http.Transport (or nil), and no proxy is used.
+	AllowPrivate bool
 }
 
 // Deliverer queues new events for the endpoints (FanOut) and posts each endpoint's queue,
@@ -81,6 +86,9 @@ func NewDeliverer(pool *pgxpool.Pool, keys *tokens.Keyring, cfg DelivererConfig)
 	}
 	// A redirect is a misconfiguration; following it would resend the event elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if !cfg.AllowPrivate {
+		client.Transport = guardTransport(client.Transport)
+	}
 	return &Deliverer{pool: pool, keys: keys, client: &client, now: cfg.Now, span: cfg.DisableAfter, log: cfg.Log,
 		metrics: cfg.Metrics, lease: claimLease, poll: pollInterval, timeout: postTimeout, backoff: webhooks.Backoff,
 		running: map[uuid.UUID]bool{}}

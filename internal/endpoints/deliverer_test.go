@@ -29,6 +29,7 @@ type fixture struct {
 	svc     *endpoints.Service
 	d       *endpoints.Deliverer
 	metrics *endpoints.Metrics
+	keys    *tokens.Keyring
 }
 
 func newFixture(t *testing.T, disableAfter time.Duration) *fixture {
@@ -37,11 +38,11 @@ func newFixture(t *testing.T, disableAfter time.Duration) *fixture {
 	clock := &fakeClock{now: time.Now().UTC()}
 	keys := tokens.Generate()
 	m := endpoints.NewMetrics(prometheus.NewRegistry())
-	svc := endpoints.NewService(pool, endpoints.Config{Keys: keys, EventTypes: orders.EventTypes(), DefaultURL: "https://shop.test/hooks?token=x", Now: clock.Now})
-	d := endpoints.NewDeliverer(pool, keys, endpoints.DelivererConfig{Now: clock.Now, DisableAfter: disableAfter, Log: zap.NewNop(), Metrics: m})
+	svc := endpoints.NewService(pool, endpoints.Config{Keys: keys, EventTypes: orders.EventTypes(), DefaultURL: "https://shop.test/hooks?token=x", Now: clock.Now, AllowPrivate: true})
+	d := endpoints.NewDeliverer(pool, keys, endpoints.DelivererConfig{Now: clock.Now, DisableAfter: disableAfter, Log: zap.NewNop(), Metrics: m, AllowPrivate: true})
 	// Retries every minute: the tests move the clock a minute at a time.
 	d.SetBackoff(func(int) time.Duration { return time.Minute })
-	return &fixture{pool: pool, clock: clock, svc: svc, d: d, metrics: m}
+	return &fixture{pool: pool, clock: clock, svc: svc, d: d, metrics: m, keys: keys}
 }
 
 // pass fans out every event committed so far (waiting while a transaction elsewhere on the
@@ -256,7 +257,7 @@ func TestEndpointFailingForTheSpanIsDisabledAndCounted(t *testing.T) {
 		t.Errorf("a disabled endpoint was posted to")
 	}
 	r.setFail(false)
-	if _, err := f.svc.Enable(context.Background(), c.ID, "fixed", admin); err != nil {
+	if _, _, err := f.svc.Enable(context.Background(), c.ID, "fixed", time.Time{}, admin); err != nil {
 		t.Fatal(err)
 	}
 	f.pass(t)

@@ -65,6 +65,15 @@ func checkURL(raw string) (string, error) {
 	return raw, nil
 }
 
+// hostOf is the host of a URL checkURL accepted, without its port or brackets.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
 // displayURL is raw without its query, which may carry a token: what lists and logs show.
 func displayURL(raw string) string {
 	u, err := url.Parse(raw)

@@ -17,7 +17,7 @@ func TestFanOutAcrossReplicasQueuesEveryEventOnce(t *testing.T) {
 	f := newFixture(t, 0)
 	f.create(t, "https://a.shop.test/hooks")
 	f.create(t, "https://b.shop.test/hooks")
-	other := endpoints.NewDeliverer(f.pool, tokens.Generate(), endpoints.DelivererConfig{Now: f.clock.Now, Log: zap.NewNop()})
+	other := endpoints.NewDeliverer(f.pool, tokens.Generate(), endpoints.DelivererConfig{Now: f.clock.Now, Log: zap.NewNop(), AllowPrivate: true})
 	ctx := context.Background()
 	order := insertOrder(t, f.pool)
 	const events = 60

@@ -40,6 +40,11 @@ type Config struct {
 	EventTypes []string        // every type the gateway writes: filters are checked against it
 	DefaultURL string          // MERCHANT_WEBHOOK_URL, listed as the default endpoint; "" for none
 	Now        func() time.Time
+	// AllowPrivate lets an endpoint's URL name an internal address: loopback, private,
+	// link-local (metadata services), unspecified (GATEWAY_ENDPOINT_ALLOW_PRIVATE, true in
+	// development only by default). Without it such a URL, or one whose host resolves to
+	// such an address, is refused.
+	AllowPrivate bool
 }
 
 // Service creates, lists, disables, enables, rotates and replays endpoints. Every change
@@ -67,6 +72,11 @@ func (s *Service) Create(ctx context.Context, rawURL string, types []string, by 
 	if err != nil {
 		return Created{}, err
 	}
+	if !s.cfg.AllowPrivate {
+		if err := checkHost(ctx, hostOf(u)); err != nil {
+			return Created{}, err
+		}
+	}
 	if types, err = checkTypes(types, s.cfg.EventTypes); err != nil {
 		return Created{}, err
 	}
@@ -74,12 +84,8 @@ func (s *Service) Create(ctx context.Context, rawURL string, types []string, by 
 	id := uuid.New()
 	secret := newSecret()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var enabled int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE disabled_at IS NULL`).Scan(&enabled); err != nil {
+		if err := checkRoom(ctx, tx); err != nil {
 			return err
-		}
-		if enabled >= MaxEndpoints {
-			return orders.Errorf(orders.EConflict, "%d endpoints are enabled already, the most there may be", enabled)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, url, event_types, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
 			id, u, types, now, actorName(by)); err != nil {
@@ -99,6 +105,24 @@ func (s *Service) Create(ctx context.Context, rawURL string, types []string, by 
 		return Created{}, err
 	}
 	return Created{Endpoint: e, Secret: secret}, nil
+}
+
+// checkRoom refuses one more enabled endpoint when MaxEndpoints are enabled already. It
+// holds, to the end of tx, the lock every change that enables an endpoint takes first, so
+// two such changes at once cannot both see room for one: the count is read after the other
+// has committed.
+func checkRoom(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('webhook_endpoints_enabled'))`); err != nil {
+		return err
+	}
+	var enabled int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE disabled_at IS NULL`).Scan(&enabled); err != nil {
+		return err
+	}
+	if enabled >= MaxEndpoints {
+		return orders.Errorf(orders.EConflict, "%d endpoints are enabled already, the most there may be: disable one first", enabled)
+	}
+	return nil
 }
 
 // addSecret seals secret for endpoint id and stores it as a current one.
@@ -241,20 +265,40 @@ func (s *Service) Disable(ctx context.Context, ref, reason string, by operators.
 
 // Enable posts to the endpoint again: what waits is delivered, oldest first, and its
 // failure span starts afresh. Enabling an enabled endpoint is a conflict.
-func (s *Service) Enable(ctx context.Context, ref, reason string, by operators.Actor) (Endpoint, error) {
-	return s.change(ctx, ref, operators.AuditEntry{Actor: by, Action: AuditEnable, Reason: strings.TrimSpace(reason)},
+//
+// Events written while the endpoint was disabled were not queued for it (a disabled
+// endpoint's queue does not grow, so an abandoned one never holds events past their
+// retention). A non-zero replaySince queues again, in the same transaction, every event since
+// then that its filter takes, as Replay does (field replaySince in errors); queued says how
+// many. Each order's events still go in their order.
+func (s *Service) Enable(ctx context.Context, ref, reason string, replaySince time.Time, by operators.Actor) (e Endpoint, queued int64, err error) {
+	entry := operators.AuditEntry{Actor: by, Action: AuditEnable, Reason: strings.TrimSpace(reason)}
+	if !replaySince.IsZero() {
+		entry.After, _ = json.Marshal(map[string]any{"replaySince": replaySince.UTC()})
+	}
+	e, err = s.change(ctx, ref, entry,
 		func(tx pgx.Tx, id uuid.UUID, cur Endpoint, now time.Time) error {
 			if cur.Enabled() {
 				return orders.Errorf(orders.EConflict, "webhook endpoint %s is enabled already", ref)
+			}
+			if err := checkRoom(ctx, tx); err != nil {
+				return err
 			}
 			if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, disabled_auto = false,
 				failing_since = NULL WHERE id = $1`, id); err != nil {
 				return err
 			}
 			// What waited is due now, not at the end of a long back-off.
-			_, err := tx.Exec(ctx, `UPDATE endpoint_deliveries SET next_attempt_at = $2 WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > $2`, id, now)
+			if _, err := tx.Exec(ctx, `UPDATE endpoint_deliveries SET next_attempt_at = $2 WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > $2`, id, now); err != nil {
+				return err
+			}
+			if replaySince.IsZero() {
+				return nil
+			}
+			queued, err = queueSince(ctx, tx, id, cur.EventTypes, replaySince, now, "replaySince")
 			return err
 		})
+	return e, queued, err
 }
 
 // Rotate gives the endpoint a new secret, returned this once. The secrets it had keep
@@ -288,24 +332,33 @@ func (s *Service) Replay(ctx context.Context, ref string, since time.Time, by op
 	var n int64
 	after, _ := json.Marshal(map[string]any{"since": since.UTC()})
 	_, err := s.change(ctx, ref, operators.AuditEntry{Actor: by, Action: AuditReplay, After: after},
-		func(tx pgx.Tx, id uuid.UUID, cur Endpoint, now time.Time) error {
-			if since.After(now) {
-				return &orders.Error{Code: orders.EInvalid, Field: "since", Message: "must not be in the future"}
-			}
-			tag, err := tx.Exec(ctx, `INSERT INTO endpoint_deliveries (endpoint_id, event_seq, subject, next_attempt_at, created_at)
-				SELECT $1, ev.seq, coalesce(ev.order_id, ev.autopay_id), $3, $3 FROM events ev
-				WHERE ev.created_at >= $2 AND (cardinality($4::text[]) = 0 OR ev.type = ANY($4::text[]))
-				ON CONFLICT ON CONSTRAINT endpoint_deliveries_once
-				DO UPDATE SET status = 'pending', next_attempt_at = EXCLUDED.next_attempt_at, delivered_at = NULL`,
-				id, since, now, cur.EventTypes)
-			if err != nil {
-				return err
-			}
-			if n = tag.RowsAffected(); n > MaxReplayEvents {
-				return &orders.Error{Code: orders.EInvalid, Field: "since",
-					Message: fmt.Sprintf("takes %d events, more than the %d one replay may: choose a later time", n, MaxReplayEvents)}
-			}
-			return nil
+		func(tx pgx.Tx, id uuid.UUID, cur Endpoint, now time.Time) (err error) {
+			n, err = queueSince(ctx, tx, id, cur.EventTypes, since, now, "since")
+			return err
 		})
 	return n, err
+}
+
+// queueSince queues for endpoint id, due at now, every event created since that types (none:
+// every type) takes, again if it was delivered, and returns how many. A time in the future,
+// or more than MaxReplayEvents, is invalid (named field) and tx must then be rolled back.
+func queueSince(ctx context.Context, tx pgx.Tx, id uuid.UUID, types []string, since, now time.Time, field string) (int64, error) {
+	if since.After(now) {
+		return 0, &orders.Error{Code: orders.EInvalid, Field: field, Message: "must not be in the future"}
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO endpoint_deliveries (endpoint_id, event_seq, subject, next_attempt_at, created_at)
+		SELECT $1, ev.seq, coalesce(ev.order_id, ev.autopay_id), $3, $3 FROM events ev
+		WHERE ev.created_at >= $2 AND (cardinality($4::text[]) = 0 OR ev.type = ANY($4::text[]))
+		ON CONFLICT ON CONSTRAINT endpoint_deliveries_once
+		DO UPDATE SET status = 'pending', next_attempt_at = EXCLUDED.next_attempt_at, delivered_at = NULL`,
+		id, since, now, types)
+	if err != nil {
+		return 0, err
+	}
+	n := tag.RowsAffected()
+	if n > MaxReplayEvents {
+		return n, &orders.Error{Code: orders.EInvalid, Field: field,
+			Message: fmt.Sprintf("takes %d events, more than the %d one replay may: choose a later time", n, MaxReplayEvents)}
+	}
+	return n, nil
 }

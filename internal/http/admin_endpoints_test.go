@@ -2,13 +2,16 @@ package http_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
 	"github.com/placetopay-gateway/gateway/internal/operators"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
 )
 
 // TestOperatorAPIManagesEndpoints: any operator lists the webhook endpoints (the default
@@ -82,5 +85,68 @@ func TestOperatorAPIManagesEndpoints(t *testing.T) {
 	var n int
 	if err := c.pool.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE action LIKE 'webhook_endpoint.%' AND actor_name = 'root@shop.test'`).Scan(&n); err != nil || n != 5 {
 		t.Errorf("audit rows = %d, %v; want create, disable, enable, rotate, replay", n, err)
+	}
+}
+
+// TestEndpointsRefuseInternalAddressesInProduction: in production an endpoint URL that
+// reaches the gateway's own networks (a metadata service, loopback, a private address) is a
+// 422 naming url, through the operator API and the console alike, and nothing is stored; a
+// public address is taken.
+func TestEndpointsRefuseInternalAddressesInProduction(t *testing.T) {
+	c := newConsoleEnvOn(t, pgtest.Pool(t), gatewayhttp.Config{Production: true})
+	admin := c.operator(t, "root@shop.test", operators.Admin)
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9090/admin/api", "https://10.1.2.3/hooks"} {
+		c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"`+u+`"}`, auth(admin)).wantProblem(t, http.StatusUnprocessableEntity, "invalid", "url")
+	}
+	b := c.signedIn(t, "boss@shop.test", operators.Admin)
+	csrf := b.get(t, "/console/endpoints").hidden(t, "csrf", `data-action="create_endpoint"`)
+	b.post(t, "/console/endpoints", url.Values{"csrf": {csrf}, "url": {"http://169.254.169.254/latest"}}).wantRedirect(t, "/console/endpoints")
+	b.get(t, "/console/endpoints").want(t, http.StatusOK, `id="error"`, "must not reach the gateway&#39;s own networks")
+	if n := c.count(t, `SELECT count(*) FROM webhook_endpoints`); n != 0 {
+		t.Fatalf("%d endpoints stored after refusals, want 0", n)
+	}
+	c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"https://203.0.113.10/hooks"}`, auth(admin)).wantStatus(t, http.StatusCreated)
+}
+
+// TestOperatorAPIEnablesWithReplay: enabling with replaySince queues again the events since
+// then (pending in the answer); a replaySince in the future is a 422 naming it and leaves the
+// endpoint disabled; disable takes no replaySince.
+func TestOperatorAPIEnablesWithReplay(t *testing.T) {
+	c := newConsoleEnv(t)
+	admin := c.operator(t, "root@shop.test", operators.Admin)
+	created := c.call(t, http.MethodPost, "/admin/api/endpoints", `{"url":"https://shop.test/a"}`, auth(admin))
+	created.wantStatus(t, http.StatusCreated)
+	var ep struct {
+		Endpoint struct {
+			ID string `json:"id"`
+		} `json:"endpoint"`
+	}
+	created.decode(t, &ep)
+	base := "/admin/api/endpoints/" + ep.Endpoint.ID
+	c.call(t, http.MethodPost, base+"/disable", `{"reason":"x","replaySince":"2026-01-01T00:00:00Z"}`, auth(admin)).wantStatus(t, http.StatusBadRequest)
+	c.call(t, http.MethodPost, base+"/disable", `{"reason":"moving"}`, auth(admin)).wantStatus(t, http.StatusOK)
+	since := time.Now().UTC().Add(-time.Second)
+	order := c.count(t, `SELECT count(*) FROM orders`) // nothing yet: an event needs an order
+	if order != 0 {
+		t.Fatalf("%d orders in a fresh database", order)
+	}
+	if _, err := c.pool.Exec(t.Context(), `INSERT INTO orders (id, reference, currency, total_minor, client_secret_hash) VALUES ($1, 'r-1', 'USD', 1000, $2)`,
+		uuid.New(), make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.pool.Exec(t.Context(), `INSERT INTO events (id, type, order_id, data) SELECT $1, 'order.failed', id, '{}' FROM orders`, uuid.New()); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+	c.call(t, http.MethodPost, base+"/enable", `{"replaySince":"`+future+`"}`, auth(admin)).wantProblem(t, http.StatusUnprocessableEntity, "invalid", "replaySince")
+	enabled := c.call(t, http.MethodPost, base+"/enable", `{"reason":"back","replaySince":"`+since.Format(time.RFC3339Nano)+`"}`, auth(admin))
+	enabled.wantStatus(t, http.StatusOK)
+	var got struct {
+		Enabled bool  `json:"enabled"`
+		Pending int64 `json:"pending"`
+	}
+	enabled.decode(t, &got)
+	if !got.Enabled || got.Pending != 1 {
+		t.Errorf("enable with replaySince answered %s, want enabled with the one event pending", enabled.body)
 	}
 }

@@ -106,7 +106,9 @@ func newConsoleEnvOn(t *testing.T, pool *pgxpool.Pool, cfg gatewayhttp.Config) *
 		Ready: func(context.Context) error { return nil }, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Console: &gatewayhttp.Console{Operators: ops, Keys: keys, Orders: orders.NewService(orders.NewStore(m.pool, zap.NewNop()), zap.NewNop()),
 			Money: m.money, Idempotency: m.idem, Log: zap.NewNop(), Registerer: reg,
-			Endpoints: endpoints.NewService(m.pool, endpoints.Config{Keys: tokens.Generate(), EventTypes: orders.EventTypes(), DefaultURL: "https://shop.test/hooks?token=t"})},
+			// As serve wires it: internal addresses are refused in production only.
+			Endpoints: endpoints.NewService(m.pool, endpoints.Config{Keys: tokens.Generate(), EventTypes: orders.EventTypes(), DefaultURL: "https://shop.test/hooks?token=t",
+				AllowPrivate: !cfg.Production})},
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)

@@ -77,11 +77,22 @@ func (s *Server) handleAdminCreateEndpoint(c echo.Context) error {
 // handleAdminEndpointState is POST /admin/api/endpoints/{id}/disable and /enable.
 func (s *Server) handleAdminEndpointState(enable bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var body reasonBody
-		if err := decodeJSON(c, &body); err != nil {
+		var body struct {
+			Reason      string    `json:"reason"`
+			ReplaySince time.Time `json:"replaySince"`
+		}
+		var err error
+		if enable {
+			err = decodeJSON(c, &body)
+		} else { // disable takes no replaySince
+			var r reasonBody
+			err = decodeJSON(c, &r)
+			body.Reason = r.Reason
+		}
+		if err != nil {
 			return err
 		}
-		e, err := s.setEndpointState(c, c.Param("id"), enable, body.Reason)
+		e, err := s.setEndpointState(c, c.Param("id"), enable, body.Reason, body.ReplaySince)
 		if err != nil {
 			return err
 		}
@@ -135,13 +146,14 @@ func (s *Server) createEndpoint(c echo.Context, url string, events []string) (en
 	return e, nil
 }
 
-// setEndpointState enables or disables the endpoint whose id is id, with reason.
-func (s *Server) setEndpointState(c echo.Context, id string, enable bool, reason string) (endpoints.Endpoint, error) {
+// setEndpointState enables or disables the endpoint whose id is id, with reason; enabling
+// with a non-zero replaySince also queues again every event since then.
+func (s *Server) setEndpointState(c echo.Context, id string, enable bool, reason string, replaySince time.Time) (endpoints.Endpoint, error) {
 	svc, ctx, by := s.console.Endpoints, c.Request().Context(), operatorActor(c)
 	var e endpoints.Endpoint
 	var err error
 	if enable {
-		e, err = svc.Enable(ctx, id, reason, by)
+		e, _, err = svc.Enable(ctx, id, reason, replaySince, by)
 	} else {
 		e, err = svc.Disable(ctx, id, reason, by)
 	}

@@ -76,7 +76,7 @@ func (s *Server) handleConsoleCreateEndpoint(c echo.Context) error {
 // handleConsoleEndpointState is POST /console/endpoints/{id}/disable and /enable.
 func (s *Server) handleConsoleEndpointState(enable bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		e, err := s.setEndpointState(c, c.Param("id"), enable, c.FormValue("reason"))
+		e, err := s.setEndpointState(c, c.Param("id"), enable, c.FormValue("reason"), time.Time{}) // the replay form queues events again
 		if err != nil {
 			return s.actionRefused(c, "/console/endpoints", err)
 		}
