@@ -67,6 +67,8 @@ var consoleTexts = locale.NewTexts(map[string]string{ //nolint:gosec // page tex
 	"Delivering": "Entregando", "Events waiting": "Eventos en espera", "Oldest waiting since": "El más antiguo espera desde",
 	"Pause delivery": "Pausar la entrega", "Resume delivery": "Reanudar la entrega",
 	"Send again every event created since (UTC)": "Enviar de nuevo cada evento creado desde (UTC)",
+	"Also send every event created since (UTC, optional)": "Enviar además cada evento creado desde (UTC, opcional)",
+	"Webhook endpoint %s enabled: what waited is delivered, oldest first, and %d events since %s are due again.": "Endpoint de webhooks %s habilitado: lo que esperaba se entrega, lo más antiguo primero, y %d eventos desde %s vuelven a enviarse.",
 	"until (UTC, empty: now)":                    "hasta (UTC, vacío: ahora)", "Event types, comma-separated (empty: all)": "Tipos de evento, separados por comas (vacío: todos)",
 	"Redeliver these events": "Reenviar estos eventos",
 	"it happened":            "se hizo", "it did not happen": "no se hizo",

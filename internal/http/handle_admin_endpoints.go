@@ -92,7 +92,7 @@ func (s *Server) handleAdminEndpointState(enable bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		e, err := s.setEndpointState(c, c.Param("id"), enable, body.Reason, body.ReplaySince)
+		e, _, err := s.setEndpointState(c, c.Param("id"), enable, body.Reason, body.ReplaySince)
 		if err != nil {
 			return err
 		}
@@ -148,20 +148,21 @@ func (s *Server) createEndpoint(c echo.Context, url string, events []string) (en
 
 // setEndpointState enables or disables the endpoint whose id is id, with reason; enabling
 // with a non-zero replaySince also queues again every event since then.
-func (s *Server) setEndpointState(c echo.Context, id string, enable bool, reason string, replaySince time.Time) (endpoints.Endpoint, error) {
+func (s *Server) setEndpointState(c echo.Context, id string, enable bool, reason string, replaySince time.Time) (endpoints.Endpoint, int64, error) {
 	svc, ctx, by := s.console.Endpoints, c.Request().Context(), operatorActor(c)
 	var e endpoints.Endpoint
+	var n int64
 	var err error
 	if enable {
-		e, _, err = svc.Enable(ctx, id, reason, replaySince, by)
+		e, n, err = svc.Enable(ctx, id, reason, replaySince, by)
 	} else {
 		e, err = svc.Disable(ctx, id, reason, by)
 	}
 	if err != nil {
-		return endpoints.Endpoint{}, err
+		return endpoints.Endpoint{}, 0, err
 	}
 	s.countEndpointAction(c)
-	return e, nil
+	return e, n, nil
 }
 
 // rotateEndpoint gives the endpoint a new secret; overlap is a Go duration, "" for 24h.

@@ -76,15 +76,28 @@ func (s *Server) handleConsoleCreateEndpoint(c echo.Context) error {
 // handleConsoleEndpointState is POST /console/endpoints/{id}/disable and /enable.
 func (s *Server) handleConsoleEndpointState(enable bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		e, err := s.setEndpointState(c, c.Param("id"), enable, c.FormValue("reason"), time.Time{}) // the replay form queues events again
+		var since time.Time
+		if v := formTime(c.FormValue("replaySince")); enable && v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return s.actionRefused(c, "/console/endpoints", &orders.Error{Code: orders.EInvalid, Field: "replaySince", Message: "must be a date and time (UTC)"})
+			}
+			since = t
+		}
+		e, n, err := s.setEndpointState(c, c.Param("id"), enable, c.FormValue("reason"), since)
 		if err != nil {
 			return s.actionRefused(c, "/console/endpoints", err)
 		}
-		msg := "Webhook endpoint %s disabled: its events wait until it is enabled."
-		if enable {
-			msg = "Webhook endpoint %s enabled: what waited is delivered, oldest first."
+		l := consoleLocale(c)
+		msg := l.T("Webhook endpoint %s disabled: its events wait until it is enabled.", e.URL)
+		switch {
+		case enable && !since.IsZero():
+			msg = l.T("Webhook endpoint %s enabled: what waited is delivered, oldest first, and %d events since %s are due again.",
+				e.URL, n, since.Format("2006-01-02 15:04"))
+		case enable:
+			msg = l.T("Webhook endpoint %s enabled: what waited is delivered, oldest first.", e.URL)
 		}
-		return s.redirectWithFlash(c, "/console/endpoints", consoleLocale(c).T(msg, e.URL), false)
+		return s.redirectWithFlash(c, "/console/endpoints", msg, false)
 	}
 }
 
