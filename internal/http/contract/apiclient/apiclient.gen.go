@@ -895,6 +895,7 @@ const (
 	ProblemCodeInvalid              ProblemCode = "invalid"
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeOverloaded           ProblemCode = "overloaded"
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeTooLarge             ProblemCode = "too_large"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
@@ -920,6 +921,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeMethodNotAllowed:
 		return true
 	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeOverloaded:
 		return true
 	case ProblemCodeRateLimited:
 		return true
@@ -2413,6 +2416,9 @@ type Invalid = Problem
 // NotFound RFC 9457 problem details.
 type NotFound = Problem
 
+// Overloaded RFC 9457 problem details.
+type Overloaded = Problem
+
 // PlacetoPayFailed defines model for PlacetoPayFailed.
 type PlacetoPayFailed struct {
 	Status PlacetoPayStatus `json:"status"`
@@ -3709,7 +3715,7 @@ type ClientInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -3723,7 +3729,7 @@ type ClientInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -4361,7 +4367,7 @@ func (c *Client) Release(ctx context.Context, id OrderID, params *ReleaseParams,
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -4385,7 +4391,7 @@ func (c *Client) PlacetopayNotificationWithBody(ctx context.Context, contentType
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -6397,7 +6403,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -6411,7 +6417,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -8807,6 +8813,11 @@ func (r ReleaseResponse) ContentType() string {
 	return ""
 }
 
+// PlacetopayNotificationResponse503Headers the declared response headers of an HTTP 503 response for PlacetopayNotification
+type PlacetopayNotificationResponse503Headers struct {
+	RetryAfter int
+}
+
 type PlacetopayNotificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8818,6 +8829,10 @@ type PlacetopayNotificationResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Overloaded
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PlacetopayNotificationResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8835,6 +8850,11 @@ func (r PlacetopayNotificationResponse) GetApplicationproblemJSON400() *BadReque
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r PlacetopayNotificationResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PlacetopayNotificationResponse) GetApplicationproblemJSON503() *Overloaded {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9058,6 +9078,11 @@ func (r AutopayWebhookResponse) ContentType() string {
 	return ""
 }
 
+// PlacetopaySiteNotificationResponse503Headers the declared response headers of an HTTP 503 response for PlacetopaySiteNotification
+type PlacetopaySiteNotificationResponse503Headers struct {
+	RetryAfter int
+}
+
 type PlacetopaySiteNotificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9071,6 +9096,10 @@ type PlacetopaySiteNotificationResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Overloaded
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PlacetopaySiteNotificationResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9093,6 +9122,11 @@ func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON404() *NotF
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON503() *Overloaded {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9569,7 +9603,7 @@ func (c *ClientWithResponses) ReleaseWithResponse(ctx context.Context, id OrderI
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -9589,7 +9623,7 @@ func (c *ClientWithResponses) PlacetopayNotificationWithBodyWithResponse(ctx con
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -11937,6 +11971,26 @@ func ParsePlacetopayNotificationResponse(rsp *http.Response) (*PlacetopayNotific
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PlacetopayNotificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12148,6 +12202,26 @@ func ParsePlacetopaySiteNotificationResponse(rsp *http.Response) (*PlacetopaySit
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PlacetopaySiteNotificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -1,0 +1,89 @@
+package http_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	gatewayhttp "github.com/placetopay-gateway/gateway/internal/http"
+	"github.com/placetopay-gateway/gateway/internal/orders"
+	"github.com/placetopay-gateway/gateway/internal/pgtest"
+	"github.com/placetopay-gateway/gateway/internal/placetopay"
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
+)
+
+// With every slot of the notification limit taken, a valid notification waits the limit's
+// wait, then is answered 503 with Retry-After, stores nothing and is counted as shed; once a
+// slot is free the same notification is taken.
+func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
+	const secret = "notify-secret"
+	pool := pgtest.Pool(t)
+	reg := prometheus.NewRegistry()
+	inbox := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool, zap.NewNop()), orders.NewWaker(), zap.NewNop()), reg)
+	e := newEnvWith(t, gatewayhttp.Config{APIKeys: []string{apiKey}, Inbox: inbox,
+		Intake: gatewayhttp.IntakeLimit{Concurrent: 2, Wait: 20 * time.Millisecond}}, zap.NewNop())
+
+	const date = "2026-03-10T09:31:12-05:00"
+	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 640, "APPROVED", date, secret)
+	body := `{"status":{"status":"APPROVED","reason":"00","date":"` + date + `"},"requestId":640,"reference":"R-1","signature":"` + sig + `"}`
+	shed := func() float64 {
+		t.Helper()
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			for _, m := range f.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if f.GetName() == "gateway_placetopay_notifications_total" && labels["outcome"] == "shed" && labels["algorithm"] == "unknown" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		t.Fatal(`no gateway_placetopay_notifications_total{outcome="shed"}`)
+		return 0
+	}
+	stored := func() int {
+		var n int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM notifications`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	release := e.srv.HoldIntakeSlotsForTest()
+	for _, path := range []string{"/webhooks/placetopay", "/webhooks/placetopay/default"} {
+		start := time.Now()
+		r := e.do(t, http.MethodPost, path, body, auth(""))
+		took := time.Since(start)
+		r.wantProblem(t, http.StatusServiceUnavailable, "overloaded", "")
+		if got := r.header.Get("Retry-After"); got != "1" {
+			t.Errorf("%s: Retry-After = %q, want 1", path, got)
+		}
+		if took < 20*time.Millisecond || took > 2*time.Second {
+			t.Errorf("%s: refused after %v, want the limit's wait (20 ms) and not much more", path, took)
+		}
+	}
+	if n := stored(); n != 0 {
+		t.Errorf("notifications stored while the limit was full: %d, want 0", n)
+	}
+	if n := shed(); n != 2 {
+		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v, want 2`, n)
+	}
+
+	release()
+	e.do(t, http.MethodPost, "/webhooks/placetopay", body, auth("")).wantStatus(t, http.StatusOK)
+	if n := stored(); n != 1 {
+		t.Errorf("notifications stored once a slot was free: %d, want 1", n)
+	}
+	if n := shed(); n != 2 {
+		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v after an accepted one, want still 2`, n)
+	}
+}
