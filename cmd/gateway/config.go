@@ -194,7 +194,7 @@ func (c *config) validate() error {
 		return bad("GATEWAY_RATE_LIMIT", "must be between 0 (no limit) and 100000 requests a minute, not %d", c.RateLimit)
 	}
 	if c.NotificationLimit < -1 || c.NotificationLimit > 100000 {
-		return bad("GATEWAY_NOTIFICATION_LIMIT", "must be between 1 and 100000 notifications at once, 0 (the database pool's size) or -1 (no limit), not %d", c.NotificationLimit)
+		return bad("GATEWAY_NOTIFICATION_LIMIT", "must be between 1 and 100000 notifications at once, 0 (twice the database pool's size) or -1 (no limit), not %d", c.NotificationLimit)
 	}
 	for _, p := range c.TrustedProxies {
 		n, err := parseNetwork(p)

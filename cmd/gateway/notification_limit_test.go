@@ -2,15 +2,15 @@ package main
 
 import "testing"
 
-// GATEWAY_NOTIFICATION_LIMIT: 0 is the pool's size, -1 no limit, anything else as given.
-func TestNotificationLimitDefaultsToThePoolSize(t *testing.T) {
+// GATEWAY_NOTIFICATION_LIMIT: 0 is twice the pool's size, -1 no limit, anything else as given.
+func TestNotificationLimitDefaultsToTwiceThePoolSize(t *testing.T) {
 	for _, tt := range []struct {
 		configured int
 		pool       int32
 		want       int
 	}{
-		{0, 4, 4},
-		{0, 16, 16},
+		{0, 4, 8},
+		{0, 16, 32},
 		{-1, 4, 0},
 		{32, 4, 32},
 	} {

@@ -82,15 +82,15 @@ func newLogger(w io.Writer) *zap.Logger {
 	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), zap.InfoLevel))
 }
 
-// notificationLimit is GATEWAY_NOTIFICATION_LIMIT at work: 0 is the pool's size (the
-// intake then never waits for a connection behind more notifications than the pool
-// serves at once), -1 no limit.
+// notificationLimit is GATEWAY_NOTIFICATION_LIMIT at work: 0 is twice the pool's size (a
+// notification holds its slot while its body is read and verified and its answer written,
+// not only while it uses a connection: twice keeps every connection busy), -1 no limit.
 func notificationLimit(configured int, poolSize int32) int {
 	switch {
 	case configured < 0:
 		return 0
 	case configured == 0:
-		return int(poolSize)
+		return 2 * int(poolSize)
 	}
 	return configured
 }

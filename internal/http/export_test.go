@@ -19,7 +19,8 @@ func (s *Server) RoutesForTest() [][2]string {
 }
 
 // HoldIntakeSlotsForTest takes every slot of the notification limit, as that many
-// notifications being taken in would, and returns what gives them back.
+// notifications being taken in would, and returns what gives them back. Its queue is as
+// configured.
 func (s *Server) HoldIntakeSlotsForTest() (release func()) {
 	n := cap(s.intake.slots)
 	for range n {

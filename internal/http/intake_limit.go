@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,15 +13,19 @@ import (
 // IntakeLimit bounds the PlacetoPay notifications taken in at once. Past the database's
 // capacity, notifications would otherwise queue for a connection without bound: each waiting
 // request holds its goroutine and body, answers slow down for all, and memory grows. With the
-// limit, a notification waits at most Wait for a slot and is otherwise answered 503 at once,
-// stored nowhere. PlacetoPay never sends a notification again, whatever the answer: the
-// prober's routine query of the session (GATEWAY_PROBE_INTERVAL) finds the payment instead.
+// limit, Concurrent notifications are taken in at once and up to Queue more wait for a turn,
+// at most Wait each; one more than that is answered 503 at once, and so is one whose wait runs
+// out; it is read no further and stored nowhere. PlacetoPay never sends a notification again,
+// whatever the answer: the prober's routine query of the session (GATEWAY_PROBE_INTERVAL)
+// finds the payment instead.
 type IntakeLimit struct {
 	// Concurrent is how many notifications are taken in at once (GATEWAY_NOTIFICATION_LIMIT);
 	// 0 turns the limit off.
 	Concurrent int
-	// Wait is how long a notification waits for a slot before it is refused (0: 50 ms).
-	Wait time.Duration
+	// Queue is how many more may wait for a turn (0: four times Concurrent), and Wait how
+	// long each may wait (0: one second).
+	Queue int
+	Wait  time.Duration
 }
 
 // intakeTimeout bounds the database work of one notification taken in, the wait for a
@@ -28,36 +33,51 @@ type IntakeLimit struct {
 // its slot until PlacetoPay gives up.
 const intakeTimeout = 5 * time.Second
 
-// defaultIntakeWait is IntakeLimit.Wait's default.
-const defaultIntakeWait = 50 * time.Millisecond
+// The defaults of IntakeLimit.Queue (per slot) and IntakeLimit.Wait.
+const (
+	defaultIntakeQueuePerSlot = 4
+	defaultIntakeWait         = time.Second
+)
 
-// intakeSlots is the limit at work: a slot per notification taken in.
+// intakeSlots is the limit at work: a slot per notification taken in, and a count of those
+// waiting for one.
 type intakeSlots struct {
-	slots chan struct{}
-	wait  time.Duration
+	slots   chan struct{}
+	waiting atomic.Int64
+	queue   int64
+	wait    time.Duration
 }
 
 func newIntakeSlots(l IntakeLimit) *intakeSlots {
 	if l.Concurrent <= 0 {
 		return nil
 	}
-	wait := l.Wait
-	if wait <= 0 {
-		wait = defaultIntakeWait
+	in := &intakeSlots{slots: make(chan struct{}, l.Concurrent), queue: int64(l.Queue), wait: l.Wait}
+	if in.queue <= 0 {
+		in.queue = defaultIntakeQueuePerSlot * int64(l.Concurrent)
 	}
-	return &intakeSlots{slots: make(chan struct{}, l.Concurrent), wait: wait}
+	if in.wait <= 0 {
+		in.wait = defaultIntakeWait
+	}
+	return in
 }
 
 // errOverloaded is a notification refused for want of a slot: 503 with Retry-After.
 var errOverloaded = errors.New("too many notifications being taken in; retry in 1 second")
 
-// acquire takes a slot, waiting at most the limit's wait; false when none came free.
+// acquire takes a slot: at once when one is free, else after waiting in the queue at most
+// the limit's wait; false at once when the queue is full, or when the wait ran out.
 func (l *intakeSlots) acquire(ctx context.Context) bool {
 	select {
 	case l.slots <- struct{}{}:
 		return true
 	default:
 	}
+	if l.waiting.Add(1) > l.queue {
+		l.waiting.Add(-1)
+		return false
+	}
+	defer l.waiting.Add(-1)
 	t := time.NewTimer(l.wait)
 	defer t.Stop()
 	select {

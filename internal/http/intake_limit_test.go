@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,16 +17,17 @@ import (
 	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
-// With every slot of the notification limit taken, a valid notification waits the limit's
-// wait, then is answered 503 with Retry-After, stores nothing and is counted as shed; once a
-// slot is free the same notification is taken.
+// With every slot of the notification limit taken, a valid notification waits in the queue
+// the limit's wait, then is answered 503 with Retry-After, stores nothing and is counted as
+// shed; with the queue full too, it is refused at once; once a slot is free the same
+// notification is taken.
 func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
 	const secret = "notify-secret"
 	pool := pgtest.Pool(t)
 	reg := prometheus.NewRegistry()
 	inbox := webhooks.NewInbox(secret, webhooks.AllSignatures, orders.NewNotifications(orders.NewStore(pool, zap.NewNop()), orders.NewWaker(), zap.NewNop()), reg)
 	e := newEnvWith(t, gatewayhttp.Config{APIKeys: []string{apiKey}, Inbox: inbox,
-		Intake: gatewayhttp.IntakeLimit{Concurrent: 2, Wait: 20 * time.Millisecond}}, zap.NewNop())
+		Intake: gatewayhttp.IntakeLimit{Concurrent: 2, Queue: 1, Wait: 300 * time.Millisecond}}, zap.NewNop())
 
 	const date = "2026-03-10T09:31:12-05:00"
 	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, 640, "APPROVED", date, secret)
@@ -59,7 +61,8 @@ func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
 	}
 
 	release := e.srv.HoldIntakeSlotsForTest()
-	for _, path := range []string{"/webhooks/placetopay", "/webhooks/placetopay/default"} {
+	refused := func(path string) time.Duration {
+		t.Helper()
 		start := time.Now()
 		r := e.do(t, http.MethodPost, path, body, auth(""))
 		took := time.Since(start)
@@ -67,15 +70,37 @@ func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
 		if got := r.header.Get("Retry-After"); got != "1" {
 			t.Errorf("%s: Retry-After = %q, want 1", path, got)
 		}
-		if took < 20*time.Millisecond || took > 2*time.Second {
-			t.Errorf("%s: refused after %v, want the limit's wait (20 ms) and not much more", path, took)
+		return took
+	}
+	// Alone in the queue: refused when its wait runs out.
+	for _, path := range []string{"/webhooks/placetopay", "/webhooks/placetopay/default"} {
+		if took := refused(path); took < 300*time.Millisecond || took > 3*time.Second {
+			t.Errorf("%s: refused after %v, want the limit's wait (300 ms) and not much more", path, took)
 		}
+	}
+	// One waiting fills the queue (Queue: 1): the next is refused without waiting.
+	first := make(chan int)
+	go func() {
+		res, err := http.Post(e.ts.URL+"/webhooks/placetopay", "application/json", strings.NewReader(body))
+		if err != nil {
+			first <- 0
+			return
+		}
+		res.Body.Close()
+		first <- res.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if took := refused("/webhooks/placetopay"); took >= 300*time.Millisecond {
+		t.Errorf("with the queue full, refused after %v, want at once", took)
+	}
+	if status := <-first; status != http.StatusServiceUnavailable {
+		t.Errorf("the one waiting in the queue: %d, want 503", status)
 	}
 	if n := stored(); n != 0 {
 		t.Errorf("notifications stored while the limit was full: %d, want 0", n)
 	}
-	if n := shed(); n != 2 {
-		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v, want 2`, n)
+	if n := shed(); n != 4 {
+		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v, want 4`, n)
 	}
 
 	release()
@@ -83,7 +108,7 @@ func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
 	if n := stored(); n != 1 {
 		t.Errorf("notifications stored once a slot was free: %d, want 1", n)
 	}
-	if n := shed(); n != 2 {
-		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v after an accepted one, want still 2`, n)
+	if n := shed(); n != 4 {
+		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v after an accepted one, want still 4`, n)
 	}
 }
