@@ -1,16 +1,17 @@
 -- One notification taken in, as POST /webhooks/placetopay stores it (make bench): the
--- session's site read by its request id (internal/orders, GetSessionByRequestID), then the
--- notification stored raw and its session marked in one statement (AcceptNotification),
--- with a body of the same size. The sessions are those flow.sql paid, renumbered 1..:sessions
--- (intakeSetupSQL); each notification is new, dated an hour back, as the load phase's are. One
--- run of this script is one pgbench "transaction"; its rate is the database's ceiling for
--- the intake on this machine.
+-- statement AcceptNotification of internal/orders, which checks the session's site, stores
+-- the notification raw and marks its session, with a body of the same size. The sessions are
+-- those flow.sql paid, renumbered 1..:sessions (intakeSetupSQL); each notification is new,
+-- dated an hour back, as the load phase's are. One run of this script is one pgbench
+-- "transaction"; its rate is the database's ceiling for the intake on this machine.
 \set rid random(1, :sessions)
 \set n random(1, 9000000000000000)
-SELECT * FROM checkout_sessions WHERE request_id = :rid;
-WITH stored AS (
+WITH other AS (
+    SELECT 1 FROM checkout_sessions WHERE request_id = :rid AND site <> 'default'
+), stored AS (
     INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-    VALUES ('checkout', :rid, NULL, 'B' || :rid, 'APPROVED', 'sha256', sha256(('n' || :n)::bytea), convert_to(repeat('n', 280), 'UTF8'))
+    SELECT 'checkout', :rid, NULL, 'B' || :rid, 'APPROVED', 'sha256', sha256(('n' || :n)::bytea), convert_to(repeat('n', 280), 'UTF8')
+    WHERE NOT EXISTS (SELECT 1 FROM other)
     ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
     RETURNING (xmax = 0) AS inserted
 ), due AS (
@@ -20,4 +21,4 @@ WITH stored AS (
       AND (last_checked_at IS NULL OR last_checked_at < now() - interval '1 hour' + interval '1 minute')
     RETURNING id
 )
-SELECT stored.inserted::bool AS inserted FROM stored;
+SELECT coalesce((SELECT inserted FROM stored), false) AS inserted, EXISTS (SELECT 1 FROM other) AS other_site;
