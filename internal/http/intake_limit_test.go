@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,5 +111,46 @@ func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
 	}
 	if n := shed(); n != 4 {
 		t.Errorf(`gateway_placetopay_notifications_total{outcome="shed"} = %v after an accepted one, want still 4`, n)
+	}
+}
+
+// A notification refused for want of a slot is lost, as PlacetoPay never sends it again:
+// the session's routine query finds the payment it announced, and the order is paid.
+func TestARefusedNotificationsPaymentIsFoundByTheProbe(t *testing.T) {
+	e := newMoneyEnv(t, gatewayhttp.Config{Intake: gatewayhttp.IntakeLimit{Concurrent: 1, Queue: 1, Wait: 10 * time.Millisecond}})
+	o, requestID := e.checkout(t, "12.00")
+	e.provider.list(requestID, orders.ProviderPayment{InternalReference: 7001, Status: orders.ProviderApproved,
+		Currency: "USD", AmountMinor: 1200, AmountOK: true})
+	e.provider.settle(requestID, orders.ProviderApproved)
+
+	const date = "2026-03-10T09:31:12-05:00"
+	sig, _ := placetopay.NotificationSignature(placetopay.SHA256, requestID, "APPROVED", date, "secret")
+	body := fmt.Sprintf(`{"status":{"status":"APPROVED","reason":"00","date":"%s"},"requestId":%d,"reference":"R-1","signature":"%s"}`, date, requestID, sig)
+	release := e.srv.HoldIntakeSlotsForTest()
+	e.do(t, http.MethodPost, "/webhooks/placetopay", body, auth("")).wantProblem(t, http.StatusServiceUnavailable, "overloaded", "")
+	release()
+	if n := e.count(t, `SELECT count(*) FROM notifications`); n != 0 {
+		t.Fatalf("%d notifications stored after a 503, want 0", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM checkout_sessions WHERE request_id = $1 AND notified_at IS NULL AND next_check_at IS NOT NULL`, requestID); n != 1 {
+		t.Fatalf("the session is not left to its routine check (%d rows)", n)
+	}
+
+	// The routine check comes due (at most a probe interval after the checkout opened).
+	if _, err := e.pool.Exec(context.Background(), `UPDATE checkout_sessions SET next_check_at = now() WHERE request_id = $1`, requestID); err != nil {
+		t.Fatal(err)
+	}
+	store := orders.NewStore(e.pool, zap.NewNop())
+	prober := orders.NewProber(store, e.money.Reconciler, orders.NewWaker(), orders.Config{PublicURL: "http://gateway.test", ProbeInterval: time.Minute},
+		zap.NewNop(), orders.NewMetrics(nil))
+	if n := prober.ProbeDue(context.Background()); n != 1 {
+		t.Errorf("ProbeDue checked %d sessions, want 1", n)
+	}
+	var st string
+	if err := e.pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE id = $1`, o.ID).Scan(&st); err != nil {
+		t.Fatal(err)
+	}
+	if st != "paid" {
+		t.Errorf("order is %s after the probe's query, want paid", st)
 	}
 }
