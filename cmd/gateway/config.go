@@ -51,6 +51,7 @@ type config struct {
 	TokenKey               string        `env:"GATEWAY_TOKEN_KEY"`
 	Pprof                  bool          `env:"GATEWAY_PPROF"`
 	RateLimit              int           `env:"GATEWAY_RATE_LIMIT" envDefault:"600"`
+	NotificationLimit      int           `env:"GATEWAY_NOTIFICATION_LIMIT"`
 	TrustedProxies         []string      `env:"GATEWAY_TRUSTED_PROXIES" envSeparator:","`
 	SitesFile              string        `env:"GATEWAY_SITES_FILE"`
 
@@ -205,6 +206,9 @@ func (c *config) validate() error {
 	}
 	if c.RateLimit < 0 || c.RateLimit > 100000 {
 		return bad("GATEWAY_RATE_LIMIT", "must be between 0 (no limit) and 100000 requests a minute, not %d", c.RateLimit)
+	}
+	if c.NotificationLimit < -1 || c.NotificationLimit > 100000 {
+		return bad("GATEWAY_NOTIFICATION_LIMIT", "must be between 1 and 100000 notifications at once, 0 (twice the database pool's size) or -1 (no limit), not %d", c.NotificationLimit)
 	}
 	for _, p := range c.TrustedProxies {
 		n, err := parseNetwork(p)
@@ -400,6 +404,7 @@ func (c *config) logFields() map[string]any {
 		"GATEWAY_PPROF":                       c.Pprof,
 		"GATEWAY_CONSOLE_URL":                 c.ConsoleURL,
 		"GATEWAY_RATE_LIMIT":                  c.RateLimit,
+		"GATEWAY_NOTIFICATION_LIMIT":          c.NotificationLimit,
 		"GATEWAY_TRUSTED_PROXIES":             c.TrustedProxies,
 		"GATEWAY_RETENTION_NOTIFICATIONS":     c.RetentionNotifications.String(),
 		"GATEWAY_RETENTION_EVENT_DELIVERIES":  c.RetentionEventDeliveries.String(),

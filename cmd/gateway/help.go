@@ -87,6 +87,7 @@ var varHelp = map[string]string{
 	"GATEWAY_TOKEN_KEY":                   "keys that seal card tokens and stored answers, id:key pairs (none: development makes one)",
 	"GATEWAY_PPROF":                       "serve Go's profiles on the admin listener",
 	"GATEWAY_RATE_LIMIT":                  "requests a minute per client address on the routes with no API key (0: off)",
+	"GATEWAY_NOTIFICATION_LIMIT":          "PlacetoPay notifications taken in at once; four times as many more wait up to 1 s, then 503 (0: twice the database pool's size; -1: no limit)",
 	"GATEWAY_TRUSTED_PROXIES":             "proxies whose X-Forwarded-For is believed",
 	"GATEWAY_RETENTION_NOTIFICATIONS":     "how long PlacetoPay's raw notifications are kept (90d or a Go duration)",
 	"GATEWAY_RETENTION_EVENT_DELIVERIES":  "how long event delivery attempts are kept",

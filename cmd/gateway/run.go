@@ -83,6 +83,19 @@ func newLogger(w io.Writer) *zap.Logger {
 	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), zap.InfoLevel))
 }
 
+// notificationLimit is GATEWAY_NOTIFICATION_LIMIT at work: 0 is twice the pool's size (a
+// notification holds its slot while its body is read and verified and its answer written,
+// not only while it uses a connection: twice keeps every connection busy), -1 no limit.
+func notificationLimit(configured int, poolSize int32) int {
+	switch {
+	case configured < 0:
+		return 0
+	case configured == 0:
+		return 2 * int(poolSize)
+	}
+	return configured
+}
+
 // openPool connects to Postgres, waiting up to ten seconds for it to answer.
 func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	pcfg, err := pgxpool.ParseConfig(url)
@@ -242,7 +255,8 @@ func serve(ctx context.Context, environ []string, stdout io.Writer) error {
 		Inbox: inbox, Events: webhooks.NewEventLog(pool), Wallet: money.wallet,
 		Demo: cfg.sandboxMode() && !cfg.production(), PublicURL: cfg.PublicURL, Production: cfg.production(),
 		Autopay: autopaySvc, AutopayWebhook: autopayHook,
-		RateLimit: gatewayhttp.RateLimit{PerMinute: cfg.RateLimit, TrustedProxies: cfg.trustedProxies}}, ordersSvc, idem, log.Named("http"), reg)
+		RateLimit: gatewayhttp.RateLimit{PerMinute: cfg.RateLimit, TrustedProxies: cfg.trustedProxies},
+		Intake:    gatewayhttp.IntakeLimit{Concurrent: notificationLimit(cfg.NotificationLimit, pool.Config().MaxConns)}}, ordersSvc, idem, log.Named("http"), reg)
 	ready := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()

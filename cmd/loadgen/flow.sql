@@ -41,11 +41,14 @@ UPDATE idempotency_keys SET state = 'done', response_status = 201, response_head
   response_body = convert_to(repeat('s', 180), 'UTF8')
 WHERE owner = 'bench' AND key = 'checkout-' || :rid AND state = 'in_flight';
 
--- POST /webhooks/placetopay: the notification stored raw and the session marked, in one
--- statement.
-WITH stored AS (
+-- POST /webhooks/placetopay: the session's site checked, the notification stored raw and
+-- the session marked, in one statement.
+WITH other AS (
+    SELECT 1 FROM checkout_sessions WHERE request_id = :rid AND site <> 'default'
+), stored AS (
     INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-    VALUES ('checkout', :rid, NULL, 'B' || :rid, 'APPROVED', 'sha256', sha256(('n' || :rid)::bytea), convert_to(repeat('n', 280), 'UTF8'))
+    SELECT 'checkout', :rid, NULL, 'B' || :rid, 'APPROVED', 'sha256', sha256(('n' || :rid)::bytea), convert_to(repeat('n', 280), 'UTF8')
+    WHERE NOT EXISTS (SELECT 1 FROM other)
     ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
     RETURNING (xmax = 0) AS inserted
 ), due AS (
@@ -55,7 +58,7 @@ WITH stored AS (
       AND (last_checked_at IS NULL OR last_checked_at < now() + interval '1 minute')
     RETURNING id
 )
-SELECT stored.inserted FROM stored;
+SELECT coalesce((SELECT inserted FROM stored), false) AS inserted, EXISTS (SELECT 1 FROM other) AS other_site;
 
 -- The probe claims the notified session (SKIP LOCKED, with a lease) ...
 UPDATE checkout_sessions SET next_check_at = now() + interval '60 seconds', notified_at = NULL

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/placetopay-gateway/gateway/internal/loadtest"
 )
@@ -28,6 +29,9 @@ type phase struct {
 	Rec     *loadtest.Recorder
 	Usage   loadtest.PhaseUsage
 	Names   []string // the latencies to report, in order
+	// Transactions is how many transactions the gateway's database ran during the phase
+	// (each statement outside BEGIN … COMMIT is one); 0 when unknown.
+	Transactions int64
 }
 
 func (p *phase) rate() float64 { return float64(p.Done) / p.Elapsed.Seconds() }
@@ -99,6 +103,7 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	ccNames := []string{"create-order", "checkout", "create-order + checkout"}
 
 	measure := func(name, mode string, names []string, d time.Duration, drive func(*loadtest.Recorder) int64) *phase {
+		xacts := dbTransactions(ctx, o.databaseURL)
 		fmt.Fprintf(stdout, "loadgen: %s (%s, %s) ...\n", name, mode, d)
 		rec := loadtest.NewRecorder()
 		rl.Observe(func(d time.Duration, status int, err error) {
@@ -127,6 +132,9 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 			}
 		}
 		p := &phase{Name: name, Mode: mode, Elapsed: time.Since(t), Done: done, Rec: rec, Usage: sampler.Done(), Names: names}
+		if before, after := xacts, dbTransactions(ctx, o.databaseURL); before > 0 && after > before {
+			p.Transactions = after - before
+		}
 		rl.Observe(nil)
 		r.phases = append(r.phases, p)
 		fmt.Fprintf(stdout, "loadgen:   %.1f/s, %d errors, gateway %.0f MB RSS, %.2f cores\n",
@@ -137,8 +145,9 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 	// Warm up connections, caches and the JIT-free but allocation-hungry first requests.
 	closedLoop(ctx, 4, 3*time.Second, loadtest.NewRecorder(), fullFlow)
 
-	measure("full flows, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), flowNames, o.duration,
+	ff := measure("full flows, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), flowNames, o.duration,
 		func(rec *loadtest.Recorder) int64 { return closedLoop(ctx, o.concurrency, o.duration, rec, fullFlow) })
+	r.fullFlows = ff
 	cc := measure("create-order + checkout, closed loop", fmt.Sprintf("closed, %d in flight", o.concurrency), ccNames, o.duration,
 		func(rec *loadtest.Recorder) int64 {
 			return closedLoop(ctx, o.concurrency, o.duration, rec, checkoutOnly)
@@ -163,16 +172,35 @@ func runLoad(ctx context.Context, o options, r *report, stdout io.Writer) error 
 		func(rec *loadtest.Recorder) int64 { return openLoop(ctx, rate, o.duration, rec, fullFlow) })
 
 	// Notifications for sessions that are paid already, each with its own date so that each
-	// is stored as new and marks its session for a query, as a real one does.
+	// is stored as new, as a real one is.
 	if len(paid) == 0 {
 		return fmt.Errorf("no flow reached paid; see the logs in %s", o.dir)
 	}
-	measure("notifications, open loop", fmt.Sprintf("open, %.0f/s", o.notifyRate), []string{"notification"}, o.notifyFor,
-		func(rec *loadtest.Recorder) int64 {
-			return notifyLoop(ctx, o.notifyRate, o.notifyFor, rec, client, gw.URL+"/webhooks/placetopay", st.Secret, paid)
-		})
+	rss := int64(0)
+	if u, err := loadtest.ReadUsage(gw.Pid()); err == nil {
+		rss = u.RSS
+	}
+	runIntake(ctx, o, r, measure, newNotifier(client, gw.URL+"/webhooks/placetopay", st.Secret, paid), rss)
 	r.gatewayPeakRSS = peakRSS(gw.Pid())
 	return nil
+}
+
+// measureFunc runs one phase: drive puts the load on and returns how many runs succeeded.
+type measureFunc func(name, mode string, names []string, d time.Duration, drive func(*loadtest.Recorder) int64) *phase
+
+// dbTransactions is the transactions committed and rolled back in dbURL's database so far
+// (pg_stat_database, which backends update about once a second), 0 when it cannot be read.
+func dbTransactions(ctx context.Context, dbURL string) int64 {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+		return 0
+	}
+	return n
 }
 
 type paidSession struct {
@@ -255,37 +283,6 @@ func openLoop(ctx context.Context, rate float64, d time.Duration, rec *loadtest.
 	}
 	wg.Wait()
 	return ok.Load()
-}
-
-// notifyLoop posts signed APPROVED notifications for the paid sessions at rate for d and
-// returns how many the gateway accepted (200).
-func notifyLoop(ctx context.Context, rate float64, d time.Duration, rec *loadtest.Recorder, c *loadtest.Client, url, secret string, paid []paidSession) int64 {
-	base := time.Now().Add(-time.Hour)
-	var n atomic.Int64
-	var accepted atomic.Int64
-	openLoop(ctx, rate, d, rec, func(ctx context.Context, rec *loadtest.Recorder, at time.Time) bool {
-		i := n.Add(1) - 1
-		s := paid[int(i)%len(paid)]
-		date := base.Add(-time.Duration(i/int64(len(paid))) * time.Second).Format(time.RFC3339)
-		body, _ := loadtest.Approval(s.requestID, s.reference, date, secret)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.HTTP.Do(req)
-		if err != nil {
-			rec.Error("notification: transport")
-			return false
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		rec.Observe("notification", time.Since(at))
-		if resp.StatusCode != http.StatusOK {
-			rec.Error("notification: http " + strconv.Itoa(resp.StatusCode))
-			return false
-		}
-		accepted.Add(1)
-		return true
-	})
-	return accepted.Load()
 }
 
 // saveProfile saves the gateway's CPU profile over the next d in file.

@@ -54,8 +54,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each load phase")
 	flag.IntVar(&o.concurrency, "concurrency", 16, "closed-loop concurrency (flows in flight)")
 	flag.Float64Var(&o.rate, "rate", 0, "open-loop rate of create-order + checkout, per second (0: half the target, 0.125 × the pgbench rate)")
-	flag.Float64Var(&o.notifyRate, "notify-rate", 2500, "open-loop rate of the notification phase, per second")
-	flag.DurationVar(&o.notifyFor, "notify-duration", 10*time.Second, "length of the notification phase")
+	flag.Float64Var(&o.notifyRate, "notify-rate", 0, "open-loop rate of the notification phase, per second (0: half the intake's measured capacity)")
+	flag.DurationVar(&o.notifyFor, "notify-duration", 10*time.Second, "length of each notification phase (capacity, half of it, twice it)")
 	flag.DurationVar(&o.pgbenchFor, "pgbench-duration", 15*time.Second, "length of the pgbench run")
 	flag.IntVar(&o.pgbenchConns, "pgbench-clients", 8, "pgbench clients")
 	flag.StringVar(&o.probe, "probe-interval", "1m", "the gateway's GATEWAY_PROBE_INTERVAL: approvals must reach it by notification")
@@ -121,13 +121,13 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "loadgen: probe cost: %s\n", o.probeCost)
 
 	if !o.skipPgbench && !o.latencyOnly {
-		fmt.Fprintln(stdout, "loadgen: pgbench with one flow's inserts and updates ...")
+		fmt.Fprintln(stdout, "loadgen: pgbench with one flow's writes, then one notification's intake ...")
 		res, err := runPgbench(ctx, o)
 		if err != nil {
 			return fmt.Errorf("pgbench: %w", err)
 		}
 		r.pgbench = res
-		fmt.Fprintf(stdout, "loadgen: pgbench %.0f tps\n", res.TPS)
+		fmt.Fprintf(stdout, "loadgen: pgbench %.0f tps (flow), %.0f tps (notification intake)\n", res.TPS, res.IntakeTPS)
 	}
 	if !o.latencyOnly {
 		if err := loadtest.RecreateDatabase(ctx, o.databaseURL); err != nil {

@@ -23,6 +23,8 @@ type report struct {
 	openRate         float64
 	gatewayPeakRSS   int64
 	latency          *latencyResult
+	fullFlows        *phase        // full flows, closed loop
+	intake           *intakeResult // the notification phases
 }
 
 // describeMachine is the CPU, core count, memory and software versions.
@@ -61,14 +63,36 @@ func (r *report) ratio() float64 {
 	return r.checkoutCapacity / r.pgbench.TPS
 }
 
+// flowLines are the full flows' rate against pgbench's and the database transactions per
+// flow, each line prefixed with bullet.
+func (r *report) flowLines(w io.Writer, bullet string) {
+	p := r.fullFlows
+	if p == nil || p.Done == 0 {
+		return
+	}
+	if r.pgbench.TPS > 0 {
+		fmt.Fprintf(w, "%sfull flows (closed loop): %.1f/s = %.3f × pgbench tps of the same writes\n", bullet, p.rate(), p.rate()/r.pgbench.TPS)
+	}
+	if p.Transactions > 0 {
+		fmt.Fprintf(w, "%sdatabase transactions per full flow (pg_stat_database, each statement outside BEGIN … COMMIT counts one): %.1f\n",
+			bullet, float64(p.Transactions)/float64(p.Done))
+	}
+}
+
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== loadgen report (%s) ==\n", r.started.Format(time.RFC3339))
 	fmt.Fprintf(w, "machine: %s\n", r.machine)
 	if r.pgbench.TPS > 0 {
 		fmt.Fprintf(w, "pgbench (one flow's writes per transaction, %d clients, %.0f s): %.0f tps\n",
 			r.pgbench.Clients, r.pgbench.Seconds, r.pgbench.TPS)
+		fmt.Fprintf(w, "pgbench (one notification's intake statements per transaction, %d clients, %.0f s): %.0f tps\n",
+			r.pgbench.Clients, r.pgbench.Seconds, r.pgbench.IntakeTPS)
 		fmt.Fprintf(w, "create-order + checkout capacity: %.1f/s = %.3f × pgbench tps (target ≥ 0.25)\n",
 			r.checkoutCapacity, r.ratio())
+	}
+	r.flowLines(w, "")
+	if r.intake != nil {
+		r.intake.summary(w, r.pgbench, "")
 	}
 	for _, p := range r.phases {
 		fmt.Fprintf(w, "\n%s [%s, %.1f s]\n", p.Name, p.Mode, p.Elapsed.Seconds())
@@ -99,9 +123,14 @@ func (r *report) markdown(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s.\n\n", r.machine)
 	if r.pgbench.TPS > 0 {
 		fmt.Fprintf(w, "pgbench, one flow's writes per transaction (%d clients, %.0f s): **%.0f tps**. "+
-			"create-order + checkout capacity (closed loop, %d in flight): **%.1f/s = %.3f × pgbench**.\n\n",
+			"create-order + checkout capacity (closed loop, %d in flight): **%.1f/s = %.3f × pgbench**.\n",
 			r.pgbench.Clients, r.pgbench.Seconds, r.pgbench.TPS, r.opts.concurrency, r.checkoutCapacity, r.ratio())
 	}
+	r.flowLines(w, "- ")
+	if r.intake != nil {
+		r.intake.summary(w, r.pgbench, "- ")
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| phase | load | completed/s | latency | p50 | p95 | p99 | max | gateway RSS | gateway CPU | errors |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, p := range r.phases {

@@ -59,6 +59,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		he     *echo.HTTPError
 	)
 	switch {
+	case errors.Is(err, errOverloaded):
+		p = overloadedProblem()
 	case errors.As(err, &domErr):
 		p.Status, p.Code, p.Detail, p.Field = statusOf[domErr.Code], domErr.Code, domErr.Message, domErr.Field
 		if domErr.RetryAfter > 0 {

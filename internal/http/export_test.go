@@ -17,3 +17,18 @@ func (s *Server) RoutesForTest() [][2]string {
 	}
 	return out
 }
+
+// HoldIntakeSlotsForTest takes every slot of the notification limit, as that many
+// notifications being taken in would, and returns what gives them back. Its queue is as
+// configured.
+func (s *Server) HoldIntakeSlotsForTest() (release func()) {
+	n := cap(s.intake.slots)
+	for range n {
+		s.intake.slots <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-s.intake.slots
+		}
+	}
+}

@@ -115,7 +115,8 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 	refresh = refresh && s.money != nil
 	ctx := c.Request().Context()
 	if _, withKey := c.Get(ownerKey).(string); !withKey {
-		o, err := s.orders.GetWithClientSecret(ctx, id, c.Request().Header.Get("X-Client-Secret"))
+		// The status answer shows no payment: they are not read.
+		o, err := s.orders.StatusWithClientSecret(ctx, id, c.Request().Header.Get("X-Client-Secret"))
 		if err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func (s *Server) handleGetOrder(c echo.Context) error {
 		if refresh {
 			if err := s.money.Reconciler.RefreshOrderIfStale(ctx, id); err != nil {
 				s.log.Warn("refresh failed; answering with the stored order", zap.String("order", id.String()), zap.Error(err))
-			} else if o, err = s.orders.Get(ctx, id); err != nil {
+			} else if o, err = s.orders.Status(ctx, id); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,18 @@ type fakeProvider struct {
 	locale  string // of the last session opened
 	// listed are the transactions a session's queries show, by requestId (none when absent).
 	listed map[int64][]orders.ProviderPayment
+	// statuses are the sessions' statuses the queries show, by requestId (PENDING when absent).
+	statuses map[int64]orders.ProviderStatus
+}
+
+// settle makes the queries of session requestID show status.
+func (f *fakeProvider) settle(requestID int64, status orders.ProviderStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.statuses == nil {
+		f.statuses = map[int64]orders.ProviderStatus{}
+	}
+	f.statuses[requestID] = status
 }
 
 // list makes the queries of session requestID show payments.
@@ -59,7 +71,11 @@ func (f *fakeProvider) QuerySession(_ context.Context, requestID int64) (orders.
 		f.queries = map[int64]int{}
 	}
 	f.queries[requestID]++
-	return orders.ProviderSession{RequestID: requestID, Status: orders.ProviderPending, Payments: f.listed[requestID]}, nil
+	status := orders.ProviderPending
+	if s, ok := f.statuses[requestID]; ok {
+		status = s
+	}
+	return orders.ProviderSession{RequestID: requestID, Status: status, Payments: f.listed[requestID]}, nil
 }
 
 func (f *fakeProvider) CancelSession(context.Context, int64) error { return nil }

@@ -63,11 +63,12 @@ func (s *Server) routes() {
 		e.POST("/demo/orders/:ref/retry", s.handleDemoRetry, s.perClient("/demo/orders/:ref/retry"))
 	}
 	if s.inbox != nil {
-		// Not limited per client (see RateLimit).
-		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
+		// Not limited per client (see RateLimit), only in how many are taken in at once
+		// (IntakeLimit).
+		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification, s.limitIntake)
 		// Another site's (docs/sites.md); Echo matches the static autopay paths first, and
 		// no site may be named autopay.
-		e.POST("/webhooks/placetopay/:site", s.handlePlacetoPayNotification)
+		e.POST("/webhooks/placetopay/:site", s.handlePlacetoPayNotification, s.limitIntake)
 	}
 	if s.autopay != nil {
 		v1.POST("/autopay", s.handleCreateAutopay, noStore, s.requireAPIKey, s.idempotent)

@@ -41,6 +41,8 @@ type Config struct {
 
 	// RateLimit bounds what one client address may ask of the routes that need no API key.
 	RateLimit RateLimit
+	// Intake bounds the PlacetoPay notifications taken in at once.
+	Intake IntakeLimit
 
 	// Production (GATEWAY_ENV=production) adds Strict-Transport-Security to every answer:
 	// production is served over https only.
@@ -85,6 +87,7 @@ type Server struct {
 	demo        bool
 	hsts        bool           // answers carry Strict-Transport-Security
 	clients     *clientLimiter // nil: no per-client limit
+	intake      *intakeSlots   // nil: no limit on the notifications taken in at once
 	publicURL   string
 	events      EventLister
 	wallet      *orders.Wallet
@@ -112,7 +115,7 @@ func NewServer(cfg Config, svc *orders.Service, idem *idempotency.Store, log *za
 		echo: echo.New(), orders: svc, idempotency: idem, log: log,
 		metrics: newMetrics(reg), corsOrigins: cfg.CORSOrigins,
 		money: cfg.Money, inbox: cfg.Inbox, demo: cfg.Demo, hsts: cfg.Production, clients: newClientLimiter(cfg.RateLimit), publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay, keys: cfg.Keys,
+		events: cfg.Events, wallet: cfg.Wallet, autopay: cfg.Autopay, keys: cfg.Keys, intake: newIntakeSlots(cfg.Intake),
 	}
 	if cfg.Autopay != nil && cfg.AutopayWebhook != nil {
 		s.autopayHook = true

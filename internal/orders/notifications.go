@@ -52,19 +52,12 @@ var ErrOtherSite = errors.New("orders: the notification names a session of anoth
 // note.Site is ErrOtherSite, with nothing stored. duplicate reports a notification seen before, which is
 // only counted.
 func (n *Notifications) AcceptNotification(ctx context.Context, note Notification) (duplicate bool, err error) {
-	if note.Site != "" && note.RequestID != 0 {
-		// A session's site never changes, so this read needs no lock.
-		sess, ok, err := n.store.sessionByRequestID(ctx, note.RequestID)
-		if err != nil {
-			return false, fmt.Errorf("orders: accept notification: %w", err)
-		}
-		if ok && sess.Site != note.Site {
-			return false, ErrOtherSite
-		}
-	}
-	inserted, err := n.store.acceptNotification(ctx, note)
+	inserted, otherSite, err := n.store.acceptNotification(ctx, note)
 	if err != nil {
 		return false, fmt.Errorf("orders: accept notification: %w", err)
+	}
+	if otherSite {
+		return false, ErrOtherSite
 	}
 	n.waker.Wake()
 	return !inserted, nil

@@ -191,20 +191,28 @@ UPDATE orders SET paid_minor = $2, updated_at = now() WHERE id = $1;
 -- session was not checked since the notification's date (with a minute's margin for the
 -- clocks): a replay, or an old notification of a session already settled, costs no query. A
 -- session already marked keeps its place in that queue, so that a burst does not keep
--- pushing it back.
-WITH stored AS (
+-- pushing it back. A notification received for a site (site not null) that names a session
+-- of another site is neither stored nor counted: other_site says so. A session's site never
+-- changes, so that read needs no lock.
+WITH other AS (
+    SELECT 1 FROM checkout_sessions
+    WHERE request_id = sqlc.narg('request_id')::bigint AND site <> sqlc.narg('site')::text
+), stored AS (
     INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    SELECT sqlc.arg('kind')::text, sqlc.narg('request_id')::bigint, sqlc.narg('internal_reference')::bigint,
+        sqlc.narg('reference')::text, sqlc.arg('status')::text, sqlc.arg('signature_algorithm')::text,
+        sqlc.arg('dedupe_key')::bytea, sqlc.arg('body')::bytea
+    WHERE NOT EXISTS (SELECT 1 FROM other)
     ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
     RETURNING (xmax = 0) AS inserted
 ), due AS (
     UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
-    WHERE request_id = $2 AND attempt IN ('open', 'closed') AND notified_at IS NULL
+    WHERE request_id = sqlc.narg('request_id')::bigint AND attempt IN ('open', 'closed') AND notified_at IS NULL
       AND (SELECT inserted FROM stored)
       AND (last_checked_at IS NULL OR last_checked_at < sqlc.arg('status_date')::timestamptz + interval '1 minute')
     RETURNING id
 )
-SELECT stored.inserted::bool AS inserted FROM stored;
+SELECT coalesce((SELECT inserted FROM stored), false)::bool AS inserted, EXISTS (SELECT 1 FROM other)::bool AS other_site;
 
 -- name: ListOrderSessionsForCheck :many
 SELECT request_id FROM checkout_sessions

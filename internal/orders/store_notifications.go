@@ -11,13 +11,15 @@ import (
 )
 
 // acceptNotification stores a verified notification raw and, in the same statement, makes
-// its session due for a check. inserted is false for a duplicate, which only counts.
-func (s *Store) acceptNotification(ctx context.Context, n Notification) (inserted bool, err error) {
-	return s.q.AcceptNotification(ctx, s.pool, ordersdb.AcceptNotificationParams{
+// its session due for a check. inserted is false for a duplicate, which only counts. With
+// n.Site set, a notification naming a session of another site is stored nowhere: otherSite.
+func (s *Store) acceptNotification(ctx context.Context, n Notification) (inserted, otherSite bool, err error) {
+	row, err := s.q.AcceptNotification(ctx, s.pool, ordersdb.AcceptNotificationParams{
 		Kind: n.Kind, RequestID: nonZero(n.RequestID), InternalReference: nonZero(n.InternalReference),
 		Reference: nullable(n.Reference), Status: string(n.Status), SignatureAlgorithm: n.Algorithm,
-		DedupeKey: n.DedupeKey, Body: n.Body, StatusDate: n.Date,
+		DedupeKey: n.DedupeKey, Body: n.Body, StatusDate: n.Date, Site: nullable(n.Site),
 	})
+	return row.Inserted, row.OtherSite, err
 }
 
 // insertRecurringNotification stores a verified recurring-charge notification raw inside tx

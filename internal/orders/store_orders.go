@@ -160,16 +160,24 @@ func (s *Store) setAmount(ctx context.Context, tx pgx.Tx, o *Order, minor int64)
 
 // withHistory fills the order's sessions and payments.
 func (s *Store) withHistory(ctx context.Context, o *Order) error {
-	sessions, err := s.q.ListSessions(ctx, s.pool, o.ID)
-	if err != nil {
-		return fmt.Errorf("sessions: %w", err)
+	if err := s.withSessions(ctx, o); err != nil {
+		return err
 	}
-	o.Sessions = sessionsFromRows(sessions)
 	payments, err := s.payments(ctx, s.pool, o.ID)
 	if err != nil {
 		return fmt.Errorf("payments: %w", err)
 	}
 	o.Payments = payments
+	return nil
+}
+
+// withSessions reads the order's sessions into o.
+func (s *Store) withSessions(ctx context.Context, o *Order) error {
+	sessions, err := s.q.ListSessions(ctx, s.pool, o.ID)
+	if err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	o.Sessions = sessionsFromRows(sessions)
 	return nil
 }
 

@@ -36,9 +36,10 @@ func NewInbox(secretKey string, signatures Signatures, notifications *orders.Not
 	in := &Inbox{sites: map[string]inboxSite{orders.DefaultSite: {secret: secretKey, signatures: signatures}}, notifications: notifications,
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_placetopay_notifications_total",
-			Help: "PlacetoPay notifications received, by outcome (accepted, duplicate, bad_signature, malformed) and signature algorithm.",
+			Help: "PlacetoPay notifications received, by outcome (accepted, duplicate, bad_signature, malformed, other_site, shed) and signature algorithm.",
 		}, []string{"outcome", "algorithm"})}
 	reg.MustRegister(in.received)
+	in.received.WithLabelValues("shed", "unknown") // a series from the start, at 0
 	return in
 }
 
@@ -49,6 +50,12 @@ func (in *Inbox) AddSite(name, secretKey string, signatures Signatures) {
 		panic("webhooks: AddSite needs a name, the secret key and an algorithm")
 	}
 	in.sites[name] = inboxSite{secret: secretKey, signatures: signatures}
+}
+
+// CountShed counts a notification refused unread because too many were being taken in
+// (outcome "shed"): PlacetoPay does not send it again, the prober's query finds its payment.
+func (in *Inbox) CountShed() {
+	in.received.WithLabelValues("shed", "unknown").Inc()
 }
 
 // Outcomes of Receive.

@@ -44,24 +44,31 @@ func (q *Queries) AbandonStaleAttempts(ctx context.Context, db DBTX, createdAt t
 }
 
 const acceptNotification = `-- name: AcceptNotification :one
-WITH stored AS (
+WITH other AS (
+    SELECT 1 FROM checkout_sessions
+    WHERE request_id = $1::bigint AND site <> $2::text
+), stored AS (
     INSERT INTO notifications (kind, request_id, internal_reference, reference, status, signature_algorithm, dedupe_key, body)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    SELECT $3::text, $1::bigint, $4::bigint,
+        $5::text, $6::text, $7::text,
+        $8::bytea, $9::bytea
+    WHERE NOT EXISTS (SELECT 1 FROM other)
     ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = notifications.duplicates + 1
     RETURNING (xmax = 0) AS inserted
 ), due AS (
     UPDATE checkout_sessions SET next_check_at = least(next_check_at, now()), notified_at = now()
-    WHERE request_id = $2 AND attempt IN ('open', 'closed') AND notified_at IS NULL
+    WHERE request_id = $1::bigint AND attempt IN ('open', 'closed') AND notified_at IS NULL
       AND (SELECT inserted FROM stored)
-      AND (last_checked_at IS NULL OR last_checked_at < $9::timestamptz + interval '1 minute')
+      AND (last_checked_at IS NULL OR last_checked_at < $10::timestamptz + interval '1 minute')
     RETURNING id
 )
-SELECT stored.inserted::bool AS inserted FROM stored
+SELECT coalesce((SELECT inserted FROM stored), false)::bool AS inserted, EXISTS (SELECT 1 FROM other)::bool AS other_site
 `
 
 type AcceptNotificationParams struct {
-	Kind               string
 	RequestID          *int64
+	Site               *string
+	Kind               string
 	InternalReference  *int64
 	Reference          *string
 	Status             string
@@ -71,17 +78,25 @@ type AcceptNotificationParams struct {
 	StatusDate         time.Time
 }
 
+type AcceptNotificationRow struct {
+	Inserted  bool
+	OtherSite bool
+}
+
 // Stores a verified PlacetoPay notification raw (a duplicate, same dedupe key, only counts)
 // and marks its session for a check ahead of routine ones (ClaimNotifiedSessions), in one
 // statement: one round trip, atomic. Only a new notification marks it, and only when the
 // session was not checked since the notification's date (with a minute's margin for the
 // clocks): a replay, or an old notification of a session already settled, costs no query. A
 // session already marked keeps its place in that queue, so that a burst does not keep
-// pushing it back.
-func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNotificationParams) (bool, error) {
+// pushing it back. A notification received for a site (site not null) that names a session
+// of another site is neither stored nor counted: other_site says so. A session's site never
+// changes, so that read needs no lock.
+func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNotificationParams) (AcceptNotificationRow, error) {
 	row := db.QueryRow(ctx, acceptNotification,
-		arg.Kind,
 		arg.RequestID,
+		arg.Site,
+		arg.Kind,
 		arg.InternalReference,
 		arg.Reference,
 		arg.Status,
@@ -90,9 +105,9 @@ func (q *Queries) AcceptNotification(ctx context.Context, db DBTX, arg AcceptNot
 		arg.Body,
 		arg.StatusDate,
 	)
-	var inserted bool
-	err := row.Scan(&inserted)
-	return inserted, err
+	var i AcceptNotificationRow
+	err := row.Scan(&i.Inserted, &i.OtherSite)
+	return i, err
 }
 
 const claimDueSessions = `-- name: ClaimDueSessions :many

@@ -895,6 +895,7 @@ const (
 	ProblemCodeInvalid              ProblemCode = "invalid"
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeOverloaded           ProblemCode = "overloaded"
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeTooLarge             ProblemCode = "too_large"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
@@ -920,6 +921,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeMethodNotAllowed:
 		return true
 	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeOverloaded:
 		return true
 	case ProblemCodeRateLimited:
 		return true
@@ -2416,6 +2419,9 @@ type Invalid = Problem
 // NotFound RFC 9457 problem details.
 type NotFound = Problem
 
+// Overloaded RFC 9457 problem details.
+type Overloaded = Problem
+
 // PlacetoPayFailed defines model for PlacetoPayFailed.
 type PlacetoPayFailed struct {
 	Status PlacetoPayStatus `json:"status"`
@@ -3712,7 +3718,7 @@ type ClientInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -3726,7 +3732,7 @@ type ClientInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -4364,7 +4370,7 @@ func (c *Client) Release(ctx context.Context, id OrderID, params *ReleaseParams,
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -4388,7 +4394,7 @@ func (c *Client) PlacetopayNotificationWithBody(ctx context.Context, contentType
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -6400,7 +6406,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -6414,7 +6420,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 	// body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-	// the session is queried. A body is bad when a name appears twice or in another case, a
+	// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 	// string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 	// session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 	// date-time. Fields the gateway does not know are ignored.
@@ -8810,6 +8816,11 @@ func (r ReleaseResponse) ContentType() string {
 	return ""
 }
 
+// PlacetopayNotificationResponse503Headers the declared response headers of an HTTP 503 response for PlacetopayNotification
+type PlacetopayNotificationResponse503Headers struct {
+	RetryAfter int
+}
+
 type PlacetopayNotificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8821,6 +8832,10 @@ type PlacetopayNotificationResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Overloaded
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PlacetopayNotificationResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8838,6 +8853,11 @@ func (r PlacetopayNotificationResponse) GetApplicationproblemJSON400() *BadReque
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r PlacetopayNotificationResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PlacetopayNotificationResponse) GetApplicationproblemJSON503() *Overloaded {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9061,6 +9081,11 @@ func (r AutopayWebhookResponse) ContentType() string {
 	return ""
 }
 
+// PlacetopaySiteNotificationResponse503Headers the declared response headers of an HTTP 503 response for PlacetopaySiteNotification
+type PlacetopaySiteNotificationResponse503Headers struct {
+	RetryAfter int
+}
+
 type PlacetopaySiteNotificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9074,6 +9099,10 @@ type PlacetopaySiteNotificationResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Overloaded
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PlacetopaySiteNotificationResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9096,6 +9125,11 @@ func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON404() *NotF
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PlacetopaySiteNotificationResponse) GetApplicationproblemJSON503() *Overloaded {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9572,7 +9606,7 @@ func (c *ClientWithResponses) ReleaseWithResponse(ctx context.Context, id OrderI
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -9592,7 +9626,7 @@ func (c *ClientWithResponses) PlacetopayNotificationWithBodyWithResponse(ctx con
 //
 // Verified (`sha256:` or legacy SHA-1, over the date exactly as sent); a bad signature or
 // body is a 400 and changes nothing; a valid one is stored raw, answered 200 at once, and
-// the session is queried. A body is bad when a name appears twice or in another case, a
+// the session is queried. Past `GATEWAY_NOTIFICATION_LIMIT` notifications at once, a 503. A body is bad when a name appears twice or in another case, a
 // string is not UTF-8, the status is not one PlacetoPay sends in that notification (a
 // session's; a transaction's for a recurring charge) or `status.date` is not an RFC 3339
 // date-time. Fields the gateway does not know are ignored.
@@ -11940,6 +11974,26 @@ func ParsePlacetopayNotificationResponse(rsp *http.Response) (*PlacetopayNotific
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PlacetopayNotificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12151,6 +12205,26 @@ func ParsePlacetopaySiteNotificationResponse(rsp *http.Response) (*PlacetopaySit
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PlacetopaySiteNotificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
