@@ -17,11 +17,11 @@ import (
 type result struct {
 	outage        *outageResult   // the -outage checks; nil without one
 	failover      *failoverResult // the -failover checks; nil without one
-	approved      int            // payments the sandbox approved
-	holds         int            // preauthorizations it approved
-	statuses      map[string]int // orders by status
-	pendingDenied int            // not approved, order still pending: its session is still open
-	paidChecked   int            // paid orders whose order.paid events were counted
+	approved      int             // payments the sandbox approved
+	holds         int             // preauthorizations it approved
+	statuses      map[string]int  // orders by status
+	pendingDenied int             // not approved, order still pending: its session is still open
+	paidChecked   int             // paid orders whose order.paid events were counted
 	notifications struct{ total, dropped, duplicated, forged, forgedAccepted int }
 	forgedByRun   map[int]int // HTTP answers to the run's own forgeries
 	forgedStored  int

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -115,8 +116,10 @@ func multiHostURL(name string, addrs ...string) string {
 	return u.String()
 }
 
-// stop stops both servers and the proxy.
+// stop stops both servers and the proxy, and removes their data directories, keeping each
+// server's log beside the gateways' (primary.log, standby.log).
 func (f *failover) stop() error {
+	defer f.removeData()
 	var errs []string
 	if f.standby != nil {
 		if err := f.standby.Stop(); err != nil {
@@ -135,6 +138,19 @@ func (f *failover) stop() error {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+func (f *failover) removeData() {
+	for name, pg := range map[string]*loadtest.Postgres{"primary": f.primary, "standby": f.standby} {
+		if pg == nil {
+			continue
+		}
+		dir := pg.Dir()
+		if log, err := os.ReadFile(filepath.Join(dir, "server.log")); err == nil {
+			_ = os.WriteFile(filepath.Join(filepath.Dir(dir), name+".log"), log, 0o644)
+		}
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // run kills the primary, promotes the standby once it has replayed what it received, and
@@ -171,7 +187,7 @@ func (f *failover) run(ctx context.Context, stdout io.Writer, client *loadtest.C
 	f.mu.Lock()
 	f.result.promoted, f.result.served, f.result.standbyLSN, f.result.lostCommits = promoted, served, lsn, lost
 	f.mu.Unlock()
-	say(stdout, "failover: standby promoted %s after the kill; first write served by each replica after %s",
+	say(stdout, "failover: standby promoted (pg_ctl promote returned) %s after the kill; first write served by each replica after %s",
 		promoted.Round(time.Millisecond), durations(served))
 }
 

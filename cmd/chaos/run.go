@@ -34,7 +34,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	}
 	pgChaos := "Postgres crashed once"
 	if o.failover != "" {
-		pgChaos = fmt.Sprintf("Postgres failed over once to a %s standby", o.failover)
+		pgChaos = "Postgres failed over once to " + map[string]string{"sync": "a synchronous", "async": "an asynchronous"}[o.failover] + " standby"
 	}
 	say(stdout, "%d payments, %d replicas, one killed every %s, %s; notifications %.0f%% dropped, %.0f%% duplicated, %.0f%% forged; seed %d; logs in %s",
 		o.payments, o.replicas, o.killEvery, pgChaos, o.drop*100, o.duplicate*100, o.forge*100, o.seed, o.dir)
