@@ -227,7 +227,11 @@ func (r *failoverResult) passed() bool { return len(r.violations) == 0 }
 func (r *failoverResult) print(w io.Writer) {
 	say(w, "failover (%s standby, WAL delivered %s late): standby promoted %s after the primary was killed; first write served by each replica %s after it",
 		r.mode, r.lag, r.promoted.Round(time.Millisecond), durations(r.served))
-	say(w, "failover: transactions the old primary committed that the standby never received (its WAL past %s): %d", r.standbyLSN, r.lostCommits)
+	note := "asynchronous: acknowledged to their clients (but for any the kill cut off before the answer), and lost"
+	if r.mode == "sync" {
+		note = "synchronous: each was still waiting for the standby, so none was acknowledged"
+	}
+	say(w, "failover: transactions the old primary committed that the standby never received (its WAL past %s): %d; %s", r.standbyLSN, r.lostCommits, note)
 	say(w, "failover: writes the gateways acknowledged that the promotion lost: %d orders, %d checkouts", r.lostOrders, r.lostSessions)
 	if r.passed() {
 		say(w, "ok    the standby was promoted and every replica served writes again")
