@@ -132,7 +132,9 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 		pgOnce.Do(func() {
 			go func() {
 				if fo != nil {
-					fo.run(ctx, stdout, client, "X"+run+"-failover")
+					if ctx.Err() == nil { // not when the run was interrupted
+						fo.run(ctx, stdout, client, "X"+run+"-failover")
+					}
 					pgRestarted <- nil
 					return
 				}
