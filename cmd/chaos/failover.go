@@ -66,15 +66,15 @@ func startFailover(dir, mode string, lag time.Duration) (*failover, error) {
 	f.lag = &loadtest.Lag{Delay: lag, Target: f.primary.Addr()}
 	via, err := f.lag.Listen()
 	if err != nil {
-		f.stop()
+		_ = f.stop() // the start failed: that error is the one to report
 		return nil, err
 	}
 	if f.standby, err = f.primary.StartStandby(filepath.Join(dir, "standby"), standbyName, via); err != nil {
-		f.stop()
+		_ = f.stop() // the start failed: that error is the one to report
 		return nil, err
 	}
 	if err := f.waitStreaming(); err != nil {
-		f.stop()
+		_ = f.stop() // the start failed: that error is the one to report
 		return nil, err
 	}
 	return f, nil

@@ -103,13 +103,12 @@ func TestLagDeliversLateAndDropsWhatThePrimaryLeftUndelivered(t *testing.T) {
 // standby 300 ms behind, commits rows one by one, kills the primary and promotes the
 // standby: the commits CommitsAfter counts are the rows the standby does not have.
 func TestAnAsynchronousStandbyLosesWhatCommitsAfterCounts(t *testing.T) {
-	dir, err := os.MkdirTemp("", "replication-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil { // the postgres user makes its clusters in it
-		t.Fatal(err)
+	dir := t.TempDir()
+	// The postgres user makes its clusters in it (as root the programs run as postgres).
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := context.Background()
 	primary, err := StartPrimary(filepath.Join(dir, "primary"), "")
