@@ -42,6 +42,7 @@ type failoverResult struct {
 	// replica answered a write (an order created), by replica.
 	promoted time.Duration
 	served   []time.Duration
+	failures map[string]int // what the writes tried before each replica served one got
 	// standbyLSN is the WAL the standby had from the old primary when it was promoted;
 	// lostCommits the transactions the old primary committed past it: lost by the promotion.
 	standbyLSN  string
@@ -186,9 +187,10 @@ func (f *failover) run(ctx context.Context, stdout io.Writer, client *loadtest.C
 	probes.Wait()
 	f.mu.Lock()
 	f.result.promoted, f.result.served, f.result.standbyLSN, f.result.lostCommits = promoted, served, lsn, lost
+	failures := counts(f.result.failures)
 	f.mu.Unlock()
-	say(stdout, "failover: standby promoted (pg_ctl promote returned) %s after the kill; first write served by each replica after %s",
-		promoted.Round(time.Millisecond), durations(served))
+	say(stdout, "failover: standby promoted (pg_ctl promote returned) %s after the kill; first write served by each replica after %s; failed tries before: %s",
+		promoted.Round(time.Millisecond), durations(served), failures)
 }
 
 // probe creates an order through one replica (c, a client of its own), once each 100 ms, until one is created, and
@@ -202,6 +204,12 @@ func (f *failover) probe(ctx context.Context, c *loadtest.Client, prefix string,
 		if err == nil {
 			return time.Since(start)
 		}
+		f.mu.Lock()
+		if f.result.failures == nil {
+			f.result.failures = map[string]int{}
+		}
+		f.result.failures[loadtest.Kind(err)]++
+		f.mu.Unlock()
 		time.Sleep(100 * time.Millisecond)
 	}
 	f.violate("%s: no write served within two minutes of the kill", prefix)
@@ -231,6 +239,7 @@ func (r *failoverResult) print(w io.Writer) {
 	if r.mode == "sync" {
 		note = "synchronous: each was still waiting for the standby, so none was acknowledged"
 	}
+	say(w, "failover: writes tried until then that failed: %s", counts(r.failures))
 	say(w, "failover: transactions the old primary committed that the standby never received (its WAL past %s): %d; %s", r.standbyLSN, r.lostCommits, note)
 	say(w, "failover: writes the gateways acknowledged that the promotion lost: %d orders, %d checkouts", r.lostOrders, r.lostSessions)
 	if r.passed() {
