@@ -80,12 +80,12 @@ func TestLagDeliversLateAndDropsWhatThePrimaryLeftUndelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lag.Close()
+	start := time.Now() // before the primary can have sent anything
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	start := time.Now()
 	buf := make([]byte, 6)
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "early." {
 		t.Fatalf("read %q, %v; want early.", buf, err)
