@@ -100,7 +100,7 @@ func TestLagDeliversLateAndDropsWhatThePrimaryLeftUndelivered(t *testing.T) {
 }
 
 // TestAnAsynchronousStandbyLosesWhatCommitsAfterCounts runs a primary and an asynchronous
-// standby 300 ms behind, commits rows one by one, kills the primary and promotes the
+// standby a second behind, commits rows one by one, kills the primary and promotes the
 // standby: the commits CommitsAfter counts are the rows the standby does not have.
 func TestAnAsynchronousStandbyLosesWhatCommitsAfterCounts(t *testing.T) {
 	dir := t.TempDir()
@@ -121,7 +121,7 @@ func TestAnAsynchronousStandbyLosesWhatCommitsAfterCounts(t *testing.T) {
 			_ = primary.Stop()
 		}
 	}()
-	lag := &Lag{Delay: 300 * time.Millisecond, Target: primary.Addr()}
+	lag := &Lag{Delay: time.Second, Target: primary.Addr()}
 	via, err := lag.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -139,13 +139,13 @@ func TestAnAsynchronousStandbyLosesWhatCommitsAfterCounts(t *testing.T) {
 	if _, err := conn.Exec(ctx, `CREATE TABLE t (n int) WITH (autovacuum_enabled = false)`); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second) // the table reaches the standby
+	time.Sleep(2 * time.Second) // the table reaches the standby
 	const rows = 200
 	for i := range rows {
 		if _, err := conn.Exec(ctx, `INSERT INTO t VALUES ($1)`, i); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond) // over a second or so: the first rows reach the standby
+		time.Sleep(10 * time.Millisecond) // over two seconds or so: the first rows reach the standby
 	}
 	conn.Close(ctx)
 	killed = true
@@ -177,7 +177,7 @@ func TestAnAsynchronousStandbyLosesWhatCommitsAfterCounts(t *testing.T) {
 		t.Errorf("CommitsAfter(%s) = %d; the promoted standby has %d of the %d rows committed, so %d were lost", lsn, lost, have, rows, rows-have)
 	}
 	if lost == 0 || have == 0 {
-		t.Errorf("the standby 300 ms behind has %d rows, lost %d: want some of each, or the test shows little", have, lost)
+		t.Errorf("the standby a second behind has %d rows, lost %d: want some of each, or the test shows little", have, lost)
 	}
 	if _, err := sc.Exec(ctx, `INSERT INTO t VALUES (-1)`); err != nil {
 		t.Errorf("the promoted standby takes no write: %v", err)
