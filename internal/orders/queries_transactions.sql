@@ -13,6 +13,10 @@ INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor, request_k
 VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING *;
 
+-- name: ForgetRefundRequest :exec
+-- A failed refund lets its request run again as a new refund: nothing was refunded.
+UPDATE refunds SET request_key = NULL WHERE id = $1;
+
 -- name: GetRefundByRequestKey :one
 -- The refund a request (its Idempotency-Key) made of the order already, if any.
 SELECT r.*, p.internal_reference AS payment_internal_reference

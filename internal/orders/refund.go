@@ -96,7 +96,7 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 		return Refund{}, wrap("refund", orderID, err)
 	}
 	if again {
-		return answerAgain(r)
+		return r, nil // the refund this request made already
 	}
 	return a.sendRefund(ctx, r, pay, site)
 }
@@ -146,18 +146,9 @@ func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internal
 		return Refund{}, wrap("refund", orderID, err)
 	}
 	if again {
-		return answerAgain(r)
+		return r, nil // the refund this request made already
 	}
 	return a.sendRefund(ctx, r, pay, site)
-}
-
-// answerAgain is the answer to a request that runs again (WithRequestKey) after making
-// refund r: r itself, or the rejection it met.
-func answerAgain(r Refund) (Refund, error) {
-	if r.Status == ActionFailed {
-		return Refund{}, &Error{Code: EInvalid, Message: fmt.Sprintf("PlacetoPay rejected the refund: %s: %s", r.Reason, r.Message)}
-	}
-	return r, nil
 }
 
 // auditRefund writes the audit row of a refund request, beside it.

@@ -46,9 +46,9 @@ func TestARefundRequestRunAgainGetsTheRefundItMade(t *testing.T) {
 	}
 }
 
-// A rejected refund's request run again gets the rejection again, and PlacetoPay is not asked.
-func TestARejectedRefundRequestRunAgainIsRejectedAgain(t *testing.T) {
-	pay, prov, o, _ := paidOrder(t, "AGAIN-2", 100_00, 100_00)
+// A rejected refund refunded nothing: its request run again makes a new refund.
+func TestARejectedRefundRequestRunAgainIsTriedAgain(t *testing.T) {
+	pay, prov, o, num := paidOrder(t, "AGAIN-2", 100_00, 100_00)
 	prov.reverse = func(int64, *orders.Money) (orders.ProviderPayment, error) {
 		return orders.ProviderPayment{Status: orders.ProviderRejected, Reason: "X1", Message: "no"}, nil
 	}
@@ -57,10 +57,14 @@ func TestARejectedRefundRequestRunAgainIsRejectedAgain(t *testing.T) {
 	if _, err := pay.actions.Refund(ctx, o.ID, half); orders.ErrorCode(err) != orders.EInvalid {
 		t.Fatalf("first refund = %v, want rejected", err)
 	}
-	if _, err := pay.actions.Refund(ctx, o.ID, half); orders.ErrorCode(err) != orders.EInvalid {
-		t.Errorf("the same request again = %v, want rejected again", err)
+	prov.reverse = func(int64, *orders.Money) (orders.ProviderPayment, error) {
+		return orders.ProviderPayment{Status: orders.ProviderApproved, InternalReference: 99002}, nil
 	}
-	if len(prov.reverts) != 1 {
-		t.Errorf("PlacetoPay was asked %d times, want once", len(prov.reverts))
+	r, err := pay.actions.Refund(ctx, o.ID, half)
+	if err != nil || r.Status != orders.ActionSucceeded {
+		t.Errorf("the same request again = %+v, %v; want a new refund, succeeded", r, err)
+	}
+	if len(prov.reverts) != 2 || num(`SELECT count(*) FROM refunds WHERE order_id = $1 AND status = 'failed'`, o.ID) != 1 {
+		t.Errorf("PlacetoPay was asked %d times, want twice, and the failed refund kept", len(prov.reverts))
 	}
 }

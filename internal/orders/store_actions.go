@@ -29,8 +29,10 @@ func (s *Store) insertRefund(ctx context.Context, tx pgx.Tx, pay Payment, amount
 }
 
 // requestedRefund is the refund of the order that the request in ctx (WithRequestKey) made
-// already and that PlacetoPay has been asked for, read inside tx under the order's lock. A
-// refund still requested is not returned: the refund in flight makes the rerun a conflict.
+// already, read inside tx under the order's lock: one that succeeded or whose outcome is
+// unknown, which the rerun answers with. A refund still requested is not returned (the refund
+// in flight makes the rerun a conflict), nor a failed one, which nothing was refunded by: it
+// forgets the request, which then makes a new refund.
 func (s *Store) requestedRefund(ctx context.Context, tx pgx.Tx, orderID uuid.UUID) (Refund, bool, error) {
 	key := requestKey(ctx)
 	if key == nil {
@@ -39,6 +41,9 @@ func (s *Store) requestedRefund(ctx context.Context, tx pgx.Tx, orderID uuid.UUI
 	r, err := s.q.GetRefundByRequestKey(ctx, tx, ordersdb.GetRefundByRequestKeyParams{OrderID: orderID, RequestKey: key})
 	if ok, err := found(err); !ok || r.Status == string(ActionRequested) {
 		return Refund{}, false, err
+	}
+	if r.Status == string(ActionFailed) {
+		return Refund{}, false, s.q.ForgetRefundRequest(ctx, tx, r.ID)
 	}
 	return refundFromRow(ordersdb.Refund{ID: r.ID, OrderID: r.OrderID, PaymentID: r.PaymentID,
 		Currency: r.Currency, AmountMinor: r.AmountMinor, Status: r.Status, InternalReference: r.InternalReference,

@@ -214,6 +214,16 @@ func (q *Queries) CountRefundsInFlight(ctx context.Context, db DBTX, orderID uui
 	return count, err
 }
 
+const forgetRefundRequest = `-- name: ForgetRefundRequest :exec
+UPDATE refunds SET request_key = NULL WHERE id = $1
+`
+
+// A failed refund lets its request run again as a new refund: nothing was refunded.
+func (q *Queries) ForgetRefundRequest(ctx context.Context, db DBTX, id uuid.UUID) error {
+	_, err := db.Exec(ctx, forgetRefundRequest, id)
+	return err
+}
+
 const getOpenCheckin = `-- name: GetOpenCheckin :one
 SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments
 WHERE order_id = $1 AND kind = 'checkin' AND status = 'APPROVED' AND settled IS NULL AND parent_id IS NULL
