@@ -148,7 +148,9 @@ bench: build
 # Chaos check (docs/benchmarks.md): three replicas on a private Postgres, one SIGKILLed and
 # restarted every few seconds, Postgres crashed once, the sandbox dropping, duplicating and
 # forging notifications; then every order is checked against the sandbox's approvals.
-# Exits non-zero on any violation. CI runs it with CHAOS_PAYMENTS=150.
+# Exits non-zero on any violation. CI runs it with CHAOS_PAYMENTS=150. CHAOS_FLAGS passes more
+# flags: '-failover sync' (or async, with '-standby-lag 200ms') runs on a primary and a standby
+# and fails over instead of the crash; '-outage hang' adds a PlacetoPay outage.
 CHAOS_PAYMENTS ?= 1000
 chaos: build
 	$(GO) build -o bin/chaos ./cmd/chaos

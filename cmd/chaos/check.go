@@ -15,12 +15,13 @@ import (
 
 // result is what the database and the sandbox say after the run.
 type result struct {
-	outage        *outageResult  // the -outage checks; nil without one
-	approved      int            // payments the sandbox approved
-	holds         int            // preauthorizations it approved
-	statuses      map[string]int // orders by status
-	pendingDenied int            // not approved, order still pending: its session is still open
-	paidChecked   int            // paid orders whose order.paid events were counted
+	outage        *outageResult   // the -outage checks; nil without one
+	failover      *failoverResult // the -failover checks; nil without one
+	approved      int             // payments the sandbox approved
+	holds         int             // preauthorizations it approved
+	statuses      map[string]int  // orders by status
+	pendingDenied int             // not approved, order still pending: its session is still open
+	paidChecked   int             // paid orders whose order.paid events were counted
 	notifications struct{ total, dropped, duplicated, forged, forgedAccepted int }
 	forgedByRun   map[int]int // HTTP answers to the run's own forgeries
 	forgedStored  int
@@ -39,6 +40,9 @@ type result struct {
 	checks     map[string][]string
 	waiting    map[string][]string
 	violations int
+	// lostOrders and lostSessions are orders and checkouts a gateway answered 201 for that
+	// the database does not hold.
+	lostOrders, lostSessions int
 }
 
 const (
@@ -46,6 +50,7 @@ const (
 	checkNoFake   = "no order is paid, authorized, refunded or in review that the sandbox did not approve"
 	checkOnePaid  = "each paid (or refunded) order has exactly one order.paid event and one transition to paid"
 	checkForged   = "no forged notification was accepted or stored"
+	checkAcked    = "every order and checkout a gateway answered 201 for is in the database"
 )
 
 func (r *result) violate(check, format string, args ...any) {
@@ -62,7 +67,9 @@ func (r *result) wait(check, format string, args ...any) {
 // their session expires; they are counted, not waited for.
 func (r *result) settled() bool { return r.violations == 0 && len(r.waiting) == 0 }
 
-func (r *result) passed() bool { return r.settled() && (r.outage == nil || r.outage.passed()) }
+func (r *result) passed() bool {
+	return r.settled() && (r.outage == nil || r.outage.passed()) && (r.failover == nil || r.failover.passed())
+}
 
 func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payments []*payment, forged *forgeries) (*result, error) {
 	r := &result{statuses: map[string]int{}, checks: map[string][]string{}, waiting: map[string][]string{}}
@@ -93,11 +100,16 @@ func check(ctx context.Context, db *pgxpool.Pool, control sandbox.Control, payme
 	if err != nil {
 		return nil, err
 	}
+	sessions, err := sessionRequests(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	mine := map[string]*payment{}
 	for _, p := range payments {
 		mine[p.reference] = p
 	}
 	r.checkOrders(sb, orders, mine)
+	r.checkAcked(orders, sessions, payments)
 	r.checkActions(sb, orders, ledger, mine)
 	r.checkNotifications(notes, stored, forged)
 	return r, nil
@@ -158,6 +170,39 @@ func (r *result) checkOrders(sb sandboxRecord, orders []orderRow, mine map[strin
 			r.violate(checkOnePaid, "%s: %s with %d order.paid event(s)", ref, o.status, o.paidEvents)
 		}
 	}
+}
+
+// checkAcked checks that what the gateways acknowledged is still there: each order created
+// (201) and each checkout opened (201, with PlacetoPay's session), whatever became of Postgres.
+func (r *result) checkAcked(orders []orderRow, sessions map[int64]bool, payments []*payment) {
+	refs := map[string]bool{}
+	for _, o := range orders {
+		refs[o.reference] = true
+	}
+	for _, p := range payments {
+		if p.orderID != "" && !refs[p.reference] {
+			r.lostOrders++
+			r.violate(checkAcked, "order %s was created (201) but the database has no such order", p.reference)
+		}
+		if p.requestID != 0 && !sessions[p.requestID] {
+			r.lostSessions++
+			r.violate(checkAcked, "checkout of %s was opened (201, session %d) but the database has no such session", p.reference, p.requestID)
+		}
+	}
+}
+
+// sessionRequests are the PlacetoPay sessions the database holds, by request id.
+func sessionRequests(ctx context.Context, db querier) (map[int64]bool, error) {
+	rows, _ := db.Query(ctx, `SELECT request_id FROM checkout_sessions WHERE request_id IS NOT NULL`)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // paidStatus is the status a paid order has with the refunds its ledger holds.

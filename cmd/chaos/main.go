@@ -2,7 +2,8 @@
 // none while things break: it runs several gateway replicas on one private Postgres, behind
 // a balancer, with the sandbox dropping, duplicating and forging notifications; it kills a
 // replica with SIGKILL and restarts it every few seconds, and also while some refunds and
-// captures are with PlacetoPay, and crashes Postgres once mid-run, while it pays orders with
+// captures are with PlacetoPay, and crashes Postgres once mid-run (or, with -failover, kills
+// a primary and promotes its standby), while it pays orders with
 // approving, declining and pending cards, refunds some of them in full or in part and
 // captures some preauthorizations. Then it compares the database with the sandbox's own
 // record of what it approved, refunded and captured, prints the counts, and exits 1 on any
@@ -40,6 +41,8 @@ type options struct {
 	aimEvery    int           // one action in this many has its replica killed while PlacetoPay is asked
 	outage      string        // "", error or hang: a PlacetoPay outage when half the payments are through
 	outageFor   time.Duration
+	failover    string        // "", sync or async: the primary killed and a standby promoted instead of the crash
+	standbyLag  time.Duration // how late the standby gets the primary's WAL
 }
 
 func main() {
@@ -61,7 +64,13 @@ func main() {
 	flag.IntVar(&o.aimEvery, "aim-every", 5, "kill the replica asked for one refund or capture in this many while PlacetoPay is asked (0: never)")
 	flag.StringVar(&o.outage, "outage", "", "error or hang: when half the payments are through, every PlacetoPay call fails (503) or hangs for -outage-for; checkouts must answer 502 within twice -placetopay-timeout and each order get one session once PlacetoPay is back (\"\": no outage)")
 	flag.DurationVar(&o.outageFor, "outage-for", 60*time.Second, "how long the -outage lasts")
+	flag.StringVar(&o.failover, "failover", "", "sync or async: run on a primary and a standby (synchronous or asynchronous) through a multi-host DATABASE_URL, and when 40% of the payments are through kill the primary and promote the standby instead of crashing Postgres; prints the time to recover and the transactions the promotion lost (\"\": one Postgres, crashed once)")
+	flag.DurationVar(&o.standbyLag, "standby-lag", 0, "with -failover: deliver the primary's WAL to the standby this late (a proxy between them), as to a distant or lagging standby; what it has not delivered when the primary dies is lost with it")
 	flag.Parse()
+	if o.failover != "" && o.failover != "sync" && o.failover != "async" {
+		fmt.Fprintln(os.Stderr, "chaos: -failover must be sync or async")
+		os.Exit(2)
+	}
 	if o.outage != "" && o.outage != "error" && o.outage != "hang" {
 		fmt.Fprintln(os.Stderr, "chaos: -outage must be error or hang")
 		os.Exit(2)

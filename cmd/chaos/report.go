@@ -10,7 +10,7 @@ import (
 
 // checkOrder is the order the checks are printed in.
 var checkOrder = []string{
-	checkApproved, checkNoFake, checkOnePaid, checkForged,
+	checkApproved, checkNoFake, checkOnePaid, checkAcked, checkForged,
 	checkRefundsMade, checkRefundsRecorded, checkRefundedAmounts, checkCaptures, checkCapturedPaid, checkAskedOnce,
 }
 
@@ -42,7 +42,11 @@ func (r *result) print(w io.Writer, payments []*payment) {
 		say(w, "time per payment (create, checkout, pay, then its refunds or capture; retries included): p50 %s, p99 %s, max %s",
 			took[len(took)/2].Round(time.Millisecond), took[len(took)*99/100].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
 	}
-	say(w, "replica kills: %d (%d aimed at a refund or capture); Postgres crashes: 1", r.kills, r.aimed)
+	pgChaos := "Postgres crashes: 1"
+	if r.failover != nil {
+		pgChaos = "Postgres failovers: 1"
+	}
+	say(w, "replica kills: %d (%d aimed at a refund or capture); %s", r.kills, r.aimed, pgChaos)
 	say(w, "transaction actions PlacetoPay held: %d; their replica died while held: %d before PlacetoPay was asked, %d after it answered",
 		r.slow.Held, r.slow.GoneBefore, r.slow.GoneAfter)
 	say(w, "sandbox approved: %d payments and %d holds", r.approved, r.holds)
@@ -86,6 +90,9 @@ func (r *result) print(w io.Writer, payments []*payment) {
 	}
 	if r.outage != nil {
 		r.outage.print(w)
+	}
+	if r.failover != nil {
+		r.failover.print(w)
 	}
 	if r.passed() {
 		say(w, "PASS")

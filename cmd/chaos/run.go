@@ -32,24 +32,48 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	if err := os.Chmod(o.dir, 0o755); err != nil {
 		return false, err
 	}
-	say(stdout, "%d payments, %d replicas, one killed every %s, Postgres crashed once; notifications %.0f%% dropped, %.0f%% duplicated, %.0f%% forged; seed %d; logs in %s",
-		o.payments, o.replicas, o.killEvery, o.drop*100, o.duplicate*100, o.forge*100, o.seed, o.dir)
+	pgChaos := "Postgres crashed once"
+	if o.failover != "" {
+		pgChaos = "Postgres failed over once to " + map[string]string{"sync": "a synchronous", "async": "an asynchronous"}[o.failover] + " standby"
+	}
+	say(stdout, "%d payments, %d replicas, one killed every %s, %s; notifications %.0f%% dropped, %.0f%% duplicated, %.0f%% forged; seed %d; logs in %s",
+		o.payments, o.replicas, o.killEvery, pgChaos, o.drop*100, o.duplicate*100, o.forge*100, o.seed, o.dir)
 	say(stdout, "transaction actions held up to %s by PlacetoPay; PLACETOPAY_TIMEOUT=%s, so an action a killed replica left is checked %s after it was asked; one refund or capture in %d has its replica killed while it is asked",
 		o.slowActions, o.timeout, 2*o.timeout+5*time.Second, o.aimEvery)
 
-	pg, err := loadtest.StartPostgres(filepath.Join(o.dir, "pgdata"))
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		if err := pg.Stop(); err != nil {
-			say(stdout, "stop Postgres: %v", err)
+	// One Postgres that is crashed and restarted; or, with -failover, a primary and a
+	// standby that is promoted when the primary is killed.
+	var pg *loadtest.Postgres
+	var fo *failover
+	var dbURL string
+	var err error
+	if o.failover != "" {
+		if fo, err = startFailover(o.dir, o.failover, o.standbyLag); err != nil {
+			return false, err
 		}
-	}()
-	if err := loadtest.RecreateDatabase(ctx, pg.URL("gateway")); err != nil {
+		defer func() {
+			if err := fo.stop(); err != nil {
+				say(stdout, "stop Postgres: %v", err)
+			}
+		}()
+		dbURL = fo.url("gateway")
+		say(stdout, "failover: primary %s, %s standby %s (WAL delivered %s late); DATABASE_URL=%s",
+			fo.primary.Addr(), o.failover, fo.standby.Addr(), o.standbyLag, dbURL)
+	} else {
+		if pg, err = loadtest.StartPostgres(filepath.Join(o.dir, "pgdata")); err != nil {
+			return false, err
+		}
+		defer func() {
+			if err := pg.Stop(); err != nil {
+				say(stdout, "stop Postgres: %v", err)
+			}
+		}()
+		dbURL = pg.URL("gateway")
+	}
+	if err := loadtest.RecreateDatabase(ctx, dbURL); err != nil {
 		return false, err
 	}
-	db, err := pgxpool.New(ctx, pg.URL("gateway"))
+	db, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
 		return false, err
 	}
@@ -73,7 +97,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	defer stopSlow()
 
 	st, err := loadtest.Start(ctx, loadtest.StackConfig{
-		Bin: o.bin, DatabaseURL: pg.URL("gateway"), Replicas: o.replicas, ProbeInterval: o.probe,
+		Bin: o.bin, DatabaseURL: dbURL, Replicas: o.replicas, ProbeInterval: o.probe,
 		NotifyURL: notifyURL, PlacetoPayURL: slowURL, Dir: o.dir,
 		GatewayEnv: []string{"PLACETOPAY_TIMEOUT=" + o.timeout.String()},
 	})
@@ -102,17 +126,24 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	var done atomic.Int64
 	pgRestarted := make(chan error, 1)
 	var pgOnce sync.Once
+	rnd := rand.New(rand.NewPCG(o.seed, 0xc4a05))
+	run := strconv.FormatUint(o.seed%1_000_000, 36)
 	crashPostgres := func() {
 		pgOnce.Do(func() {
 			go func() {
+				if fo != nil {
+					if ctx.Err() == nil { // not when the run was interrupted
+						fo.run(ctx, stdout, client, "X"+run+"-failover")
+					}
+					pgRestarted <- nil
+					return
+				}
 				say(stdout, "crashing Postgres (immediate shutdown) and starting it again")
 				pgRestarted <- pg.Restart()
 			}()
 		})
 	}
 
-	rnd := rand.New(rand.NewPCG(o.seed, 0xc4a05))
-	run := strconv.FormatUint(o.seed%1_000_000, 36)
 	payments := make([]*payment, o.payments)
 	for i := range payments {
 		payments[i] = &payment{plan: planFor(rnd, o.aimEvery), reference: "X" + run + "-" + strconv.Itoa(i), minor: int64(1000 + i%9000)}
@@ -198,6 +229,10 @@ func run(ctx context.Context, o options, stdout io.Writer) (bool, error) {
 	res.kills, res.aimed, res.slow, res.settling = k.kills.Load(), k.aimed.Load(), slow.Counts(), time.Since(settling)
 	if out != nil {
 		res.outage = &out.result
+	}
+	if fo != nil {
+		res.failover = fo.snapshot()
+		res.failover.lostOrders, res.failover.lostSessions = res.lostOrders, res.lostSessions
 	}
 	res.print(stdout, payments)
 	return res.passed(), nil

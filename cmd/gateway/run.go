@@ -98,11 +98,10 @@ func notificationLimit(configured int, poolSize int32) int {
 
 // openPool connects to Postgres, waiting up to ten seconds for it to answer.
 func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pcfg, err := pgxpool.ParseConfig(url)
+	pcfg, err := poolConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("invalid configuration: DATABASE_URL: %v", err)
+		return nil, err
 	}
-	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
@@ -121,6 +120,21 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// poolConfig reads DATABASE_URL. A new connection gives up on a server after the URL's
+// connect_timeout, 5 s when it names none: with several hosts (a primary and its standbys,
+// target_session_attrs=read-write) each host that is down but does not refuse the
+// connection costs that long, before the next is tried.
+func poolConfig(url string) (*pgxpool.Config, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("invalid configuration: DATABASE_URL: %v", err)
+	}
+	if pcfg.ConnConfig.ConnectTimeout == 0 {
+		pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	return pcfg, nil
 }
 
 func migrate(ctx context.Context, action string, environ []string, stdout io.Writer) error {

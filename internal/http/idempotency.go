@@ -97,6 +97,10 @@ func (s *Server) runIdempotent(next echo.HandlerFunc, keep func(status int, head
 					"(GATEWAY_TOKEN_KEY differs between replicas or was removed); it is not run again: read the result with a GET"}
 		}
 
+		// An action remembers the request that asks for it, so that a rerun of this request
+		// (its answer never stored) finds what it did instead of doing it again.
+		c.SetRequest(req.WithContext(orders.WithRequestKey(req.Context(), owner, key)))
+
 		// The record is settled even when the client has gone (its retry must find the
 		// response, not a key held until the lease ends) and when the handler panics.
 		ctx = context.WithoutCancel(ctx)

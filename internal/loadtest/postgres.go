@@ -21,6 +21,7 @@ type Postgres struct {
 	// owner runs the server programs as the postgres user when we are root (the server
 	// refuses to run as root).
 	owner []string
+	opts  string // the server's options (pg_ctl -o)
 }
 
 // PgBinary finds a PostgreSQL program on PATH or in Debian's versioned directories.
@@ -38,6 +39,24 @@ func PgBinary(name string) (string, error) {
 // StartPostgres makes a cluster in dir (which must not exist yet or be empty) and starts it
 // on a free loopback port.
 func StartPostgres(dir string) (*Postgres, error) {
+	return startPostgres(dir)
+}
+
+// startPostgres makes a cluster in dir and starts it on a free loopback port, with more
+// server settings (each "-c name=value").
+func startPostgres(dir string, settings ...string) (*Postgres, error) {
+	pg, err := newPostgres(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := pg.run("initdb", "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"); err != nil {
+		return nil, err
+	}
+	return pg, pg.start(settings...)
+}
+
+// newPostgres makes dir, owned by the postgres user when we are root, and picks a free port.
+func newPostgres(dir string) (*Postgres, error) {
 	pg := &Postgres{dir: dir}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
@@ -59,11 +78,14 @@ func StartPostgres(dir string) (*Postgres, error) {
 		return nil, err
 	}
 	pg.port, _ = strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
-	if err := pg.run("initdb", "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"); err != nil {
-		return nil, err
-	}
-	return pg, pg.run("pg_ctl", "-D", dir, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60",
-		"-o", "-c listen_addresses=127.0.0.1 -p "+strconv.Itoa(pg.port)+" -k "+dir+" -c max_connections=200 -c fsync=off", "start")
+	return pg, nil
+}
+
+// start starts the server on its port; its settings are kept for Restart.
+func (pg *Postgres) start(settings ...string) error {
+	pg.opts = strings.Join(append([]string{"-c listen_addresses=127.0.0.1 -p " + strconv.Itoa(pg.port) + " -k " + pg.dir +
+		" -c max_connections=200 -c fsync=off"}, settings...), " ")
+	return pg.run("pg_ctl", "-D", pg.dir, "-l", filepath.Join(pg.dir, "server.log"), "-w", "-t", "60", "-o", pg.opts, "start")
 }
 
 // URL is the connection string of database name.
@@ -74,7 +96,7 @@ func (pg *Postgres) URL(name string) string {
 // Restart stops the server the way a crash does (immediate: no checkpoint, every connection
 // cut, recovery at start) and starts it again.
 func (pg *Postgres) Restart() error {
-	return pg.run("pg_ctl", "-D", pg.dir, "-l", filepath.Join(pg.dir, "server.log"), "-m", "immediate", "-w", "-t", "60", "restart")
+	return pg.run("pg_ctl", "-D", pg.dir, "-l", filepath.Join(pg.dir, "server.log"), "-m", "immediate", "-w", "-t", "60", "-o", pg.opts, "restart")
 }
 
 // Stop stops the server.
@@ -83,17 +105,23 @@ func (pg *Postgres) Stop() error {
 }
 
 func (pg *Postgres) run(program string, args ...string) error {
+	_, err := pg.output(program, args...)
+	return err
+}
+
+// output runs a PostgreSQL program as the cluster's owner and returns what it printed.
+func (pg *Postgres) output(program string, args ...string) ([]byte, error) {
 	bin, err := PgBinary(program)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	argv := append(append(append([]string{}, pg.owner...), bin), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%s: %v\n%s", program, err, out)
+		return out, fmt.Errorf("%s: %v\n%s", program, err, out)
 	}
-	return nil
+	return out, nil
 }
 
 // RecreateDatabase drops and creates the database that dbURL names, through the server's

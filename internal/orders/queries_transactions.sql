@@ -9,9 +9,19 @@ WHERE order_id = $1 AND status = 'APPROVED' AND NOT refunded AND kind NOT IN ('c
 ORDER BY created_at, id;
 
 -- name: InsertRefund :one
-INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor, request_key)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING *;
+
+-- name: ForgetRefundRequest :exec
+-- A failed refund lets its request run again as a new refund: nothing was refunded.
+UPDATE refunds SET request_key = NULL WHERE id = $1;
+
+-- name: GetRefundByRequestKey :one
+-- The refund a request (its Idempotency-Key) made of the order already, if any.
+SELECT r.*, p.internal_reference AS payment_internal_reference
+FROM refunds r JOIN payments p ON p.id = r.payment_id
+WHERE r.order_id = $1 AND r.request_key = $2;
 
 -- name: SettleRefund :one
 -- Settles a refund still in flight or unknown; a settled refund never changes again.

@@ -45,16 +45,21 @@ const (
 // PlacetoPay is called, under the order's lock, and only one refund per order may be in
 // flight or unknown at a time, so refunds can never add up to more than was paid. A refund
 // whose outcome is unknown is returned with status unknown and resolved later by querying
-// the session; it is never retried.
+// the session; it is never retried. A request that runs again (WithRequestKey) gets the
+// refund it made, not another one.
 func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) (Refund, error) {
 	var (
 		r    Refund
 		pay  Payment
 		site string
 	)
+	again := false
 	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := a.store.lockOrder(ctx, tx, orderID)
 		if err != nil {
+			return err
+		}
+		if r, again, err = a.store.requestedRefund(ctx, tx, o.ID); err != nil || again {
 			return err
 		}
 		site = o.Site
@@ -90,6 +95,9 @@ func (a *Actions) Refund(ctx context.Context, orderID uuid.UUID, amount *Money) 
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
 	}
+	if again {
+		return r, nil // the refund this request made already
+	}
 	return a.sendRefund(ctx, r, pay, site)
 }
 
@@ -104,9 +112,13 @@ func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internal
 		pay  Payment
 		site string
 	)
+	again := false
 	err := a.store.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := a.store.lockOrder(ctx, tx, orderID)
 		if err != nil {
+			return err
+		}
+		if r, again, err = a.store.requestedRefund(ctx, tx, o.ID); err != nil || again {
 			return err
 		}
 		site = o.Site
@@ -132,6 +144,9 @@ func (a *Actions) RefundPayment(ctx context.Context, orderID uuid.UUID, internal
 	})
 	if err != nil {
 		return Refund{}, wrap("refund", orderID, err)
+	}
+	if again {
+		return r, nil // the refund this request made already
 	}
 	return a.sendRefund(ctx, r, pay, site)
 }

@@ -20,11 +20,34 @@ import (
 func (s *Store) insertRefund(ctx context.Context, tx pgx.Tx, pay Payment, amount Money) (Refund, error) {
 	row, err := s.q.InsertRefund(ctx, tx, ordersdb.InsertRefundParams{
 		ID: uuid.Must(uuid.NewV7()), OrderID: pay.OrderID, PaymentID: pay.ID, Currency: amount.Currency, AmountMinor: amount.Minor,
+		RequestKey: requestKey(ctx),
 	})
 	if c, ok := uniqueViolation(err); ok && c == "refunds_one_in_flight" {
 		return Refund{}, Errorf(EConflict, "a refund of order %s is already in flight; retry once it is settled", pay.OrderID)
 	}
 	return refundFromRow(row, pay.InternalReference), err
+}
+
+// requestedRefund is the refund of the order that the request in ctx (WithRequestKey) made
+// already, read inside tx under the order's lock: one that succeeded or whose outcome is
+// unknown, which the rerun answers with. A refund still requested is not returned (the refund
+// in flight makes the rerun a conflict), nor a failed one, which nothing was refunded by: it
+// forgets the request, which then makes a new refund.
+func (s *Store) requestedRefund(ctx context.Context, tx pgx.Tx, orderID uuid.UUID) (Refund, bool, error) {
+	key := requestKey(ctx)
+	if key == nil {
+		return Refund{}, false, nil
+	}
+	r, err := s.q.GetRefundByRequestKey(ctx, tx, ordersdb.GetRefundByRequestKeyParams{OrderID: orderID, RequestKey: key})
+	if ok, err := found(err); !ok || r.Status == string(ActionRequested) {
+		return Refund{}, false, err
+	}
+	if r.Status == string(ActionFailed) {
+		return Refund{}, false, s.q.ForgetRefundRequest(ctx, tx, r.ID)
+	}
+	return refundFromRow(ordersdb.Refund{ID: r.ID, OrderID: r.OrderID, PaymentID: r.PaymentID,
+		Currency: r.Currency, AmountMinor: r.AmountMinor, Status: r.Status, InternalReference: r.InternalReference,
+		Reason: r.Reason, Message: r.Message, Source: r.Source, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, r.PaymentInternalReference), true, nil
 }
 
 // refundOutcome is how a refund settles.

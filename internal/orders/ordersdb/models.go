@@ -186,4 +186,5 @@ type Refund struct {
 	NextCheckAt       *time.Time
 	Checks            int32
 	Source            string
+	RequestKey        []byte
 }

@@ -99,7 +99,7 @@ func (q *Queries) EnrollRefundCheck(ctx context.Context, db DBTX, arg EnrollRefu
 const insertExternalRefund = `-- name: InsertExternalRefund :one
 INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor, status, source, reason, message)
 VALUES ($1, $2, $3, $4, $5, 'succeeded', 'external', $6, $7)
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source, request_key
 `
 
 type InsertExternalRefundParams struct {
@@ -139,6 +139,7 @@ func (q *Queries) InsertExternalRefund(ctx context.Context, db DBTX, arg InsertE
 		&i.NextCheckAt,
 		&i.Checks,
 		&i.Source,
+		&i.RequestKey,
 	)
 	return i, err
 }

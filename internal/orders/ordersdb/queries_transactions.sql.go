@@ -214,6 +214,16 @@ func (q *Queries) CountRefundsInFlight(ctx context.Context, db DBTX, orderID uui
 	return count, err
 }
 
+const forgetRefundRequest = `-- name: ForgetRefundRequest :exec
+UPDATE refunds SET request_key = NULL WHERE id = $1
+`
+
+// A failed refund lets its request run again as a new refund: nothing was refunded.
+func (q *Queries) ForgetRefundRequest(ctx context.Context, db DBTX, id uuid.UUID) error {
+	_, err := db.Exec(ctx, forgetRefundRequest, id)
+	return err
+}
+
 const getOpenCheckin = `-- name: GetOpenCheckin :one
 SELECT id, order_id, session_id, internal_reference, kind, reference, status, reason, message, authorization_code, receipt, franchise, payment_method, payment_method_name, issuer_name, last_digits, currency, amount_minor, refunded, refunded_minor, provider_date, created_at, updated_at, held_minor, settled, parent_id, confirm_warned_at, confirmed, confirmation_announced_at FROM payments
 WHERE order_id = $1 AND kind = 'checkin' AND status = 'APPROVED' AND settled IS NULL AND parent_id IS NULL
@@ -360,8 +370,63 @@ func (q *Queries) GetPreauthActionInFlight(ctx context.Context, db DBTX, orderID
 	return internal_reference, err
 }
 
+const getRefundByRequestKey = `-- name: GetRefundByRequestKey :one
+SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, r.checks, r.source, r.request_key, p.internal_reference AS payment_internal_reference
+FROM refunds r JOIN payments p ON p.id = r.payment_id
+WHERE r.order_id = $1 AND r.request_key = $2
+`
+
+type GetRefundByRequestKeyParams struct {
+	OrderID    uuid.UUID
+	RequestKey []byte
+}
+
+type GetRefundByRequestKeyRow struct {
+	ID                       uuid.UUID
+	OrderID                  uuid.UUID
+	PaymentID                uuid.UUID
+	Currency                 string
+	AmountMinor              int64
+	Status                   string
+	InternalReference        *int64
+	Reason                   *string
+	Message                  *string
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
+	NextCheckAt              *time.Time
+	Checks                   int32
+	Source                   string
+	RequestKey               []byte
+	PaymentInternalReference int64
+}
+
+// The refund a request (its Idempotency-Key) made of the order already, if any.
+func (q *Queries) GetRefundByRequestKey(ctx context.Context, db DBTX, arg GetRefundByRequestKeyParams) (GetRefundByRequestKeyRow, error) {
+	row := db.QueryRow(ctx, getRefundByRequestKey, arg.OrderID, arg.RequestKey)
+	var i GetRefundByRequestKeyRow
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentID,
+		&i.Currency,
+		&i.AmountMinor,
+		&i.Status,
+		&i.InternalReference,
+		&i.Reason,
+		&i.Message,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.NextCheckAt,
+		&i.Checks,
+		&i.Source,
+		&i.RequestKey,
+		&i.PaymentInternalReference,
+	)
+	return i, err
+}
+
 const getRefundForUpdate = `-- name: GetRefundForUpdate :one
-SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source FROM refunds WHERE id = $1 FOR UPDATE
+SELECT id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source, request_key FROM refunds WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Refund, error) {
@@ -382,6 +447,7 @@ func (q *Queries) GetRefundForUpdate(ctx context.Context, db DBTX, id uuid.UUID)
 		&i.NextCheckAt,
 		&i.Checks,
 		&i.Source,
+		&i.RequestKey,
 	)
 	return i, err
 }
@@ -601,9 +667,9 @@ func (q *Queries) InsertReauthorization(ctx context.Context, db DBTX, arg Insert
 }
 
 const insertRefund = `-- name: InsertRefund :one
-INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source
+INSERT INTO refunds (id, order_id, payment_id, currency, amount_minor, request_key)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source, request_key
 `
 
 type InsertRefundParams struct {
@@ -612,6 +678,7 @@ type InsertRefundParams struct {
 	PaymentID   uuid.UUID
 	Currency    string
 	AmountMinor int64
+	RequestKey  []byte
 }
 
 func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundParams) (Refund, error) {
@@ -621,6 +688,7 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 		arg.PaymentID,
 		arg.Currency,
 		arg.AmountMinor,
+		arg.RequestKey,
 	)
 	var i Refund
 	err := row.Scan(
@@ -638,6 +706,7 @@ func (q *Queries) InsertRefund(ctx context.Context, db DBTX, arg InsertRefundPar
 		&i.NextCheckAt,
 		&i.Checks,
 		&i.Source,
+		&i.RequestKey,
 	)
 	return i, err
 }
@@ -729,7 +798,7 @@ func (q *Queries) ListRefundingPayments(ctx context.Context, db DBTX, orderID uu
 }
 
 const listRefunds = `-- name: ListRefunds :many
-SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, r.checks, r.source, p.internal_reference AS payment_internal_reference
+SELECT r.id, r.order_id, r.payment_id, r.currency, r.amount_minor, r.status, r.internal_reference, r.reason, r.message, r.created_at, r.updated_at, r.next_check_at, r.checks, r.source, r.request_key, p.internal_reference AS payment_internal_reference
 FROM refunds r JOIN payments p ON p.id = r.payment_id
 WHERE r.order_id = $1 ORDER BY r.created_at, r.id
 `
@@ -749,6 +818,7 @@ type ListRefundsRow struct {
 	NextCheckAt              *time.Time
 	Checks                   int32
 	Source                   string
+	RequestKey               []byte
 	PaymentInternalReference int64
 }
 
@@ -776,6 +846,7 @@ func (q *Queries) ListRefunds(ctx context.Context, db DBTX, orderID uuid.UUID) (
 			&i.NextCheckAt,
 			&i.Checks,
 			&i.Source,
+			&i.RequestKey,
 			&i.PaymentInternalReference,
 		); err != nil {
 			return nil, err
@@ -909,7 +980,7 @@ SET status = $1, amount_minor = $2,
     internal_reference = $3, reason = $4,
     message = $5, next_check_at = $6, updated_at = now()
 WHERE id = $7 AND status IN ('requested', 'unknown')
-RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source
+RETURNING id, order_id, payment_id, currency, amount_minor, status, internal_reference, reason, message, created_at, updated_at, next_check_at, checks, source, request_key
 `
 
 type SettleRefundParams struct {
@@ -949,6 +1020,7 @@ func (q *Queries) SettleRefund(ctx context.Context, db DBTX, arg SettleRefundPar
 		&i.NextCheckAt,
 		&i.Checks,
 		&i.Source,
+		&i.RequestKey,
 	)
 	return i, err
 }
