@@ -1,8 +1,16 @@
 -- name: InsertOrder :one
 -- An empty site is the default one.
 INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash,
-                    amount_taxes, amount_details, site)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE(NULLIF(sqlc.arg(site)::text, ''), 'default'))
+                    amount_taxes, amount_details, site, request_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE(NULLIF(sqlc.arg(site)::text, ''), 'default'),
+        sqlc.narg(request_key))
+RETURNING *;
+
+-- name: ReissueOrderForRequest :one
+-- The order the request with this key created, its client secret replaced: the request runs
+-- again because its first answer, the only place the first secret ever was, was lost.
+UPDATE orders SET client_secret_hash = $2
+WHERE request_key = $1
 RETURNING *;
 
 -- name: GetOrder :one

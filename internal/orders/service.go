@@ -49,7 +49,9 @@ func (s *Service) chooseSite(p CreateParams) (string, error) {
 }
 
 // Create validates p and stores a new pending order. It returns the order and its client
-// secret, which is shown only now: only its hash is kept.
+// secret, which is shown only now: only its hash is kept. The request that created an order
+// (WithRequestKey), run again because its answer was lost, gets that order back with a new
+// client secret instead of a second order or a conflict on its reference.
 func (s *Service) Create(ctx context.Context, p CreateParams) (Order, string, error) {
 	if err := p.Validate(); err != nil {
 		return Order{}, "", err
@@ -63,9 +65,19 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Order, string, er
 	}
 	secret, secretHash := newClientSecret()
 	n := newOrder{Order: Order{ID: uuid.Must(uuid.NewV7()), Reference: p.Reference, Description: p.Description,
-		Amount: p.Amount, Taxes: p.Taxes, Details: p.Details, Buyer: p.Buyer, Items: p.Items, ReturnURL: p.ReturnURL, Site: site}, secretHash: secretHash}
+		Amount: p.Amount, Taxes: p.Taxes, Details: p.Details, Buyer: p.Buyer, Items: p.Items, ReturnURL: p.ReturnURL, Site: site},
+		secretHash: secretHash, requestKey: requestKey(ctx)}
 	var o Order
 	err = s.store.inTx(ctx, func(tx pgx.Tx) error {
+		if n.requestKey != nil {
+			// The same request again, its first answer lost: that order, with a new client
+			// secret (the first one was only ever in the lost answer).
+			again, ok, err := s.store.reissuedOrder(ctx, tx, n.requestKey, secretHash)
+			if err != nil || ok {
+				o = again
+				return err
+			}
+		}
 		var err error
 		o, err = s.store.insertOrder(ctx, tx, n)
 		return err

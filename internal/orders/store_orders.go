@@ -18,6 +18,7 @@ type newOrder struct {
 	Order
 	secretHash []byte
 	note       string // the "created" timeline entry's message
+	requestKey []byte // the digest of the request that creates it (WithRequestKey), if any
 }
 
 // insertOrder stores a new pending order and its "created" timeline entry inside tx. A
@@ -56,6 +57,7 @@ func (s *Store) insertOrder(ctx context.Context, tx pgx.Tx, n newOrder) (Order, 
 		Currency: n.Amount.Currency, TotalMinor: n.Amount.Minor,
 		Buyer: buyer, Items: itemsJSON, ReturnUrl: nullable(n.ReturnURL),
 		ClientSecretHash: n.secretHash, AmountTaxes: taxesJSON, AmountDetails: detailsJSON, Site: site,
+		RequestKey: n.requestKey,
 	})
 	if c, ok := uniqueViolation(err); ok && c == "orders_reference_key" {
 		return Order{}, &Error{Code: EConflict, Field: "reference", Message: fmt.Sprintf("reference %q is already used by another order", n.Reference)}
@@ -71,6 +73,17 @@ func (s *Store) insertOrder(ctx context.Context, tx pgx.Tx, n newOrder) (Order, 
 	}
 	s.log.Info("order created", zap.String("order", n.ID.String()), zap.String("reference", n.Reference), zap.String("amount", n.Amount.String()))
 	return orderFromRow(row)
+}
+
+// reissuedOrder is the order the request with key created already, with secretHash as its
+// client secret from now on; ok is false when that request created none.
+func (s *Store) reissuedOrder(ctx context.Context, tx pgx.Tx, key, secretHash []byte) (Order, bool, error) {
+	row, err := s.q.ReissueOrderForRequest(ctx, tx, ordersdb.ReissueOrderForRequestParams{RequestKey: key, ClientSecretHash: secretHash})
+	if ok, err := found(err); !ok {
+		return Order{}, false, err
+	}
+	o, err := orderFromRow(row)
+	return o, err == nil, err
 }
 
 // order reads an order; a missing one is ENotFound.

@@ -86,6 +86,7 @@ type Order struct {
 	AmountTaxes      []byte
 	AmountDetails    []byte
 	Site             string
+	RequestKey       []byte
 }
 
 type OrderTimeline struct {

@@ -277,7 +277,7 @@ func (q *Queries) GetOpenSession(ctx context.Context, db DBTX, orderID uuid.UUID
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders WHERE id = $1
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site, request_key FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrder(ctx context.Context, db DBTX, id uuid.UUID) (Order, error) {
@@ -301,12 +301,13 @@ func (q *Queries) GetOrder(ctx context.Context, db DBTX, id uuid.UUID) (Order, e
 		&i.AmountTaxes,
 		&i.AmountDetails,
 		&i.Site,
+		&i.RequestKey,
 	)
 	return i, err
 }
 
 const getOrderForUpdate = `-- name: GetOrderForUpdate :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site, request_key FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Order, error) {
@@ -330,6 +331,7 @@ func (q *Queries) GetOrderForUpdate(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.AmountTaxes,
 		&i.AmountDetails,
 		&i.Site,
+		&i.RequestKey,
 	)
 	return i, err
 }
@@ -446,9 +448,10 @@ func (q *Queries) InsertEvent(ctx context.Context, db DBTX, arg InsertEventParam
 
 const insertOrder = `-- name: InsertOrder :one
 INSERT INTO orders (id, reference, description, currency, total_minor, buyer, items, return_url, client_secret_hash,
-                    amount_taxes, amount_details, site)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE(NULLIF($12::text, ''), 'default'))
-RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site
+                    amount_taxes, amount_details, site, request_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE(NULLIF($12::text, ''), 'default'),
+        $13)
+RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site, request_key
 `
 
 type InsertOrderParams struct {
@@ -464,6 +467,7 @@ type InsertOrderParams struct {
 	AmountTaxes      []byte
 	AmountDetails    []byte
 	Site             string
+	RequestKey       []byte
 }
 
 // An empty site is the default one.
@@ -481,6 +485,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		arg.AmountTaxes,
 		arg.AmountDetails,
 		arg.Site,
+		arg.RequestKey,
 	)
 	var i Order
 	err := row.Scan(
@@ -501,6 +506,7 @@ func (q *Queries) InsertOrder(ctx context.Context, db DBTX, arg InsertOrderParam
 		&i.AmountTaxes,
 		&i.AmountDetails,
 		&i.Site,
+		&i.RequestKey,
 	)
 	return i, err
 }
@@ -660,7 +666,7 @@ func (q *Queries) ListOrderSessionsForCheck(ctx context.Context, db DBTX, orderI
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site, request_key FROM orders
 WHERE ($1::text IS NULL OR status = $1::text)
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -709,6 +715,7 @@ func (q *Queries) ListOrders(ctx context.Context, db DBTX, arg ListOrdersParams)
 			&i.AmountTaxes,
 			&i.AmountDetails,
 			&i.Site,
+			&i.RequestKey,
 		); err != nil {
 			return nil, err
 		}
@@ -966,6 +973,45 @@ func (q *Queries) PaymentOrder(ctx context.Context, db DBTX, internalReference i
 	var order_id uuid.UUID
 	err := row.Scan(&order_id)
 	return order_id, err
+}
+
+const reissueOrderForRequest = `-- name: ReissueOrderForRequest :one
+UPDATE orders SET client_secret_hash = $2
+WHERE request_key = $1
+RETURNING id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site, request_key
+`
+
+type ReissueOrderForRequestParams struct {
+	RequestKey       []byte
+	ClientSecretHash []byte
+}
+
+// The order the request with this key created, its client secret replaced: the request runs
+// again because its first answer, the only place the first secret ever was, was lost.
+func (q *Queries) ReissueOrderForRequest(ctx context.Context, db DBTX, arg ReissueOrderForRequestParams) (Order, error) {
+	row := db.QueryRow(ctx, reissueOrderForRequest, arg.RequestKey, arg.ClientSecretHash)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.Reference,
+		&i.Description,
+		&i.Currency,
+		&i.TotalMinor,
+		&i.PaidMinor,
+		&i.RefundedMinor,
+		&i.Status,
+		&i.Buyer,
+		&i.Items,
+		&i.ReturnUrl,
+		&i.ClientSecretHash,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.AmountTaxes,
+		&i.AmountDetails,
+		&i.Site,
+		&i.RequestKey,
+	)
+	return i, err
 }
 
 const sessionCheckFailed = `-- name: SessionCheckFailed :one

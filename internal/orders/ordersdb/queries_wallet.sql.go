@@ -28,7 +28,7 @@ func (q *Queries) DeletePaymentMethod(ctx context.Context, db DBTX, id uuid.UUID
 }
 
 const getOrderByReferenceForUpdate = `-- name: GetOrderByReferenceForUpdate :one
-SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site FROM orders WHERE reference = $1 FOR UPDATE
+SELECT id, reference, description, currency, total_minor, paid_minor, refunded_minor, status, buyer, items, return_url, client_secret_hash, created_at, updated_at, amount_taxes, amount_details, site, request_key FROM orders WHERE reference = $1 FOR UPDATE
 `
 
 func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, reference string) (Order, error) {
@@ -52,6 +52,7 @@ func (q *Queries) GetOrderByReferenceForUpdate(ctx context.Context, db DBTX, ref
 		&i.AmountTaxes,
 		&i.AmountDetails,
 		&i.Site,
+		&i.RequestKey,
 	)
 	return i, err
 }
