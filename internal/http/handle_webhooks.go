@@ -26,8 +26,16 @@ func (s *Server) handlePlacetoPayNotification(c echo.Context) error {
 	if err != nil {
 		return bodyError(err)
 	}
-	err = s.inbox.ReceiveFor(c.Request().Context(), site, body)
+	v, err := s.inbox.Verify(site, body)
+	if err == nil {
+		// Only a notification whose signature verified takes a place in the intake: a flood
+		// of forged ones is refused (400) without crowding out PlacetoPay's.
+		err = s.takeNotification(c, v)
+	}
 	switch {
+	case errors.Is(err, errOverloaded):
+		c.Response().Header().Set("Retry-After", "1")
+		return err
 	case errors.Is(err, webhooks.ErrUnknownSite):
 		return orders.Errorf(orders.ENotFound, "no PlacetoPay site named %q", site)
 	case errors.Is(err, webhooks.ErrOtherSite):

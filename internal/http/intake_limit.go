@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/placetopay-gateway/gateway/internal/webhooks"
 )
 
 // IntakeLimit bounds the PlacetoPay notifications taken in at once. Past the database's
@@ -15,7 +17,9 @@ import (
 // request holds its goroutine and body, answers slow down for all, and memory grows. With the
 // limit, Concurrent notifications are taken in at once and up to Queue more wait for a turn,
 // at most Wait each; one more than that is answered 503 at once, and so is one whose wait runs
-// out; it is read no further and stored nowhere. PlacetoPay never sends a notification again,
+// out; it is stored nowhere. Only a notification whose signature verified takes a place or
+// waits for one: forged and malformed ones are answered 400 first, so a flood of them cannot
+// crowd PlacetoPay's out. PlacetoPay never sends a notification again,
 // whatever the answer: the prober's routine query of the session (GATEWAY_PROBE_INTERVAL)
 // finds the payment instead.
 type IntakeLimit struct {
@@ -92,23 +96,21 @@ func (l *intakeSlots) acquire(ctx context.Context) bool {
 
 func (l *intakeSlots) release() { <-l.slots }
 
-// limitIntake wraps the notification handler with the limit (when there is one) and the
-// intake's timeout. A refused notification is counted by the inbox (outcome "shed").
-func (s *Server) limitIntake(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if s.intake != nil {
-			if !s.intake.acquire(c.Request().Context()) {
-				s.inbox.CountShed()
-				c.Response().Header().Set("Retry-After", "1")
-				return errOverloaded
-			}
-			defer s.intake.release()
+// takeNotification stores a verified notification within the limit (when there is one)
+// and the intake's timeout: errOverloaded, counted by the inbox (outcome "shed"), when no
+// place frees up in time.
+func (s *Server) takeNotification(c echo.Context, v webhooks.Verified) error {
+	ctx := c.Request().Context()
+	if s.intake != nil {
+		if !s.intake.acquire(ctx) {
+			s.inbox.CountShed()
+			return errOverloaded
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), intakeTimeout)
-		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
-		return next(c)
+		defer s.intake.release()
 	}
+	ctx, cancel := context.WithTimeout(ctx, intakeTimeout)
+	defer cancel()
+	return s.inbox.Take(ctx, v)
 }
 
 // overloadedProblem is errOverloaded's answer.

@@ -62,6 +62,13 @@ func TestNotificationsPastTheLimitAreRefusedFastAndStoreNothing(t *testing.T) {
 	}
 
 	release := e.srv.HoldIntakeSlotsForTest()
+	// A forged notification is refused for its signature at once, without taking a place.
+	forged := strings.Replace(body, sig, strings.Repeat("0", len(sig)), 1)
+	start := time.Now()
+	e.do(t, http.MethodPost, "/webhooks/placetopay", forged, auth("")).wantStatus(t, http.StatusBadRequest)
+	if took := time.Since(start); took >= time.Second {
+		t.Errorf("a forged notification with the limit full answered after %v, want at once", took)
+	}
 	refused := func(path string) time.Duration {
 		t.Helper()
 		start := time.Now()

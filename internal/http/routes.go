@@ -65,10 +65,10 @@ func (s *Server) routes() {
 	if s.inbox != nil {
 		// Not limited per client (see RateLimit), only in how many are taken in at once
 		// (IntakeLimit).
-		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification, s.limitIntake)
+		e.POST("/webhooks/placetopay", s.handlePlacetoPayNotification)
 		// Another site's (docs/sites.md); Echo matches the static autopay paths first, and
 		// no site may be named autopay.
-		e.POST("/webhooks/placetopay/:site", s.handlePlacetoPayNotification, s.limitIntake)
+		e.POST("/webhooks/placetopay/:site", s.handlePlacetoPayNotification)
 	}
 	if s.autopay != nil {
 		v1.POST("/autopay", s.handleCreateAutopay, noStore, s.requireAPIKey, s.idempotent)

@@ -52,7 +52,7 @@ func (in *Inbox) AddSite(name, secretKey string, signatures Signatures) {
 	in.sites[name] = inboxSite{secret: secretKey, signatures: signatures}
 }
 
-// CountShed counts a notification refused unread because too many were being taken in
+// CountShed counts a verified notification refused because too many were being taken in
 // (outcome "shed"): PlacetoPay does not send it again, the prober's query finds its payment.
 func (in *Inbox) CountShed() {
 	in.received.WithLabelValues("shed", "unknown").Inc()
@@ -71,33 +71,52 @@ func (in *Inbox) Receive(ctx context.Context, body []byte) error {
 	return in.ReceiveFor(ctx, orders.DefaultSite, body)
 }
 
-// ReceiveFor handles one notification body sent to site's endpoint. An unknown site is
-// ErrUnknownSite (answer 404); a notification signed with another site's secret is
-// ErrBadSignature, and one naming a session of another site ErrOtherSite (both 400, nothing
-// changed). Otherwise it returns ErrBadSignature or ErrMalformed (answer
-// 400, nothing changed), another error (answer 500: PlacetoPay will not retry, but the probe
-// still finds the payment), or nil (answer 200). An ErrMalformed also wraps the
-// *strictjson.Error naming the key at fault, when that is what is wrong.
+// ReceiveFor handles one notification body sent to site's endpoint: Verify, then Take. An
+// unknown site is ErrUnknownSite (answer 404); a notification signed with another site's
+// secret is ErrBadSignature, and one naming a session of another site ErrOtherSite (both
+// 400, nothing changed). Otherwise it returns ErrBadSignature or ErrMalformed (answer 400,
+// nothing changed), another error (answer 500: PlacetoPay will not retry, but the probe still
+// finds the payment), or nil (answer 200). An ErrMalformed also wraps the *strictjson.Error
+// naming the key at fault, when that is what is wrong.
 func (in *Inbox) ReceiveFor(ctx context.Context, site string, body []byte) error {
+	v, err := in.Verify(site, body)
+	if err != nil {
+		return err
+	}
+	return in.Take(ctx, v)
+}
+
+// Verified is a notification whose signature verified with its site's secret, not yet
+// stored.
+type Verified struct {
+	note orders.Notification
+	n    placetopay.Notification
+	alg  placetopay.Algorithm
+}
+
+// Verify checks a notification body sent to site's endpoint without touching the database:
+// ErrUnknownSite, ErrBadSignature or ErrMalformed, each counted, as ReceiveFor says. Forged
+// and malformed bodies are thus refused before they take any of the intake's capacity.
+func (in *Inbox) Verify(site string, body []byte) (Verified, error) {
 	s, ok := in.sites[site]
 	if !ok {
-		return ErrUnknownSite
+		return Verified{}, ErrUnknownSite
 	}
 	n, alg, err := placetopay.VerifyNotification(body, s.secret)
 	switch {
 	case errors.Is(err, placetopay.ErrBadSignature):
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
-		return ErrBadSignature
+		return Verified{}, ErrBadSignature
 	case errors.Is(err, placetopay.ErrMalformedNotification):
 		in.received.WithLabelValues("malformed", "unknown").Inc()
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
+		return Verified{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	case err != nil: // signed with an algorithm other than sha1 and sha256
 		in.received.WithLabelValues("bad_signature", "unknown").Inc()
-		return ErrBadSignature
+		return Verified{}, ErrBadSignature
 	case !s.signatures.accepts(alg):
 		// A valid signature with an algorithm the site no longer uses: refused like a bad one.
 		in.received.WithLabelValues("bad_signature", string(alg)).Inc()
-		return ErrBadSignature
+		return Verified{}, ErrBadSignature
 	}
 	kind := "checkout"
 	if n.RequestID == 0 {
@@ -118,8 +137,18 @@ func (in *Inbox) ReceiveFor(ctx context.Context, site string, body []byte) error
 		Reference: string(n.Reference), Status: orders.ProviderStatus(n.Status.Status), Date: date, Algorithm: string(alg),
 		DedupeKey: key[:], Body: body, Site: site,
 	}
-	var dup bool
-	if kind == "recurring" {
+	return Verified{note: note, n: n, alg: alg}, nil
+}
+
+// Take stores a verified notification and wakes its session's query: ErrOtherSite when it
+// names a session of another site, another error when it could not be stored.
+func (in *Inbox) Take(ctx context.Context, v Verified) error {
+	note, n, alg := v.note, v.n, v.alg
+	var (
+		dup bool
+		err error
+	)
+	if note.Kind == "recurring" {
 		dup, err = in.notifications.AcceptRecurringCharge(ctx, recurringCharge(note, n))
 	} else {
 		dup, err = in.notifications.AcceptNotification(ctx, note)
