@@ -25,7 +25,11 @@ pgbin() {
 
 # as_owner runs a command as the cluster's owner: postgres refuses to run as root.
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then
+    local runuser
+    runuser=$(PATH="$PATH:/usr/sbin:/sbin" command -v runuser) || { say "postgres: runuser not found (util-linux)"; exit 1; }
+    "$runuser" -u postgres -- "$@"
+  else "$@"; fi
 }
 
 answers() { "$(pgbin pg_isready)" -q -h 127.0.0.1 -p "$1" -t 2 >/dev/null 2>&1; }

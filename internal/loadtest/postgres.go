@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,8 +20,8 @@ type Postgres struct {
 	dir  string
 	port int
 	// owner runs the server programs as the postgres user when we are root (the server
-	// refuses to run as root).
-	owner []string
+	// refuses to run as root); nil otherwise.
+	owner *syscall.Credential
 	opts  string // the server's options (pg_ctl -o)
 }
 
@@ -71,7 +72,7 @@ func newPostgres(dir string) (*Postgres, error) {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			return nil, err
 		}
-		pg.owner = []string{"runuser", "-u", "postgres", "--"}
+		pg.owner = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	addr, err := FreeAddr()
 	if err != nil {
@@ -115,8 +116,10 @@ func (pg *Postgres) output(program string, args ...string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	argv := append(append(append([]string{}, pg.owner...), bin), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := exec.Command(bin, args...)
+	if pg.owner != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: pg.owner}
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return out, fmt.Errorf("%s: %v\n%s", program, err, out)
