@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placetopay-gateway/gateway/internal/operators"
+	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
 // deliveryView is merchant event delivery as the home page shows it.
@@ -47,6 +48,20 @@ func formTime(v string) string {
 		return t.Format(time.RFC3339)
 	}
 	return v
+}
+
+// formSince reads the form's optional time (UTC) named field: zero when empty, an EInvalid
+// naming the field when it is not a date and time.
+func formSince(c echo.Context, field string) (time.Time, error) {
+	v := formTime(c.FormValue(field))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, &orders.Error{Code: orders.EInvalid, Field: field, Message: "must be a date and time (UTC)"}
+	}
+	return t, nil
 }
 
 // handleConsoleDelivery is POST /console/delivery/pause and /resume (action says which),

@@ -9,7 +9,6 @@ import (
 
 	"github.com/placetopay-gateway/gateway/internal/endpoints"
 	"github.com/placetopay-gateway/gateway/internal/operators"
-	"github.com/placetopay-gateway/gateway/internal/orders"
 )
 
 // endpointRow is a webhook endpoint as the endpoints page lists it: never a secret.
@@ -77,12 +76,11 @@ func (s *Server) handleConsoleCreateEndpoint(c echo.Context) error {
 func (s *Server) handleConsoleEndpointState(enable bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var since time.Time
-		if v := formTime(c.FormValue("replaySince")); enable && v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return s.actionRefused(c, "/console/endpoints", &orders.Error{Code: orders.EInvalid, Field: "replaySince", Message: "must be a date and time (UTC)"})
+		if enable {
+			var err error
+			if since, err = formSince(c, "replaySince"); err != nil {
+				return s.actionRefused(c, "/console/endpoints", err)
 			}
-			since = t
 		}
 		e, n, err := s.setEndpointState(c, c.Param("id"), enable, c.FormValue("reason"), since)
 		if err != nil {
@@ -112,13 +110,9 @@ func (s *Server) handleConsoleRotateEndpoint(c echo.Context) error {
 
 // handleConsoleReplayEndpoint is POST /console/endpoints/{id}/replay, since a form's time (UTC).
 func (s *Server) handleConsoleReplayEndpoint(c echo.Context) error {
-	var since time.Time
-	if v := formTime(c.FormValue("since")); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return s.actionRefused(c, "/console/endpoints", &orders.Error{Code: orders.EInvalid, Field: "since", Message: "must be a date and time (UTC)"})
-		}
-		since = t
+	since, err := formSince(c, "since")
+	if err != nil {
+		return s.actionRefused(c, "/console/endpoints", err)
 	}
 	n, err := s.replayEndpoint(c, c.Param("id"), since)
 	if err != nil {
